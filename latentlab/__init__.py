@@ -1,0 +1,3 @@
+"""latentlab: a desktop laboratory for latent spaces."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,163 @@
+"""Settings as plain dataclasses: one per concern, JSON-friendly, validated in one place.
+
+The GUI's form and the core read the same ``validate`` so a bad value is refused with the same
+message wherever it is entered.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+MODEL_FAMILIES = {"ae": "Autoencoder", "vae": "Variational autoencoder"}
+ARCHITECTURES = {"mlp": "MLP", "conv": "Convolutional", "linear": "Linear (no nonlinearity)"}
+LIKELIHOODS = {"bernoulli": "Bernoulli", "gaussian": "Gaussian"}
+DEVICES = ("auto", "cpu", "cuda", "mps")
+
+#: Smallest image side the convolutional architecture accepts (two stride-2 stages).
+MIN_CONV_SIDE = 16
+
+
+class ConfigError(ValueError):
+    """One or more settings cannot work; ``problems`` holds one readable line per field."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    family: str = "ae"
+    architecture: str = "mlp"
+    hidden: tuple[int, ...] = (256, 128)
+    latent_dim: int = 2
+    conv_channels: tuple[int, ...] = (32, 64)
+    likelihood: str = "bernoulli"
+    beta: float = 1.0
+
+    def validate(self, input_shape: tuple[int, ...] | None = None) -> list[str]:
+        """Readable problems with these settings (empty when they can be trained)."""
+        problems: list[str] = []
+        if self.family not in MODEL_FAMILIES:
+            problems.append(f"Model type: unknown value {self.family!r}.")
+        if self.architecture not in ARCHITECTURES:
+            problems.append(f"Architecture: unknown value {self.architecture!r}.")
+        if self.latent_dim < 1:
+            problems.append(f"Latent size: must be at least 1 (got {self.latent_dim}).")
+        if self.architecture == "mlp":
+            if not self.hidden:
+                problems.append("Hidden sizes: give at least one layer width, e.g. 256, 128.")
+            elif any(h < 1 for h in self.hidden):
+                problems.append("Hidden sizes: every layer width must be a positive integer.")
+        if self.architecture == "conv":
+            if not self.conv_channels or any(c < 1 for c in self.conv_channels):
+                problems.append("Conv channels: every channel count must be a positive integer.")
+            if input_shape is not None:
+                if len(input_shape) != 3:
+                    problems.append("Architecture: convolutional models need image data.")
+                elif min(input_shape[1:]) < MIN_CONV_SIDE:
+                    h, w = input_shape[1:]
+                    problems.append(
+                        f"Architecture: convolutional models need images of at least "
+                        f"{MIN_CONV_SIDE}×{MIN_CONV_SIDE}; this dataset's are {h}×{w}. "
+                        "Use MLP or linear."
+                    )
+                elif self.conv_channels and min(input_shape[1:]) >> len(self.conv_channels) < 2:
+                    h, w = input_shape[1:]
+                    problems.append(
+                        f"Conv channels: {len(self.conv_channels)} stride-2 stages shrink "
+                        f"{h}×{w} images below 2×2; use fewer stages."
+                    )
+        if self.family == "vae":
+            if self.likelihood not in LIKELIHOODS:
+                problems.append(f"Decoder likelihood: unknown value {self.likelihood!r}.")
+            if not math.isfinite(self.beta) or self.beta < 0:
+                problems.append(f"KL weight β: must be zero or positive (got {self.beta}).")
+        return problems
+
+    def to_dict(self) -> dict[str, Any]:
+        return _to_dict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ModelConfig:
+        return _from_dict(cls, data)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    epochs: int = 40
+    batch_size: int = 64
+    learning_rate: float = 1e-3
+    seed: int = 0
+    device: str = "auto"
+    #: Weight snapshots for the live views are sent at most this often (seconds).
+    snapshot_interval_s: float = 0.2
+    #: Latent codes for the live map cost an encoder pass; keep them under this share of the time.
+    map_update_budget: float = 0.03
+    #: The held-out curve is computed each epoch on at most this many fixed held-out items.
+    eval_items: int = 500
+    #: Torch CPU threads for training; 0 = one fewer than the cores, so the GUI keeps one.
+    cpu_threads: int = 0
+
+    def validate(self) -> list[str]:
+        problems: list[str] = []
+        if self.epochs < 1:
+            problems.append(f"Epochs: must be at least 1 (got {self.epochs}).")
+        if self.batch_size < 1:
+            problems.append(f"Batch size: must be at least 1 (got {self.batch_size}).")
+        if not math.isfinite(self.learning_rate) or self.learning_rate <= 0:
+            problems.append(f"Learning rate: must be a positive number (got {self.learning_rate}).")
+        if self.device not in DEVICES:
+            problems.append(f"Device: must be one of {', '.join(DEVICES)} (got {self.device!r}).")
+        if self.snapshot_interval_s <= 0:
+            problems.append("Snapshot interval: must be positive.")
+        if self.eval_items < 1:
+            problems.append("Held-out items: must be at least 1.")
+        if self.cpu_threads < 0:
+            problems.append("CPU threads: must be zero (automatic) or positive.")
+        return problems
+
+    def to_dict(self) -> dict[str, Any]:
+        return _to_dict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
+        return _from_dict(cls, data)
+
+
+def _to_dict(obj: Any) -> dict[str, Any]:
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(obj).items()}
+
+
+def _from_dict(cls: Any, data: dict[str, Any]) -> Any:
+    known = {f.name: f for f in fields(cls)}
+    unknown = set(data) - set(known)
+    if unknown:
+        raise ConfigError([f"{cls.__name__}: unknown setting(s) {', '.join(sorted(unknown))}."])
+    values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+    return cls(**values)
+
+
+def parse_int_list(text: str, field_name: str) -> tuple[int, ...]:
+    """Parse '256, 128' into (256, 128); raise ConfigError naming the field otherwise."""
+    parts = [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
+    try:
+        return tuple(int(p) for p in parts)
+    except ValueError:
+        raise ConfigError(
+            [f"{field_name}: expected whole numbers separated by commas (got {text!r})."]
+        ) from None
+
+
+__all__ = [
+    "ARCHITECTURES",
+    "DEVICES",
+    "LIKELIHOODS",
+    "MODEL_FAMILIES",
+    "ConfigError",
+    "ModelConfig",
+    "TrainConfig",
+    "parse_int_list",
+]

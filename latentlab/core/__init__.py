@@ -1,0 +1,1 @@
+"""The Qt-free core: data, models, training, projections. Never imports a GUI toolkit."""

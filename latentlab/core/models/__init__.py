@@ -1,0 +1,8 @@
+"""Model families: one file each, only nn.Modules and their losses."""
+
+from latentlab.core.models.autoencoder import Autoencoder
+from latentlab.core.models.base import LatentModel
+from latentlab.core.models.registry import MODEL_CLASSES, build_model
+from latentlab.core.models.vae import VAE
+
+__all__ = ["MODEL_CLASSES", "VAE", "Autoencoder", "LatentModel", "build_model"]

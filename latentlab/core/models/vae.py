@@ -1,0 +1,74 @@
+"""Variational autoencoder (Kingma & Welling 2014) with a β-weighted KL term."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+from latentlab.config import ModelConfig
+from latentlab.core.models.base import LatentModel, sum_per_item
+from latentlab.core.models.layers import Decoder, build_decoder_body, build_encoder
+
+# Keep the Gaussian decoder's variance from collapsing onto pixels that never change (σ ≥ ~0.05).
+_MIN_LOG_VAR = -6.0
+
+
+class VAE(LatentModel):
+    """q(z|x) = N(μ(x), σ²(x)), p(z) = N(0, I), p(x|z) Bernoulli or Gaussian.
+
+    loss = reconstruction (−log p(x|z), summed over pixels) + β · KL(q(z|x) ‖ p(z)).
+    """
+
+    loss_terms = ("loss", "recon", "kl")
+
+    def __init__(self, cfg: ModelConfig, input_shape: tuple[int, int, int]) -> None:
+        super().__init__(cfg, input_shape)
+        gaussian = cfg.likelihood == "gaussian"
+        # A linear Gaussian VAE keeps an identity link (probabilistic PCA); all else uses a sigmoid.
+        sigmoid = not (gaussian and cfg.architecture == "linear")
+        self.encoder = build_encoder(cfg, input_shape, 2 * cfg.latent_dim)
+        self.decoder = Decoder(build_decoder_body(cfg, input_shape), input_shape, sigmoid, gaussian)
+
+    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        mu, log_var = self.encoder(x).chunk(2, dim=1)
+        return mu, log_var
+
+    @staticmethod
+    def reparameterize(mu: torch.Tensor, log_var: torch.Tensor) -> torch.Tensor:
+        """z = μ + σ·ε with ε ~ N(0, I): the sample stays differentiable in μ and σ."""
+        return mu + torch.exp(0.5 * log_var) * torch.randn_like(mu)
+
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        return self.encode(x)[0]
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        mu, log_var = self.encode(x)
+        return self.decoder(self.reparameterize(mu, log_var)), mu, log_var
+
+    def losses(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        out, mu, log_var = self(x)
+        recon = reconstruction_nll(out, x, self.cfg.likelihood, self.decoder)
+        kl = kl_to_standard_normal(mu, log_var)
+        return {"loss": (recon + self.cfg.beta * kl).mean(), "recon": recon.mean(), "kl": kl.mean()}
+
+    def prior_sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        return torch.randn(n, self.cfg.latent_dim, generator=generator)
+
+
+def kl_to_standard_normal(mu: torch.Tensor, log_var: torch.Tensor) -> torch.Tensor:
+    """KL(N(μ, σ²) ‖ N(0, I)) per item = ½ Σ (μ² + σ² − log σ² − 1)."""
+    return 0.5 * (mu.pow(2) + log_var.exp() - log_var - 1).sum(1)
+
+
+def reconstruction_nll(out: torch.Tensor, x: torch.Tensor, likelihood: str,
+                       decoder: Decoder) -> torch.Tensor:
+    """−log p(x|z) per item. ``out`` is the decoder's pre-activation output."""
+    if likelihood == "bernoulli":
+        # Cross-entropy on logits is the Bernoulli likelihood for pixel intensities in [0, 1].
+        return sum_per_item(F.binary_cross_entropy_with_logits(out, x, reduction="none"))
+    mean = decoder.link(out)
+    log_var = decoder.log_var.clamp(min=_MIN_LOG_VAR)
+    nll = 0.5 * ((x - mean) ** 2 / log_var.exp() + log_var + math.log(2 * math.pi))
+    return sum_per_item(nll)

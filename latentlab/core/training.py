@@ -1,0 +1,238 @@
+"""The training loop: a generator of plain-data events, driven by whoever iterates it.
+
+The loop owns the model while it runs. Listeners (a QThread in the GUI, a progress bar in the CLI)
+only see events; stop and pause arrive through a TrainControl checked once per batch.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from latentlab.config import ConfigError, TrainConfig
+from latentlab.core.data.dataset import Dataset
+from latentlab.core.device import describe_device, resolve_device
+from latentlab.core.events import (
+    EpochEnded,
+    Event,
+    Snapshot,
+    StepProgress,
+    TrainingFailed,
+    TrainingFinished,
+    TrainingStarted,
+)
+from latentlab.core.models.base import LatentModel
+
+EVAL_BATCH = 1024
+
+
+@dataclass
+class TrainControl:
+    """Thread-safe stop/pause flags; the loop checks them between batches."""
+
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _running: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        self._running.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._running.set()  # a paused loop must wake up to notice the stop
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop.is_set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    def wait_while_paused(self) -> float:
+        """Block while paused; return the seconds spent waiting."""
+        if self._running.is_set():
+            return 0.0
+        start = time.perf_counter()
+        self._running.wait()
+        return time.perf_counter() - start
+
+
+@dataclass(frozen=True)
+class LiveItems:
+    """Dataset items the live views follow: map points and the reconstruction strip."""
+
+    map_indices: np.ndarray | None = None
+    strip_indices: np.ndarray | None = None
+
+
+def decoder_state(model: LatentModel) -> dict[str, np.ndarray]:
+    """A CPU copy of the decoder's weights that no later training step can touch."""
+    state = model.decoder.state_dict()
+    return {k: v.detach().to("cpu", copy=True).numpy() for k, v in state.items()}
+
+
+@torch.no_grad()
+def embed_all(model: LatentModel, x: torch.Tensor, batch_size: int = EVAL_BATCH) -> torch.Tensor:
+    return torch.cat([model.embed(x[i : i + batch_size]) for i in range(0, len(x), batch_size)])
+
+
+@torch.no_grad()
+def evaluate(model: LatentModel, x: torch.Tensor, batch_size: int = EVAL_BATCH) -> dict[str, float]:
+    """Mean of each loss term over ``x`` (weighted by batch size)."""
+    was_training = model.training
+    model.eval()
+    totals: dict[str, float] = {}
+    for i in range(0, len(x), batch_size):
+        batch = x[i : i + batch_size]
+        terms = model.losses(batch)
+        values = torch.stack(list(terms.values())).tolist()
+        for name, value in zip(terms, values, strict=True):
+            totals[name] = totals.get(name, 0.0) + value * len(batch)
+    model.train(was_training)
+    return {name: total / len(x) for name, total in totals.items()}
+
+
+def _all_finite(model: torch.nn.Module) -> bool:
+    return all(bool(torch.isfinite(p).all()) for p in model.parameters())
+
+
+def train(
+    model: LatentModel,
+    data: Dataset,
+    cfg: TrainConfig,
+    control: TrainControl | None = None,
+    live: LiveItems | None = None,
+    progress_interval_s: float = 0.1,
+) -> Iterator[Event]:
+    """Train ``model`` on ``data``'s train split, yielding events; stops early on ``control``."""
+    problems = cfg.validate()
+    if problems:
+        raise ConfigError(problems)
+    control = control or TrainControl()
+    live = live or LiveItems()
+    device = resolve_device(cfg.device)
+    torch.manual_seed(cfg.seed)  # the VAE's sampling noise, reproducible per run
+    model.to(device).train()
+
+    def on_device(indices: np.ndarray | None) -> torch.Tensor | None:
+        if indices is None or len(indices) == 0:
+            return None
+        return torch.from_numpy(data.x[indices]).to(device)
+
+    x_train = on_device(data.train_indices)
+    if x_train is None:
+        raise ValueError(f"{data.name}: the training split is empty.")
+    # A fixed, evenly spread subset keeps the per-epoch held-out pass cheap on big test splits.
+    test = data.test_indices
+    test = test[np.linspace(0, len(test) - 1, min(len(test), cfg.eval_items)).astype(int)] if len(
+        test) else test
+    x_test, x_map, x_strip = (
+        on_device(test), on_device(live.map_indices), on_device(live.strip_indices)
+    )
+    shuffle = torch.Generator().manual_seed(cfg.seed)
+    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.learning_rate)
+    n_train = len(x_train)
+    steps_per_epoch = math.ceil(n_train / cfg.batch_size)
+    total_steps = steps_per_epoch * cfg.epochs
+
+    yield TrainingStarted(describe_device(device), cfg.epochs, steps_per_epoch, total_steps,
+                          model.loss_terms)
+
+    @torch.no_grad()
+    def snapshot(step: int, epoch_float: float, with_views: bool) -> Snapshot:
+        """Decoder weights always; map codes and reconstructions when the budget allows."""
+        codes = recon = None
+        if with_views:
+            model.eval()
+            if x_map is not None:
+                codes = embed_all(model, x_map).cpu().numpy()
+            if x_strip is not None:
+                recon = model.reconstruct(x_strip).cpu().numpy()
+            model.train()
+        return Snapshot(step, epoch_float, decoder_state(model), codes, recon)
+
+    start = time.perf_counter()
+    paused_s = 0.0
+    global_step = 0
+    last_progress = last_snapshot = start
+    next_map_time = start
+    last_good = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+    last_good_step = 0
+    window: dict[str, float] = {}
+    window_n = 0
+    epoch = 0
+
+    for epoch in range(1, cfg.epochs + 1):
+        epoch_sums: dict[str, float] = {}
+        order = torch.randperm(n_train, generator=shuffle).to(device)
+        for step in range(1, steps_per_epoch + 1):
+            paused_s += control.wait_while_paused()
+            if control.stop_requested:
+                yield snapshot(global_step, epoch - 1 + (step - 1) / steps_per_epoch, True)
+                yield TrainingFinished("stopped", epoch - 1, global_step,
+                                       time.perf_counter() - start - paused_s)
+                return
+            batch = x_train[order[(step - 1) * cfg.batch_size : step * cfg.batch_size]]
+            terms = model.losses(batch)
+            values = torch.stack([t.detach() for t in terms.values()]).tolist()
+            if not all(math.isfinite(v) for v in values):
+                kept_step = global_step
+                if not _all_finite(model):
+                    model.load_state_dict(last_good)
+                    kept_step = last_good_step
+                bad = "NaN" if any(math.isnan(v) for v in values) else "infinite"
+                yield snapshot(kept_step, epoch - 1 + step / steps_per_epoch, True)
+                yield TrainingFailed(
+                    f"The loss became {bad} at epoch {epoch}, step {step}. Training stopped and "
+                    f"kept the weights from step {kept_step}. Try a lower learning rate.",
+                    global_step,
+                )
+                return
+            optimizer.zero_grad(set_to_none=True)
+            terms["loss"].backward()
+            optimizer.step()
+            global_step += 1
+            for name, value in zip(terms, values, strict=True):
+                epoch_sums[name] = epoch_sums.get(name, 0.0) + value * len(batch)
+                window[name] = window.get(name, 0.0) + value
+            window_n += 1
+
+            now = time.perf_counter()
+            if now - last_progress >= progress_interval_s or global_step == total_steps:
+                elapsed = now - start - paused_s
+                eta = elapsed / global_step * (total_steps - global_step)
+                yield StepProgress(epoch, step, steps_per_epoch, global_step, total_steps,
+                                   {k: v / window_n for k, v in window.items()}, elapsed, eta)
+                window, window_n, last_progress = {}, 0, now
+            if now - last_snapshot >= cfg.snapshot_interval_s:
+                with_views = now >= next_map_time
+                snap = snapshot(global_step, epoch - 1 + step / steps_per_epoch, with_views)
+                done = time.perf_counter()
+                if with_views:
+                    # Codes for the map cost an encoder pass over the subset: keep them on budget.
+                    next_map_time = done + max(cfg.snapshot_interval_s,
+                                               (done - now) / cfg.map_update_budget)
+                last_snapshot = done
+                weights = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+                if all(bool(torch.isfinite(v).all()) for v in weights.values()):
+                    last_good, last_good_step = weights, global_step
+                yield snap
+
+        train_means = {k: v / n_train for k, v in epoch_sums.items()}
+        test_means = evaluate(model, x_test) if x_test is not None else {}
+        yield EpochEnded(epoch, train_means, test_means)
+
+    yield snapshot(global_step, float(epoch), True)
+    yield TrainingFinished("completed", epoch, global_step, time.perf_counter() - start - paused_s)

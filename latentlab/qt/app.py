@@ -1,0 +1,59 @@
+"""QApplication set-up, the error dialog for unexpected exceptions, and the GUI's main()."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from importlib import resources
+from types import TracebackType
+
+import pyqtgraph as pg
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication
+
+from latentlab.core.data import load_builtin
+from latentlab.qt.main_window import MainWindow
+
+
+def resource_text(name: str) -> str:
+    return resources.files("latentlab.resources").joinpath(name).read_text(encoding="utf-8")
+
+
+def create_application(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance() or QApplication(argv or sys.argv[:1])
+    app.setApplicationName("latentlab")
+    app.setOrganizationName("latentlab")
+    with resources.as_file(resources.files("latentlab.resources") / "icon.svg") as icon:
+        app.setWindowIcon(QIcon(str(icon)))
+    app.setStyleSheet(resource_text("style.qss"))
+    pg.setConfigOptions(background="w", foreground="k", antialias=True)
+    return app
+
+
+def install_excepthook(window: MainWindow) -> None:
+    """Unexpected exceptions on the GUI thread become a readable dialog; the app keeps running."""
+
+    def hook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        details = "".join(traceback.format_exception(kind, exc, tb))
+        sys.stderr.write(details)
+        window.show_error("Something went wrong", f"{kind.__name__}: {exc}", details)
+
+    sys.excepthook = hook
+
+
+def run_gui(exit_after_show: bool = False) -> int:
+    app = create_application()
+    window = MainWindow()
+    install_excepthook(window)
+    window.state.set_dataset(load_builtin("digits"))
+    window.show()
+    if exit_after_show:
+        # Used by start-up benchmarks and smoke checks: report once the window is up, then quit.
+        def report() -> None:
+            print("window shown", flush=True)
+            window.close()
+            app.quit()
+
+        QTimer.singleShot(0, report)
+    return app.exec()

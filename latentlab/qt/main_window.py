@@ -1,0 +1,152 @@
+"""The main window: panels composed around one LabState."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QScrollArea,
+    QSplitter,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from latentlab import __version__
+from latentlab.qt.state import LATENT, PIXELS, LabState
+from latentlab.qt.widgets.image_panels import ProbePanel, ReconstructionStrip
+from latentlab.qt.widgets.legend import ClassLegend
+from latentlab.qt.widgets.loss_plot import LossPlot
+from latentlab.qt.widgets.map_view import MapView
+from latentlab.qt.widgets.training_panel import TrainingPanel
+
+TOOLS = (("pan", "Pan", "P", "Drag to pan, wheel to zoom"),
+         ("box", "Box select", "B", "Drag a box to select points (Shift adds)"),
+         ("lasso", "Lasso select", "L", "Draw around points to select them (Shift adds)"))
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, state: LabState | None = None) -> None:
+        super().__init__()
+        self.state = state or LabState(self)
+        self.setWindowTitle("latentlab")
+        self.resize(1440, 900)
+
+        self.maps = {
+            PIXELS: MapView(self.state, PIXELS, ("PC 1", "PC 2")),
+            LATENT: MapView(self.state, LATENT, ("z₁", "z₂")),
+        }
+        map_row = QSplitter(Qt.Orientation.Horizontal)
+        for view in self.maps.values():
+            map_row.addWidget(view)
+        maps_box = QWidget()
+        maps_layout = QVBoxLayout(maps_box)
+        maps_layout.setContentsMargins(4, 4, 4, 0)
+        maps_layout.addWidget(map_row, 1)
+        maps_layout.addWidget(ClassLegend(self.state))
+
+        self.probe_panel = ProbePanel(self.state)
+        self.loss_plot = LossPlot(self.state)
+        self.recon_strip = ReconstructionStrip(self.state)
+        bottom = QSplitter(Qt.Orientation.Horizontal)
+        bottom.addWidget(self.probe_panel)
+        bottom.addWidget(self.recon_strip)
+        bottom.addWidget(self.loss_plot)
+        bottom.setSizes([380, 420, 520])
+        central = QSplitter(Qt.Orientation.Vertical)
+        central.addWidget(maps_box)
+        central.addWidget(bottom)
+        central.setSizes([560, 300])
+        self.setCentralWidget(central)
+
+        self.training_panel = TrainingPanel(self.state)
+        scroll = QScrollArea()
+        scroll.setWidget(self.training_panel)
+        scroll.setWidgetResizable(True)
+        scroll.setMinimumWidth(290)
+        dock = QDockWidget("Model and training", self)
+        dock.setObjectName("trainingDock")
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        dock.setWidget(scroll)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+
+        self._build_toolbar()
+        self.dataset_label = QLabel()
+        self.statusBar().addPermanentWidget(self.dataset_label)
+        self.state.dataset_changed.connect(self._on_dataset_changed)
+        self.state.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        self.state.error.connect(self.show_error)
+        self.state.selection_changed.connect(self._on_selection_changed)
+
+    def _build_toolbar(self) -> None:
+        bar = QToolBar("Map tools")
+        bar.setObjectName("mapTools")
+        bar.setMovable(False)
+        self.addToolBar(bar)
+        group = QActionGroup(self)
+        self.tool_actions: dict[str, QAction] = {}
+        for tool, text, key, tip in TOOLS:
+            action = QAction(text, self, checkable=True)
+            action.setShortcut(QKeySequence(key))
+            action.setToolTip(f"{tip} ({key})")
+            action.triggered.connect(lambda _=False, t=tool: self.state.set_tool(t))
+            group.addAction(action)
+            bar.addAction(action)
+            self.tool_actions[tool] = action
+        self.tool_actions[self.state.tool].setChecked(True)
+        self.state.tool_changed.connect(lambda t: self.tool_actions[t].setChecked(True))
+        bar.addSeparator()
+        clear = QAction("Clear selection", self)
+        clear.setShortcut(QKeySequence(Qt.Key.Key_Escape))
+        clear.setToolTip("Clear the selection in all maps (Esc)")
+        clear.triggered.connect(self.state.clear_selection)
+        bar.addAction(clear)
+        sample = QAction("Random sample", self)
+        sample.setShortcut(QKeySequence("R"))
+        sample.setToolTip("Decode a random code (R)")
+        sample.triggered.connect(self.state.sample_random)
+        bar.addAction(sample)
+        self.selection_label = QLabel("")
+        bar.addSeparator()
+        bar.addWidget(self.selection_label)
+        quit_action = QAction("Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        self.addAction(quit_action)
+        about = QAction("About latentlab", self)
+        about.triggered.connect(self._show_about)
+        self.menuBar().addMenu("&Help").addAction(about)
+
+    def _on_dataset_changed(self) -> None:
+        if self.state.dataset is not None:
+            self.dataset_label.setText(self.state.dataset.describe())
+
+    def _on_selection_changed(self) -> None:
+        n = len(self.state.selection)
+        self.selection_label.setText(f"  {n:,} selected" if n else "")
+
+    def show_error(self, title: str, message: str, details: str = "") -> None:
+        """A readable, non-blocking error dialog; the technical details stay folded away."""
+        box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok,
+                          self)
+        if details:
+            box.setDetailedText(details)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    def _show_about(self) -> None:
+        QMessageBox.about(
+            self, "About latentlab",
+            f"<b>latentlab {__version__}</b><p>A desktop laboratory for latent spaces.</p>"
+            "<p>The embedded digits dataset ships with scikit-learn (UCI ML hand-written "
+            "digits, CC BY 4.0).</p>",
+        )
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        # Stop the worker and wait: a QThread destroyed while running aborts the process.
+        self.state.shutdown()
+        super().closeEvent(event)

@@ -1,0 +1,305 @@
+"""The lab's state: the single source of truth every widget observes.
+
+Widgets call the state's methods and listen to its signals; they never call each other. The state
+holds the dataset, the maps' coordinates, the selection, the probes, the GUI thread's own copy of
+the model for live decoding, and the training runner.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from latentlab.config import ConfigError, ModelConfig, TrainConfig
+from latentlab.core.data.dataset import Dataset
+from latentlab.core.events import (
+    EpochEnded,
+    Snapshot,
+    StepProgress,
+    TrainingFailed,
+    TrainingFinished,
+    TrainingStarted,
+)
+from latentlab.core.models import LatentModel, build_model
+from latentlab.core.projection import PCA, LatentMap
+from latentlab.core.training import LiveItems, train
+from latentlab.qt.workers import TrainingRunner
+
+PIXELS, LATENT = "pixels", "latent"
+MAP_IDS = (PIXELS, LATENT)
+#: Maps show every item up to this many, else a fixed random subset.
+MAX_MAP_POINTS = 10_000
+STRIP_SIZE = 8
+#: Progress reaches the GUI 4×/s: enough for a smooth bar and ETA, cheap for the training thread.
+PROGRESS_INTERVAL_S = 0.25
+
+
+@dataclass(frozen=True)
+class TrainingStatus:
+    state: str = "idle"  # idle, running, paused, stopping
+    device: str = ""
+    detail: str = ""
+
+
+class LabState(QObject):
+    dataset_changed = Signal()
+    model_changed = Signal()
+    map_changed = Signal(str)
+    selection_changed = Signal()
+    probe_moved = Signal(str)
+    decoded = Signal(str)
+    tool_changed = Signal(str)
+    status_changed = Signal()
+    training_started = Signal(object)
+    training_finished = Signal(object)
+    progress = Signal(object)
+    epoch_ended = Signal(object)
+    recon_changed = Signal()
+    error = Signal(str, str, str)  # title, message, details
+    message = Signal(str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.dataset: Dataset | None = None
+        self.map_indices = np.zeros(0, dtype=np.int64)
+        self.strip_indices = np.zeros(0, dtype=np.int64)
+        self.coords: dict[str, np.ndarray | None] = dict.fromkeys(MAP_IDS)
+        self.map_method: dict[str, str] = {PIXELS: "PCA of pixels", LATENT: "no model yet"}
+        self.pixel_pca: PCA | None = None
+        self.model_cfg = ModelConfig()
+        self.train_cfg = TrainConfig()
+        self.live_model: LatentModel | None = None
+        self.latent_map: LatentMap | None = None
+        self.codes: np.ndarray | None = None
+        self.strip_recon: np.ndarray | None = None
+        self.selection = np.zeros(0, dtype=np.int64)
+        self.probes: dict[str, np.ndarray] = {m: np.zeros(2, np.float32) for m in MAP_IDS}
+        self.decoded_images: dict[str, np.ndarray | None] = dict.fromkeys(MAP_IDS)
+        self.tool = "pan"
+        self.status = TrainingStatus()
+        self._sample_rng = torch.Generator().manual_seed(1234)
+        self._dirty_probes: set[str] = set()
+        self._probe_follows_codes = True
+        # Coalesce probe moves: decode at most once per event-loop pass, always the latest spot.
+        self._decode_timer = QTimer(self)
+        self._decode_timer.setSingleShot(True)
+        self._decode_timer.setInterval(0)
+        self._decode_timer.timeout.connect(self._decode_dirty_probes)
+        self.runner = TrainingRunner(self)
+        self.runner.event.connect(self._on_training_event)
+        self.runner.failed.connect(self._on_worker_failed)
+        self.runner.finished.connect(self._on_runner_finished)
+
+    # ----------------------------------------------------------------- dataset
+    def set_dataset(self, dataset: Dataset) -> None:
+        """Switch datasets: models, maps, selection and probes start afresh."""
+        if self.runner.running:
+            self.runner.stop_and_wait()
+        self.dataset = dataset
+        rng = np.random.default_rng(0)
+        if dataset.n <= MAX_MAP_POINTS:
+            self.map_indices = np.arange(dataset.n)
+        else:
+            self.map_indices = np.sort(rng.choice(dataset.n, MAX_MAP_POINTS, replace=False))
+        test = dataset.test_indices if len(dataset.test_indices) else dataset.train_indices
+        self.strip_indices = np.sort(rng.choice(test, min(STRIP_SIZE, len(test)), replace=False))
+        x_flat = dataset.x.reshape(dataset.n, -1)
+        self.pixel_pca = PCA(2).fit(x_flat[dataset.train_indices])
+        self.coords = {PIXELS: self.pixel_pca.transform(x_flat[self.map_indices]), LATENT: None}
+        ratio = self.pixel_pca.explained_variance_ratio_.sum()
+        self.map_method = {PIXELS: f"PCA of pixels · {ratio:.0%} of variance",
+                           LATENT: "no model yet"}
+        self._reset_model_views()
+        self.probes[PIXELS] = np.zeros(2, np.float32)  # the mean image
+        self.dataset_changed.emit()
+        for map_id in MAP_IDS:
+            self.map_changed.emit(map_id)
+        self.set_probe(PIXELS, self.probes[PIXELS])
+
+    def _reset_model_views(self) -> None:
+        self.live_model = None
+        self.latent_map = None
+        self.codes = None
+        self.strip_recon = None
+        self.coords[LATENT] = None
+        self.map_method[LATENT] = "no model yet"
+        self.decoded_images[LATENT] = None
+        self.selection = np.zeros(0, dtype=np.int64)
+        self.selection_changed.emit()
+        self.model_changed.emit()
+        self.recon_changed.emit()
+
+    # --------------------------------------------------------------- selection
+    def set_selection(self, positions: np.ndarray) -> None:
+        """Select map points by their position in ``map_indices`` (shared by all maps)."""
+        positions = np.unique(np.asarray(positions, dtype=np.int64))
+        if np.array_equal(positions, self.selection):
+            return
+        self.selection = positions
+        self.selection_changed.emit()
+
+    def clear_selection(self) -> None:
+        self.set_selection(np.zeros(0, dtype=np.int64))
+
+    def set_tool(self, tool: str) -> None:
+        if tool != self.tool:
+            self.tool = tool
+            self.tool_changed.emit(tool)
+
+    # ------------------------------------------------------------------ probes
+    def set_probe(self, map_id: str, xy: np.ndarray | tuple[float, float]) -> None:
+        """Move a probe (a drag, a random sample): it stays where it was put from now on."""
+        if map_id == LATENT:
+            self._probe_follows_codes = False
+        self._move_probe(map_id, xy)
+
+    def _move_probe(self, map_id: str, xy: np.ndarray | tuple[float, float]) -> None:
+        self.probes[map_id] = np.asarray(xy, dtype=np.float32).reshape(2)
+        self.probe_moved.emit(map_id)
+        self._dirty_probes.add(map_id)
+        self._decode_timer.start()
+
+    def decode_now(self) -> None:
+        """Decode pending probes immediately (the timer does this on the next loop pass)."""
+        self._decode_timer.stop()
+        self._decode_dirty_probes()
+
+    def _decode_dirty_probes(self) -> None:
+        dirty, self._dirty_probes = self._dirty_probes, set()
+        for map_id in dirty:
+            image = self._decode(map_id)
+            if image is not None:
+                self.decoded_images[map_id] = image
+                self.decoded.emit(map_id)
+
+    def _decode(self, map_id: str) -> np.ndarray | None:
+        if self.dataset is None:
+            return None
+        xy = self.probes[map_id][None, :]
+        if map_id == PIXELS:
+            assert self.pixel_pca is not None
+            flat = self.pixel_pca.inverse_transform(xy)
+            return flat.reshape(self.dataset.input_shape)
+        if self.live_model is None or self.latent_map is None or self.coords[LATENT] is None:
+            return None
+        z = torch.from_numpy(self.latent_map.inverse_transform(xy))
+        with torch.inference_mode():
+            return self.live_model.decode(z)[0].numpy()
+
+    def sample_random(self) -> None:
+        """Decode a random code: the VAE's prior, or a Gaussian fitted to an autoencoder's codes."""
+        if self.live_model is None or self.codes is None or self.latent_map is None:
+            self.message.emit("Train a model first: random samples come from its code space.")
+            return
+        z = self.live_model.prior_sample(1, self._sample_rng)
+        if z is None:
+            mean = self.codes.mean(0)
+            cov = np.atleast_2d(np.cov(self.codes, rowvar=False))
+            chol = np.linalg.cholesky(cov + 1e-6 * np.eye(len(mean)))
+            eps = torch.randn(len(mean), generator=self._sample_rng).numpy()
+            z = torch.from_numpy((mean + chol @ eps)[None].astype(np.float32))
+            source = "a Gaussian fitted to the codes"
+        else:
+            source = "the prior N(0, I)"
+        self.set_probe(LATENT, self.latent_map.transform(z.numpy())[0])
+        self.message.emit(f"Random sample from {source}.")
+
+    # ---------------------------------------------------------------- training
+    def start_training(self, model_cfg: ModelConfig, train_cfg: TrainConfig) -> None:
+        if self.dataset is None:
+            raise RuntimeError("No dataset loaded.")
+        problems = model_cfg.validate(self.dataset.input_shape) + train_cfg.validate()
+        if problems:
+            raise ConfigError(problems)
+        if self.runner.running:
+            raise RuntimeError("Training is already running.")
+        model = build_model(model_cfg, self.dataset.input_shape, seed=train_cfg.seed)
+        self.model_cfg, self.train_cfg = model_cfg, train_cfg
+        self._reset_model_views()
+        # The GUI thread's own copy: decoding never touches the model being trained.
+        self.live_model = copy.deepcopy(model).eval()
+        self._probe_follows_codes = True
+        self.latent_map = LatentMap(model_cfg.latent_dim)
+        self.map_method[LATENT] = (
+            f"{'VAE' if model_cfg.family == 'vae' else 'Autoencoder'} codes"
+            + ("" if model_cfg.latent_dim <= 2 else f" · PCA of {model_cfg.latent_dim}-D")
+        )
+        dataset, live = self.dataset, LiveItems(self.map_indices, self.strip_indices)
+        self.runner.start(
+            lambda control: train(model, dataset, train_cfg, control, live,
+                                  progress_interval_s=PROGRESS_INTERVAL_S),
+            cpu_threads=train_cfg.cpu_threads,
+        )
+        self._set_status("running", detail="starting…")
+
+    def pause_training(self) -> None:
+        if self.runner.running and self.status.state == "running":
+            self.runner.pause()
+            self._set_status("paused")
+
+    def resume_training(self) -> None:
+        if self.runner.running and self.status.state == "paused":
+            self.runner.resume()
+            self._set_status("running")
+
+    def stop_training(self) -> None:
+        if self.runner.running:
+            self.runner.stop()
+            self._set_status("stopping")
+
+    def shutdown(self) -> None:
+        """Stop training and wait for the thread: a QThread destroyed while running aborts."""
+        self.runner.stop_and_wait()
+        self._decode_timer.stop()
+
+    def _set_status(self, state: str, device: str | None = None, detail: str = "") -> None:
+        device = self.status.device if device is None else device
+        self.status = TrainingStatus(state, device, detail)
+        self.status_changed.emit()
+
+    def _on_training_event(self, event: object) -> None:
+        if isinstance(event, Snapshot):
+            self._apply_snapshot(event)
+        elif isinstance(event, StepProgress):
+            self.progress.emit(event)
+        elif isinstance(event, EpochEnded):
+            self.epoch_ended.emit(event)
+        elif isinstance(event, TrainingStarted):
+            self._set_status(self.status.state, device=event.device)
+            self.training_started.emit(event)
+        elif isinstance(event, TrainingFinished):
+            self.training_finished.emit(event)
+        elif isinstance(event, TrainingFailed):
+            self.error.emit("Training stopped", event.message, "")
+
+    def _apply_snapshot(self, snap: Snapshot) -> None:
+        if self.live_model is None or self.latent_map is None:
+            return
+        state = {k: torch.from_numpy(v) for k, v in snap.decoder_state.items()}
+        self.live_model.decoder.load_state_dict(state)
+        if snap.recon is not None:
+            self.strip_recon = snap.recon
+            self.recon_changed.emit()
+        if snap.map_codes is not None and np.isfinite(snap.map_codes).all():
+            self.codes = snap.map_codes
+            self.latent_map.refit(snap.map_codes)
+            self.coords[LATENT] = self.latent_map.transform(snap.map_codes)
+            self.map_changed.emit(LATENT)
+            if self._probe_follows_codes:
+                # Until the user places it, the probe rides along in the middle of the codes,
+                # which drift and grow while the model learns.
+                self._move_probe(LATENT, np.median(self.coords[LATENT], axis=0))
+                return
+        # New weights change what the probe decodes to, even if it did not move.
+        self._dirty_probes.add(LATENT)
+        self._decode_timer.start()
+
+    def _on_worker_failed(self, message: str, details: str) -> None:
+        self.error.emit("Training failed", message, details)
+
+    def _on_runner_finished(self) -> None:
+        self._set_status("idle")

@@ -1,0 +1,37 @@
+"""The class legend shared by all maps (they use the same colours)."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+
+from latentlab.qt.state import LabState
+from latentlab.qt.widgets.palette import class_colour
+
+
+class ClassLegend(QWidget):
+    def __init__(self, state: LabState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.row = QHBoxLayout(self)
+        self.row.setContentsMargins(4, 0, 4, 0)
+        self.row.setSpacing(10)
+        self.entries: list[QLabel] = []
+        state.dataset_changed.connect(self._rebuild)
+
+    def _rebuild(self) -> None:
+        for entry in self.entries:
+            self.row.removeWidget(entry)
+            entry.deleteLater()
+        self.entries = []
+        while self.row.count():
+            self.row.takeAt(0)
+        dataset = self.state.dataset
+        if dataset is None or dataset.labels is None:
+            return
+        for label, name in enumerate(dataset.class_names):
+            colour = class_colour(label).name()
+            entry = QLabel(f'<span style="color:{colour}; font-size:14pt">●</span> {name}')
+            entry.setToolTip(f"class {name}: {(dataset.labels == label).sum():,} items")
+            self.row.addWidget(entry)
+            self.entries.append(entry)
+        self.row.addStretch(1)

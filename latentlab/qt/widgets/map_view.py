@@ -1,0 +1,260 @@
+"""One 2-D map: coloured points, linked box/lasso selection, a draggable probe, hover images."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtGui import QColor, QPainterPath, QPen
+from PySide6.QtWidgets import QGraphicsPathItem, QLabel, QVBoxLayout, QWidget
+
+from latentlab.core.geometry import points_in_box, points_in_polygon
+from latentlab.qt.state import LabState
+from latentlab.qt.throttle import Throttle
+from latentlab.qt.widgets.image_tile import ImageTile
+from latentlab.qt.widgets.palette import point_brushes
+
+HOVER_RADIUS_PX = 8
+HOVER_SIDE_PX = 96
+REDRAW_MS = 250
+
+
+class SelectViewBox(pg.ViewBox):
+    """A ViewBox whose left-drag draws a box or a lasso when the selection tool is active."""
+
+    selected = Signal(object, bool)  # polygon (K×2 in data coordinates), additive
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tool = "pan"
+        self._outline = QGraphicsPathItem()
+        pen = QPen(QColor(20, 20, 20, 200), 0)
+        pen.setStyle(Qt.PenStyle.DashLine)
+        self._outline.setPen(pen)
+        self._outline.setBrush(QColor(70, 130, 220, 40))
+        self._outline.setZValue(1e9)
+        self._outline.hide()
+        self.addItem(self._outline, ignoreBounds=True)
+        self._trace: list[QPointF] = []
+
+    def mouseDragEvent(self, ev, axis=None) -> None:
+        if self.tool == "pan" or ev.button() != Qt.MouseButton.LeftButton:
+            super().mouseDragEvent(ev, axis)
+            return
+        ev.accept()
+        here = self.mapToView(ev.pos())
+        if ev.isStart():
+            self._trace = [self.mapToView(ev.buttonDownPos())]
+        if self.tool == "lasso":
+            self._trace.append(here)
+            polygon = self._trace
+        else:
+            a = self._trace[0]
+            polygon = [a, QPointF(here.x(), a.y()), here, QPointF(a.x(), here.y())]
+        path = QPainterPath(polygon[0])
+        for p in polygon[1:]:
+            path.lineTo(p)
+        path.closeSubpath()
+        self._outline.setPath(path)
+        self._outline.show()
+        if ev.isFinish():
+            self._outline.hide()
+            additive = bool(ev.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+            self.selected.emit(np.array([(p.x(), p.y()) for p in polygon]), additive)
+            self._trace = []
+
+
+class MapView(QWidget):
+    """Observes the state's coordinates, selection, probe and tool for one map id."""
+
+    def __init__(self, state: LabState, map_id: str, axis_names: tuple[str, str],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.map_id = map_id
+        self._tree = None  # scipy cKDTree over the coordinates, built on first hover
+        self._tree_scale = np.ones(2)
+        self._syncing_probe = False
+        # While training, codes arrive several times a second; redrawing 4×/s looks just as live.
+        self._redraw = Throttle(self._draw, REDRAW_MS, self)
+
+        self.title = QLabel()
+        self.title.setObjectName("mapTitle")
+        self.view_box = SelectViewBox()
+        self.plot = pg.PlotWidget(viewBox=self.view_box)
+        self.plot.setLabel("bottom", axis_names[0])
+        self.plot.setLabel("left", axis_names[1])
+        # No grid: grid lines belong to the axis items, so every probe move would repaint them.
+        self.plot.setMenuEnabled(False)
+        self.scatter = pg.ScatterPlotItem(pxMode=True, pen=None, size=6)
+        self.highlight = pg.ScatterPlotItem(pxMode=True, size=9, brush=None,
+                                            pen=pg.mkPen(QColor(10, 10, 10), width=1.6))
+        self.highlight.setZValue(5)
+        self.probe = pg.TargetItem(size=22, movable=True, pen=pg.mkPen(QColor(0, 0, 0), width=3),
+                                   hoverPen=pg.mkPen(QColor(220, 40, 40), width=3))
+        self.probe.setZValue(10)
+        self.placeholder = pg.TextItem("", color=(110, 110, 110), anchor=(0.5, 0.5))
+        self.view_box.addItem(self.scatter)
+        self.view_box.addItem(self.highlight, ignoreBounds=True)
+        self.view_box.addItem(self.probe, ignoreBounds=True)
+        self.view_box.addItem(self.placeholder, ignoreBounds=True)
+        self.hover_tile = ImageTile(min_side=32, parent=self.plot)
+        self.hover_tile.setFixedSize(HOVER_SIDE_PX, HOVER_SIDE_PX)
+        self.hover_tile.setStyleSheet("border: 1px solid #444;")
+        self.hover_tile.hide()
+        self.hover_caption = QLabel(self.plot)
+        self.hover_caption.setObjectName("hoverCaption")
+        self.hover_caption.hide()
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.title)
+        layout.addWidget(self.plot, 1)
+
+        self.view_box.selected.connect(self._on_region_selected)
+        self.probe.sigPositionChanged.connect(self._on_probe_dragged)
+        self.plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        state.map_changed.connect(self._on_map_changed)
+        state.dataset_changed.connect(self._on_dataset_changed)
+        state.selection_changed.connect(self._on_selection_changed)
+        state.probe_moved.connect(self._on_probe_moved)
+        state.tool_changed.connect(self._on_tool_changed)
+        self._on_tool_changed(state.tool)
+        self._draw()
+
+    # -------------------------------------------------------------- observers
+    @property
+    def coords(self) -> np.ndarray | None:
+        return self.state.coords[self.map_id]
+
+    def _on_dataset_changed(self) -> None:
+        self.view_box.enableAutoRange()
+
+    def _on_map_changed(self, map_id: str) -> None:
+        if map_id == self.map_id:
+            self._redraw()
+
+    def _draw(self) -> None:
+        self.title.setText(self.state.map_method[self.map_id])
+        coords = self.coords
+        self._tree = None
+        if coords is None:
+            self.scatter.clear()
+            self.highlight.clear()
+            self.probe.hide()
+            self.placeholder.setText("Train a model to see its latent codes")
+            self.placeholder.setPos(0, 0)
+            self.placeholder.show()
+            self.view_box.setRange(xRange=(-1, 1), yRange=(-1, 1), padding=0)
+            self.view_box.enableAutoRange()  # fit the codes as soon as they arrive
+            return
+        self.placeholder.hide()
+        labels = None
+        if self.state.dataset is not None and self.state.dataset.labels is not None:
+            labels = self.state.dataset.labels[self.state.map_indices]
+        self.scatter.setData(pos=coords, brush=point_brushes(labels, len(coords)),
+                             data=np.arange(len(coords)))
+        self._on_selection_changed()
+        self.probe.show()
+        self._on_probe_moved(self.map_id)
+
+    def _on_selection_changed(self) -> None:
+        coords = self.coords
+        if coords is None or len(self.state.selection) == 0:
+            self.highlight.clear()
+            return
+        self.highlight.setData(pos=coords[self.state.selection])
+
+    def _on_probe_moved(self, map_id: str) -> None:
+        if map_id != self.map_id:
+            return
+        self._syncing_probe = True
+        try:
+            x, y = self.state.probes[map_id]
+            self.probe.setPos(float(x), float(y))
+        finally:
+            self._syncing_probe = False
+
+    def _on_tool_changed(self, tool: str) -> None:
+        self.view_box.tool = tool
+        self.view_box.setMouseEnabled(x=True, y=True)
+
+    # ----------------------------------------------------------- interaction
+    def _on_probe_dragged(self) -> None:
+        if self._syncing_probe:
+            return
+        pos = self.probe.pos()
+        self.state.set_probe(self.map_id, (pos.x(), pos.y()))
+
+    def _on_region_selected(self, polygon: np.ndarray, additive: bool) -> None:
+        coords = self.coords
+        if coords is None:
+            return
+        if len(polygon) == 4 and self.view_box.tool == "box":
+            inside = points_in_box(coords, polygon[0], polygon[2])
+        else:
+            inside = points_in_polygon(coords, polygon)
+        chosen = np.flatnonzero(inside)
+        if additive:
+            chosen = np.union1d(self.state.selection, chosen)
+        self.state.set_selection(chosen)
+
+    def nearest_point(self, x: float, y: float) -> int | None:
+        """The map point under (x, y) in data coordinates, within HOVER_RADIUS_PX on screen."""
+        coords = self.coords
+        if coords is None or len(coords) == 0:
+            return None
+        if self._tree is None:
+            from scipy.spatial import cKDTree  # on first hover: keeps start-up fast
+            # Build the tree on roughly isotropic units; refine in screen pixels below.
+            self._tree_scale = np.maximum(coords.std(0), 1e-12)
+            self._tree = cKDTree(coords / self._tree_scale)
+        k = min(8, len(coords))
+        _, idx = self._tree.query(np.array([x, y]) / self._tree_scale, k=k)
+        candidates = np.atleast_1d(idx)
+        px_w, px_h = self.view_box.viewPixelSize()
+        delta = (coords[candidates] - (x, y)) / (max(px_w, 1e-12), max(px_h, 1e-12))
+        dist = np.hypot(delta[:, 0], delta[:, 1])
+        best = int(np.argmin(dist))
+        return int(candidates[best]) if dist[best] <= HOVER_RADIUS_PX else None
+
+    def _on_mouse_moved(self, scene_pos: QPointF) -> None:
+        dataset = self.state.dataset
+        if dataset is None or not self.view_box.sceneBoundingRect().contains(scene_pos):
+            self._hide_hover()
+            return
+        view_pos = self.view_box.mapSceneToView(scene_pos)
+        position = self.nearest_point(view_pos.x(), view_pos.y())
+        if position is None:
+            self._hide_hover()
+            return
+        item = int(self.state.map_indices[position])
+        self.hover_tile.set_image(dataset.x[item])
+        label = ""
+        if dataset.labels is not None:
+            label = f" · class {dataset.class_names[dataset.labels[item]]}"
+        split = "test" if dataset.is_test[item] else "train"
+        self.hover_caption.setText(f"#{item}{label} · {split}")
+        self.hover_caption.adjustSize()
+        widget_pos = self.plot.mapFromScene(scene_pos)
+        x = widget_pos.x() + 14
+        y = widget_pos.y() + 14
+        if x + HOVER_SIDE_PX > self.plot.width():
+            x = widget_pos.x() - 14 - HOVER_SIDE_PX
+        if y + HOVER_SIDE_PX + self.hover_caption.height() > self.plot.height():
+            y = widget_pos.y() - 14 - HOVER_SIDE_PX - self.hover_caption.height()
+        self.hover_tile.move(int(x), int(y))
+        self.hover_caption.move(int(x), int(y) + HOVER_SIDE_PX)
+        self.hover_tile.show()
+        self.hover_caption.show()
+        self.hover_tile.raise_()
+        self.hover_caption.raise_()
+
+    def _hide_hover(self) -> None:
+        self.hover_tile.hide()
+        self.hover_caption.hide()
+
+    def leaveEvent(self, event) -> None:
+        self._hide_hover()
+        super().leaveEvent(event)

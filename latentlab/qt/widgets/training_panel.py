@@ -1,0 +1,245 @@
+"""The model form and the training controls: settings in, Train/Pause/Stop, progress with ETA."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from latentlab.config import (
+    ARCHITECTURES,
+    LIKELIHOODS,
+    MODEL_FAMILIES,
+    ConfigError,
+    ModelConfig,
+    TrainConfig,
+    parse_int_list,
+)
+from latentlab.core.device import available_devices
+from latentlab.core.events import StepProgress, TrainingFinished, TrainingStarted
+from latentlab.qt.state import LabState
+
+
+def _combo(options: dict[str, str], current: str) -> QComboBox:
+    combo = QComboBox()
+    for key, text in options.items():
+        combo.addItem(text, key)
+    combo.setCurrentIndex(list(options).index(current))
+    return combo
+
+
+def format_duration(seconds: float) -> str:
+    seconds = max(0, round(seconds))
+    minutes, secs = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+class TrainingPanel(QWidget):
+    def __init__(self, state: LabState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        m, t = ModelConfig(), TrainConfig()
+
+        self.family = _combo(MODEL_FAMILIES, m.family)
+        self.architecture = _combo(ARCHITECTURES, m.architecture)
+        self.hidden = QLineEdit(", ".join(str(h) for h in m.hidden))
+        self.hidden.setToolTip("Widths of the encoder's hidden layers; the decoder mirrors them.")
+        self.latent = QSpinBox(minimum=0, maximum=4096, value=m.latent_dim)
+        self.latent.setToolTip("Size of the code. 2 is shown directly; larger codes through PCA.")
+        self.epochs = QSpinBox(minimum=0, maximum=100_000, value=t.epochs)
+        self.batch = QSpinBox(minimum=0, maximum=65_536, value=t.batch_size)
+        self.learning_rate = QLineEdit(f"{t.learning_rate:g}")
+        self.seed = QSpinBox(minimum=0, maximum=2**31 - 1, value=t.seed)
+        self.likelihood = _combo(LIKELIHOODS, m.likelihood)
+        self.beta = QDoubleSpinBox(minimum=-1000.0, maximum=1000.0, value=m.beta, decimals=3,
+                                   singleStep=0.1)
+        self.device = QComboBox()
+        for kind in ["auto", *available_devices()]:
+            label = f"Auto ({available_devices()[0].upper()})" if kind == "auto" else kind.upper()
+            self.device.addItem(label, kind)
+
+        model_box = QGroupBox("Model")
+        form = QFormLayout(model_box)
+        form.addRow("Type", self.family)
+        form.addRow("Architecture", self.architecture)
+        form.addRow("Hidden sizes", self.hidden)
+        form.addRow("Latent size", self.latent)
+        self.vae_box = QGroupBox("VAE")
+        vae_form = QFormLayout(self.vae_box)
+        vae_form.addRow("Decoder likelihood", self.likelihood)
+        vae_form.addRow("KL weight β", self.beta)
+        train_box = QGroupBox("Training")
+        train_form = QFormLayout(train_box)
+        train_form.addRow("Epochs", self.epochs)
+        train_form.addRow("Batch size", self.batch)
+        train_form.addRow("Learning rate", self.learning_rate)
+        train_form.addRow("Seed", self.seed)
+        train_form.addRow("Device", self.device)
+
+        self.problems = QLabel()
+        self.problems.setObjectName("problems")
+        self.problems.setWordWrap(True)
+        self.train_button = QPushButton("Train")
+        self.train_button.setObjectName("trainButton")
+        self.train_button.setShortcut(QKeySequence("Ctrl+Return"))
+        self.train_button.setToolTip("Train a new model with these settings (Ctrl+Enter)")
+        self.pause_button = QPushButton("Pause")
+        self.pause_button.setShortcut(QKeySequence("Ctrl+P"))
+        self.pause_button.setToolTip("Pause or resume training (Ctrl+P)")
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setShortcut(QKeySequence("Ctrl+."))
+        self.stop_button.setToolTip("Stop training and keep the weights so far (Ctrl+.)")
+        buttons = QHBoxLayout()
+        for button in (self.train_button, self.pause_button, self.stop_button):
+            buttons.addWidget(button)
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setRange(0, 1)
+        self.progress_bar.setValue(0)
+        self.progress_label = QLabel("Ready.")
+        self.progress_label.setObjectName("caption")
+        self.device_label = QLabel("")
+        self.device_label.setObjectName("caption")
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(model_box)
+        layout.addWidget(self.vae_box)
+        layout.addWidget(train_box)
+        layout.addWidget(self.problems)
+        layout.addLayout(buttons)
+        layout.addWidget(self.progress_bar)
+        layout.addWidget(self.progress_label)
+        layout.addWidget(self.device_label)
+        layout.addStretch(1)
+
+        for widget in (self.family, self.architecture, self.likelihood, self.device):
+            widget.currentIndexChanged.connect(self._validate)
+        for widget in (self.hidden, self.learning_rate):
+            widget.textChanged.connect(self._validate)
+        for widget in (self.latent, self.epochs, self.batch, self.seed, self.beta):
+            widget.valueChanged.connect(self._validate)
+        self.train_button.clicked.connect(self._on_train)
+        self.pause_button.clicked.connect(self._on_pause)
+        self.stop_button.clicked.connect(state.stop_training)
+        state.status_changed.connect(self._on_status)
+        state.dataset_changed.connect(self._validate)
+        state.training_started.connect(self._on_started)
+        state.progress.connect(self._on_progress)
+        state.training_finished.connect(self._on_finished)
+        self._on_status()
+
+    # ------------------------------------------------------------------ form
+    def configs(self) -> tuple[ModelConfig, TrainConfig]:
+        """The form's settings; raises ConfigError naming every field that cannot work."""
+        problems: list[str] = []
+        try:
+            hidden = parse_int_list(self.hidden.text(), "Hidden sizes")
+        except ConfigError as exc:
+            problems += exc.problems
+            hidden = (1,)
+        try:
+            lr = float(self.learning_rate.text())
+        except ValueError:
+            problems.append(f"Learning rate: not a number ({self.learning_rate.text()!r}).")
+            lr = 1.0
+        model = ModelConfig(
+            family=self.family.currentData(),
+            architecture=self.architecture.currentData(),
+            hidden=hidden,
+            latent_dim=self.latent.value(),
+            likelihood=self.likelihood.currentData(),
+            beta=self.beta.value(),
+        )
+        train = TrainConfig(
+            epochs=self.epochs.value(),
+            batch_size=self.batch.value(),
+            learning_rate=lr,
+            seed=self.seed.value(),
+            device=self.device.currentData(),
+        )
+        shape = self.state.dataset.input_shape if self.state.dataset is not None else None
+        problems += model.validate(shape) + train.validate()
+        if problems:
+            raise ConfigError(problems)
+        return model, train
+
+    def _validate(self) -> bool:
+        self.vae_box.setVisible(self.family.currentData() == "vae")
+        self.hidden.setEnabled(self.architecture.currentData() == "mlp")
+        try:
+            self.configs()
+        except ConfigError as exc:
+            self.problems.setText("\n".join(exc.problems))
+            self.problems.show()
+            ok = False
+        else:
+            self.problems.clear()
+            self.problems.hide()
+            ok = True
+        self.train_button.setEnabled(ok and self.state.status.state == "idle")
+        return ok
+
+    # -------------------------------------------------------------- controls
+    def _on_train(self) -> None:
+        try:
+            model, train = self.configs()
+            self.state.start_training(model, train)
+        except ConfigError as exc:
+            self.problems.setText("\n".join(exc.problems))
+            self.problems.show()
+        except RuntimeError as exc:  # e.g. the chosen device is not available
+            self.state.error.emit("Cannot start training", str(exc), "")
+
+    def _on_pause(self) -> None:
+        if self.state.status.state == "paused":
+            self.state.resume_training()
+        else:
+            self.state.pause_training()
+
+    def _on_status(self) -> None:
+        status = self.state.status.state
+        idle = status == "idle"
+        self._validate()
+        self.pause_button.setEnabled(status in ("running", "paused"))
+        self.pause_button.setText("Resume" if status == "paused" else "Pause")
+        self.stop_button.setEnabled(status in ("running", "paused"))
+        for box in self.findChildren(QGroupBox):
+            box.setEnabled(idle)
+        if self.state.status.device:
+            self.device_label.setText(f"Device: {self.state.status.device}")
+        if status == "paused":
+            self.progress_label.setText("Paused.")
+        elif status == "stopping":
+            self.progress_label.setText("Stopping…")
+
+    def _on_started(self, event: TrainingStarted) -> None:
+        self.progress_bar.setRange(0, event.total_steps)
+        self.progress_bar.setValue(0)
+        self.device_label.setText(f"Device: {event.device}")
+
+    def _on_progress(self, event: StepProgress) -> None:
+        self.progress_bar.setValue(event.global_step)
+        self.progress_label.setText(
+            f"Epoch {event.epoch}/{event.total_steps // event.steps_per_epoch} · "
+            f"step {event.step}/{event.steps_per_epoch} · loss {event.losses['loss']:.3g} · "
+            f"ETA {format_duration(event.eta_s)}"
+        )
+
+    def _on_finished(self, event: TrainingFinished) -> None:
+        verb = "Finished" if event.reason == "completed" else "Stopped"
+        self.progress_label.setText(
+            f"{verb}: {event.epochs_done} epoch(s), {event.global_step:,} steps in "
+            f"{format_duration(event.elapsed_s)}."
+        )

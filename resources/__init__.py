@@ -1,0 +1,1 @@
+"""Icons and style sheets, read through importlib.resources (installed as latentlab.resources)."""

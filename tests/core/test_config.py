@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import pytest
+
+from latentlab.config import ConfigError, ModelConfig, TrainConfig, parse_int_list
+
+
+def test_defaults_are_valid_for_digits() -> None:
+    assert ModelConfig().validate((1, 8, 8)) == []
+    assert TrainConfig().validate() == []
+
+
+@pytest.mark.parametrize(
+    ("config", "field"),
+    [
+        (ModelConfig(latent_dim=0), "Latent size"),
+        (ModelConfig(hidden=()), "Hidden sizes"),
+        (ModelConfig(hidden=(64, 0)), "Hidden sizes"),
+        (ModelConfig(family="vae", beta=-1.0), "KL weight"),
+        (ModelConfig(architecture="conv"), "at least 16×16"),
+        (ModelConfig(family="gan"), "Model type"),
+    ],
+)
+def test_model_problems_name_the_field(config: ModelConfig, field: str) -> None:
+    problems = config.validate((1, 8, 8))
+    assert len(problems) == 1 and field in problems[0]
+
+
+def test_conv_accepts_16_pixels_and_refuses_too_many_stages() -> None:
+    assert ModelConfig(architecture="conv").validate((1, 16, 16)) == []
+    problems = ModelConfig(architecture="conv", conv_channels=(8, 8, 8, 8)).validate((1, 16, 16))
+    assert problems and "stride-2 stages" in problems[0]
+
+
+@pytest.mark.parametrize(
+    ("config", "field"),
+    [
+        (TrainConfig(learning_rate=-1e-3), "Learning rate"),
+        (TrainConfig(learning_rate=float("nan")), "Learning rate"),
+        (TrainConfig(epochs=0), "Epochs"),
+        (TrainConfig(batch_size=0), "Batch size"),
+        (TrainConfig(device="tpu"), "Device"),
+    ],
+)
+def test_train_problems_name_the_field(config: TrainConfig, field: str) -> None:
+    problems = config.validate()
+    assert len(problems) == 1 and field in problems[0]
+
+
+def test_round_trip_through_dicts() -> None:
+    model = ModelConfig(family="vae", hidden=(32, 16), latent_dim=5, beta=4.0)
+    train = TrainConfig(epochs=3, learning_rate=2e-4, seed=7)
+    assert ModelConfig.from_dict(model.to_dict()) == model
+    assert TrainConfig.from_dict(train.to_dict()) == train
+    with pytest.raises(ConfigError, match="unknown setting"):
+        ModelConfig.from_dict({"latent": 2})
+
+
+def test_parse_int_list() -> None:
+    assert parse_int_list(" 256, 128 ;64", "Hidden sizes") == (256, 128, 64)
+    assert parse_int_list("", "Hidden sizes") == ()
+    with pytest.raises(ConfigError, match="Hidden sizes"):
+        parse_int_list("256, wide", "Hidden sizes")

@@ -1,0 +1,32 @@
+"""The core must run without a display: importing it may not load any Qt module."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+CODE = """
+import importlib, pkgutil, sys
+import latentlab.core, latentlab.config
+for module in pkgutil.walk_packages(latentlab.core.__path__, "latentlab.core."):
+    importlib.import_module(module.name)
+qt = {"PySide6", "shiboken6", "pyqtgraph", "PyQt5", "PyQt6", "qtpy"}
+bad = sorted(m for m in sys.modules if m.split(".")[0] in qt)
+print(",".join(bad))
+"""
+
+
+def test_importing_the_core_loads_no_qt() -> None:
+    result = subprocess.run([sys.executable, "-c", CODE], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.strip() == "", f"Qt modules imported by the core: {result.stdout}"
+
+
+def test_cli_version_needs_no_qt() -> None:
+    code = "import sys; from latentlab.cli import main\n" \
+           "try:\n    main(['--version'])\nexcept SystemExit:\n    pass\n" \
+           "print(any(m.startswith('PySide6') for m in sys.modules))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.strip().endswith("False")
+    assert "latentlab 0." in result.stdout
