@@ -104,6 +104,14 @@ def evaluate(model: LatentModel, x: torch.Tensor, batch_size: int = EVAL_BATCH) 
     return {name: total / len(x) for name, total in totals.items()}
 
 
+def warm_up() -> None:
+    """Load what the first optimiser pulls in lazily (torch._dynamo, over a second of imports).
+
+    Called on a background thread at start-up, so pressing Train starts training at once.
+    """
+    torch.optim.Adam(torch.nn.Linear(1, 1).parameters())
+
+
 def _all_finite(model: torch.nn.Module) -> bool:
     return all(bool(torch.isfinite(p).all()) for p in model.parameters())
 

@@ -82,8 +82,9 @@ class MapView(QWidget):
         self.title.setObjectName("mapTitle")
         self.view_box = SelectViewBox()
         self.plot = pg.PlotWidget(viewBox=self.view_box)
-        self.plot.setLabel("bottom", axis_names[0])
-        self.plot.setLabel("left", axis_names[1])
+        for side, name in zip(("bottom", "left"), axis_names, strict=True):
+            self.plot.setLabel(side, name)
+            self.plot.getAxis(side).enableAutoSIPrefix(False)  # codes are numbers, not units
         # No grid: grid lines belong to the axis items, so every probe move would repaint them.
         self.plot.setMenuEnabled(False)
         self.scatter = pg.ScatterPlotItem(pxMode=True, pen=None, size=6)

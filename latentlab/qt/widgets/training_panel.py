@@ -219,7 +219,9 @@ class TrainingPanel(QWidget):
             box.setEnabled(idle)
         if self.state.status.device:
             self.device_label.setText(f"Device: {self.state.status.device}")
-        if status == "paused":
+        if status == "running" and self.progress_bar.value() <= 0:
+            self.progress_label.setText("Starting…")
+        elif status == "paused":
             self.progress_label.setText("Paused.")
         elif status == "stopping":
             self.progress_label.setText("Stopping…")
