@@ -11,7 +11,7 @@ from latentlab.core.events import EpochEnded, StepProgress, TrainingStarted
 from latentlab.qt.state import LabState
 from latentlab.qt.throttle import Throttle
 
-REDRAW_MS = 500
+REDRAW_MS = 1000  # a loss curve needs no more; each redraw also re-renders the axes
 
 TERM_NAMES = {"loss": "total", "recon": "reconstruction", "kl": "KL"}
 TERM_STYLES = {"loss": Qt.PenStyle.SolidLine, "recon": Qt.PenStyle.DashLine,
@@ -33,6 +33,7 @@ class LossPlot(QWidget):
         layout.addWidget(self.plot)
         self.curves: dict[tuple[str, str], pg.PlotDataItem] = {}
         self.points: dict[tuple[str, str], tuple[list[float], list[float]]] = {}
+        self._changed: set[tuple[str, str]] = set()
         self._redraw = Throttle(self._draw, REDRAW_MS, self)
         state.training_started.connect(self._on_started)
         state.progress.connect(self._on_progress)
@@ -47,6 +48,7 @@ class LossPlot(QWidget):
         self.legend.clear()
         self.curves.clear()
         self.points.clear()
+        self._changed.clear()
         for split in ("train", "test"):
             for term in event.loss_terms:
                 pen = pg.mkPen(SPLIT_COLOURS[split], width=2, style=TERM_STYLES.get(term))
@@ -65,11 +67,13 @@ class LossPlot(QWidget):
             xs, ys = self.points[key]
             xs.append(x)
             ys.append(value)
+            self._changed.add(key)
         self._redraw()
 
     def _draw(self) -> None:
-        for key, (xs, ys) in self.points.items():
-            self.curves[key].setData(xs, ys)
+        for key in self._changed:
+            self.curves[key].setData(*self.points[key], skipFiniteCheck=True)
+        self._changed.clear()
 
     def _on_progress(self, event: StepProgress) -> None:
         self._append("train", event.epoch_float, event.losses)
