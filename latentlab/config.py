@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, fields
-from typing import Any
+from typing import Any, Self
 
 MODEL_FAMILIES = {"ae": "Autoencoder", "vae": "Variational autoencoder"}
 ARCHITECTURES = {"mlp": "MLP", "conv": "Convolutional", "linear": "Linear (no nonlinearity)"}
@@ -27,8 +27,23 @@ class ConfigError(ValueError):
         self.problems = problems
 
 
+class _JsonSettings:
+    """to_dict/from_dict for the settings dataclasses: JSON-ready, unknown keys refused."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Self:
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ConfigError([f"{cls.__name__}: unknown setting(s) {', '.join(sorted(unknown))}."])
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+
+
 @dataclass(frozen=True)
-class ModelConfig:
+class ModelConfig(_JsonSettings):
     family: str = "ae"
     architecture: str = "mlp"
     hidden: tuple[int, ...] = (256, 128)
@@ -77,16 +92,10 @@ class ModelConfig:
                 problems.append(f"KL weight β: must be zero or positive (got {self.beta}).")
         return problems
 
-    def to_dict(self) -> dict[str, Any]:
-        return _to_dict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ModelConfig:
-        return _from_dict(cls, data)
 
 
 @dataclass(frozen=True)
-class TrainConfig:
+class TrainConfig(_JsonSettings):
     epochs: int = 40
     batch_size: int = 64
     learning_rate: float = 1e-3
@@ -119,25 +128,6 @@ class TrainConfig:
             problems.append("CPU threads: must be zero (automatic) or positive.")
         return problems
 
-    def to_dict(self) -> dict[str, Any]:
-        return _to_dict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
-        return _from_dict(cls, data)
-
-
-def _to_dict(obj: Any) -> dict[str, Any]:
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(obj).items()}
-
-
-def _from_dict(cls: Any, data: dict[str, Any]) -> Any:
-    known = {f.name: f for f in fields(cls)}
-    unknown = set(data) - set(known)
-    if unknown:
-        raise ConfigError([f"{cls.__name__}: unknown setting(s) {', '.join(sorted(unknown))}."])
-    values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
-    return cls(**values)
 
 
 def parse_int_list(text: str, field_name: str) -> tuple[int, ...]:

@@ -40,6 +40,14 @@ def _combo(options: dict[str, str], current: str) -> QComboBox:
     return combo
 
 
+def _group(title: str, rows: list[tuple[str, QWidget]]) -> QGroupBox:
+    box = QGroupBox(title)
+    form = QFormLayout(box)
+    for label, widget in rows:
+        form.addRow(label, widget)
+    return box
+
+
 def format_duration(seconds: float) -> str:
     seconds = max(0, round(seconds))
     minutes, secs = divmod(seconds, 60)
@@ -67,27 +75,18 @@ class TrainingPanel(QWidget):
         self.beta = QDoubleSpinBox(minimum=-1000.0, maximum=1000.0, value=m.beta, decimals=3,
                                    singleStep=0.1)
         self.device = QComboBox()
-        for kind in ["auto", *available_devices()]:
-            label = f"Auto ({available_devices()[0].upper()})" if kind == "auto" else kind.upper()
-            self.device.addItem(label, kind)
+        devices = available_devices()
+        self.device.addItem(f"Auto ({devices[0].upper()})", "auto")
+        for kind in devices:
+            self.device.addItem(kind.upper(), kind)
 
-        model_box = QGroupBox("Model")
-        form = QFormLayout(model_box)
-        form.addRow("Type", self.family)
-        form.addRow("Architecture", self.architecture)
-        form.addRow("Hidden sizes", self.hidden)
-        form.addRow("Latent size", self.latent)
-        self.vae_box = QGroupBox("VAE")
-        vae_form = QFormLayout(self.vae_box)
-        vae_form.addRow("Decoder likelihood", self.likelihood)
-        vae_form.addRow("KL weight β", self.beta)
-        train_box = QGroupBox("Training")
-        train_form = QFormLayout(train_box)
-        train_form.addRow("Epochs", self.epochs)
-        train_form.addRow("Batch size", self.batch)
-        train_form.addRow("Learning rate", self.learning_rate)
-        train_form.addRow("Seed", self.seed)
-        train_form.addRow("Device", self.device)
+        model_box = _group("Model", [("Type", self.family), ("Architecture", self.architecture),
+                                     ("Hidden sizes", self.hidden), ("Latent size", self.latent)])
+        self.vae_box = _group("VAE", [("Decoder likelihood", self.likelihood),
+                                      ("KL weight β", self.beta)])
+        train_box = _group("Training", [("Epochs", self.epochs), ("Batch size", self.batch),
+                                        ("Learning rate", self.learning_rate), ("Seed", self.seed),
+                                        ("Device", self.device)])
 
         self.problems = QLabel()
         self.problems.setObjectName("problems")
