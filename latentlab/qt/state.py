@@ -42,7 +42,6 @@ PROGRESS_INTERVAL_S = 0.25
 class TrainingStatus:
     state: str = "idle"  # idle, running, paused, stopping
     device: str = ""
-    detail: str = ""
 
 
 class LabState(QObject):
@@ -234,7 +233,7 @@ class LabState(QObject):
                                   progress_interval_s=PROGRESS_INTERVAL_S),
             cpu_threads=train_cfg.cpu_threads,
         )
-        self._set_status("running", detail="starting…")
+        self._set_status("running")
 
     def pause_training(self) -> None:
         if self.runner.running and self.status.state == "running":
@@ -256,9 +255,9 @@ class LabState(QObject):
         self.runner.stop_and_wait()
         self._decode_timer.stop()
 
-    def _set_status(self, state: str, device: str | None = None, detail: str = "") -> None:
+    def _set_status(self, state: str, device: str | None = None) -> None:
         device = self.status.device if device is None else device
-        self.status = TrainingStatus(state, device, detail)
+        self.status = TrainingStatus(state, device)
         self.status_changed.emit()
 
     def _on_training_event(self, event: object) -> None:

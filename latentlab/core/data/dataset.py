@@ -55,11 +55,6 @@ class Dataset:
         return int(c), int(h), int(w)
 
     @property
-    def input_size(self) -> int:
-        c, h, w = self.input_shape
-        return c * h * w
-
-    @property
     def train_indices(self) -> np.ndarray:
         return np.flatnonzero(~self.is_test)
 
