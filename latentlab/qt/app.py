@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication
 
 from latentlab.core.data import load_builtin
 from latentlab.core.training import warm_up
+from latentlab.core.userdirs import configure_numba_cache, user_cache_folder
 from latentlab.qt.main_window import MainWindow
 
 
@@ -49,11 +50,16 @@ def install_excepthook(window: MainWindow) -> None:
 
 
 def run_gui(exit_after_show: bool = False) -> int:
+    cache = user_cache_folder()
+    configure_numba_cache(cache)
     app = create_application()
     window = MainWindow()
     install_excepthook(window)
     window.state.set_dataset(load_builtin("digits"))
     window.show()
+    if cache.problem:  # say what cannot be done, and carry on
+        sys.stderr.write(f"latentlab: {cache.problem}\n")
+        window.statusBar().showMessage(f"Cache folder unusable: {cache.problem}.", 15_000)
     threading.Thread(target=warm_up, name="latentlab-warm-up", daemon=True).start()
     if exit_after_show:
         # Used by start-up benchmarks and smoke checks: report once the window is up, then quit.

@@ -116,7 +116,7 @@ class MainWindow(QMainWindow):
         quit_action = QAction("Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
-        self.addAction(quit_action)
+        self.menuBar().addMenu("&File").addAction(quit_action)
         about = QAction("About latentlab", self)
         about.triggered.connect(self._show_about)
         self.menuBar().addMenu("&Help").addAction(about)
@@ -142,8 +142,10 @@ class MainWindow(QMainWindow):
         QMessageBox.about(
             self, "About latentlab",
             f"<b>latentlab {__version__}</b><p>A desktop laboratory for latent spaces.</p>"
-            "<p>The embedded digits dataset ships with scikit-learn (UCI ML hand-written "
-            "digits, CC BY 4.0).</p>",
+            "<p><b>Bundled data.</b> The embedded digits are the UCI ML hand-written digits "
+            "(E. Alpaydin, C. Kaynak), shipped with scikit-learn; licensed CC BY 4.0.</p>"
+            "<p><b>Built on</b> Qt and PySide6 (LGPL-3.0), pyqtgraph (MIT), PyTorch, NumPy, "
+            "SciPy, scikit-learn, umap-learn, numba (BSD licences) and Pillow (MIT-CMU).</p>",
         )
 
     def closeEvent(self, event: QCloseEvent) -> None:
