@@ -106,7 +106,7 @@ class TrainConfig(_JsonSettings):
     #: Latent codes for the live map cost an encoder pass; keep them under this share of the time.
     map_update_budget: float = 0.03
     #: The held-out curve is computed each epoch on at most this many fixed held-out items.
-    eval_items: int = 500
+    eval_items: int = 256
     #: Torch CPU threads for training; 0 = one fewer than the cores, so the GUI keeps one.
     cpu_threads: int = 0
 
