@@ -116,6 +116,17 @@ def _all_finite(model: torch.nn.Module) -> bool:
     return all(bool(torch.isfinite(p).all()) for p in model.parameters())
 
 
+def _cpu_copy(model: torch.nn.Module) -> dict[str, torch.Tensor]:
+    return {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+
+
+def _evenly_spaced(indices: np.ndarray, k: int) -> np.ndarray:
+    """At most ``k`` of ``indices``, spread evenly: a fixed subset for the held-out curve."""
+    if len(indices) <= k:
+        return indices
+    return indices[np.linspace(0, len(indices) - 1, k).astype(int)]
+
+
 def train(
     model: LatentModel,
     data: Dataset,
@@ -142,13 +153,9 @@ def train(
     x_train = on_device(data.train_indices)
     if x_train is None:
         raise ValueError(f"{data.name}: the training split is empty.")
-    # A fixed, evenly spread subset keeps the per-epoch held-out pass cheap on big test splits.
-    test = data.test_indices
-    test = test[np.linspace(0, len(test) - 1, min(len(test), cfg.eval_items)).astype(int)] if len(
-        test) else test
-    x_test, x_map, x_strip = (
-        on_device(test), on_device(live.map_indices), on_device(live.strip_indices)
-    )
+    # A fixed subset keeps the per-epoch held-out pass cheap on big test splits.
+    x_test = on_device(_evenly_spaced(data.test_indices, cfg.eval_items))
+    x_map, x_strip = on_device(live.map_indices), on_device(live.strip_indices)
     shuffle = torch.Generator().manual_seed(cfg.seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.learning_rate)
     n_train = len(x_train)
@@ -175,9 +182,8 @@ def train(
     paused_s = 0.0
     global_step = 0
     last_progress = last_snapshot = start
-    next_map_time = start
-    last_good = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
-    last_good_step = 0
+    next_views_time = start
+    last_good, last_good_step = _cpu_copy(model), 0
     window: dict[str, float] = {}
     window_n = 0
     epoch = 0
@@ -225,15 +231,15 @@ def train(
                                    {k: v / window_n for k, v in window.items()}, elapsed, eta)
                 window, window_n, last_progress = {}, 0, now
             if now - last_snapshot >= cfg.snapshot_interval_s:
-                with_views = now >= next_map_time
+                with_views = now >= next_views_time
                 snap = snapshot(global_step, epoch - 1 + step / steps_per_epoch, with_views)
                 done = time.perf_counter()
                 if with_views:
                     # Codes for the map cost an encoder pass over the subset: keep them on budget.
-                    next_map_time = done + max(cfg.snapshot_interval_s,
-                                               (done - now) / cfg.map_update_budget)
+                    next_views_time = done + max(cfg.snapshot_interval_s,
+                                                 (done - now) / cfg.map_update_budget)
                 last_snapshot = done
-                weights = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+                weights = _cpu_copy(model)
                 if all(bool(torch.isfinite(v).all()) for v in weights.values()):
                     last_good, last_good_step = weights, global_step
                 yield snap
