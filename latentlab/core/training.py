@@ -30,6 +30,9 @@ from latentlab.core.events import (
 from latentlab.core.models.base import LatentModel
 
 EVAL_BATCH = 1024
+#: How often a verified copy of all weights is kept for rolling back after a NaN (a copy and a
+#: finiteness check cost ~6 ms for a 1.2 M-parameter model: too much for every snapshot).
+GOOD_WEIGHTS_INTERVAL_S = 2.0
 
 
 @dataclass
@@ -183,7 +186,7 @@ def train(
     global_step = 0
     last_progress = last_snapshot = start
     next_views_time = start
-    last_good, last_good_step = _cpu_copy(model), 0
+    last_good, last_good_step, last_good_time = _cpu_copy(model), 0, start
     window: dict[str, float] = {}
     window_n = 0
     epoch = 0
@@ -239,9 +242,10 @@ def train(
                     next_views_time = done + max(cfg.snapshot_interval_s,
                                                  (done - now) / cfg.map_update_budget)
                 last_snapshot = done
-                weights = _cpu_copy(model)
-                if all(bool(torch.isfinite(v).all()) for v in weights.values()):
-                    last_good, last_good_step = weights, global_step
+                if done - last_good_time >= GOOD_WEIGHTS_INTERVAL_S:
+                    weights = _cpu_copy(model)
+                    if all(bool(torch.isfinite(v).all()) for v in weights.values()):
+                        last_good, last_good_step, last_good_time = weights, global_step, done
                 yield snap
 
         train_means = {k: v / n_train for k, v in epoch_sums.items()}

@@ -138,7 +138,10 @@ def test_nan_loss_stops_with_a_message_and_keeps_good_weights(digits: Dataset) -
     assert isinstance(events[-2], Snapshot)
 
 
-def test_non_finite_weights_are_rolled_back(digits: Dataset) -> None:
+def test_non_finite_weights_are_rolled_back(digits: Dataset, monkeypatch) -> None:
+    import latentlab.core.training as training
+
+    monkeypatch.setattr(training, "GOOD_WEIGHTS_INTERVAL_S", 0.0)  # keep a copy at every snapshot
     model = build_model(ModelConfig(hidden=(16,)), digits.input_shape, seed=0)
     control = TrainControl()
     events = []
