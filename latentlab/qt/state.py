@@ -112,12 +112,13 @@ class LabState(QObject):
         ratio = self.pixel_pca.explained_variance_ratio_.sum()
         self.map_method = {PIXELS: f"PCA of pixels · {ratio:.0%} of variance",
                            LATENT: "no model yet"}
+        self.selection = np.zeros(0, dtype=np.int64)  # selections name items of this dataset
         self._reset_model_views()
-        self.probes[PIXELS] = np.zeros(2, np.float32)  # the mean image
         self.dataset_changed.emit()
         for map_id in MAP_IDS:
             self.map_changed.emit(map_id)
-        self.set_probe(PIXELS, self.probes[PIXELS])
+        self.selection_changed.emit()
+        self.set_probe(PIXELS, np.zeros(2))  # the origin of PCA coordinates: the mean image
 
     def _reset_model_views(self) -> None:
         self.live_model = None
@@ -127,8 +128,6 @@ class LabState(QObject):
         self.coords[LATENT] = None
         self.map_method[LATENT] = "no model yet"
         self.decoded_images[LATENT] = None
-        self.selection = np.zeros(0, dtype=np.int64)
-        self.selection_changed.emit()
         self.model_changed.emit()
         self.recon_changed.emit()
 

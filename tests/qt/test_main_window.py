@@ -94,6 +94,10 @@ def test_box_selection_is_linked_across_maps(qtbot, window) -> None:
     np.testing.assert_allclose(window.maps[LATENT].highlight.data["x"],
                                state.coords[LATENT][state.selection, 0])
     assert window.selection_label.text().strip() == f"{len(state.selection)} selected"
+    chosen = state.selection.copy()
+    train_to_end(qtbot, window)  # a new model keeps the selection: it names dataset items
+    np.testing.assert_array_equal(state.selection, chosen)
+    assert len(window.maps[LATENT].highlight.data) == len(chosen)
     state.clear_selection()
     assert len(window.maps[LATENT].highlight.data) == 0
 
