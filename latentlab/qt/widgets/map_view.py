@@ -179,7 +179,6 @@ class MapView(QWidget):
 
     def _on_tool_changed(self, tool: str) -> None:
         self.view_box.tool = tool
-        self.view_box.setMouseEnabled(x=True, y=True)
 
     # ----------------------------------------------------------- interaction
     def _on_probe_dragged(self) -> None:
