@@ -28,6 +28,12 @@ from latentlab.core.models import build_model
 from latentlab.core.training import LiveItems, train
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist-5k"
+
+
+def load_data(folder: Path) -> Dataset:
+    """The MNIST sample when its folder exists, else the embedded digits."""
+    return load_idx_folder(folder, "mnist-5k") if folder.is_dir() else load_builtin("digits")
+
 MODELS = {
     "ae-mlp": ModelConfig(family="ae", architecture="mlp", hidden=(512, 256)),
     "vae-mlp": ModelConfig(family="vae", architecture="mlp", hidden=(512, 256)),
@@ -42,7 +48,9 @@ def sync(device: torch.device) -> None:
 
 
 def bare_loop(data: Dataset, cfg: ModelConfig, train_cfg: TrainConfig,
-              device: torch.device) -> float:
+              device: torch.device | None = None) -> float:
+    """The reference: the same model, optimiser and shuffled batches, with nothing around it."""
+    device = device or torch.device("cpu")
     model = build_model(cfg, data.input_shape, seed=train_cfg.seed).to(device)
     x = torch.from_numpy(data.x[data.train_indices]).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=train_cfg.learning_rate)
@@ -57,7 +65,7 @@ def bare_loop(data: Dataset, cfg: ModelConfig, train_cfg: TrainConfig,
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
-            loss.item()
+            loss.item()  # a real loop logs its loss too
             steps += 1
     sync(device)
     return steps / (time.perf_counter() - start)
@@ -99,7 +107,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--models", nargs="*", default=list(MODELS))
     args = parser.parse_args()
-    data = load_idx_folder(args.data, "mnist-5k") if args.data.is_dir() else load_builtin("digits")
+    data = load_data(args.data)
     device = resolve_device(args.device)
     report: dict = {"device": describe_device(device), "torch": torch.__version__,
                     "data": data.describe(), "epochs": args.epochs, "models": {}}

@@ -26,17 +26,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np
 import torch
+from devices import DEFAULT_DATA, bare_loop, load_data
 
 from latentlab.config import ModelConfig, TrainConfig
-from latentlab.core.data import Dataset, load_builtin, load_idx_folder
+from latentlab.core.data import Dataset
 from latentlab.core.device import training_cpu_threads
-from latentlab.core.models import build_model
-
-DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist-5k"
-
-
-def load_data(folder: Path) -> Dataset:
-    return load_idx_folder(folder, "mnist-5k") if folder.is_dir() else load_builtin("digits")
 
 
 def percentiles(values: list[float]) -> dict[str, float]:
@@ -48,26 +42,6 @@ def percentiles(values: list[float]) -> dict[str, float]:
         "max": round(float(arr.max()), 3),
         "n": len(arr),
     }
-
-
-def bare_loop(data: Dataset, model_cfg: ModelConfig, train_cfg: TrainConfig) -> float:
-    """The reference: the same model, optimiser and shuffled batches, with nothing around it."""
-    model = build_model(model_cfg, data.input_shape, seed=train_cfg.seed)
-    x = torch.from_numpy(data.x[data.train_indices])
-    optimizer = torch.optim.Adam(model.parameters(), lr=train_cfg.learning_rate)
-    shuffle = torch.Generator().manual_seed(train_cfg.seed)
-    steps = 0
-    start = time.perf_counter()
-    for _ in range(train_cfg.epochs):
-        order = torch.randperm(len(x), generator=shuffle)
-        for i in range(0, len(x), train_cfg.batch_size):
-            loss = model.losses(x[order[i : i + train_cfg.batch_size]])["loss"]
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            loss.item()  # a real loop logs its loss too
-            steps += 1
-    return steps / (time.perf_counter() - start)
 
 
 def app_session():

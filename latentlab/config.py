@@ -93,7 +93,6 @@ class ModelConfig(_JsonSettings):
         return problems
 
 
-
 @dataclass(frozen=True)
 class TrainConfig(_JsonSettings):
     epochs: int = 40
@@ -127,7 +126,6 @@ class TrainConfig(_JsonSettings):
         if self.cpu_threads < 0:
             problems.append("CPU threads: must be zero (automatic) or positive.")
         return problems
-
 
 
 def parse_int_list(text: str, field_name: str) -> tuple[int, ...]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -115,8 +115,8 @@ def warm_up() -> None:
     torch.optim.Adam(torch.nn.Linear(1, 1).parameters())
 
 
-def _all_finite(model: torch.nn.Module) -> bool:
-    return all(bool(torch.isfinite(p).all()) for p in model.parameters())
+def _all_finite(tensors: Iterable[torch.Tensor]) -> bool:
+    return all(bool(torch.isfinite(t).all()) for t in tensors)
 
 
 def _cpu_copy(model: torch.nn.Module) -> dict[str, torch.Tensor]:
@@ -206,7 +206,7 @@ def train(
             values = torch.stack([t.detach() for t in terms.values()]).tolist()
             if not all(math.isfinite(v) for v in values):
                 kept_step = global_step
-                if not _all_finite(model):
+                if not _all_finite(model.parameters()):
                     model.load_state_dict(last_good)
                     kept_step = last_good_step
                 bad = "NaN" if any(math.isnan(v) for v in values) else "infinite"
@@ -244,7 +244,7 @@ def train(
                 last_snapshot = done
                 if done - last_good_time >= GOOD_WEIGHTS_INTERVAL_S:
                     weights = _cpu_copy(model)
-                    if all(bool(torch.isfinite(v).all()) for v in weights.values()):
+                    if _all_finite(weights.values()):
                         last_good, last_good_step, last_good_time = weights, global_step, done
                 yield snap
 
