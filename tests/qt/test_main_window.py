@@ -112,9 +112,13 @@ def test_lasso_selection_with_shift_adds(qtbot, window) -> None:
     drag(qtbot, window.maps[PIXELS], ring)
     first = state.selection.copy()
     assert len(first) > 0
-    far = coords[np.argmax(np.linalg.norm(coords - c, axis=1))]
-    box = [tuple(far + d) for d in 0.05 * np.array([(-1, -1), (1, -1), (1, 1), (-1, 1), (-1, -1)])]
-    drag(qtbot, window.maps[PIXELS], box, Qt.KeyboardModifier.ShiftModifier)
+    # A second, small lasso around an unselected point well inside the view; the square is a few
+    # percent of the data's span so it is many pixels wide whatever the data's scale.
+    outside = np.setdiff1d(np.arange(len(coords)), first)
+    target = coords[outside[np.argmin(np.linalg.norm(coords[outside] - c, axis=1))]]
+    half = 0.03 * np.ptp(coords, axis=0)
+    square = [tuple(target + half * d) for d in [(-1, -1), (1, -1), (1, 1), (-1, 1), (-1, -1)]]
+    drag(qtbot, window.maps[PIXELS], square, Qt.KeyboardModifier.ShiftModifier)
     assert set(first) < set(state.selection)
 
 
