@@ -10,9 +10,15 @@ import math
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Self
 
-MODEL_FAMILIES = {"ae": "Autoencoder", "vae": "Variational autoencoder"}
+MODEL_FAMILIES = {"ae": "Autoencoder", "vae": "Variational autoencoder", "gan": "GAN",
+                  "infogan": "InfoGAN"}
+GAN_FAMILIES = ("gan", "infogan")
 ARCHITECTURES = {"mlp": "MLP", "conv": "Convolutional", "linear": "Linear (no nonlinearity)"}
 LIKELIHOODS = {"bernoulli": "Bernoulli", "gaussian": "Gaussian"}
+GAN_LOSSES = {"non_saturating": "Non-saturating −log D(G(z))",
+              "saturating": "Saturating log(1 − D(G(z)))"}
+#: Image sides the DCGAN generator builds (two stride-2 stages from a 7×7 or 8×8 start).
+DCGAN_SIDES = (28, 32)
 DEVICES = ("auto", "cpu", "cuda", "mps")
 
 #: Smallest image side the convolutional architecture accepts (two stride-2 stages).
@@ -51,6 +57,17 @@ class ModelConfig(_JsonSettings):
     conv_channels: tuple[int, ...] = (32, 64)
     likelihood: str = "bernoulli"
     beta: float = 1.0
+    # GAN and InfoGAN (Chen et al. 2016's MNIST set-up by default).
+    gan_loss: str = "non_saturating"
+    noise_dim: int = 62
+    n_categories: int = 10
+    n_continuous: int = 2
+    info_weight: float = 1.0
+    d_steps: int = 1
+
+    @property
+    def is_gan(self) -> bool:
+        return self.family in GAN_FAMILIES
 
     def validate(self, input_shape: tuple[int, ...] | None = None) -> list[str]:
         """Readable problems with these settings (empty when they can be trained)."""
@@ -59,6 +76,8 @@ class ModelConfig(_JsonSettings):
             problems.append(f"Model type: unknown value {self.family!r}.")
         if self.architecture not in ARCHITECTURES:
             problems.append(f"Architecture: unknown value {self.architecture!r}.")
+        if self.is_gan:
+            return problems + self._gan_problems(input_shape)
         if self.latent_dim < 1:
             problems.append(f"Latent size: must be at least 1 (got {self.latent_dim}).")
         if self.architecture == "mlp":
@@ -92,12 +111,50 @@ class ModelConfig(_JsonSettings):
                 problems.append(f"KL weight β: must be zero or positive (got {self.beta}).")
         return problems
 
+    def _gan_problems(self, input_shape: tuple[int, ...] | None) -> list[str]:
+        problems: list[str] = []
+        if self.architecture == "linear":
+            problems.append("Architecture: GANs are built as MLP or DCGAN (convolutional).")
+        if self.architecture == "mlp" and (not self.hidden or any(h < 1 for h in self.hidden)):
+            problems.append("Hidden sizes: every layer width must be a positive integer.")
+        if self.architecture == "conv" and input_shape is not None:
+            h, w = input_shape[1:] if len(input_shape) == 3 else (0, 0)
+            if h != w or h not in DCGAN_SIDES:
+                problems.append(
+                    f"Architecture: DCGAN builds 28×28 or 32×32 images; this dataset's are "
+                    f"{h}×{w}. Use MLP."
+                )
+        if self.gan_loss not in GAN_LOSSES:
+            problems.append(f"Generator loss: unknown value {self.gan_loss!r}.")
+        if self.noise_dim < 1:
+            problems.append(f"Noise size: must be at least 1 (got {self.noise_dim}).")
+        if self.d_steps < 1:
+            problems.append(f"D steps per G step: must be at least 1 (got {self.d_steps}).")
+        if self.family == "infogan":
+            if self.n_categories < 2:
+                problems.append(
+                    f"Categories K: a categorical code needs at least 2 classes "
+                    f"(got {self.n_categories})."
+                )
+            if self.n_continuous < 1:
+                problems.append(
+                    f"Continuous codes: at least 1, they are the map's axes "
+                    f"(got {self.n_continuous})."
+                )
+            if not math.isfinite(self.info_weight) or self.info_weight < 0:
+                problems.append(
+                    f"Information weight λ: must be zero or positive (got {self.info_weight})."
+                )
+        return problems
+
 
 @dataclass(frozen=True)
 class TrainConfig(_JsonSettings):
     epochs: int = 40
     batch_size: int = 64
     learning_rate: float = 1e-3
+    #: The discriminator's learning rate (GANs; the generator uses ``learning_rate``).
+    d_learning_rate: float = 2e-4
     seed: int = 0
     device: str = "auto"
     #: Weight snapshots for the live views are sent at most this often (seconds).
@@ -117,6 +174,10 @@ class TrainConfig(_JsonSettings):
             problems.append(f"Batch size: must be at least 1 (got {self.batch_size}).")
         if not math.isfinite(self.learning_rate) or self.learning_rate <= 0:
             problems.append(f"Learning rate: must be a positive number (got {self.learning_rate}).")
+        if not math.isfinite(self.d_learning_rate) or self.d_learning_rate <= 0:
+            problems.append(
+                f"D learning rate: must be a positive number (got {self.d_learning_rate})."
+            )
         if self.device not in DEVICES:
             problems.append(f"Device: must be one of {', '.join(DEVICES)} (got {self.device!r}).")
         if self.snapshot_interval_s <= 0:
@@ -141,7 +202,10 @@ def parse_int_list(text: str, field_name: str) -> tuple[int, ...]:
 
 __all__ = [
     "ARCHITECTURES",
+    "DCGAN_SIDES",
     "DEVICES",
+    "GAN_FAMILIES",
+    "GAN_LOSSES",
     "LIKELIHOODS",
     "MODEL_FAMILIES",
     "ConfigError",

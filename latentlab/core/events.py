@@ -54,6 +54,8 @@ class Snapshot:
     decoder_state: dict[str, np.ndarray]
     map_codes: np.ndarray | None = None  # codes of the fixed map subset, N×latent
     recon: np.ndarray | None = None  # reconstructions of the fixed strip items
+    map_categories: np.ndarray | None = None  # InfoGAN: Q's category for each map item
+    samples: np.ndarray | None = None  # GANs: images generated from a fixed input batch
 
 
 @dataclass(frozen=True)

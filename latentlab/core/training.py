@@ -92,6 +92,17 @@ def embed_all(model: LatentModel, x: torch.Tensor, batch_size: int = EVAL_BATCH)
 
 
 @torch.no_grad()
+def infer_all(model: LatentModel, x: torch.Tensor,
+              batch_size: int = EVAL_BATCH) -> tuple[np.ndarray, np.ndarray | None]:
+    """Codes of ``x`` and, where the model predicts them, categories (else None), on the CPU."""
+    parts = [model.infer_codes(x[i : i + batch_size]) for i in range(0, len(x), batch_size)]
+    codes = torch.cat([c for c, _ in parts]).cpu().numpy()
+    if parts[0][1] is None:
+        return codes, None
+    return codes, torch.cat([k for _, k in parts]).cpu().numpy()
+
+
+@torch.no_grad()
 def evaluate(model: LatentModel, x: torch.Tensor, batch_size: int = EVAL_BATCH) -> dict[str, float]:
     """Mean of each loss term over ``x`` (weighted by batch size)."""
     was_training = model.training
@@ -160,7 +171,7 @@ def train(
     x_test = on_device(_evenly_spaced(data.test_indices, cfg.eval_items))
     x_map, x_strip = on_device(live.map_indices), on_device(live.strip_indices)
     shuffle = torch.Generator().manual_seed(cfg.seed)
-    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.learning_rate)
+    optimizers = model.make_optimizers(cfg)
     n_train = len(x_train)
     steps_per_epoch = math.ceil(n_train / cfg.batch_size)
     total_steps = steps_per_epoch * cfg.epochs
@@ -168,18 +179,24 @@ def train(
     yield TrainingStarted(describe_device(device), cfg.epochs, steps_per_epoch, total_steps,
                           model.loss_terms)
 
+    grid = model.grid_inputs(cfg.seed)
+    grid_inputs = grid[0].to(device) if grid is not None else None
+
     @torch.no_grad()
     def snapshot(step: int, epoch_float: float, with_views: bool) -> Snapshot:
-        """Decoder weights always; map codes and reconstructions when the budget allows."""
-        codes = recon = None
-        if with_views:
-            model.eval()
-            if x_map is not None:
-                codes = embed_all(model, x_map).cpu().numpy()
-            if x_strip is not None:
-                recon = model.reconstruct(x_strip).cpu().numpy()
-            model.train()
-        return Snapshot(step, epoch_float, decoder_state(model), codes, recon)
+        """Decoder weights always; codes, reconstructions, samples when the budget allows."""
+        if not with_views:
+            return Snapshot(step, epoch_float, decoder_state(model))
+        model.eval()
+        codes = categories = recon = samples = None
+        if x_map is not None and model.has_encoder:
+            codes, categories = infer_all(model, x_map)
+        if x_strip is not None and model.reconstructs:
+            recon = model.reconstruct(x_strip).cpu().numpy()
+        if grid_inputs is not None:
+            samples = model.decode(grid_inputs).cpu().numpy()
+        model.train()
+        return Snapshot(step, epoch_float, decoder_state(model), codes, recon, categories, samples)
 
     start = time.perf_counter()
     paused_s = 0.0
@@ -202,14 +219,14 @@ def train(
                                        time.perf_counter() - start - paused_s)
                 return
             batch = x_train[order[(step - 1) * cfg.batch_size : step * cfg.batch_size]]
-            terms = model.losses(batch)
-            values = torch.stack([t.detach() for t in terms.values()]).tolist()
-            if not all(math.isfinite(v) for v in values):
+            terms = model.train_step(batch, optimizers)
+            if not all(math.isfinite(v) for v in terms.values()):
                 kept_step = global_step
-                if not _all_finite(model.parameters()):
+                # A GAN's generator may have stepped after its discriminator's loss was fine.
+                if not _all_finite(model.state_dict().values()):
                     model.load_state_dict(last_good)
                     kept_step = last_good_step
-                bad = "NaN" if any(math.isnan(v) for v in values) else "infinite"
+                bad = "NaN" if any(math.isnan(v) for v in terms.values()) else "infinite"
                 yield snapshot(kept_step, epoch - 1 + step / steps_per_epoch, True)
                 yield TrainingFailed(
                     f"The loss became {bad} at epoch {epoch}, step {step}. Training stopped and "
@@ -217,11 +234,8 @@ def train(
                     global_step,
                 )
                 return
-            optimizer.zero_grad(set_to_none=True)
-            terms["loss"].backward()
-            optimizer.step()
             global_step += 1
-            for name, value in zip(terms, values, strict=True):
+            for name, value in terms.items():
                 epoch_sums[name] = epoch_sums.get(name, 0.0) + value * len(batch)
                 window[name] = window.get(name, 0.0) + value
             window_n += 1

@@ -18,12 +18,26 @@ def test_defaults_are_valid_for_digits() -> None:
         (ModelConfig(hidden=(64, 0)), "Hidden sizes"),
         (ModelConfig(family="vae", beta=-1.0), "KL weight"),
         (ModelConfig(architecture="conv"), "at least 16×16"),
-        (ModelConfig(family="gan"), "Model type"),
+        (ModelConfig(family="flow"), "Model type"),
+        (ModelConfig(family="gan", architecture="conv"), "DCGAN builds 28×28 or 32×32"),
+        (ModelConfig(family="gan", architecture="linear"), "Architecture"),
+        (ModelConfig(family="gan", gan_loss="wasserstein"), "Generator loss"),
+        (ModelConfig(family="gan", noise_dim=0), "Noise size"),
+        (ModelConfig(family="gan", d_steps=0), "D steps"),
+        (ModelConfig(family="infogan", n_categories=1), "Categories K"),
+        (ModelConfig(family="infogan", n_continuous=0), "Continuous codes"),
+        (ModelConfig(family="infogan", info_weight=-0.5), "Information weight λ"),
     ],
 )
 def test_model_problems_name_the_field(config: ModelConfig, field: str) -> None:
     problems = config.validate((1, 8, 8))
     assert len(problems) == 1 and field in problems[0]
+
+
+def test_dcgan_builds_28_and_32_pixel_images() -> None:
+    for shape in ((1, 28, 28), (3, 32, 32)):
+        assert ModelConfig(family="infogan", architecture="conv").validate(shape) == []
+    assert ModelConfig(family="gan", architecture="conv").validate((1, 64, 64))
 
 
 def test_conv_accepts_16_pixels_and_refuses_too_many_stages() -> None:
@@ -37,6 +51,7 @@ def test_conv_accepts_16_pixels_and_refuses_too_many_stages() -> None:
     [
         (TrainConfig(learning_rate=-1e-3), "Learning rate"),
         (TrainConfig(learning_rate=float("nan")), "Learning rate"),
+        (TrainConfig(d_learning_rate=0.0), "D learning rate"),
         (TrainConfig(epochs=0), "Epochs"),
         (TrainConfig(batch_size=0), "Batch size"),
         (TrainConfig(device="tpu"), "Device"),

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 
-from latentlab.config import ModelConfig
+from latentlab.config import ModelConfig, TrainConfig
 
 
 class LatentModel(nn.Module):
@@ -18,6 +20,10 @@ class LatentModel(nn.Module):
 
     decoder: nn.Module
     loss_terms: tuple[str, ...] = ("loss",)
+    #: False for a plain GAN: real inputs have no place in its code space.
+    has_encoder: bool = True
+    #: Whether ``reconstruct`` means anything (autoencoders yes, GANs no).
+    reconstructs: bool = True
 
     def __init__(self, cfg: ModelConfig, input_shape: tuple[int, int, int]) -> None:
         super().__init__()
@@ -27,9 +33,36 @@ class LatentModel(nn.Module):
     def losses(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         raise NotImplementedError
 
+    def make_optimizers(self, cfg: TrainConfig) -> list[torch.optim.Optimizer]:
+        return [torch.optim.Adam(self.parameters(), lr=cfg.learning_rate)]
+
+    def train_step(self, x: torch.Tensor,
+                   optimizers: list[torch.optim.Optimizer]) -> dict[str, float]:
+        """One optimisation step on a batch; returns the loss terms before the step.
+
+        A non-finite loss is returned without stepping, so the weights stay as they were.
+        """
+        terms = self.losses(x)
+        values = dict(zip(terms, torch.stack([t.detach() for t in terms.values()]).tolist(),
+                          strict=True))
+        if all(math.isfinite(v) for v in values.values()):
+            (optimizer,) = optimizers
+            optimizer.zero_grad(set_to_none=True)
+            terms["loss"].backward()
+            optimizer.step()
+        return values
+
     def embed(self, x: torch.Tensor) -> torch.Tensor:
         """Deterministic codes used for maps (the posterior mean for a VAE)."""
         raise NotImplementedError
+
+    def infer_codes(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Codes and, for models that also cluster (InfoGAN), a category per item."""
+        return self.embed(x), None
+
+    def grid_inputs(self, seed: int = 0) -> tuple[torch.Tensor, int, int] | None:
+        """A fixed batch of decoder inputs for a live sample grid, as (inputs, rows, columns)."""
+        return None
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """Codes → inputs (images in the data's range)."""

@@ -7,9 +7,12 @@ import torch
 from latentlab.config import ConfigError, ModelConfig
 from latentlab.core.models.autoencoder import Autoencoder
 from latentlab.core.models.base import LatentModel
+from latentlab.core.models.gan import GAN, InfoGAN
 from latentlab.core.models.vae import VAE
 
-MODEL_CLASSES: dict[str, type[LatentModel]] = {"ae": Autoencoder, "vae": VAE}
+MODEL_CLASSES: dict[str, type[LatentModel]] = {
+    "ae": Autoencoder, "vae": VAE, "gan": GAN, "infogan": InfoGAN,
+}
 
 
 def build_model(cfg: ModelConfig, input_shape: tuple[int, int, int],

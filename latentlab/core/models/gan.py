@@ -1,0 +1,248 @@
+"""GANs (Goodfellow et al. 2014) with the binary cross-entropy objective, and InfoGAN (Chen et al.
+2016), whose Q head turns the discriminator into an encoder for a few interpretable codes.
+
+Images live in [0, 1] everywhere else in latentlab; the adversarial pair works in [−1, 1] (a Tanh
+output, as the DCGAN guidelines advise), so real batches are rescaled on the way in and generated
+images on the way out (``Generator.mean``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from latentlab.config import ModelConfig, TrainConfig
+from latentlab.core.models.base import LatentModel
+from latentlab.core.models.gan_layers import Generator, build_discriminator, build_q_head
+
+#: The continuous codes' Gaussian term is down-weighted so it does not swamp the categorical one
+#: (Chen et al. use a smaller λ for continuous codes).
+CONTINUOUS_INFO_WEIGHT = 0.1
+#: Adam's β₁ = 0.5 steadies adversarial training (Radford et al.).
+ADAM_BETAS = (0.5, 0.999)
+
+
+def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    """−log D(x) − log(1 − D(G(z))), each a batch mean; D = σ(logit)."""
+    return F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
+
+
+def generator_loss(fake_logits: torch.Tensor, kind: str) -> torch.Tensor:
+    """The generator's loss on D's logits for its samples.
+
+    ``saturating`` minimises log(1 − D(G(z))) = −softplus(logit), the minimax objective itself,
+    whose gradient vanishes when D confidently rejects the samples (early in training).
+    ``non_saturating`` minimises −log D(G(z)) = softplus(−logit): the same fixed point with
+    strong gradients exactly then (the flipped-target heuristic).
+    """
+    if kind == "saturating":
+        return -F.softplus(fake_logits).mean()
+    if kind == "non_saturating":
+        return F.softplus(-fake_logits).mean()
+    raise ValueError(f"Unknown generator loss {kind!r}.")
+
+
+def to_tanh_range(x: torch.Tensor) -> torch.Tensor:
+    return x * 2 - 1
+
+
+class GAN(LatentModel):
+    """Generator G(z) against discriminator D(x); ``decoder`` is G so live views decode with it.
+
+    A GAN has no encoder: its maps show a 2-D slice of the noise space, never real items.
+    """
+
+    loss_terms = ("d_loss", "g_loss", "d_real", "d_fake")
+    has_encoder = False
+    reconstructs = False
+
+    def __init__(self, cfg: ModelConfig, input_shape: tuple[int, int, int]) -> None:
+        super().__init__(cfg, input_shape)
+        self.decoder = Generator(cfg, input_shape, self.input_dim)
+        self.features, self.critic, feature_dim = build_discriminator(cfg, input_shape)
+        self.feature_dim = feature_dim
+
+    @property
+    def input_dim(self) -> int:
+        """Length of the generator's input vector."""
+        return self.cfg.noise_dim
+
+    @property
+    def code_dim(self) -> int:
+        """Dimensions of the space the map shows: a slice of at most two noise dimensions."""
+        return min(2, self.cfg.noise_dim)
+
+    # ------------------------------------------------------------------ sampling
+    def sample_noise(self, n: int, generator: torch.Generator | None = None,
+                     device: torch.device | str = "cpu") -> torch.Tensor:
+        return torch.randn(n, self.cfg.noise_dim, generator=generator).to(device)
+
+    def sample_inputs(self, n: int, generator: torch.Generator | None = None,
+                      device: torch.device | str = "cpu") -> torch.Tensor:
+        """Generator inputs drawn from the prior (N(0, I) noise)."""
+        return self.sample_noise(n, generator, device)
+
+    def prior_sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        return self.sample_inputs(n, generator)
+
+    def grid_inputs(self, seed: int = 0) -> tuple[torch.Tensor, int, int]:
+        """A fixed batch for the live sample grid: (inputs, rows, columns)."""
+        generator = torch.Generator().manual_seed(seed)
+        return self.sample_inputs(64, generator), 8, 8
+
+    # ---------------------------------------------------------------- training
+    def discriminate(self, x_tanh: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(logits, features) of D for images in [−1, 1]."""
+        features = self.features(x_tanh)
+        return self.critic(features).squeeze(1), features
+
+    def make_optimizers(self, cfg: TrainConfig) -> list[torch.optim.Optimizer]:
+        d_params = [*self.features.parameters(), *self.critic.parameters()]
+        return [
+            torch.optim.Adam(d_params, lr=cfg.d_learning_rate, betas=ADAM_BETAS),
+            torch.optim.Adam(self._generator_side_parameters(), lr=cfg.learning_rate,
+                             betas=ADAM_BETAS),
+        ]
+
+    def _generator_side_parameters(self) -> list[nn.Parameter]:
+        return list(self.decoder.parameters())
+
+    def _d_terms(self, real: torch.Tensor) -> dict[str, torch.Tensor]:
+        with torch.no_grad():
+            fake = self.decoder(self.sample_inputs(len(real), device=real.device))
+        real_logits, _ = self.discriminate(real)
+        fake_logits, _ = self.discriminate(fake)
+        return {
+            "d_loss": discriminator_loss(real_logits, fake_logits),
+            "d_real": torch.sigmoid(real_logits).mean().detach(),
+            "d_fake": torch.sigmoid(fake_logits).mean().detach(),
+        }
+
+    def _g_terms(self, n: int, device: torch.device) -> dict[str, torch.Tensor]:
+        """The generator's objective (``g_total`` is what its optimiser minimises)."""
+        fake_logits, _ = self.discriminate(self.decoder(self.sample_inputs(n, device=device)))
+        g_loss = generator_loss(fake_logits, self.cfg.gan_loss)
+        return {"g_loss": g_loss, "g_total": g_loss}
+
+    def losses(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Every reported term on a batch, without a step (for held-out curves)."""
+        real = to_tanh_range(x)
+        terms = {**self._d_terms(real), **self._g_terms(len(x), x.device)}
+        return {name: terms[name] for name in self.loss_terms}
+
+    def train_step(self, x: torch.Tensor,
+                   optimizers: list[torch.optim.Optimizer]) -> dict[str, float]:
+        """``d_steps`` discriminator updates, then one generator update, on one real batch."""
+        d_opt, g_opt = optimizers
+        real = to_tanh_range(x)
+        for _ in range(self.cfg.d_steps):
+            d_terms = self._d_terms(real)
+            d_opt.zero_grad(set_to_none=True)
+            d_terms["d_loss"].backward()
+            d_opt.step()
+        g_terms = self._g_terms(len(x), x.device)
+        g_opt.zero_grad(set_to_none=True)
+        g_terms["g_total"].backward()
+        g_opt.step()
+        terms = {**d_terms, **g_terms}
+        values = torch.stack([terms[name].detach() for name in self.loss_terms]).tolist()
+        return dict(zip(self.loss_terms, values, strict=True))
+
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        raise TypeError("A GAN has no encoder: real inputs have no place in its noise space.")
+
+    def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
+        raise TypeError("A GAN has no encoder, so it cannot reconstruct its inputs.")
+
+
+class InfoGAN(GAN):
+    """G(z, c) with c = one categorical code (K classes) + continuous codes uniform on [−1, 1].
+
+    A Q head on D's features predicts c from G's samples; the generator and Q maximise the
+    variational lower bound on the mutual information I(c; G(z, c)), weighted by λ. For the
+    categorical code the bound is ln K − CE, reported as ``info`` (it rises towards ln K).
+    Q is also an encoder: ``embed`` maps real images to their predicted continuous codes.
+    """
+
+    loss_terms = ("d_loss", "g_loss", "d_real", "d_fake", "info")
+    has_encoder = True
+
+    def __init__(self, cfg: ModelConfig, input_shape: tuple[int, int, int]) -> None:
+        super().__init__(cfg, input_shape)
+        self.q_head = build_q_head(cfg, self.feature_dim, cfg.n_categories + cfg.n_continuous)
+
+    @property
+    def input_dim(self) -> int:
+        return self.cfg.noise_dim + self.cfg.n_categories + self.cfg.n_continuous
+
+    @property
+    def code_dim(self) -> int:
+        return self.cfg.n_continuous
+
+    def generator_input(self, noise: torch.Tensor, category: torch.Tensor,
+                        continuous: torch.Tensor) -> torch.Tensor:
+        """[noise, one-hot(category), continuous] as G expects it."""
+        one_hot = F.one_hot(category.long(), self.cfg.n_categories).to(noise.dtype)
+        return torch.cat([noise, one_hot, continuous.to(noise.dtype)], dim=1)
+
+    def split_input(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Inverse of ``generator_input``: (noise, category index, continuous codes)."""
+        k, n_noise = self.cfg.n_categories, self.cfg.noise_dim
+        return z[:, :n_noise], z[:, n_noise : n_noise + k].argmax(1), z[:, n_noise + k :]
+
+    def _sample_codes(self, n: int, generator: torch.Generator | None,
+                      device: torch.device | str) -> tuple[torch.Tensor, ...]:
+        noise = self.sample_noise(n, generator)
+        category = torch.randint(self.cfg.n_categories, (n,), generator=generator)
+        continuous = torch.rand(n, self.cfg.n_continuous, generator=generator) * 2 - 1
+        return noise.to(device), category.to(device), continuous.to(device)
+
+    def sample_inputs(self, n: int, generator: torch.Generator | None = None,
+                      device: torch.device | str = "cpu") -> torch.Tensor:
+        return self.generator_input(*self._sample_codes(n, generator, device))
+
+    def grid_inputs(self, seed: int = 0) -> tuple[torch.Tensor, int, int]:
+        """One row per category (at most 10), the same 8 noise vectors in every row."""
+        generator = torch.Generator().manual_seed(seed)
+        rows, cols = min(self.cfg.n_categories, 10), 8
+        noise = self.sample_noise(cols, generator).repeat(rows, 1)
+        category = torch.arange(rows).repeat_interleave(cols)
+        continuous = torch.zeros(rows * cols, self.cfg.n_continuous)
+        return self.generator_input(noise, category, continuous), rows, cols
+
+    def _generator_side_parameters(self) -> list[nn.Parameter]:
+        return [*self.decoder.parameters(), *self.q_head.parameters()]
+
+    def _g_terms(self, n: int, device: torch.device) -> dict[str, torch.Tensor]:
+        noise, category, continuous = self._sample_codes(n, None, device)
+        fake = self.decoder(self.generator_input(noise, category, continuous))
+        fake_logits, features = self.discriminate(fake)
+        g_loss = generator_loss(fake_logits, self.cfg.gan_loss)
+        q = self.q_head(features)
+        k = self.cfg.n_categories
+        cross_entropy = F.cross_entropy(q[:, :k], category)
+        # A unit-variance Gaussian Q(c|x) for the continuous codes: its NLL up to a constant.
+        continuous_nll = 0.5 * (q[:, k:] - continuous).pow(2).sum(1).mean()
+        info_loss = cross_entropy + CONTINUOUS_INFO_WEIGHT * continuous_nll
+        return {
+            "g_loss": g_loss,
+            "g_total": g_loss + self.cfg.info_weight * info_loss,
+            "info": (math.log(k) - cross_entropy).detach(),
+        }
+
+    def infer_codes(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Real images → (Q's continuous codes, Q's most likely category) in one pass."""
+        q = self.q_head(self.features(to_tanh_range(x)))
+        k = self.cfg.n_categories
+        return q[:, k:], q[:, :k].argmax(1)
+
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        """Real images → Q's continuous codes (the map's coordinates)."""
+        return self.infer_codes(x)[0]
+
+    def predict_category(self, x: torch.Tensor) -> torch.Tensor:
+        """Real images → Q's most likely category: an unsupervised clustering."""
+        return self.infer_codes(x)[1]

@@ -1,0 +1,95 @@
+"""Generator, discriminator and Q-head bodies for the GAN family: MLP and DCGAN.
+
+The DCGAN bodies follow Radford et al.'s guidelines (strided convolutions instead of pooling,
+batch norm in both nets except D's input and G's output, ReLU in G, LeakyReLU in D, Tanh output)
+with the widths of the InfoGAN paper's MNIST networks.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from latentlab.config import ModelConfig
+from latentlab.core.models.layers import mlp
+
+_DCGAN_FC = 1024
+_DCGAN_CHANNELS = (64, 128)
+_Q_HIDDEN = 128
+
+
+class Generator(nn.Module):
+    """Generator input → image in [−1, 1] (``forward``) or in [0, 1] (``mean``, for the views)."""
+
+    def __init__(self, cfg: ModelConfig, input_shape: tuple[int, int, int], input_dim: int):
+        super().__init__()
+        self.input_shape = input_shape
+        if cfg.architecture == "conv":
+            self.body: nn.Module = _DCGANGeneratorBody(input_shape, input_dim)
+        else:
+            self.body = mlp([input_dim, *reversed(cfg.hidden), math.prod(input_shape)])
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return torch.tanh(self.body(z)).view(-1, *self.input_shape)
+
+    def mean(self, z: torch.Tensor) -> torch.Tensor:
+        return (self(z) + 1) / 2
+
+
+class _DCGANGeneratorBody(nn.Module):
+    def __init__(self, input_shape: tuple[int, int, int], input_dim: int) -> None:
+        super().__init__()
+        channels, side = input_shape[0], input_shape[1]
+        c1, c2 = _DCGAN_CHANNELS
+        self.start_shape = (c2, side // 4, side // 4)
+        self.fc = nn.Sequential(
+            nn.Linear(input_dim, _DCGAN_FC), nn.BatchNorm1d(_DCGAN_FC), nn.ReLU(),
+            nn.Linear(_DCGAN_FC, math.prod(self.start_shape)),
+            nn.BatchNorm1d(math.prod(self.start_shape)), nn.ReLU(),
+        )
+        self.deconv = nn.Sequential(
+            nn.ConvTranspose2d(c2, c1, 4, stride=2, padding=1), nn.BatchNorm2d(c1), nn.ReLU(),
+            nn.ConvTranspose2d(c1, channels, 4, stride=2, padding=1),
+        )
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.deconv(self.fc(z).view(-1, *self.start_shape))
+
+
+def build_discriminator(cfg: ModelConfig,
+                        input_shape: tuple[int, int, int]) -> tuple[nn.Module, nn.Module, int]:
+    """(features, critic, feature width): D(x) = critic(features(x)), a logit per image.
+
+    The features are shared with InfoGAN's Q head.
+    """
+    if cfg.architecture == "conv":
+        channels, side = input_shape[0], input_shape[1]
+        c1, c2 = _DCGAN_CHANNELS
+        features = nn.Sequential(
+            nn.Conv2d(channels, c1, 4, stride=2, padding=1), nn.LeakyReLU(0.1),
+            nn.Conv2d(c1, c2, 4, stride=2, padding=1), nn.BatchNorm2d(c2), nn.LeakyReLU(0.1),
+            nn.Flatten(),
+            nn.Linear(c2 * (side // 4) ** 2, _DCGAN_FC), nn.BatchNorm1d(_DCGAN_FC),
+            nn.LeakyReLU(0.1),
+        )
+        width = _DCGAN_FC
+    else:
+        sizes = [math.prod(input_shape), *cfg.hidden]
+        features = nn.Sequential(nn.Flatten(), mlp(sizes, _leaky), _leaky())
+        width = sizes[-1]
+    return features, nn.Linear(width, 1), width
+
+
+def build_q_head(cfg: ModelConfig, feature_width: int, outputs: int) -> nn.Module:
+    """InfoGAN's Q: D's features → category logits and continuous-code means."""
+    if cfg.architecture == "conv":
+        return nn.Sequential(nn.Linear(feature_width, _Q_HIDDEN), nn.BatchNorm1d(_Q_HIDDEN),
+                             nn.LeakyReLU(0.1), nn.Linear(_Q_HIDDEN, outputs))
+    return nn.Sequential(nn.Linear(feature_width, _Q_HIDDEN), _leaky(),
+                         nn.Linear(_Q_HIDDEN, outputs))
+
+
+def _leaky() -> nn.Module:
+    return nn.LeakyReLU(0.2)
