@@ -5,12 +5,14 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QComboBox,
     QDockWidget,
     QLabel,
     QMainWindow,
     QMessageBox,
     QScrollArea,
     QSplitter,
+    QStackedWidget,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -18,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from latentlab import __version__
 from latentlab.qt.state import LATENT, PIXELS, LabState
+from latentlab.qt.widgets.gan_panels import CodePanel, SampleGrid
 from latentlab.qt.widgets.image_panels import ProbePanel, ReconstructionStrip
 from latentlab.qt.widgets.legend import ClassLegend
 from latentlab.qt.widgets.loss_plot import LossPlot
@@ -52,11 +55,18 @@ class MainWindow(QMainWindow):
         self.probe_panel = ProbePanel(self.state)
         self.loss_plot = LossPlot(self.state)
         self.recon_strip = ReconstructionStrip(self.state)
+        self.code_panel = CodePanel(self.state)
+        self.sample_grid = SampleGrid(self.state)
+        # Autoencoders show reconstructions; GANs, which cannot reconstruct, show samples.
+        self.outputs = QStackedWidget()
+        self.outputs.addWidget(self.recon_strip)
+        self.outputs.addWidget(self.sample_grid)
         bottom = QSplitter(Qt.Orientation.Horizontal)
         bottom.addWidget(self.probe_panel)
-        bottom.addWidget(self.recon_strip)
+        bottom.addWidget(self.code_panel)
+        bottom.addWidget(self.outputs)
         bottom.addWidget(self.loss_plot)
-        bottom.setSizes([380, 420, 520])
+        bottom.setSizes([380, 260, 420, 520])
         central = QSplitter(Qt.Orientation.Vertical)
         central.addWidget(maps_box)
         central.addWidget(bottom)
@@ -81,6 +91,8 @@ class MainWindow(QMainWindow):
         self.state.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
         self.state.error.connect(self.show_error)
         self.state.selection_changed.connect(self._on_selection_changed)
+        self.state.model_changed.connect(self._on_model_changed)
+        self.state.colours_changed.connect(self._on_colours_changed)
 
     def _build_toolbar(self) -> None:
         bar = QToolBar("Map tools")
@@ -110,6 +122,15 @@ class MainWindow(QMainWindow):
         sample.setToolTip("Decode a random code (R)")
         sample.triggered.connect(self.state.sample_random)
         bar.addAction(sample)
+        bar.addSeparator()
+        self.colour_by = QComboBox()
+        self.colour_by.addItem("Colour: class", "label")
+        self.colour_by.addItem("Colour: Q's category", "category")
+        self.colour_by.setToolTip("Colour the maps by the dataset's labels or, for InfoGAN, by "
+                                  "the category Q predicts (an unsupervised clustering)")
+        self.colour_by.currentIndexChanged.connect(
+            lambda _i: self.state.set_colour_by(self.colour_by.currentData()))
+        bar.addWidget(self.colour_by)
         self.selection_label = QLabel("")
         bar.addSeparator()
         bar.addWidget(self.selection_label)
@@ -124,6 +145,19 @@ class MainWindow(QMainWindow):
     def _on_dataset_changed(self) -> None:
         if self.state.dataset is not None:
             self.dataset_label.setText(self.state.dataset.describe())
+
+    def _on_model_changed(self) -> None:
+        gan = self.state.gan is not None
+        self.outputs.setCurrentWidget(self.sample_grid if gan else self.recon_strip)
+        self._on_colours_changed()
+
+    def _on_colours_changed(self) -> None:
+        # "By category" is offered only while the model predicts categories (InfoGAN's Q).
+        infogan = self.state.gan is not None and self.state.gan.has_encoder
+        self.colour_by.model().item(1).setEnabled(infogan)
+        self.colour_by.blockSignals(True)
+        self.colour_by.setCurrentIndex(self.colour_by.findData(self.state.colour_by))
+        self.colour_by.blockSignals(False)
 
     def _on_selection_changed(self) -> None:
         n = len(self.state.selection)

@@ -8,7 +8,7 @@ the model for live decoding, and the training runner.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -24,13 +24,16 @@ from latentlab.core.events import (
     TrainingFinished,
     TrainingStarted,
 )
-from latentlab.core.models import LatentModel, build_model
+from latentlab.core.generator_codes import GeneratorCode
+from latentlab.core.models import GAN, InfoGAN, LatentModel, build_model
 from latentlab.core.projection import PCA, LatentMap
 from latentlab.core.training import LiveItems, train
+from latentlab.qt.map_ids import LATENT, MAP_IDS, PIXELS
+from latentlab.qt.state_gan import GanStateMixin
 from latentlab.qt.workers import TrainingRunner
 
-PIXELS, LATENT = "pixels", "latent"
-MAP_IDS = (PIXELS, LATENT)
+__all__ = ["LATENT", "MAP_IDS", "PIXELS", "LabState", "TrainingStatus"]
+
 #: Maps show every item up to this many, else a fixed random subset.
 MAX_MAP_POINTS = 10_000
 STRIP_SIZE = 8
@@ -44,7 +47,7 @@ class TrainingStatus:
     device: str = ""
 
 
-class LabState(QObject):
+class LabState(GanStateMixin, QObject):
     dataset_changed = Signal()
     model_changed = Signal()
     map_changed = Signal(str)
@@ -58,6 +61,9 @@ class LabState(QObject):
     progress = Signal(object)
     epoch_ended = Signal(object)
     recon_changed = Signal()
+    samples_changed = Signal()
+    code_changed = Signal()  # the generator code (GANs) changed
+    colours_changed = Signal()
     error = Signal(str, str, str)  # title, message, details
     message = Signal(str)
 
@@ -75,6 +81,15 @@ class LabState(QObject):
         self.latent_map: LatentMap | None = None
         self.codes: np.ndarray | None = None
         self.strip_recon: np.ndarray | None = None
+        #: GANs: images from the fixed input batch, and their grid's (rows, columns).
+        self.samples: np.ndarray | None = None
+        self.samples_grid = (0, 0)
+        #: GANs: what the generator decodes at the latent probe; noise held while codes change.
+        self.gen_code: GeneratorCode | None = None
+        self.lock_noise = True
+        #: InfoGAN: Q's category per map item; maps colour by "label" or by "category".
+        self.map_categories: np.ndarray | None = None
+        self.colour_by = "label"
         self.selection = np.zeros(0, dtype=np.int64)
         self.probes: dict[str, np.ndarray] = {m: np.zeros(2, np.float32) for m in MAP_IDS}
         self.decoded_images: dict[str, np.ndarray | None] = dict.fromkeys(MAP_IDS)
@@ -125,11 +140,16 @@ class LabState(QObject):
         self.latent_map = None
         self.codes = None
         self.strip_recon = None
+        self.samples = None
+        self.gen_code = None
+        self.map_categories = None
         self.coords[LATENT] = None
         self.map_method[LATENT] = "no model yet"
         self.decoded_images[LATENT] = None
         self.model_changed.emit()
         self.recon_changed.emit()
+        self.samples_changed.emit()
+        self.set_colour_by("label")
 
     # --------------------------------------------------------------- selection
     def set_selection(self, positions: np.ndarray) -> None:
@@ -153,6 +173,12 @@ class LabState(QObject):
         """Move a probe (a drag, a random sample): it stays where it was put from now on."""
         if map_id == LATENT:
             self._probe_follows_codes = False
+            gan = self.gan
+            if gan is not None and self.gen_code is not None and self.latent_map is not None:
+                # The latent probe is a view of the generator code: the code follows it.
+                values = self.latent_map.inverse_transform(np.asarray(xy, np.float32)[None])[0]
+                self._set_gen_code(self._maybe_new_noise(self.gen_code.with_map_code(gan, values)),
+                                   move_probe=False)
         self._move_probe(map_id, xy)
 
     def _move_probe(self, map_id: str, xy: np.ndarray | tuple[float, float]) -> None:
@@ -182,14 +208,23 @@ class LabState(QObject):
             assert self.pixel_pca is not None
             flat = self.pixel_pca.inverse_transform(xy)
             return flat.reshape(self.dataset.input_shape)
-        if self.live_model is None or self.latent_map is None or self.coords[LATENT] is None:
+        gan = self.gan
+        if gan is not None and self.gen_code is not None:
+            z = self.gen_code.inputs(gan)
+        elif self.live_model is None or self.latent_map is None or self.coords[LATENT] is None:
             return None
-        z = torch.from_numpy(self.latent_map.inverse_transform(xy))
+        else:
+            z = torch.from_numpy(self.latent_map.inverse_transform(xy))
         with torch.inference_mode():
             return self.live_model.decode(z)[0].numpy()
 
     def sample_random(self) -> None:
         """Decode a random code: the VAE's prior, or a Gaussian fitted to an autoencoder's codes."""
+        gan = self.gan
+        if gan is not None and self.gen_code is not None:
+            self._set_gen_code(GeneratorCode.from_prior(gan, self._sample_rng))
+            self.message.emit("Random sample: noise and codes drawn from the generator's prior.")
+            return
         if self.live_model is None or self.codes is None or self.latent_map is None:
             self.message.emit("Train a model first: random samples come from its code space.")
             return
@@ -221,11 +256,9 @@ class LabState(QObject):
         # The GUI thread's own copy: decoding never touches the model being trained.
         self.live_model = copy.deepcopy(model).eval()
         self._probe_follows_codes = True
-        self.latent_map = LatentMap(model_cfg.latent_dim)
-        self.map_method[LATENT] = (
-            f"{'VAE' if model_cfg.family == 'vae' else 'Autoencoder'} codes"
-            + ("" if model_cfg.latent_dim <= 2 else f" · PCA of {model_cfg.latent_dim}-D")
-        )
+        self._prepare_latent_map(model)
+        self.model_changed.emit()
+        self.map_changed.emit(LATENT)
         dataset, live = self.dataset, LiveItems(self.map_indices, self.strip_indices)
         self.runner.start(
             lambda control: train(model, dataset, train_cfg, control, live,
@@ -233,6 +266,32 @@ class LabState(QObject):
             cpu_threads=train_cfg.cpu_threads,
         )
         self._set_status("running")
+
+    def _prepare_latent_map(self, model: LatentModel) -> None:
+        cfg = model.cfg
+        if isinstance(model, GAN):
+            dim = model.code_dim
+            _, *grid = model.grid_inputs(self.train_cfg.seed)
+            self.samples_grid = (grid[0], grid[1])
+            self.latent_map = LatentMap(dim)
+            self.gen_code = GeneratorCode.from_prior(model, self._sample_rng)
+            if isinstance(model, InfoGAN):
+                self.gen_code = replace(self.gen_code,
+                                        continuous=np.zeros(dim, np.float32))
+                self.map_method[LATENT] = "InfoGAN · real images through Q: continuous codes" + (
+                    "" if dim <= 2 else f" · PCA of {dim}-D")
+            else:
+                # No encoder: the map is an empty slice of the noise space for the probe alone.
+                self.coords[LATENT] = np.zeros((0, 2), np.float32)
+                self.map_method[LATENT] = (
+                    "GAN noise space · slice through z₁, z₂ (the rest held) — no encoder")
+            self._set_gen_code(self.gen_code)
+            return
+        self.latent_map = LatentMap(cfg.latent_dim)
+        self.map_method[LATENT] = (
+            f"{'VAE' if cfg.family == 'vae' else 'Autoencoder'} codes"
+            + ("" if cfg.latent_dim <= 2 else f" · PCA of {cfg.latent_dim}-D")
+        )
 
     def pause_training(self) -> None:
         if self.runner.running and self.status.state == "running":
@@ -282,15 +341,27 @@ class LabState(QObject):
         if snap.recon is not None:
             self.strip_recon = snap.recon
             self.recon_changed.emit()
+        if snap.samples is not None:
+            self.samples = snap.samples
+            self.samples_changed.emit()
+        if snap.map_categories is not None:
+            self.map_categories = snap.map_categories
+            if self.colour_by == "category":
+                self.colours_changed.emit()
         if snap.map_codes is not None and np.isfinite(snap.map_codes).all():
             self.codes = snap.map_codes
             self.latent_map.refit(snap.map_codes)
             self.coords[LATENT] = self.latent_map.transform(snap.map_codes)
             self.map_changed.emit(LATENT)
-            if self._probe_follows_codes:
+            if self._probe_follows_codes and self.gan is None:
                 # Until the user places it, the probe rides along in the middle of the codes,
                 # which drift and grow while the model learns.
                 self._move_probe(LATENT, np.median(self.coords[LATENT], axis=0))
+                return
+            if self.gan is not None and self.gen_code is not None:
+                # The codes' PCA may have moved: keep the probe on the generator's code.
+                code = self.gen_code.map_code(self.gan)[None]
+                self._move_probe(LATENT, self.latent_map.transform(code)[0])
                 return
         # New weights change what the probe decodes to, even if it did not move.
         self._dirty_probes.add(LATENT)

@@ -20,6 +20,7 @@ class ProbePanel(QWidget):
         }
         self.captions = {PIXELS: QLabel(), LATENT: QLabel()}
         titles = {PIXELS: "PCA: mean + coords · components", LATENT: "Decoder at the probe"}
+        self.titles: dict[str, QLabel] = {}
         self.random_button = QPushButton("Random sample")
         self.random_button.setToolTip(
             "Decode a random code: from the prior N(0, I) for a VAE, from a Gaussian fitted to "
@@ -32,6 +33,7 @@ class ProbePanel(QWidget):
             col = QVBoxLayout()
             title = QLabel(titles[map_id])
             title.setObjectName("panelTitle")
+            self.titles[map_id] = title
             col.addWidget(title)
             col.addWidget(self.tiles[map_id], 1)
             self.captions[map_id].setObjectName("caption")
@@ -50,9 +52,15 @@ class ProbePanel(QWidget):
 
     def _on_probe_moved(self, map_id: str) -> None:
         x, y = self.state.probes[map_id]
-        self.captions[map_id].setText(f"at ({x:+.2f}, {y:+.2f})")
+        text = f"at ({x:+.2f}, {y:+.2f})"
+        code = self.state.gen_code
+        if map_id == LATENT and self.state.model_cfg.family == "infogan" and code is not None:
+            text += f" · category {code.category}"
+        self.captions[map_id].setText(text)
 
     def _on_model_changed(self) -> None:
+        gan = self.state.gan is not None
+        self.titles[LATENT].setText("Generator at the probe" if gan else "Decoder at the probe")
         if self.state.decoded_images[LATENT] is None:
             self.tiles[LATENT].set_image(None)
             self.captions[LATENT].setText("")

@@ -1,7 +1,8 @@
-"""The class legend shared by all maps (they use the same colours)."""
+"""The colour legend shared by all maps (they use the same colours): classes or categories."""
 
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from latentlab.qt.state import LabState
@@ -17,6 +18,7 @@ class ClassLegend(QWidget):
         self.row.setSpacing(10)
         self.entries: list[QLabel] = []
         state.dataset_changed.connect(self._rebuild)
+        state.colours_changed.connect(self._rebuild)
 
     def _rebuild(self) -> None:
         for entry in self.entries:
@@ -25,13 +27,14 @@ class ClassLegend(QWidget):
         self.entries = []
         while self.row.count():
             self.row.takeAt(0)
-        dataset = self.state.dataset
-        if dataset is None or dataset.labels is None:
+        classes, names = self.state.point_classes()
+        if classes is None:
             return
-        for label, name in enumerate(dataset.class_names):
+        counts = np.bincount(classes, minlength=len(names))
+        for label, name in enumerate(names):
             colour = class_colour(label).name()
             entry = QLabel(f'<span style="color:{colour}; font-size:14pt">●</span> {name}')
-            entry.setToolTip(f"class {name}: {(dataset.labels == label).sum():,} items")
+            entry.setToolTip(f"{name}: {counts[label]:,} points on the maps")
             self.row.addWidget(entry)
             self.entries.append(entry)
         self.row.addStretch(1)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
@@ -13,10 +12,9 @@ from latentlab.qt.throttle import Throttle
 
 REDRAW_MS = 1000  # a loss curve needs no more; each redraw also re-renders the axes
 
-TERM_NAMES = {"loss": "total", "recon": "reconstruction", "kl": "KL"}
-TERM_STYLES = {"loss": Qt.PenStyle.SolidLine, "recon": Qt.PenStyle.DashLine,
-               "kl": Qt.PenStyle.DotLine}
-SPLIT_COLOURS = {"train": QColor(31, 119, 180), "test": QColor(230, 120, 20)}
+TERM_NAMES = {"loss": "total", "recon": "reconstruction", "kl": "KL", "d_loss": "D loss",
+              "g_loss": "G loss", "d_real": "D(x)", "d_fake": "D(G(z))", "info": "information"}
+TERM_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e")
 
 
 class LossPlot(QWidget):
@@ -49,15 +47,21 @@ class LossPlot(QWidget):
         self.curves.clear()
         self.points.clear()
         self._changed.clear()
-        for split in ("train", "test"):
-            for term in event.loss_terms:
-                pen = pg.mkPen(SPLIT_COLOURS[split], width=2, style=TERM_STYLES.get(term))
-                name = f"{'held-out' if split == 'test' else 'train'} {TERM_NAMES.get(term, term)}"
-                symbol = "o" if split == "test" else None
-                curve = self.plot.plot([], [], pen=pen, name=name, symbol=symbol, symbolSize=4,
-                                       symbolBrush=SPLIT_COLOURS[split], symbolPen=None)
-                self.curves[(split, term)] = curve
-                self.points[(split, term)] = ([], [])
+        gan = "d_loss" in event.loss_terms
+        self.plot.setLabel("left", "loss per batch · D's outputs" if gan else "loss per image")
+        # One colour per term; the running train mean as a line, held-out points as dots.
+        for i, term in enumerate(event.loss_terms):
+            colour = QColor(TERM_COLOURS[i % len(TERM_COLOURS)])
+            name = TERM_NAMES.get(term, term)
+            self.curves[("train", term)] = self.plot.plot(
+                [], [], pen=pg.mkPen(colour, width=2), name=name)
+            self.curves[("test", term)] = self.plot.plot(
+                [], [], pen=None, symbol="o", symbolSize=6, symbolBrush=colour,
+                symbolPen=pg.mkPen("w"))
+        self.legend.addItem(pg.ScatterPlotItem(symbol="o", brush=QColor(120, 120, 120)),
+                            "held-out, per epoch")
+        for key in self.curves:
+            self.points[key] = ([], [])
 
     def _append(self, split: str, x: float, losses: dict[str, float]) -> None:
         for term, value in losses.items():

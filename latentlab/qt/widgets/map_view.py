@@ -17,6 +17,9 @@ from latentlab.qt.widgets.palette import point_brushes
 HOVER_RADIUS_PX = 8
 HOVER_SIDE_PX = 96
 REDRAW_MS = 250
+NOISE_RANGE = (-3.0, 3.0)
+NO_ENCODER_TEXT = ("A GAN has no encoder: real images have no place in its noise space.\n"
+                   "Drag the probe through this slice of it.")
 
 
 class SelectViewBox(pg.ViewBox):
@@ -121,6 +124,7 @@ class MapView(QWidget):
         state.selection_changed.connect(self._on_selection_changed)
         state.probe_moved.connect(self._on_probe_moved)
         state.tool_changed.connect(self._on_tool_changed)
+        state.colours_changed.connect(self._colour_points)
         self._on_tool_changed(state.tool)
         self._draw()
 
@@ -150,15 +154,26 @@ class MapView(QWidget):
             self.view_box.setRange(xRange=(-1, 1), yRange=(-1, 1), padding=0)
             self.view_box.enableAutoRange()  # fit the codes as soon as they arrive
             return
-        self.placeholder.hide()
-        labels = None
-        if self.state.dataset is not None and self.state.dataset.labels is not None:
-            labels = self.state.dataset.labels[self.state.map_indices]
-        self.scatter.setData(pos=coords, brush=point_brushes(labels, len(coords)),
-                             data=np.arange(len(coords)))
+        if len(coords) == 0:
+            # A GAN has no encoder: nothing real to place, only the probe moving through noise.
+            self.placeholder.setText(NO_ENCODER_TEXT)
+            self.placeholder.setPos(0, 2.6)
+            self.placeholder.show()
+            self.view_box.setRange(xRange=NOISE_RANGE, yRange=NOISE_RANGE, padding=0.05)
+        else:
+            self.placeholder.hide()
+        self._colour_points()
         self._on_selection_changed()
         self.probe.show()
         self._on_probe_moved(self.map_id)
+
+    def _colour_points(self) -> None:
+        coords = self.coords
+        if coords is None:
+            return
+        classes, _ = self.state.point_classes()
+        self.scatter.setData(pos=coords, brush=point_brushes(classes, len(coords)),
+                             data=np.arange(len(coords)))
 
     def _on_selection_changed(self) -> None:
         coords = self.coords

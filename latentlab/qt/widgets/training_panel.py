@@ -20,6 +20,8 @@ from PySide6.QtWidgets import (
 
 from latentlab.config import (
     ARCHITECTURES,
+    GAN_FAMILIES,
+    GAN_LOSSES,
     LIKELIHOODS,
     MODEL_FAMILIES,
     ConfigError,
@@ -55,6 +57,12 @@ def format_duration(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+def _losses_text(losses: dict[str, float]) -> str:
+    if "d_loss" in losses:
+        return f"D {losses['d_loss']:.3g} · G {losses['g_loss']:.3g}"
+    return f"loss {losses['loss']:.3g}"
+
+
 class TrainingPanel(QWidget):
     def __init__(self, state: LabState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -74,6 +82,23 @@ class TrainingPanel(QWidget):
         self.likelihood = _combo(LIKELIHOODS, m.likelihood)
         self.beta = QDoubleSpinBox(minimum=-1000.0, maximum=1000.0, value=m.beta, decimals=3,
                                    singleStep=0.1)
+        self.gan_loss = _combo(GAN_LOSSES, m.gan_loss)
+        self.gan_loss.setToolTip(
+            "Saturating: the minimax objective itself, whose gradient vanishes while D wins.\n"
+            "Non-saturating: the flipped-target heuristic with strong early gradients."
+        )
+        self.noise = QSpinBox(minimum=0, maximum=4096, value=m.noise_dim)
+        self.noise.setToolTip("Size of the noise vector z fed to the generator.")
+        self.d_steps = QSpinBox(minimum=0, maximum=100, value=m.d_steps)
+        self.d_steps.setToolTip("Discriminator updates per generator update.")
+        self.d_learning_rate = QLineEdit(f"{t.d_learning_rate:g}")
+        self.categories = QSpinBox(minimum=0, maximum=100, value=m.n_categories)
+        self.categories.setToolTip("K classes of the categorical code (the paper: 10 for MNIST).")
+        self.continuous = QSpinBox(minimum=0, maximum=16, value=m.n_continuous)
+        self.continuous.setToolTip("Continuous codes, uniform on [−1, 1] in training.")
+        self.info_weight = QDoubleSpinBox(minimum=-100.0, maximum=100.0, value=m.info_weight,
+                                          decimals=2, singleStep=0.1)
+        self.info_weight.setToolTip("λ: weight of the mutual-information term.")
         self.device = QComboBox()
         devices = available_devices()
         self.device.addItem(f"Auto ({devices[0].upper()})", "auto")
@@ -84,6 +109,13 @@ class TrainingPanel(QWidget):
                                      ("Hidden sizes", self.hidden), ("Latent size", self.latent)])
         self.vae_box = _group("VAE", [("Decoder likelihood", self.likelihood),
                                       ("KL weight β", self.beta)])
+        self.gan_box = _group("GAN", [("Generator loss", self.gan_loss),
+                                      ("Noise size", self.noise),
+                                      ("D steps per G step", self.d_steps),
+                                      ("D learning rate", self.d_learning_rate)])
+        self.infogan_box = _group("InfoGAN codes", [("Categories K", self.categories),
+                                                    ("Continuous codes", self.continuous),
+                                                    ("Information weight λ", self.info_weight)])
         train_box = _group("Training", [("Epochs", self.epochs), ("Batch size", self.batch),
                                         ("Learning rate", self.learning_rate), ("Seed", self.seed),
                                         ("Device", self.device)])
@@ -115,6 +147,8 @@ class TrainingPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(model_box)
         layout.addWidget(self.vae_box)
+        layout.addWidget(self.gan_box)
+        layout.addWidget(self.infogan_box)
         layout.addWidget(train_box)
         layout.addWidget(self.problems)
         layout.addLayout(buttons)
@@ -123,11 +157,13 @@ class TrainingPanel(QWidget):
         layout.addWidget(self.device_label)
         layout.addStretch(1)
 
-        for widget in (self.family, self.architecture, self.likelihood, self.device):
+        for widget in (self.family, self.architecture, self.likelihood, self.device,
+                       self.gan_loss):
             widget.currentIndexChanged.connect(self._validate)
-        for widget in (self.hidden, self.learning_rate):
+        for widget in (self.hidden, self.learning_rate, self.d_learning_rate):
             widget.textChanged.connect(self._validate)
-        for widget in (self.latent, self.epochs, self.batch, self.seed, self.beta):
+        for widget in (self.latent, self.epochs, self.batch, self.seed, self.beta, self.noise,
+                       self.d_steps, self.categories, self.continuous, self.info_weight):
             widget.valueChanged.connect(self._validate)
         self.train_button.clicked.connect(self._on_train)
         self.pause_button.clicked.connect(self._on_pause)
@@ -148,11 +184,8 @@ class TrainingPanel(QWidget):
         except ConfigError as exc:
             problems += exc.problems
             hidden = (1,)
-        try:
-            lr = float(self.learning_rate.text())
-        except ValueError:
-            problems.append(f"Learning rate: not a number ({self.learning_rate.text()!r}).")
-            lr = 1.0
+        lr, d_lr = (self._number(field, name, problems) for field, name in (
+            (self.learning_rate, "Learning rate"), (self.d_learning_rate, "D learning rate")))
         model = ModelConfig(
             family=self.family.currentData(),
             architecture=self.architecture.currentData(),
@@ -160,11 +193,18 @@ class TrainingPanel(QWidget):
             latent_dim=self.latent.value(),
             likelihood=self.likelihood.currentData(),
             beta=self.beta.value(),
+            gan_loss=self.gan_loss.currentData(),
+            noise_dim=self.noise.value(),
+            n_categories=self.categories.value(),
+            n_continuous=self.continuous.value(),
+            info_weight=self.info_weight.value(),
+            d_steps=self.d_steps.value(),
         )
         train = TrainConfig(
             epochs=self.epochs.value(),
             batch_size=self.batch.value(),
             learning_rate=lr,
+            d_learning_rate=d_lr,
             seed=self.seed.value(),
             device=self.device.currentData(),
         )
@@ -174,8 +214,24 @@ class TrainingPanel(QWidget):
             raise ConfigError(problems)
         return model, train
 
+    @staticmethod
+    def _number(field: QLineEdit, name: str, problems: list[str]) -> float:
+        try:
+            return float(field.text())
+        except ValueError:
+            problems.append(f"{name}: not a number ({field.text()!r}).")
+            return 1.0
+
     def _validate(self) -> bool:
-        self.vae_box.setVisible(self.family.currentData() == "vae")
+        family = self.family.currentData()
+        gan = family in GAN_FAMILIES
+        self.vae_box.setVisible(family == "vae")
+        self.gan_box.setVisible(gan)
+        self.infogan_box.setVisible(family == "infogan")
+        self.latent.setEnabled(not gan)
+        conv = self.architecture.findData("conv")
+        self.architecture.setItemText(conv, "DCGAN" if gan else ARCHITECTURES["conv"])
+        self.learning_rate.setToolTip("The generator's learning rate." if gan else "")
         self.hidden.setEnabled(self.architecture.currentData() == "mlp")
         try:
             self.configs()
@@ -234,7 +290,7 @@ class TrainingPanel(QWidget):
         self.progress_bar.setValue(event.global_step)
         self.progress_label.setText(
             f"Epoch {event.epoch}/{event.total_steps // event.steps_per_epoch} · "
-            f"step {event.step}/{event.steps_per_epoch} · loss {event.losses['loss']:.3g} · "
+            f"step {event.step}/{event.steps_per_epoch} · {_losses_text(event.losses)} · "
             f"ETA {format_duration(event.eta_s)}"
         )
 
