@@ -10,7 +10,11 @@ from torch import nn
 from latentlab.config import ModelConfig, TrainConfig
 from latentlab.core.data import Dataset
 from latentlab.core.events import EpochEnded, Snapshot, TrainingFailed, TrainingFinished
-from latentlab.core.gan_evaluation import LabelClassifier, category_accuracy, generated_mode_coverage
+from latentlab.core.gan_evaluation import (
+    LabelClassifier,
+    category_accuracy,
+    generated_mode_coverage,
+)
 from latentlab.core.generator_codes import GeneratorCode, traversal_inputs
 from latentlab.core.images import save_png, tile_images
 from latentlab.core.metrics import hungarian_accuracy, mode_coverage
@@ -100,7 +104,8 @@ def test_q_recovers_a_planted_categorical_code() -> None:
                       n_continuous=1)
     model = build_model(cfg, (1, 8, 8), seed=0)
     assert isinstance(model, InfoGAN)
-    model.decoder = PlantedGenerator(cfg.noise_dim, cfg.n_categories)  # no weights: only Q (and D) learn
+    # The planted generator has no weights: only Q (and D) learn.
+    model.decoder = PlantedGenerator(cfg.noise_dim, cfg.n_categories)
     optimizers = model.make_optimizers(TrainConfig())
     x = torch.rand(32, 1, 8, 8)
     infos = [model.train_step(x, optimizers)["info"] for _ in range(150)]
