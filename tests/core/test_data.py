@@ -74,3 +74,27 @@ def test_dataset_refuses_nan_and_mismatched_labels() -> None:
     x[0, 0, 0, 0] = np.nan
     with pytest.raises(DatasetError, match="NaN"):
         Dataset("d", x, None, (), np.zeros(3, bool))
+
+
+def test_dataset_counts_classes_and_tells_text_from_images(digits: Dataset) -> None:
+    counts = digits.class_counts()
+    assert list(counts) == list(digits.class_names) and sum(counts.values()) == digits.n
+    assert digits.kind == "image" and digits.vocabulary is None and digits.skipped == ()
+    x = np.array([[0.5, 0.5, 0.0], [0.0, 0.0, 0.0]], np.float32)[:, None, None, :]
+    corpus = Dataset("c", x, np.array([1, 1]), ("a", "b", "c"), np.zeros(2, bool),
+                     vocabulary=("x", "y", "z"), documents=("x y", ""))
+    assert corpus.kind == "text" and corpus.class_counts() == {"a": 0, "b": 2, "c": 0}
+    assert corpus.describe() == "c · 2 documents · 3 words · 3 classes"
+
+
+def test_dataset_checks_text_fields() -> None:
+    x = np.zeros((2, 1, 1, 3), np.float32)
+    with pytest.raises(DatasetError, match="2 vocabulary words for 3 vector entries"):
+        Dataset("c", x, None, (), np.zeros(2, bool), vocabulary=("a", "b"))
+    with pytest.raises(DatasetError, match="1 documents for 2 vectors"):
+        Dataset("c", x, None, (), np.zeros(2, bool), vocabulary=("a", "b", "c"), documents=("",))
+    with pytest.raises(DatasetError, match="N×1×1×V"):
+        Dataset("c", np.zeros((2, 1, 3, 1), np.float32), None, (), np.zeros(2, bool),
+                vocabulary=("a",))
+    with pytest.raises(DatasetError, match="items are empty"):
+        Dataset("c", np.zeros((2, 1, 0, 3), np.float32), None, (), np.zeros(2, bool))

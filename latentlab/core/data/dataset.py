@@ -11,15 +11,28 @@ class DatasetError(ValueError):
     """A dataset could not be loaded or is malformed; the message names the file and the reason."""
 
 
+class LoadCancelled(Exception):
+    """A load was cancelled through its ``cancel`` event; nothing was returned."""
+
+
 @dataclass(frozen=True, eq=False)
 class Dataset:
-    """Images as N×C×H×W float32 in [0, 1], optional integer labels, and a train/test split."""
+    """Images as N×C×H×W float32 in [0, 1], optional integer labels, and a train/test split.
+
+    A text corpus is the same object with ``vocabulary`` set: ``x`` is N×1×1×V, each row the
+    word probabilities of one document over ``vocabulary`` (all zeros for a document with no
+    known word), and ``documents`` may hold the texts themselves (for hover snippets).
+    ``skipped`` lists (file, reason) for items a loader could not read, as one summary.
+    """
 
     name: str
     x: np.ndarray
     labels: np.ndarray | None
     class_names: tuple[str, ...]
     is_test: np.ndarray
+    vocabulary: tuple[str, ...] | None = None
+    documents: tuple[str, ...] | None = None
+    skipped: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         x = self.x
@@ -29,7 +42,10 @@ class Dataset:
             raise DatasetError(f"{self.name}: images must be float32, got {x.dtype}.")
         if len(x) == 0:
             raise DatasetError(f"{self.name}: the dataset holds no items.")
-        if not np.isfinite(x).all():
+        if x.size == 0:
+            raise DatasetError(f"{self.name}: the items are empty (shape {x.shape}).")
+        # min and max propagate NaN and expose ±inf without a full boolean temporary.
+        if not (np.isfinite(x.min()) and np.isfinite(x.max())):
             raise DatasetError(f"{self.name}: images contain NaN or infinite values.")
         if self.is_test.shape != (len(x),) or self.is_test.dtype != bool:
             raise DatasetError(f"{self.name}: the split mask must be one bool per item.")
@@ -43,10 +59,32 @@ class Dataset:
                 raise DatasetError(
                     f"{self.name}: labels must lie in 0…{len(self.class_names) - 1}."
                 )
+        self._check_text()
+
+    def _check_text(self) -> None:
+        if self.vocabulary is not None:
+            if self.x.shape[1:3] != (1, 1):
+                raise DatasetError(
+                    f"{self.name}: a text corpus stores N×1×1×V word vectors, got {self.x.shape}."
+                )
+            if len(self.vocabulary) != self.x.shape[3]:
+                raise DatasetError(
+                    f"{self.name}: {len(self.vocabulary):,} vocabulary words for "
+                    f"{self.x.shape[3]:,} vector entries."
+                )
+        if self.documents is not None and len(self.documents) != len(self.x):
+            raise DatasetError(
+                f"{self.name}: {len(self.documents):,} documents for {len(self.x):,} vectors."
+            )
 
     @property
     def n(self) -> int:
         return len(self.x)
+
+    @property
+    def kind(self) -> str:
+        """"text" for a bag-of-words corpus, else "image"."""
+        return "text" if self.vocabulary is not None else "image"
 
     @property
     def input_shape(self) -> tuple[int, int, int]:
@@ -62,11 +100,23 @@ class Dataset:
     def test_indices(self) -> np.ndarray:
         return np.flatnonzero(self.is_test)
 
+    def class_counts(self) -> dict[str, int]:
+        """Items per class name, in class order (every class, zero counts included)."""
+        if self.labels is None:
+            return {}
+        counts = np.bincount(self.labels, minlength=len(self.class_names))
+        return {name: int(c) for name, c in zip(self.class_names, counts, strict=True)}
+
     def describe(self) -> str:
-        c, h, w = self.input_shape
-        parts = [self.name, f"{self.n:,} images", f"{h}×{w}" + ("" if c == 1 else f"×{c}")]
+        if self.vocabulary is not None:
+            parts = [self.name, f"{self.n:,} documents", f"{len(self.vocabulary):,} words"]
+        else:
+            c, h, w = self.input_shape
+            parts = [self.name, f"{self.n:,} images", f"{h}×{w}" + ("" if c == 1 else f"×{c}")]
         if self.labels is not None:
             parts.append(f"{len(self.class_names)} classes")
+        if self.skipped:
+            parts.append(f"{len(self.skipped):,} skipped")
         return " · ".join(parts)
 
 

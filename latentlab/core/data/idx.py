@@ -1,13 +1,19 @@
-"""The IDX format of the MNIST family, raw or gzipped (detected by content, not by name)."""
+"""The IDX format of the MNIST family, raw or gzipped (detected by content, not by name).
+
+Every malformed input raises DatasetError naming the file. Loading a folder decompresses each
+file once into bytes, views the payload in place and copies it once into the float32 result.
+"""
 
 from __future__ import annotations
 
 import gzip
+import math
 import zlib
 from pathlib import Path
 
 import numpy as np
 
+from latentlab.core.data.arrays import encode_labels, scale_in_place
 from latentlab.core.data.dataset import Dataset, DatasetError
 
 # IDX type code → big-endian numpy dtype.
@@ -20,6 +26,8 @@ IDX_DTYPES: dict[int, str] = {
     0x0E: ">f8",
 }
 _GZIP_MAGIC = b"\x1f\x8b"
+# NumPy 1.x caps arrays at 32 dimensions; no IDX file in the wild has more than 4.
+_MAX_DIMS = 32
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -35,8 +43,8 @@ def _read_bytes(path: Path) -> bytes:
     return raw
 
 
-def parse_idx(data: bytes, name: str) -> np.ndarray:
-    """Parse IDX bytes into an array; every malformed input raises DatasetError naming ``name``."""
+def _view_idx(data: bytes, name: str) -> np.ndarray:
+    """A read-only big-endian view of the IDX payload in ``data`` (no copy)."""
     if len(data) < 4:
         raise DatasetError(f"{name}: too short to be an IDX file ({len(data)} bytes).")
     if data[0] != 0 or data[1] != 0:
@@ -46,12 +54,17 @@ def parse_idx(data: bytes, name: str) -> np.ndarray:
         raise DatasetError(f"{name}: unknown IDX data type code 0x{code:02X}.")
     if ndim == 0:
         raise DatasetError(f"{name}: an IDX file needs at least one dimension.")
+    if ndim > _MAX_DIMS:
+        raise DatasetError(f"{name}: {ndim} dimensions; at most {_MAX_DIMS} are supported.")
     header_end = 4 + 4 * ndim
     if len(data) < header_end:
         raise DatasetError(f"{name}: the header is cut short.")
     shape = tuple(int(d) for d in np.frombuffer(data, dtype=">u4", count=ndim, offset=4))
+    if 0 in shape:
+        raise DatasetError(f"{name}: the header declares an empty array (shape {shape}).")
     dtype = np.dtype(IDX_DTYPES[code])
-    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    # Python integers: a product of 32-bit sizes may overflow int64.
+    expected = math.prod(shape) * dtype.itemsize
     actual = len(data) - header_end
     if actual != expected:
         raise DatasetError(
@@ -59,7 +72,15 @@ def parse_idx(data: bytes, name: str) -> np.ndarray:
             f"the file holds {actual:,}."
         )
     array = np.frombuffer(data, dtype=dtype, offset=header_end).reshape(shape)
-    return array.astype(dtype.newbyteorder("="))
+    if dtype.kind == "f" and not (np.isfinite(array.min()) and np.isfinite(array.max())):
+        raise DatasetError(f"{name}: the data include NaN or infinite numbers.")
+    return array
+
+
+def parse_idx(data: bytes, name: str) -> np.ndarray:
+    """Parse IDX bytes into an array; every malformed input raises DatasetError naming ``name``."""
+    array = _view_idx(data, name)
+    return array.astype(array.dtype.newbyteorder("="))
 
 
 def read_idx(path: str | Path) -> np.ndarray:
@@ -77,38 +98,68 @@ def _find(folder: Path, stem: str) -> Path | None:
     return None
 
 
+def has_idx_files(folder: Path) -> bool:
+    """Whether ``folder`` holds train-/t10k- IDX images (the layout load_idx_folder reads)."""
+    return any(_find(folder, f"{prefix}-images-idx3-ubyte") for prefix in _SPLITS)
+
+
+def _read_labels(path: Path, n_images: int) -> np.ndarray:
+    labels = read_idx(path)
+    if labels.ndim != 1 or len(labels) != n_images:
+        raise DatasetError(f"{path.name}: {len(labels):,} labels for {n_images:,} images.")
+    return labels
+
+
 def load_idx_folder(folder: str | Path, name: str | None = None) -> Dataset:
-    """Load ``train-*`` and ``t10k-*`` IDX images and labels from one folder, keeping the split."""
+    """Load ``train-*`` and ``t10k-*`` IDX images and labels from one folder, keeping the split.
+
+    Images are N×H×W of any IDX type: uint8 is divided by 255, other types are brought into
+    [0, 1] as ``scale_in_place`` describes. Labels are kept only when both splits have them.
+    """
     folder = Path(folder)
     if not folder.is_dir():
         raise DatasetError(f"{folder}: not a folder.")
-    images, labels, is_test = [], [], []
+    views: list[np.ndarray] = []
+    labels: list[np.ndarray] = []
+    is_test: list[np.ndarray] = []
+    names: list[str] = []
     for prefix, test in _SPLITS.items():
         img_path = _find(folder, f"{prefix}-images-idx3-ubyte")
         if img_path is None:
             continue
-        img = read_idx(img_path)
+        img = _view_idx(_read_bytes(img_path), img_path.name)
         if img.ndim != 3:
             raise DatasetError(f"{img_path.name}: expected N×H×W images, got shape {img.shape}.")
+        if views and img.shape[1:] != views[0].shape[1:]:
+            raise DatasetError(
+                f"{img_path.name}: images of {img.shape[1]}×{img.shape[2]} beside "
+                f"{names[0]}'s {views[0].shape[1]}×{views[0].shape[2]}."
+            )
         lab_path = _find(folder, f"{prefix}-labels-idx1-ubyte")
         if lab_path is not None:
-            lab = read_idx(lab_path)
-            if lab.ndim != 1 or len(lab) != len(img):
-                raise DatasetError(f"{lab_path.name}: {len(lab):,} labels for {len(img):,} images.")
-            labels.append(lab.astype(np.int64))
-        images.append(img)
+            labels.append(_read_labels(lab_path, len(img)))
+        views.append(img)
+        names.append(img_path.name)
         is_test.append(np.full(len(img), test))
-    if not images:
+    if not views:
         raise DatasetError(
             f"{folder}: no train-images-idx3-ubyte[.gz] or t10k-images-idx3-ubyte[.gz]."
         )
-    x = np.concatenate(images)
-    scale = 255.0 if x.dtype == np.uint8 else max(float(x.max()), 1.0)
-    x = (x.astype(np.float32) / np.float32(scale))[:, None]
-    y = np.concatenate(labels) if len(labels) == len(images) else None
+    # One float32 allocation; each split's bytes are converted straight into it.
+    h, w = views[0].shape[1:]
+    x = np.empty((sum(len(v) for v in views), 1, h, w), dtype=np.float32)
+    start = 0
+    for view in views:
+        x[start : start + len(view), 0] = view
+        start += len(view)
+    dtypes = {v.dtype.newbyteorder("=") for v in views}
+    source_dtype = dtypes.pop() if len(dtypes) == 1 else np.dtype(np.float64)
+    del views
+    scale_in_place(x, source_dtype, names[0])
+    y: np.ndarray | None = None
     class_names: tuple[str, ...] = ()
-    if y is not None:
-        class_names = tuple(str(i) for i in range(int(y.max()) + 1))
+    if labels and len(labels) == len(is_test):
+        y, class_names = encode_labels(np.concatenate(labels), _label_name(folder))
     return Dataset(
         name=name or folder.name,
         x=x,
@@ -116,3 +167,8 @@ def load_idx_folder(folder: str | Path, name: str | None = None) -> Dataset:
         class_names=class_names,
         is_test=np.concatenate(is_test),
     )
+
+
+def _label_name(folder: Path) -> str:
+    found = [p.name for prefix in _SPLITS if (p := _find(folder, f"{prefix}-labels-idx1-ubyte"))]
+    return " and ".join(found)

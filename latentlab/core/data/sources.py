@@ -1,0 +1,125 @@
+"""One entry point for every dataset source: ``load_source(path_or_name, **options)``.
+
+It dispatches on what the argument is: a built-in or catalogue name; a folder of IDX files
+(train-/t10k-), of images, or of .txt files; a .npz/.npy file; a CSV of pixels or of text
+(decided by content); an IDX file (its folder is loaded). Options go to the loader chosen, and
+each loader takes only the options it knows, so a caller may pass, say, ``progress`` and
+``cancel`` to every source.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from latentlab.core.data.builtin import BUILTIN_DATASETS, load_builtin
+from latentlab.core.data.csv_files import load_pixel_csv, sniff_csv
+from latentlab.core.data.dataset import Dataset, DatasetError
+from latentlab.core.data.idx import has_idx_files, load_idx_folder
+from latentlab.core.data.images import IMAGE_SUFFIXES, load_image_folder
+from latentlab.core.data.numpy_files import load_numpy
+from latentlab.core.data.text_sources import TEXT_SUFFIXES, load_text_csv, load_text_folder
+
+# Hook for named datasets beyond the built-in ones (the download catalogue registers here):
+# name → a loader taking the same keyword options as load_source passes on.
+NAMED_SOURCES: dict[str, Callable[..., Dataset]] = {}
+
+SUPPORTED = (
+    "a built-in name ({names}), a folder of IDX files (train-/t10k-images-idx3-ubyte[.gz]), "
+    "a folder of images (class subfolders optional), a folder of .txt files, "
+    "a .npz or .npy file, or a .csv of pixels or text"
+)
+
+_LOADERS: tuple[Callable[..., Dataset], ...] = (
+    load_idx_folder, load_image_folder, load_text_folder, load_numpy, load_pixel_csv,
+    load_text_csv,
+)
+
+
+def register_named_source(name: str, loader: Callable[..., Dataset]) -> None:
+    """Make ``load_source(name)`` call ``loader(**options)``."""
+    NAMED_SOURCES[name] = loader
+
+
+def _supported() -> str:
+    return SUPPORTED.format(names=", ".join(sorted({*BUILTIN_DATASETS, *NAMED_SOURCES})))
+
+
+def _accepted(loader: Callable[..., Dataset]) -> set[str]:
+    parameters = inspect.signature(loader).parameters.values()
+    return {p.name for p in parameters if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)}
+
+
+def _only_accepted(loader: Callable[..., Dataset], options: dict[str, Any]) -> dict[str, Any]:
+    parameters = inspect.signature(loader).parameters.values()
+    if any(p.kind == p.VAR_KEYWORD for p in parameters):
+        return options
+    accepted = _accepted(loader)
+    return {k: v for k, v in options.items() if k in accepted}
+
+
+def _call(loader: Callable[..., Dataset], path: Path, options: dict[str, Any]) -> Dataset:
+    return loader(path, **_only_accepted(loader, options))
+
+
+def _contains(folder: Path, suffixes: frozenset[str]) -> bool:
+    """Whether any visible file under ``folder`` has one of ``suffixes`` (stops at the first)."""
+    for _, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        if any(not f.startswith(".") and os.path.splitext(f)[1].lower() in suffixes
+               for f in files):
+            return True
+    return False
+
+
+def _load_folder(path: Path, options: dict[str, Any]) -> Dataset:
+    if has_idx_files(path):
+        return _call(load_idx_folder, path, options)
+    if _contains(path, IMAGE_SUFFIXES):
+        return _call(load_image_folder, path, options)
+    if _contains(path, TEXT_SUFFIXES):
+        return _call(load_text_folder, path, options)
+    raise DatasetError(f"{path}: the folder holds nothing loadable; supported: {_supported()}.")
+
+
+def _load_file(path: Path, options: dict[str, Any]) -> Dataset:
+    suffix = path.suffix.lower()
+    if suffix in (".npz", ".npy"):
+        return _call(load_numpy, path, options)
+    if suffix in (".csv", ".tsv"):
+        info = sniff_csv(path)
+        loader = load_text_csv if info.kind == "text" else load_pixel_csv
+        return _call(loader, path, {**options, "info": info})
+    if "idx" in path.name.lower() and has_idx_files(path.parent):
+        return _call(load_idx_folder, path.parent, options)
+    raise DatasetError(f"{path.name}: unsupported file type; supported: {_supported()}.")
+
+
+def load_source(path_or_name: str | Path, **options: Any) -> Dataset:
+    """Load any supported source as a Dataset; DatasetError names the path and the reason.
+
+    Options (each used by the loaders that take it): name, test_fraction, seed, progress,
+    cancel; size, mode, workers (images); images_key, labels_key (NumPy); max_words, stem,
+    text_column, label_column (text).
+    """
+    known = set().union(*map(_accepted, _LOADERS)) - {"info", "folder", "path"}
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise TypeError(f"load_source got unknown options: {', '.join(unknown)}.")
+    text = str(path_or_name)
+    if isinstance(path_or_name, str):
+        if text in BUILTIN_DATASETS:
+            return load_builtin(text)
+        if text in NAMED_SOURCES:
+            loader = NAMED_SOURCES[text]
+            return loader(**_only_accepted(loader, options))
+    path = Path(text).expanduser()
+    if path.is_dir():
+        return _load_folder(path, options)
+    if path.is_file():
+        return _load_file(path, options)
+    raise DatasetError(f"{text}: no such file or folder, nor a dataset name; supported: "
+                       f"{_supported()}.")
