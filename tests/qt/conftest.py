@@ -70,7 +70,8 @@ def train_to_end(qtbot, win: MainWindow, model: ModelConfig = FAST_MODEL,
     state.decode_now()
     # Map redraws are throttled: wait for the final codes to be drawn and the view to fit them.
     latent = win.maps["latent"]
-    qtbot.waitUntil(lambda: len(latent.scatter.data) == len(state.map_indices), timeout=5000)
+    qtbot.waitUntil(lambda: state.coords["latent"] is not None
+                    and len(latent.scatter.data) == len(state.coords["latent"]), timeout=5000)
     qtbot.wait(300)
 
 

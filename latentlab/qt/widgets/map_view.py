@@ -171,6 +171,9 @@ class MapView(QWidget):
         coords = self.coords
         if coords is None:
             return
+        if len(coords) == 0:
+            self.scatter.clear()
+            return
         classes, _ = self.state.point_classes()
         self.scatter.setData(pos=coords, brush=point_brushes(classes, len(coords)),
                              data=np.arange(len(coords)))

@@ -1,0 +1,144 @@
+"""GANs in the window: the code panel steers the generator, the maps say what a GAN lacks."""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+from PySide6.QtWidgets import QFileDialog
+
+from latentlab.config import ModelConfig, TrainConfig
+from latentlab.qt.state import LATENT
+from latentlab.qt.widgets.legend import ClassLegend
+from latentlab.qt.widgets.map_view import NO_ENCODER_TEXT
+
+from .conftest import drag, train_to_end
+
+INFOGAN = ModelConfig(family="infogan", hidden=(32, 16), noise_dim=6, n_categories=4,
+                      n_continuous=2)
+GAN = ModelConfig(family="gan", hidden=(32, 16), noise_dim=6)
+FAST = TrainConfig(epochs=2, snapshot_interval_s=0.02)
+
+
+def decoded_after(qtbot, state, action) -> np.ndarray:
+    with qtbot.waitSignal(state.decoded, timeout=5000):
+        action()
+    return state.decoded_images[LATENT].copy()
+
+
+def test_infogan_code_panel_sliders_and_category_change_the_image(qtbot, window) -> None:
+    state = window.state
+    train_to_end(qtbot, window, INFOGAN, FAST)
+    panel = window.code_panel
+    assert panel.isVisible() and panel.category.count() == 4 and len(panel.sliders) == 2
+    assert window.outputs.currentWidget() is window.sample_grid
+    assert window.sample_grid.tile.array is not None  # the live sample grid was drawn
+    start = state.decoded_images[LATENT].copy()
+    slid = decoded_after(qtbot, state, lambda: panel.sliders[0].setValue(150))
+    assert not np.allclose(slid, start)
+    assert state.gen_code.continuous[0] == 1.5 and panel.values[0].text() == "+1.50"
+    # The probe on Q's map shows the same code: the sliders and the probe are one control.
+    np.testing.assert_allclose(state.probes[LATENT], state.gen_code.continuous, atol=1e-6)
+    other = (state.gen_code.category + 1) % 4
+    recategorised = decoded_after(qtbot, state, lambda: panel.category.setCurrentIndex(other))
+    assert state.gen_code.category == other and not np.allclose(recategorised, slid)
+    noise = state.gen_code.noise.copy()
+    renoised = decoded_after(qtbot, state, panel.new_noise.click)
+    assert not np.allclose(state.gen_code.noise, noise) and not np.allclose(renoised, slid)
+
+
+def test_locked_noise_stays_while_unlocked_noise_is_redrawn(qtbot, window) -> None:
+    state = window.state
+    train_to_end(qtbot, window, INFOGAN, FAST)
+    noise = state.gen_code.noise.copy()
+    window.code_panel.sliders[1].setValue(-120)
+    np.testing.assert_array_equal(state.gen_code.noise, noise)
+    window.code_panel.lock_noise.setChecked(False)
+    window.code_panel.sliders[1].setValue(80)
+    assert not np.allclose(state.gen_code.noise, noise)
+
+
+def test_dragging_the_probe_on_q_map_moves_the_sliders(qtbot, window) -> None:
+    state = window.state
+    train_to_end(qtbot, window, INFOGAN, FAST)
+    view = window.maps[LATENT]
+    assert "through Q" in view.title.text()
+    x0, y0 = state.probes[LATENT]
+    lo, hi = view.view_box.viewRange()[0]
+    target = (x0 + 0.3 * (hi - lo), y0)
+    before = state.decoded_images[LATENT].copy()
+    with qtbot.waitSignal(state.decoded, timeout=5000):
+        drag(qtbot, view, [(x0, y0), ((x0 + target[0]) / 2, y0), target])
+    code = state.gen_code.continuous
+    np.testing.assert_allclose(code, state.probes[LATENT], atol=1e-5)
+    assert window.code_panel.values[0].text() == f"{code[0]:+.2f}"
+    assert not np.allclose(state.decoded_images[LATENT], before)
+
+
+def test_colour_by_predicted_category(qtbot, window) -> None:
+    state = window.state
+    train_to_end(qtbot, window, INFOGAN, FAST)
+    assert state.map_categories is not None
+    window.colour_by.setCurrentIndex(window.colour_by.findData("category"))
+    assert state.colour_by == "category"
+    names = [entry.text() for entry in window.findChild(ClassLegend).entries]
+    assert any("category 3" in name for name in names)
+    # A new autoencoder predicts no categories: back to the dataset's classes.
+    train_to_end(qtbot, window)
+    assert state.colour_by == "label" and not window.colour_by.model().item(1).isEnabled()
+
+
+def test_traversal_grid_shows_and_exports_png(qtbot, window, tmp_path, monkeypatch) -> None:
+    state = window.state
+    train_to_end(qtbot, window, INFOGAN, FAST)
+    window.code_panel.traversal_button.click()
+    dialog = window.code_panel.traversal
+    assert dialog is not None and dialog.isVisible()
+    grid = dialog.image
+    # Rows = 4 categories, columns = the sweep, 8×8 digits with 1-pixel gaps.
+    assert grid.shape == (1, 4 * 9 - 1, 9 * 9 - 1)
+    target = tmp_path / "traversal.png"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    dialog.save_button.click()
+    with Image.open(target) as picture:
+        assert picture.size == (4 * (9 * 9 - 1), 4 * (4 * 9 - 1))
+    dialog.close()
+
+
+def test_plain_gan_map_is_a_noise_slice_without_real_items(qtbot, window) -> None:
+    state = window.state
+    train_to_end(qtbot, window, GAN, FAST)
+    view = window.maps[LATENT]
+    assert len(view.scatter.data) == 0 and view.placeholder.isVisible()
+    assert view.placeholder.toPlainText() == NO_ENCODER_TEXT
+    assert "no encoder" in view.title.text()
+    assert not window.code_panel.category.isEnabled()
+    before = state.decoded_images[LATENT].copy()
+    with qtbot.waitSignal(state.decoded, timeout=5000):
+        x, y = state.probes[LATENT]
+        drag(qtbot, view, [(x, y), (x + 0.5, y + 0.2), (x + 1.0, y + 0.4)])
+    np.testing.assert_allclose(state.gen_code.noise[:2], state.probes[LATENT], atol=1e-6)
+    assert not np.allclose(state.decoded_images[LATENT], before)
+    dragged = state.decoded_images[LATENT].copy()
+    sampled = decoded_after(qtbot, state, state.sample_random)
+    assert not np.allclose(sampled, dragged)
+    np.testing.assert_allclose(state.probes[LATENT], state.gen_code.noise[:2], atol=1e-6)
+
+
+def test_form_refuses_settings_a_gan_cannot_use(qtbot, window) -> None:
+    panel = window.training_panel
+    panel.family.setCurrentIndex(panel.family.findData("infogan"))
+    assert panel.infogan_box.isVisible() and panel.gan_box.isVisible()
+    assert not panel.latent.isEnabled()
+    assert panel.architecture.itemText(panel.architecture.findData("conv")) == "DCGAN"
+    panel.categories.setValue(1)
+    assert "Categories K" in panel.problems.text() and not panel.train_button.isEnabled()
+    panel.categories.setValue(10)
+    panel.info_weight.setValue(-1.0)
+    assert "Information weight λ" in panel.problems.text()
+    panel.info_weight.setValue(1.0)
+    panel.architecture.setCurrentIndex(panel.architecture.findData("conv"))
+    assert "DCGAN builds 28×28 or 32×32" in panel.problems.text()
+    panel.architecture.setCurrentIndex(panel.architecture.findData("mlp"))
+    assert panel.train_button.isEnabled()
+    panel.family.setCurrentIndex(panel.family.findData("ae"))
+    assert not panel.gan_box.isVisible() and panel.latent.isEnabled()
