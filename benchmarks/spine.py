@@ -148,6 +148,39 @@ def bench_drag(app, window, data: Dataset, moves: int) -> dict:
     return {"unit": "ms", "decoder": "MLP 2-256-512-784", "moves": moves, **results}
 
 
+def bench_code_slider(app, window, data: Dataset, moves: int) -> dict:
+    """From an InfoGAN code slider's change to the generated image painted (DCGAN and MLP)."""
+    from latentlab.qt.state import LATENT
+
+    state = window.state
+    state.set_dataset(data)
+    tile = window.probe_panel.tiles[LATENT]
+    results = {}
+    rng = np.random.default_rng(0)
+    for arch in ("conv", "mlp"):
+        # A few seconds of training give the GUI its live generator; latency needs no more.
+        state.start_training(ModelConfig(family="infogan", architecture=arch),
+                             TrainConfig(epochs=1, device="cpu"))
+        wait_until(app, lambda: state.samples is not None, 120)
+        state.stop_training()
+        wait_until(app, lambda: not state.runner.running, 120)
+        sliders = window.code_panel.sliders
+        latencies = []
+        for i in range(moves):
+            slider = sliders[i % len(sliders)]
+            value = slider.value()
+            while value == slider.value():  # an unchanged slider emits nothing
+                value = int(rng.integers(slider.minimum(), slider.maximum() + 1))
+            before = tile.paint_count
+            start = time.perf_counter()
+            slider.setValue(value)
+            wait_until(app, lambda b=before: tile.paint_count > b, 5)
+            latencies.append((time.perf_counter() - start) * 1000)
+        results["dcgan" if arch == "conv" else "mlp"] = percentiles(latencies)
+    return {"unit": "ms", "generators": "DCGAN (InfoGAN paper's MNIST G), MLP 74-256-512-784",
+            "moves": moves, **results}
+
+
 def bench_stall(app, window, data: Dataset, epochs: int) -> dict:
     """A 10 ms timer on the GUI thread while the worker trains on CPU: how late does it fire?"""
     from PySide6.QtCore import QTimer
@@ -200,7 +233,8 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--moves", type=int, default=500)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--only", nargs="*", default=["throughput", "drag", "stall", "startup"])
+    parser.add_argument("--only", nargs="*",
+                        default=["throughput", "drag", "slider", "stall", "startup"])
     args = parser.parse_args()
     data = load_data(args.data)
     report: dict = {
@@ -217,6 +251,8 @@ def main() -> None:
                                                 args.rounds)
     if "drag" in args.only:
         report["drag_to_decode"] = bench_drag(app, window, data, args.moves)
+    if "slider" in args.only:
+        report["code_slider_to_image"] = bench_code_slider(app, window, data, args.moves)
     if "stall" in args.only:
         report["gui_stall_while_training"] = bench_stall(app, window, data, args.epochs)
     window.close()

@@ -105,7 +105,8 @@ class CodePanel(QWidget):
                                   f"shown on [{CODE_RANGE[0]:g}, {CODE_RANGE[1]:g}]")
                 slider.valueChanged.connect(lambda v, i=i: self._on_slider(i, v))
                 value = QLabel("+0.00")
-                value.setMinimumWidth(40)
+                # A fixed width: a label that resizes as it counts would re-lay out the window.
+                value.setFixedWidth(value.fontMetrics().horizontalAdvance("+0.00") + 6)
                 row = QHBoxLayout()
                 row.addWidget(slider, 1)
                 row.addWidget(value)
