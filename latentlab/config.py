@@ -14,7 +14,8 @@ MODEL_FAMILIES = {"ae": "Autoencoder", "vae": "Variational autoencoder", "gan": 
                   "infogan": "InfoGAN"}
 GAN_FAMILIES = ("gan", "infogan")
 ARCHITECTURES = {"mlp": "MLP", "conv": "Convolutional", "linear": "Linear (no nonlinearity)"}
-LIKELIHOODS = {"bernoulli": "Bernoulli", "gaussian": "Gaussian"}
+LIKELIHOODS = {"bernoulli": "Bernoulli", "gaussian": "Gaussian",
+               "multinomial": "Multinomial (word distributions)"}
 GAN_LOSSES = {"non_saturating": "Non-saturating −log D(G(z))",
               "saturating": "Saturating log(1 − D(G(z)))"}
 #: Image sides the DCGAN generator builds (two stride-2 stages from a 7×7 or 8×8 start).
@@ -104,11 +105,14 @@ class ModelConfig(_JsonSettings):
                         f"Conv channels: {len(self.conv_channels)} stride-2 stages shrink "
                         f"{h}×{w} images below 2×2; use fewer stages."
                     )
-        if self.family == "vae":
-            if self.likelihood not in LIKELIHOODS:
-                problems.append(f"Decoder likelihood: unknown value {self.likelihood!r}.")
-            if not math.isfinite(self.beta) or self.beta < 0:
-                problems.append(f"KL weight β: must be zero or positive (got {self.beta}).")
+        if self.likelihood not in LIKELIHOODS:
+            problems.append(f"Decoder likelihood: unknown value {self.likelihood!r}.")
+        elif self.likelihood == "multinomial" and input_shape is not None \
+                and tuple(input_shape[:2]) != (1, 1):
+            problems.append("Decoder likelihood: multinomial is for word distributions (text "
+                            "datasets), not images.")
+        if self.family == "vae" and (not math.isfinite(self.beta) or self.beta < 0):
+            problems.append(f"KL weight β: must be zero or positive (got {self.beta}).")
         return problems
 
     def _gan_problems(self, input_shape: tuple[int, ...] | None) -> list[str]:

@@ -1,12 +1,15 @@
 """Projections to 2-D with both directions: ``transform`` to the map, ``inverse_transform`` back.
 
 PCA is the linear baseline of the lecture; its inverse ``mean + coords · components`` is the best
-linear reconstruction from two numbers, which the GUI shows beside the decoder's output.
+linear reconstruction from two numbers, which the GUI shows beside the decoder's output. For text,
+the baseline is LSA of TF-IDF (:class:`TfidfLSA`), whose inverse is a word distribution.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from latentlab.core.data.text import LSA, idf_weights, tfidf
 
 
 class PCA:
@@ -64,6 +67,48 @@ class PCA:
     def explained_variance_ratio_(self) -> np.ndarray:
         assert self.explained_variance_ is not None, "fit first"
         return self.explained_variance_ / max(self.total_variance_, 1e-12)
+
+
+class TfidfLSA:
+    """LSA of TF-IDF: the text counterpart of PCA of pixels, with an inverse to word weights.
+
+    ``fit`` fixes the corpus's IDF weights and the truncated SVD of its TF-IDF rows; ``transform``
+    weighs new word-probability rows by the same IDF. ``inverse_transform`` maps coordinates back
+    through the components into TF-IDF space, divides by the IDF and keeps the positive part, each
+    row scaled to sum to one: the word distribution at that point (zeros where nothing is positive).
+    """
+
+    def __init__(self, n_components: int = 2, seed: int = 0) -> None:
+        self.lsa = LSA(n_components, seed=seed)
+        self.idf_: np.ndarray | None = None
+
+    def fit(self, x: np.ndarray) -> TfidfLSA:
+        x = np.asarray(x).reshape(len(x), -1)
+        self.idf_ = idf_weights(x)
+        self.lsa.fit(tfidf(x, idf=self.idf_))
+        return self
+
+    @property
+    def components_(self) -> np.ndarray:
+        assert self.lsa.components_ is not None, "fit first"
+        return self.lsa.components_
+
+    @property
+    def explained_variance_ratio_(self) -> np.ndarray:
+        assert self.lsa.explained_variance_ratio_ is not None, "fit first"
+        return self.lsa.explained_variance_ratio_
+
+    def transform(self, x: np.ndarray) -> np.ndarray:
+        assert self.idf_ is not None, "fit first"
+        return self.lsa.transform(tfidf(np.asarray(x).reshape(len(x), -1), idf=self.idf_))
+
+    def inverse_transform(self, coords: np.ndarray) -> np.ndarray:
+        assert self.idf_ is not None, "fit first"
+        coords = np.atleast_2d(np.asarray(coords, dtype=np.float32))
+        words = np.clip(coords @ self.components_ / self.idf_, 0.0, None)
+        totals = words.sum(axis=1, keepdims=True)
+        np.divide(words, totals, out=words, where=totals > 0)
+        return words.astype(np.float32)
 
 
 class LatentMap:

@@ -19,10 +19,13 @@ from PySide6.QtWidgets import (
 )
 
 from latentlab import __version__
+from latentlab.qt.data_actions import DataActions
 from latentlab.qt.state import LATENT, PIXELS, LabState
+from latentlab.qt.widgets.dataset_panel import DatasetPanel
 from latentlab.qt.widgets.gan_panels import CodePanel, SampleGrid
 from latentlab.qt.widgets.image_panels import ProbePanel, ReconstructionStrip
 from latentlab.qt.widgets.legend import ClassLegend
+from latentlab.qt.widgets.load_status import LoadStatus
 from latentlab.qt.widgets.loss_plot import LossPlot
 from latentlab.qt.widgets.map_view import MapView
 from latentlab.qt.widgets.training_panel import TrainingPanel
@@ -83,8 +86,23 @@ class MainWindow(QMainWindow):
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
         dock.setWidget(scroll)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+        # The dataset panel shares the left side with the model form, one tab each.
+        self.dataset_panel = DatasetPanel(self.state)
+        data_scroll = QScrollArea()
+        data_scroll.setWidget(self.dataset_panel)
+        data_scroll.setWidgetResizable(True)
+        self.dataset_dock = QDockWidget("Dataset", self)
+        self.dataset_dock.setObjectName("datasetDock")
+        self.dataset_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        self.dataset_dock.setWidget(data_scroll)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dataset_dock)
+        self.tabifyDockWidget(dock, self.dataset_dock)
+        dock.raise_()
 
+        self.data_actions = DataActions(self.state, self)
         self._build_toolbar()
+        self.load_status = LoadStatus(self.state)
+        self.statusBar().addPermanentWidget(self.load_status)
         self.dataset_label = QLabel()
         self.statusBar().addPermanentWidget(self.dataset_label)
         self.state.dataset_changed.connect(self._on_dataset_changed)
@@ -137,7 +155,10 @@ class MainWindow(QMainWindow):
         quit_action = QAction("Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
-        self.menuBar().addMenu("&File").addAction(quit_action)
+        file_menu = self.menuBar().addMenu("&File")
+        file_menu.addActions(list(self.data_actions.actions))
+        file_menu.addSeparator()
+        file_menu.addAction(quit_action)
         about = QAction("About latentlab", self)
         about.triggered.connect(self._show_about)
         self.menuBar().addMenu("&Help").addAction(about)

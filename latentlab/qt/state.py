@@ -2,7 +2,7 @@
 
 Widgets call the state's methods and listen to its signals; they never call each other. The state
 holds the dataset, the maps' coordinates, the selection, the probes, the GUI thread's own copy of
-the model for live decoding, and the training runner.
+the model for live decoding, the training runner and the dataset loader (``state_data``).
 """
 
 from __future__ import annotations
@@ -26,17 +26,24 @@ from latentlab.core.events import (
 )
 from latentlab.core.generator_codes import GeneratorCode
 from latentlab.core.models import GAN, InfoGAN, LatentModel, build_model
-from latentlab.core.projection import PCA, LatentMap
+from latentlab.core.projection import PCA, LatentMap, TfidfLSA
 from latentlab.core.training import LiveItems, train
 from latentlab.qt.map_ids import LATENT, MAP_IDS, PIXELS
+from latentlab.qt.state_data import (
+    MAX_MAP_POINTS,
+    DataRequest,
+    DataStateMixin,
+    LoadOutcome,
+    LoadProgress,
+    PreparedMaps,
+    prepare_maps,
+)
 from latentlab.qt.state_gan import GanStateMixin
-from latentlab.qt.workers import TrainingRunner
+from latentlab.qt.workers import TaskRunner, TrainingRunner
 
-__all__ = ["LATENT", "MAP_IDS", "PIXELS", "LabState", "TrainingStatus"]
+__all__ = ["LATENT", "MAP_IDS", "MAX_MAP_POINTS", "PIXELS", "DataRequest", "LabState",
+           "LoadOutcome", "LoadProgress", "TrainingStatus"]
 
-#: Maps show every item up to this many, else a fixed random subset.
-MAX_MAP_POINTS = 10_000
-STRIP_SIZE = 8
 #: Progress reaches the GUI 4×/s: enough for a smooth bar and ETA, cheap for the training thread.
 PROGRESS_INTERVAL_S = 0.25
 
@@ -47,7 +54,7 @@ class TrainingStatus:
     device: str = ""
 
 
-class LabState(GanStateMixin, QObject):
+class LabState(DataStateMixin, GanStateMixin, QObject):
     dataset_changed = Signal()
     model_changed = Signal()
     map_changed = Signal(str)
@@ -65,7 +72,11 @@ class LabState(GanStateMixin, QObject):
     code_changed = Signal()  # the generator code (GANs) changed
     colours_changed = Signal()
     error = Signal(str, str, str)  # title, message, details
+    notice = Signal(str, str, str)  # title, message, details: worth knowing, not an error
     message = Signal(str)
+    loading_changed = Signal()  # a dataset load started or ended
+    load_progress = Signal(object)  # LoadProgress
+    load_ended = Signal(object)  # LoadOutcome: loaded, failed or cancelled
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -74,7 +85,8 @@ class LabState(GanStateMixin, QObject):
         self.strip_indices = np.zeros(0, dtype=np.int64)
         self.coords: dict[str, np.ndarray | None] = dict.fromkeys(MAP_IDS)
         self.map_method: dict[str, str] = {PIXELS: "PCA of pixels", LATENT: "no model yet"}
-        self.pixel_pca: PCA | None = None
+        #: The linear baseline map: PCA of pixels, or LSA of TF-IDF for text.
+        self.baseline: PCA | TfidfLSA | None = None
         self.model_cfg = ModelConfig()
         self.train_cfg = TrainConfig()
         self.live_model: LatentModel | None = None
@@ -107,33 +119,40 @@ class LabState(GanStateMixin, QObject):
         self.runner.event.connect(self._on_training_event)
         self.runner.failed.connect(self._on_worker_failed)
         self.runner.finished.connect(self._on_runner_finished)
+        self.load_request: DataRequest | None = None
+        self.loader = TaskRunner(self)
+        self.loader.progress.connect(self.load_progress)
+        self.loader.succeeded.connect(self._on_load_succeeded)
+        self.loader.failed.connect(self._on_load_failed)
 
     # ----------------------------------------------------------------- dataset
-    def set_dataset(self, dataset: Dataset) -> None:
-        """Switch datasets: models, maps, selection and probes start afresh."""
+    @property
+    def pixel_pca(self) -> PCA | None:
+        """The baseline map when it is PCA of pixels (image datasets)."""
+        return self.baseline if isinstance(self.baseline, PCA) else None
+
+    def set_dataset(self, dataset: Dataset, prepared: PreparedMaps | None = None) -> None:
+        """Switch datasets: models, maps, selection and probes start afresh.
+
+        ``prepared`` (from a loader thread) spares fitting the baseline map here.
+        """
         if self.runner.running:
             self.runner.stop_and_wait()
+        prepared = prepared or prepare_maps(dataset)
         self.dataset = dataset
-        rng = np.random.default_rng(0)
-        if dataset.n <= MAX_MAP_POINTS:
-            self.map_indices = np.arange(dataset.n)
-        else:
-            self.map_indices = np.sort(rng.choice(dataset.n, MAX_MAP_POINTS, replace=False))
-        test = dataset.test_indices if len(dataset.test_indices) else dataset.train_indices
-        self.strip_indices = np.sort(rng.choice(test, min(STRIP_SIZE, len(test)), replace=False))
-        x_flat = dataset.x.reshape(dataset.n, -1)
-        self.pixel_pca = PCA(2).fit(x_flat[dataset.train_indices])
-        self.coords = {PIXELS: self.pixel_pca.transform(x_flat[self.map_indices]), LATENT: None}
-        ratio = self.pixel_pca.explained_variance_ratio_.sum()
-        self.map_method = {PIXELS: f"PCA of pixels · {ratio:.0%} of variance",
-                           LATENT: "no model yet"}
+        self.map_indices = prepared.map_indices
+        self.strip_indices = prepared.strip_indices
+        self.baseline = prepared.baseline
+        self.coords = {PIXELS: prepared.coords, LATENT: None}
+        self.map_method = {PIXELS: prepared.method, LATENT: "no model yet"}
         self.selection = np.zeros(0, dtype=np.int64)  # selections name items of this dataset
         self._reset_model_views()
         self.dataset_changed.emit()
         for map_id in MAP_IDS:
             self.map_changed.emit(map_id)
         self.selection_changed.emit()
-        self.set_probe(PIXELS, np.zeros(2))  # the origin of PCA coordinates: the mean image
+        # PCA's origin decodes to the mean image; LSA's probe starts amid the documents.
+        self.set_probe(PIXELS, prepared.probe_start)
 
     def _reset_model_views(self) -> None:
         self.live_model = None
@@ -205,8 +224,8 @@ class LabState(GanStateMixin, QObject):
             return None
         xy = self.probes[map_id][None, :]
         if map_id == PIXELS:
-            assert self.pixel_pca is not None
-            flat = self.pixel_pca.inverse_transform(xy)
+            assert self.baseline is not None
+            flat = self.baseline.inverse_transform(xy)
             return flat.reshape(self.dataset.input_shape)
         gan = self.gan
         if gan is not None and self.gen_code is not None:
@@ -309,8 +328,11 @@ class LabState(GanStateMixin, QObject):
             self._set_status("stopping")
 
     def shutdown(self) -> None:
-        """Stop training and wait for the thread: a QThread destroyed while running aborts."""
+        """Stop training and loading and wait for the threads: a QThread destroyed while
+        running aborts."""
         self.runner.stop_and_wait()
+        self.loader.cancel_and_wait()
+        self.load_request = None
         self._decode_timer.stop()
 
     def _set_status(self, state: str, device: str | None = None) -> None:

@@ -117,3 +117,20 @@ def test_prior_sample_only_for_the_vae() -> None:
     assert build_model(ModelConfig(), (1, 8, 8)).prior_sample(2, gen) is None
     z = build_model(ModelConfig(family="vae", latent_dim=3), (1, 8, 8)).prior_sample(2, gen)
     assert z.shape == (2, 3)
+
+
+@pytest.mark.parametrize("family", ["ae", "vae"])
+def test_multinomial_decoder_outputs_word_distributions(family: str) -> None:
+    shape = (1, 1, 12)  # a text corpus: N×1×1×V word probabilities
+    cfg = ModelConfig(family=family, hidden=(8,), likelihood="multinomial")
+    model = build_model(cfg, shape, seed=0)
+    x = torch.rand(5, *shape)
+    x = x / x.sum(dim=3, keepdim=True)
+    decoded = model.decode(torch.randn(4, 2))
+    assert torch.allclose(decoded.sum(dim=(1, 2, 3)), torch.ones(4))
+    out = model.decoder(model.embed(x))
+    cross_entropy = -(x.flatten(1) * torch.log_softmax(out.flatten(1), 1)).sum(1).mean()
+    if family == "ae":
+        assert torch.allclose(model.losses(x)["loss"], cross_entropy)
+    assert "multinomial is for word distributions" in cfg.validate((1, 8, 8))[0]
+    assert cfg.validate(shape) == []

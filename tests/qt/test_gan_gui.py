@@ -88,7 +88,6 @@ def test_colour_by_predicted_category(qtbot, window) -> None:
 
 
 def test_traversal_grid_shows_and_exports_png(qtbot, window, tmp_path, monkeypatch) -> None:
-    state = window.state
     train_to_end(qtbot, window, INFOGAN, FAST)
     window.code_panel.traversal_button.click()
     dialog = window.code_panel.traversal

@@ -13,7 +13,12 @@ from latentlab.core.data.numpy_files import (
     inspect_npz,
     load_numpy,
 )
-from latentlab.core.data.sources import NAMED_SOURCES, load_source, register_named_source
+from latentlab.core.data.sources import (
+    NAMED_SOURCES,
+    folder_kind,
+    load_source,
+    register_named_source,
+)
 from latentlab.core.data.text import LSA, bag_of_words, tfidf, tokenize
 from latentlab.core.data.text_sources import corpus_dataset, load_text_csv, load_text_folder
 
@@ -32,6 +37,7 @@ __all__ = [
     "NpzContents",
     "bag_of_words",
     "corpus_dataset",
+    "folder_kind",
     "inspect_npz",
     "load_builtin",
     "load_idx_folder",

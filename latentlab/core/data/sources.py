@@ -75,14 +75,31 @@ def _contains(folder: Path, suffixes: frozenset[str]) -> bool:
     return False
 
 
-def _load_folder(path: Path, options: dict[str, Any]) -> Dataset:
+def folder_kind(path: str | Path) -> str | None:
+    """What ``load_source`` would read from the folder: "idx", "images", "text", or None.
+
+    Lets a caller ask for loader options first (say, the image size) without loading anything.
+    """
+    path = Path(path)
     if has_idx_files(path):
-        return _call(load_idx_folder, path, options)
+        return "idx"
     if _contains(path, IMAGE_SUFFIXES):
-        return _call(load_image_folder, path, options)
+        return "images"
     if _contains(path, TEXT_SUFFIXES):
-        return _call(load_text_folder, path, options)
-    raise DatasetError(f"{path}: the folder holds nothing loadable; supported: {_supported()}.")
+        return "text"
+    return None
+
+
+_FOLDER_LOADERS: dict[str, Callable[..., Dataset]] = {
+    "idx": load_idx_folder, "images": load_image_folder, "text": load_text_folder,
+}
+
+
+def _load_folder(path: Path, options: dict[str, Any]) -> Dataset:
+    kind = folder_kind(path)
+    if kind is None:
+        raise DatasetError(f"{path}: the folder holds nothing loadable; supported: {_supported()}.")
+    return _call(_FOLDER_LOADERS[kind], path, options)
 
 
 def _load_file(path: Path, options: dict[str, Any]) -> Dataset:

@@ -103,21 +103,45 @@ def _as_matrix(x: np.ndarray) -> np.ndarray:
     return x.reshape(len(x), -1) if x.ndim != 2 else x
 
 
-def tfidf(x: np.ndarray, smooth: bool = True) -> np.ndarray:
-    """TF-IDF of N×V (or N×1×1×V) counts or word probabilities, each row scaled to unit length.
+def idf_weights(x: np.ndarray, smooth: bool = True) -> np.ndarray:
+    """Inverse document frequencies of the words of N×V (or N×1×1×V) vectors, as float32 V.
 
     idf = ln((1 + N) / (1 + df)) + 1 (``smooth``, as scikit-learn) or ln(N / df) + 1, with df the
-    number of documents holding the word. Rows of zeros stay zeros. Returns float32 N×V.
+    number of documents holding the word.
     """
     x = _as_matrix(x)
     n = len(x)
     df = np.count_nonzero(x, axis=0).astype(np.float64)
     numerator, denominator = ((1.0 + n), (1.0 + df)) if smooth else (n, np.maximum(df, 1.0))
-    idf = np.log(numerator / denominator) + 1.0
-    weighted = x.astype(np.float32) * idf.astype(np.float32)
+    return (np.log(numerator / denominator) + 1.0).astype(np.float32)
+
+
+def tfidf(x: np.ndarray, smooth: bool = True, idf: np.ndarray | None = None) -> np.ndarray:
+    """TF-IDF of N×V (or N×1×1×V) counts or word probabilities, each row scaled to unit length.
+
+    ``idf`` defaults to :func:`idf_weights` of ``x`` itself; pass the weights of a fitted corpus
+    to weigh other documents alike. Rows of zeros stay zeros. Returns float32 N×V.
+    """
+    x = _as_matrix(x)
+    weights = idf_weights(x, smooth) if idf is None else np.asarray(idf, np.float32)
+    weighted = x.astype(np.float32) * weights
     norms = np.linalg.norm(weighted, axis=1, keepdims=True)
     np.divide(weighted, norms, out=weighted, where=norms > 0)
     return weighted
+
+
+def top_words(weights: np.ndarray, vocabulary: Sequence[str],
+              k: int = 10) -> list[tuple[str, float]]:
+    """The ``k`` heaviest words of one vector over ``vocabulary``, with their share of the
+    positive total (a decoded distribution need not sum to one); empty when nothing is positive.
+    """
+    w = np.clip(np.nan_to_num(np.asarray(weights, np.float64).ravel()), 0.0, None)
+    total = w.sum()
+    if total <= 0:
+        return []
+    k = min(k, int(np.count_nonzero(w)))
+    order = np.argsort(-w, kind="stable")[:k]
+    return [(vocabulary[i], float(w[i] / total)) for i in order]
 
 
 class LSA:

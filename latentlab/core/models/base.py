@@ -79,3 +79,8 @@ class LatentModel(nn.Module):
 def sum_per_item(t: torch.Tensor) -> torch.Tensor:
     """Sum over every dimension but the batch: per-item totals."""
     return t.flatten(1).sum(1)
+
+
+def multinomial_nll(out: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy −Σ_w x_w log softmax(out)_w per item: x holds word probabilities."""
+    return -(x.flatten(1) * torch.log_softmax(out.flatten(1), dim=1)).sum(1)

@@ -81,16 +81,19 @@ class Decoder(nn.Module):
     """Latent code → pre-activation output in image shape.
 
     ``decode`` applies the output link: a sigmoid for models of values in [0, 1], nothing for a
-    linear model (which must stay linear to reduce to PCA). A Gaussian decoder also learns one
-    observation log-variance, kept here so it travels with the decoder's weights.
+    linear model (which must stay linear to reduce to PCA), a softmax over all outputs for word
+    distributions (text). A Gaussian decoder also learns one observation log-variance, kept here
+    so it travels with the decoder's weights.
     """
 
-    def __init__(self, body: nn.Module, input_shape: tuple[int, int, int], sigmoid: bool,
+    def __init__(self, body: nn.Module, input_shape: tuple[int, int, int], link: str,
                  gaussian: bool = False) -> None:
         super().__init__()
+        if link not in ("sigmoid", "identity", "softmax"):
+            raise ValueError(f"Unknown output link {link!r}.")
         self.body = body
         self.input_shape = input_shape
-        self.sigmoid = sigmoid
+        self.link_name = link
         self.log_var = nn.Parameter(torch.full((1,), -3.0)) if gaussian else None
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
@@ -98,7 +101,11 @@ class Decoder(nn.Module):
 
     def link(self, out: torch.Tensor) -> torch.Tensor:
         """Pre-activation output → mean of p(x|z)."""
-        return torch.sigmoid(out) if self.sigmoid else out
+        if self.link_name == "sigmoid":
+            return torch.sigmoid(out)
+        if self.link_name == "softmax":
+            return torch.softmax(out.flatten(1), dim=1).view_as(out)
+        return out
 
     def mean(self, z: torch.Tensor) -> torch.Tensor:
         return self.link(self(z))

@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from latentlab.config import ModelConfig
-from latentlab.core.models.base import LatentModel, sum_per_item
+from latentlab.core.models.base import LatentModel, multinomial_nll, sum_per_item
 from latentlab.core.models.layers import Decoder, build_decoder_body, build_encoder
 
 # Keep the Gaussian decoder's variance from collapsing onto pixels that never change (σ ≥ ~0.05).
@@ -26,10 +26,14 @@ class VAE(LatentModel):
     def __init__(self, cfg: ModelConfig, input_shape: tuple[int, int, int]) -> None:
         super().__init__(cfg, input_shape)
         gaussian = cfg.likelihood == "gaussian"
-        # A linear Gaussian VAE keeps an identity link (probabilistic PCA); all else uses a sigmoid.
-        sigmoid = not (gaussian and cfg.architecture == "linear")
+        # A linear Gaussian VAE keeps an identity link (probabilistic PCA); word distributions a
+        # softmax; all else a sigmoid.
+        if cfg.likelihood == "multinomial":
+            link = "softmax"
+        else:
+            link = "identity" if gaussian and cfg.architecture == "linear" else "sigmoid"
         self.encoder = build_encoder(cfg, input_shape, 2 * cfg.latent_dim)
-        self.decoder = Decoder(build_decoder_body(cfg, input_shape), input_shape, sigmoid, gaussian)
+        self.decoder = Decoder(build_decoder_body(cfg, input_shape), input_shape, link, gaussian)
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         mu, log_var = self.encoder(x).chunk(2, dim=1)
@@ -65,6 +69,8 @@ def kl_to_standard_normal(mu: torch.Tensor, log_var: torch.Tensor) -> torch.Tens
 def reconstruction_nll(out: torch.Tensor, x: torch.Tensor, likelihood: str,
                        decoder: Decoder) -> torch.Tensor:
     """−log p(x|z) per item. ``out`` is the decoder's pre-activation output."""
+    if likelihood == "multinomial":
+        return multinomial_nll(out, x)
     if likelihood == "bernoulli":
         # Cross-entropy on logits is the Bernoulli likelihood for pixel intensities in [0, 1].
         return sum_per_item(F.binary_cross_entropy_with_logits(out, x, reduction="none"))

@@ -1,11 +1,37 @@
-"""Image panels: what the probes decode to, and held-out reconstructions."""
+"""Image panels: what the probes decode to, and held-out reconstructions.
+
+For a text dataset both show words instead of images: the top words of a decoded distribution.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+import html
 
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from latentlab.core.data.text import top_words
 from latentlab.qt.state import LATENT, PIXELS, LabState
 from latentlab.qt.widgets.image_tile import ImageTile
+from latentlab.qt.widgets.word_list import WordList
+
+#: Words shown for a decoded distribution, and per held-out document in the strip.
+TOP_WORDS = 10
+STRIP_WORDS = 5
+TITLES = {
+    "image": {PIXELS: "PCA: mean + coords · components", LATENT: "Decoder at the probe"},
+    "text": {PIXELS: "LSA: top words at the probe", LATENT: "Decoder: top words at the probe"},
+}
 
 
 class ProbePanel(QWidget):
@@ -18,8 +44,12 @@ class ProbePanel(QWidget):
             PIXELS: ImageTile("Drag the probe on the PCA map"),
             LATENT: ImageTile("Train a model, then drag the probe on its map"),
         }
+        self.words = {
+            PIXELS: WordList("Drag the probe on the LSA map"),
+            LATENT: WordList("Train a model, then drag the probe on its map"),
+        }
+        self.stacks: dict[str, QStackedWidget] = {}
         self.captions = {PIXELS: QLabel(), LATENT: QLabel()}
-        titles = {PIXELS: "PCA: mean + coords · components", LATENT: "Decoder at the probe"}
         self.titles: dict[str, QLabel] = {}
         self.random_button = QPushButton("Random sample")
         self.random_button.setToolTip(
@@ -31,12 +61,19 @@ class ProbePanel(QWidget):
         columns = QHBoxLayout()
         for map_id in (PIXELS, LATENT):
             col = QVBoxLayout()
-            title = QLabel(titles[map_id])
+            title = QLabel(TITLES["image"][map_id])
             title.setObjectName("panelTitle")
             self.titles[map_id] = title
             col.addWidget(title)
-            col.addWidget(self.tiles[map_id], 1)
+            stack = QStackedWidget()
+            stack.addWidget(self.tiles[map_id])
+            stack.addWidget(self.words[map_id])
+            self.stacks[map_id] = stack
+            col.addWidget(stack, 1)
             self.captions[map_id].setObjectName("caption")
+            # A caption that changes with every probe move must never re-lay out the window.
+            self.captions[map_id].setSizePolicy(QSizePolicy.Policy.Ignored,
+                                                QSizePolicy.Policy.Preferred)
             col.addWidget(self.captions[map_id])
             columns.addLayout(col)
         layout = QVBoxLayout(self)
@@ -46,9 +83,29 @@ class ProbePanel(QWidget):
         state.decoded.connect(self._on_decoded)
         state.model_changed.connect(self._on_model_changed)
         state.probe_moved.connect(self._on_probe_moved)
+        state.dataset_changed.connect(self._on_dataset_changed)
+
+    @property
+    def text_mode(self) -> bool:
+        return self.state.dataset is not None and self.state.dataset.kind == "text"
+
+    def _on_dataset_changed(self) -> None:
+        kind = "text" if self.text_mode else "image"
+        for map_id in (PIXELS, LATENT):
+            self.stacks[map_id].setCurrentIndex(1 if kind == "text" else 0)
+            self.tiles[map_id].set_image(None)
+            self.words[map_id].set_words([])
+        self.titles[PIXELS].setText(TITLES[kind][PIXELS])
+        self._on_model_changed()
 
     def _on_decoded(self, map_id: str) -> None:
-        self.tiles[map_id].set_image(self.state.decoded_images[map_id])
+        decoded = self.state.decoded_images[map_id]
+        dataset = self.state.dataset
+        if self.text_mode and dataset is not None and dataset.vocabulary is not None:
+            words = [] if decoded is None else top_words(decoded, dataset.vocabulary, TOP_WORDS)
+            self.words[map_id].set_words(words)
+        else:
+            self.tiles[map_id].set_image(decoded)
 
     def _on_probe_moved(self, map_id: str) -> None:
         x, y = self.state.probes[map_id]
@@ -60,9 +117,11 @@ class ProbePanel(QWidget):
 
     def _on_model_changed(self) -> None:
         gan = self.state.gan is not None
-        self.titles[LATENT].setText("Generator at the probe" if gan else "Decoder at the probe")
+        title = TITLES["text" if self.text_mode else "image"][LATENT]
+        self.titles[LATENT].setText("Generator at the probe" if gan else title)
         if self.state.decoded_images[LATENT] is None:
             self.tiles[LATENT].set_image(None)
+            self.words[LATENT].set_words([])
             self.captions[LATENT].setText("")
 
 
@@ -74,16 +133,27 @@ class ReconstructionStrip(QWidget):
         self.state = state
         self.grid = QGridLayout()
         self.grid.setSpacing(2)
-        title = QLabel("Held-out images and their reconstructions")
-        title.setObjectName("panelTitle")
+        self.title = QLabel("Held-out images and their reconstructions")
+        self.title.setObjectName("panelTitle")
+        # Text: each held-out document's top words, and those of its reconstruction.
+        self.word_table = QLabel()
+        self.word_table.setTextFormat(Qt.TextFormat.RichText)
+        self.word_table.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.word_table.setWordWrap(True)
+        self.word_table.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(title)
+        layout.addWidget(self.title)
         layout.addLayout(self.grid, 1)
+        layout.addWidget(self.word_table, 1)
         self.originals: list[ImageTile] = []
         self.recons: list[ImageTile] = []
         state.dataset_changed.connect(self._on_dataset_changed)
         state.recon_changed.connect(self._on_recon_changed)
+
+    @property
+    def text_mode(self) -> bool:
+        return self.state.dataset is not None and self.state.dataset.kind == "text"
 
     def _on_dataset_changed(self) -> None:
         for tile in self.originals + self.recons:
@@ -91,7 +161,14 @@ class ReconstructionStrip(QWidget):
             tile.deleteLater()
         self.originals, self.recons = [], []
         dataset = self.state.dataset
+        text = self.text_mode
+        self.word_table.setVisible(text)
+        self.title.setText("Held-out documents: top words, and their reconstruction's"
+                           if text else "Held-out images and their reconstructions")
         if dataset is None:
+            return
+        if text:
+            self._show_words(None)
             return
         for col, item in enumerate(self.state.strip_indices):
             original, recon = ImageTile(min_side=28), ImageTile("…", min_side=28)
@@ -103,5 +180,25 @@ class ReconstructionStrip(QWidget):
 
     def _on_recon_changed(self) -> None:
         recon = self.state.strip_recon
+        if self.text_mode:
+            self._show_words(recon)
+            return
         for i, tile in enumerate(self.recons):
             tile.set_image(None if recon is None else recon[i])
+
+    def _show_words(self, recon: np.ndarray | None) -> None:
+        dataset = self.state.dataset
+        assert dataset is not None and dataset.vocabulary is not None
+        rows = []
+        for i, item in enumerate(self.state.strip_indices):
+            original = self._words(dataset.x[item], dataset.vocabulary)
+            rebuilt = "…" if recon is None else self._words(recon[i], dataset.vocabulary)
+            rows.append(f"<tr><td style='color:#777'>#{item}</td><td>{original}</td>"
+                        f"<td style='color:#777'>→</td><td><i>{rebuilt}</i></td></tr>")
+        self.word_table.setText("<table cellspacing='0' cellpadding='1'>" + "".join(rows)
+                                + "</table>")
+
+    @staticmethod
+    def _words(vector: np.ndarray, vocabulary: tuple[str, ...]) -> str:
+        words = top_words(vector, vocabulary, STRIP_WORDS)
+        return html.escape(" ".join(w for w, _ in words)) if words else "(no known words)"

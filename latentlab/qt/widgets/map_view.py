@@ -8,18 +8,37 @@ from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsPathItem, QLabel, QVBoxLayout, QWidget
 
+from latentlab.core.data.dataset import Dataset
+from latentlab.core.data.text import top_words
 from latentlab.core.geometry import points_in_box, points_in_polygon
-from latentlab.qt.state import LabState
+from latentlab.qt.state import PIXELS, LabState
 from latentlab.qt.throttle import Throttle
 from latentlab.qt.widgets.image_tile import ImageTile
 from latentlab.qt.widgets.palette import point_brushes
 
 HOVER_RADIUS_PX = 8
 HOVER_SIDE_PX = 96
+#: Text datasets: the hover shows a document's first lines, this many and this wide.
+SNIPPET_LINES = 4
+SNIPPET_CHARS = 280
+SNIPPET_WIDTH_PX = 320
 REDRAW_MS = 250
 NOISE_RANGE = (-3.0, 3.0)
 NO_ENCODER_TEXT = ("A GAN has no encoder: real images have no place in its noise space.\n"
                    "Drag the probe through this slice of it.")
+
+
+def document_snippet(dataset: Dataset, item: int) -> str:
+    """The first few non-empty lines of a document (or its top words, without the text)."""
+    if dataset.documents is None:
+        assert dataset.vocabulary is not None
+        words = top_words(dataset.x[item], dataset.vocabulary, 8)
+        return "Top words: " + ", ".join(w for w, _ in words) if words else "(no known words)"
+    lines = [line.strip() for line in dataset.documents[item].splitlines() if line.strip()]
+    snippet = "\n".join(lines[:SNIPPET_LINES])
+    if len(snippet) > SNIPPET_CHARS or len(lines) > SNIPPET_LINES:
+        snippet = snippet[:SNIPPET_CHARS].rstrip() + " …"
+    return snippet or "(empty document)"
 
 
 class SelectViewBox(pg.ViewBox):
@@ -81,6 +100,7 @@ class MapView(QWidget):
         # While training, codes arrive several times a second; redrawing 4×/s looks just as live.
         self._redraw = Throttle(self._draw, REDRAW_MS, self)
 
+        self.axis_names = axis_names
         self.title = QLabel()
         self.title.setObjectName("mapTitle")
         self.view_box = SelectViewBox()
@@ -135,6 +155,12 @@ class MapView(QWidget):
 
     def _on_dataset_changed(self) -> None:
         self.view_box.enableAutoRange()
+        dataset = self.state.dataset
+        names = self.axis_names
+        if self.map_id == PIXELS and dataset is not None and dataset.kind == "text":
+            names = ("LSA 1", "LSA 2")  # the text baseline: truncated SVD of TF-IDF
+        for side, name in zip(("bottom", "left"), names, strict=True):
+            self.plot.setLabel(side, name)
 
     def _on_map_changed(self, map_id: str) -> None:
         if map_id == self.map_id:
@@ -248,23 +274,36 @@ class MapView(QWidget):
             self._hide_hover()
             return
         item = int(self.state.map_indices[position])
-        self.hover_tile.set_image(dataset.x[item])
         label = ""
         if dataset.labels is not None:
             label = f" · class {dataset.class_names[dataset.labels[item]]}"
         split = "test" if dataset.is_test[item] else "train"
-        self.hover_caption.setText(f"#{item}{label} · {split}")
+        heading = f"#{item}{label} · {split}"
+        text = dataset.kind == "text"
+        if text:  # a document shows its first lines, not a picture of its word vector
+            self.hover_caption.setWordWrap(True)
+            self.hover_caption.setFixedWidth(SNIPPET_WIDTH_PX)
+            self.hover_caption.setText(f"{heading}\n{document_snippet(dataset, item)}")
+        else:
+            self.hover_tile.set_image(dataset.x[item])
+            self.hover_caption.setWordWrap(False)
+            self.hover_caption.setMinimumWidth(0)
+            self.hover_caption.setMaximumWidth(16_777_215)
+            self.hover_caption.setText(heading)
         self.hover_caption.adjustSize()
+        tile = 0 if text else HOVER_SIDE_PX
+        width = max(tile, self.hover_caption.width())
+        height = tile + self.hover_caption.height()
         widget_pos = self.plot.mapFromScene(scene_pos)
         x = widget_pos.x() + 14
         y = widget_pos.y() + 14
-        if x + HOVER_SIDE_PX > self.plot.width():
-            x = widget_pos.x() - 14 - HOVER_SIDE_PX
-        if y + HOVER_SIDE_PX + self.hover_caption.height() > self.plot.height():
-            y = widget_pos.y() - 14 - HOVER_SIDE_PX - self.hover_caption.height()
+        if x + width > self.plot.width():
+            x = max(0, widget_pos.x() - 14 - width)
+        if y + height > self.plot.height():
+            y = max(0, widget_pos.y() - 14 - height)
         self.hover_tile.move(int(x), int(y))
-        self.hover_caption.move(int(x), int(y) + HOVER_SIDE_PX)
-        self.hover_tile.show()
+        self.hover_caption.move(int(x), int(y) + tile)
+        self.hover_tile.setVisible(not text)
         self.hover_caption.show()
         self.hover_tile.raise_()
         self.hover_caption.raise_()

@@ -120,6 +120,11 @@ class TrainingPanel(QWidget):
                                         ("Learning rate", self.learning_rate), ("Seed", self.seed),
                                         ("Device", self.device)])
 
+        self.text_note = QLabel("Text: the decoder outputs a distribution over the vocabulary "
+                                "(softmax), trained with its cross-entropy against each "
+                                "document's word probabilities.")
+        self.text_note.setObjectName("caption")
+        self.text_note.setWordWrap(True)
         self.problems = QLabel()
         self.problems.setObjectName("problems")
         self.problems.setWordWrap(True)
@@ -146,6 +151,7 @@ class TrainingPanel(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addWidget(model_box)
+        layout.addWidget(self.text_note)
         layout.addWidget(self.vae_box)
         layout.addWidget(self.gan_box)
         layout.addWidget(self.infogan_box)
@@ -191,7 +197,7 @@ class TrainingPanel(QWidget):
             architecture=self.architecture.currentData(),
             hidden=hidden,
             latent_dim=self.latent.value(),
-            likelihood=self.likelihood.currentData(),
+            likelihood="multinomial" if self._text_data() else self.likelihood.currentData(),
             beta=self.beta.value(),
             gan_loss=self.gan_loss.currentData(),
             noise_dim=self.noise.value(),
@@ -222,6 +228,9 @@ class TrainingPanel(QWidget):
             problems.append(f"{name}: not a number ({field.text()!r}).")
             return 1.0
 
+    def _text_data(self) -> bool:
+        return self.state.dataset is not None and self.state.dataset.kind == "text"
+
     def _validate(self) -> bool:
         family = self.family.currentData()
         gan = family in GAN_FAMILIES
@@ -233,6 +242,16 @@ class TrainingPanel(QWidget):
         self.architecture.setItemText(conv, "DCGAN" if gan else ARCHITECTURES["conv"])
         self.learning_rate.setToolTip("The generator's learning rate." if gan else "")
         self.hidden.setEnabled(self.architecture.currentData() == "mlp")
+        # Word distributions get a softmax decoder and cross-entropy; images never do.
+        text = self._text_data()
+        self.likelihood.blockSignals(True)
+        if text:
+            self.likelihood.setCurrentIndex(self.likelihood.findData("multinomial"))
+        elif self.likelihood.currentData() == "multinomial":
+            self.likelihood.setCurrentIndex(self.likelihood.findData("bernoulli"))
+        self.likelihood.blockSignals(False)
+        self.likelihood.setEnabled(not text)
+        self.text_note.setVisible(text and not gan)
         try:
             self.configs()
         except ConfigError as exc:

@@ -1,0 +1,115 @@
+"""The File menu's dataset actions: open a file or folder, the catalogue, and the questions a load
+may need answered (image size, which NumPy arrays). Talks to the state only; the state loads.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+from latentlab.core.data import folder_kind
+from latentlab.qt.state import DataRequest, LabState, LoadOutcome
+from latentlab.qt.widgets.catalogue_dialog import CatalogueDialog
+from latentlab.qt.widgets.load_dialogs import ImageOptionsDialog, KeyChoiceDialog
+
+FILE_FILTER = ("Datasets (*.npz *.npy *.csv *.tsv *-ubyte *-ubyte.gz);;"
+               "NumPy arrays (*.npz *.npy);;CSV of pixels or text (*.csv *.tsv);;"
+               "IDX files (*-ubyte *-ubyte.gz);;All files (*)")
+
+
+class DataActions(QObject):
+    """Owned by the main window, which puts ``actions`` into its File menu."""
+
+    def __init__(self, state: LabState, window: QWidget) -> None:
+        super().__init__(window)
+        self.state = state
+        self.window = window
+        self.last_folder = str(Path.home())
+        self.catalogue: CatalogueDialog | None = None
+        self.open_file_action = self._action(
+            "Open dataset file…", "Ctrl+O", self.open_file,
+            "A .npz/.npy file, a CSV of pixels or of text, or an IDX file")
+        self.open_folder_action = self._action(
+            "Open dataset folder…", "Ctrl+Shift+O", self.open_folder,
+            "A folder of IDX files, of images (class subfolders are labels) or of .txt files")
+        self.catalogue_action = self._action(
+            "Datasets…", "Ctrl+D", self.show_catalogue,
+            "Digits, MNIST, Fashion-MNIST and Kuzushiji-MNIST (downloaded once, then cached)")
+        self.actions = (self.open_file_action, self.open_folder_action, self.catalogue_action)
+        state.load_ended.connect(self._on_load_ended)
+        state.notice.connect(self.show_notice)
+
+    def _action(self, text: str, key: str, slot, tip: str) -> QAction:
+        action = QAction(text, self.window)
+        action.setShortcut(QKeySequence(key))
+        action.setStatusTip(tip)
+        action.triggered.connect(lambda _=False: slot())
+        return action
+
+    # ------------------------------------------------------------ choosing
+    def open_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.window, "Open a dataset file",
+                                              self.last_folder, FILE_FILTER)
+        if path:
+            self.load_path(path)
+
+    def open_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self.window, "Open a dataset folder",
+                                                self.last_folder)
+        if path:
+            self.load_path(path)
+
+    def load_path(self, path: str | Path) -> None:
+        """Load a file or folder; a folder of images first asks for the size and colour."""
+        path = Path(path)
+        self.last_folder = str(path if path.is_dir() else path.parent)
+        if path.is_dir() and folder_kind(path) == "images":
+            dialog = ImageOptionsDialog(path.name, self.window)
+            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            dialog.accepted.connect(lambda: self.state.load_dataset(
+                DataRequest.from_path(path, **dialog.options())))
+            dialog.open()
+            return
+        self.state.load_dataset(DataRequest.from_path(path))
+
+    def show_catalogue(self) -> CatalogueDialog:
+        if self.catalogue is None:
+            self.catalogue = CatalogueDialog(self.state, self.window)
+            self.catalogue.open_folder_requested.connect(self._open_local(self.open_folder))
+            self.catalogue.open_file_requested.connect(self._open_local(self.open_file))
+        self.catalogue.show()
+        self.catalogue.raise_()
+        self.catalogue.activateWindow()
+        return self.catalogue
+
+    def _open_local(self, choose):
+        def run() -> None:
+            if self.catalogue is not None:
+                self.catalogue.close()
+            choose()
+        return run
+
+    # ------------------------------------------------------------ answers
+    def _on_load_ended(self, outcome: LoadOutcome) -> None:
+        problem = outcome.ambiguous
+        if problem is None:
+            return
+        dialog = KeyChoiceDialog(problem, self.window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        request = outcome.request
+        dialog.accepted.connect(
+            lambda: self.state.load_dataset(request.with_options(**dialog.options())))
+        dialog.open()
+
+    def show_notice(self, title: str, message: str, details: str = "") -> None:
+        """One non-blocking summary (e.g. files skipped), the list folded into its details."""
+        box = QMessageBox(QMessageBox.Icon.Information, title, message,
+                          QMessageBox.StandardButton.Ok, self.window)
+        box.setObjectName("noticeBox")
+        if details:
+            box.setDetailedText(details)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
