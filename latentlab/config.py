@@ -16,8 +16,7 @@ GAN_FAMILIES = ("gan", "infogan")
 ARCHITECTURES = {"mlp": "MLP", "conv": "Convolutional", "linear": "Linear (no nonlinearity)"}
 LIKELIHOODS = {"bernoulli": "Bernoulli", "gaussian": "Gaussian",
                "multinomial": "Multinomial (word distributions)"}
-GAN_LOSSES = {"non_saturating": "Non-saturating −log D(G(z))",
-              "saturating": "Saturating log(1 − D(G(z)))"}
+GAN_LOSSES = {"non_saturating": "Non-saturating", "saturating": "Saturating"}
 #: Image sides the DCGAN generator builds (two stride-2 stages from a 7×7 or 8×8 start).
 DCGAN_SIDES = (28, 32)
 DEVICES = ("auto", "cpu", "cuda", "mps")

@@ -69,7 +69,7 @@ class MainWindow(QMainWindow):
         bottom.addWidget(self.code_panel)
         bottom.addWidget(self.outputs)
         bottom.addWidget(self.loss_plot)
-        bottom.setSizes([380, 260, 420, 520])
+        bottom.setSizes([320, 240, 320, 520])
         central = QSplitter(Qt.Orientation.Vertical)
         central.addWidget(maps_box)
         central.addWidget(bottom)

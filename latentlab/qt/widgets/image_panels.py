@@ -112,7 +112,7 @@ class ProbePanel(QWidget):
         text = f"at ({x:+.2f}, {y:+.2f})"
         code = self.state.gen_code
         if map_id == LATENT and self.state.model_cfg.family == "infogan" and code is not None:
-            text += f" · category {code.category}"
+            text += f" · k={code.category}"
         self.captions[map_id].setText(text)
 
     def _on_model_changed(self) -> None:

@@ -59,7 +59,9 @@ class LossPlot(QWidget):
                 [], [], pen=None, symbol="o", symbolSize=6, symbolBrush=colour,
                 symbolPen=pg.mkPen("w"))
         self.legend.addItem(pg.ScatterPlotItem(symbol="o", brush=QColor(120, 120, 120)),
-                            "held-out, per epoch")
+                            "held-out")
+        # Two columns keep a GAN's five terms from covering the curves.
+        self.legend.setColumnCount(2 if len(event.loss_terms) > 2 else 1)
         for key in self.curves:
             self.points[key] = ([], [])
 

@@ -84,8 +84,9 @@ class TrainingPanel(QWidget):
                                    singleStep=0.1)
         self.gan_loss = _combo(GAN_LOSSES, m.gan_loss)
         self.gan_loss.setToolTip(
-            "Saturating: the minimax objective itself, whose gradient vanishes while D wins.\n"
-            "Non-saturating: the flipped-target heuristic with strong early gradients."
+            "Non-saturating: minimise −log D(G(z)), the flipped-target heuristic with strong\n"
+            "early gradients. Saturating: minimise log(1 − D(G(z))), the minimax objective\n"
+            "itself, whose gradient vanishes while D rejects the samples."
         )
         self.noise = QSpinBox(minimum=0, maximum=4096, value=m.noise_dim)
         self.noise.setToolTip("Size of the noise vector z fed to the generator.")
