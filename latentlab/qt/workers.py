@@ -41,6 +41,20 @@ class _GeneratorWorker(QObject):
             self.done.emit()
 
 
+def _start_on_thread(worker: QObject, name: str, on_finished: Callable[[], None]) -> QThread:
+    """Move ``worker`` (with ``run`` and ``done``) to a new started QThread that ends with it."""
+    thread = QThread()
+    thread.setObjectName(name)
+    worker.moveToThread(thread)
+    thread.started.connect(worker.run)
+    # Direct: quit() is thread-safe, and a queued call would never run while the GUI thread
+    # blocks waiting for the thread, so its event loop would not end.
+    worker.done.connect(thread.quit, Qt.ConnectionType.DirectConnection)
+    thread.finished.connect(on_finished)
+    thread.start()
+    return thread
+
+
 class TrainingRunner(QObject):
     """Owns one training thread at a time: start, pause, resume, stop, and wait on close."""
 
@@ -64,20 +78,12 @@ class TrainingRunner(QObject):
             raise RuntimeError("Training is already running.")
         self.control = TrainControl()
         control = self.control
-        thread = QThread()
-        thread.setObjectName("latentlab-training")
         worker = _GeneratorWorker(lambda: make_events(control),
                                   cpu_threads or training_cpu_threads())
-        worker.moveToThread(thread)
-        thread.started.connect(worker.run)
         worker.event.connect(self.event)
         worker.failed.connect(self.failed)
-        # Direct: quit() is thread-safe, and a queued call would never run while the GUI thread
-        # blocks in stop_and_wait(), so the thread's event loop would not end.
-        worker.done.connect(thread.quit, Qt.ConnectionType.DirectConnection)
-        thread.finished.connect(self._on_thread_finished)
-        self._thread, self._worker = thread, worker
-        thread.start()
+        self._worker = worker
+        self._thread = _start_on_thread(worker, "latentlab-training", self._on_thread_finished)
 
     def pause(self) -> None:
         self.control.pause()
@@ -178,19 +184,12 @@ class TaskRunner(QObject):
         self._number += 1
         self._answered = False
         self._cancel = threading.Event()
-        thread = QThread()
-        thread.setObjectName("latentlab-task")
         worker = _TaskWorker(self._number, fn, self._cancel)
-        worker.moveToThread(thread)
-        thread.started.connect(worker.run)
         worker.progress.connect(self._on_progress)
         worker.succeeded.connect(self._on_succeeded)
         worker.failed.connect(self._on_failed)
-        # Direct: quit() is thread-safe and must not wait for a GUI thread blocked in wait().
-        worker.done.connect(thread.quit, Qt.ConnectionType.DirectConnection)
-        thread.finished.connect(self._on_thread_finished)
-        self._thread, self._worker = thread, worker
-        thread.start()
+        self._worker = worker
+        self._thread = _start_on_thread(worker, "latentlab-task", self._on_thread_finished)
 
     def cancel(self) -> None:
         self._cancel.set()
