@@ -1,23 +1,191 @@
-"""The front door: ``latentlab`` opens the GUI; ``latentlab self-test`` checks an installation."""
+"""The front door: ``latentlab`` opens the GUI; subcommands train, evaluate and export headless.
+
+    latentlab                              the app
+    latentlab open FILE                    the app, opening a checkpoint or a lab file
+    latentlab train --model vae --data digits --epochs 20 --out runs/vae
+    latentlab evaluate runs/vae/checkpoint.safetensors [--data SOURCE] [--json]
+    latentlab export runs/vae/checkpoint.safetensors --format projector --out runs/vae/projector
+    latentlab self-test
+
+Only the GUI paths import Qt. Results go to stdout, progress and messages to stderr. Exit codes:
+0 success, 1 failure (a file that cannot be read or written, training that diverged), 2 usage
+(a malformed command line or settings that cannot work), 130 interrupted. A failure is one line
+``latentlab COMMAND: error: FILE: reason`` without a traceback, and writes nothing.
+
+``torchrun --nproc_per_node=N -m latentlab train …`` trains data-parallel across N processes
+(``latentlab.core.distributed``); rank 0 alone prints progress and writes the checkpoint.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
 
 from latentlab import __version__
+from latentlab.commands import (
+    CHECKPOINT_NAME,
+    EXIT_INTERRUPTED,
+    CommandError,
+    evaluate_command,
+    export_command,
+    train_command,
+)
+from latentlab.config import (
+    ARCHITECTURES,
+    DEVICES,
+    GAN_LOSSES,
+    LIKELIHOODS,
+    MODEL_FAMILIES,
+    ModelConfig,
+    TrainConfig,
+)
+
+
+# ------------------------------------------------------------------------------- the parser
+def _default(cls: type, name: str) -> Any:
+    return next(f.default for f in fields(cls) if f.name == name)
+
+
+def _add_data_options(parser: argparse.ArgumentParser, required: bool) -> None:
+    group = parser.add_argument_group("data")
+    group.add_argument(
+        "--data", metavar="SOURCE", required=required,
+        help="a dataset name (digits, mnist, fashion-mnist, kmnist) or a path: a folder of IDX "
+             "files, of images (class subfolders = labels) or of .txt files, a .npz/.npy file, "
+             "or a .csv of pixels or text"
+             + ("" if required else "; default: the source the checkpoint was trained on"))
+    group.add_argument("--test-fraction", type=float, metavar="F",
+                       help="share held out when the source has no split of its own (0.2)")
+    group.add_argument("--split-seed", type=int, dest="split_seed", metavar="N",
+                       help="seed of that held-out split (0)")
+    group.add_argument("--image-size", type=int, dest="size", metavar="PX",
+                       help="image folders: square side the images are resized to (28)")
+    group.add_argument("--colour", "--color", dest="mode", choices=("auto", "gray", "rgb"),
+                       help="image folders: grey or RGB (auto: RGB when any image has colour)")
+    group.add_argument("--max-words", type=int, metavar="N",
+                       help="text: vocabulary size, the most frequent words (2000)")
+    group.add_argument("--images-key", metavar="KEY", help=".npz: the array holding the images")
+    group.add_argument("--labels-key", metavar="KEY", help=".npz: the array holding the labels")
+    group.add_argument("--text-column", metavar="NAME", help="text CSV: the column of documents")
+    group.add_argument("--label-column", metavar="NAME", help="text CSV: the column of labels")
+
+
+def _add_train_parser(commands: Any) -> None:
+    p = commands.add_parser(
+        "train", help="train a model headless and write a checkpoint",
+        description="Train an autoencoder, VAE, GAN or InfoGAN on a dataset's train split and "
+                    "write DIR/checkpoint.safetensors. Progress (epoch, loss, ETA) goes to "
+                    "stderr. Under torchrun it trains data-parallel across the processes.")
+    _add_data_options(p, required=True)
+    model = p.add_argument_group("model")
+    model.add_argument("--model", dest="family", choices=tuple(MODEL_FAMILIES), default="ae",
+                       help="model family (ae)")
+    model.add_argument("--arch", dest="architecture", choices=tuple(ARCHITECTURES),
+                       help="mlp, conv (convolutional; DCGAN for GANs) or linear (mlp)")
+    model.add_argument("--latent-dim", type=int, metavar="N",
+                       help=f"code size of an AE or VAE ({_default(ModelConfig, 'latent_dim')})")
+    model.add_argument("--hidden", type=str, metavar="W,W",
+                       help="MLP hidden layer widths (256,128)")
+    model.add_argument("--conv-channels", type=str, metavar="C,C",
+                       help="convolutional channels per stride-2 stage (32,64)")
+    model.add_argument("--likelihood", choices=tuple(LIKELIHOODS),
+                       help="VAE decoder: bernoulli or gaussian (bernoulli); text datasets "
+                            "always use multinomial")
+    model.add_argument("--beta", type=float, metavar="B", help="VAE: weight β of the KL term (1.0)")
+    model.add_argument("--gan-loss", choices=tuple(GAN_LOSSES),
+                       help="GAN generator loss (non_saturating)")
+    model.add_argument("--noise-dim", type=int, metavar="N", help="GAN noise size (62)")
+    model.add_argument("--categories", type=int, dest="n_categories", metavar="K",
+                       help="InfoGAN: classes of the categorical code (10)")
+    model.add_argument("--continuous", type=int, dest="n_continuous", metavar="N",
+                       help="InfoGAN: continuous codes (2)")
+    model.add_argument("--info-weight", type=float, metavar="LAMBDA",
+                       help="InfoGAN: weight of the information term (1.0)")
+    model.add_argument("--d-steps", type=int, metavar="N",
+                       help="GAN: discriminator steps per generator step (1)")
+    train = p.add_argument_group("training")
+    train.add_argument("--epochs", type=int, metavar="N",
+                       help=f"passes over the train split ({_default(TrainConfig, 'epochs')})")
+    train.add_argument("--batch-size", type=int, metavar="N",
+                       help=f"per process ({_default(TrainConfig, 'batch_size')})")
+    train.add_argument("--lr", type=float, dest="learning_rate", metavar="LR",
+                       help="learning rate; a GAN's generator's (1e-3)")
+    train.add_argument("--d-lr", type=float, dest="d_learning_rate", metavar="LR",
+                       help="GAN: the discriminator's learning rate (2e-4)")
+    train.add_argument("--seed", type=int, metavar="N",
+                       help="seed of the weights, the batches and the noise: the same seed "
+                            "trains the same model (0)")
+    train.add_argument("--device", choices=DEVICES, help="auto: CUDA, then MPS, then CPU (auto)")
+    train.add_argument("--threads", type=int, dest="cpu_threads", metavar="N",
+                       help="torch CPU threads (torch's default: one per core)")
+    out = p.add_argument_group("output")
+    out.add_argument("--out", required=True, metavar="DIR",
+                     help=f"folder for {CHECKPOINT_NAME} (created if missing)")
+    out.add_argument("--force", action="store_true",
+                     help=f"replace an existing {CHECKPOINT_NAME} in DIR")
+    out.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
+    # Test and audit aid for distributed runs: rank 0 writes every rank's weights digest here.
+    out.add_argument("--digest-file", help=argparse.SUPPRESS)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="latentlab",
-        description="A desktop laboratory for latent spaces: train autoencoders and VAEs live, "
-        "compare their maps with PCA, and drag a point to decode it. Without a command it opens "
-        "the app.",
+        description="A desktop laboratory for latent spaces: train autoencoders, VAEs and GANs "
+        "live, compare their maps with PCA, and drag a point to decode it. Without a command it "
+        "opens the app; the commands below work without a display.",
+        epilog="Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted.",
     )
     parser.add_argument("--version", action="version", version=f"latentlab {__version__}")
     parser.add_argument("--exit-after-show", action="store_true",
                         help="open the window, print 'window shown' and quit (for start-up checks)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = commands.add_parser("open", help="open a checkpoint or a lab file in the app",
+                            description="Check FILE (a .safetensors checkpoint or a .latentlab "
+                                        "lab) and open it in the app.")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--exit-after-show", dest="open_exit_after_show", action="store_true",
+                   help=argparse.SUPPRESS)
+
+    _add_train_parser(commands)
+
+    p = commands.add_parser(
+        "evaluate", help="score a checkpoint's map and reconstructions against PCA",
+        description="Score a checkpoint on the dataset's test split: k-NN accuracy (k = 1, 5) of "
+                    "its 2-D map fitted on the train split, trustworthiness, reconstruction "
+                    "error per image, and the same for PCA of the pixels (LSA for text) with as "
+                    "many components; for GANs the categorical code's accuracy and the mode "
+                    "coverage of generated samples.")
+    p.add_argument("checkpoint", metavar="CHECKPOINT")
+    _add_data_options(p, required=False)
+    p.add_argument("--json", action="store_true", help="print one JSON object (see the README)")
+    p.add_argument("--device", choices=DEVICES, default="auto", help="(auto)")
+    p.add_argument("--trust-items", type=int, default=2000, metavar="N",
+                   help="score trustworthiness on at most N test items, a seeded subsample "
+                        "beyond (2000)")
+    p.add_argument("--samples", type=int, default=10_000, metavar="N",
+                   help="GANs: generated samples classified for mode coverage (10000)")
+
+    p = commands.add_parser(
+        "export", help="write a checkpoint's embeddings as CSV or for the Embedding Projector",
+        description="Write the codes of the dataset's items with their metadata: "
+                    "embeddings.csv, or the TensorFlow Embedding Projector's files (tensors.tsv, "
+                    "metadata.tsv, sprite.png, projector_config.pbtxt and .json).")
+    p.add_argument("checkpoint", metavar="CHECKPOINT")
+    _add_data_options(p, required=False)
+    p.add_argument("--format", dest="fmt", choices=("csv", "projector"), required=True)
+    p.add_argument("--out", required=True, metavar="DIR", help="folder (created if missing)")
+    p.add_argument("--split", choices=("all", "train", "test"), default="all",
+                   help="which items (all)")
+    p.add_argument("--force", action="store_true", help="replace existing files in DIR")
+    p.add_argument("--device", choices=DEVICES, default="auto", help="(auto)")
+
     commands.add_parser(
         "self-test",
         help="train one short epoch, decode, project, open the window offscreen; "
@@ -26,6 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# ----------------------------------------------------------------------------- the commands
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # Imported here so `latentlab --version` and `--help` stay instant and need no display.
@@ -33,6 +202,62 @@ def main(argv: list[str] | None = None) -> int:
         from latentlab.selftest import run_self_test
 
         return run_self_test()
+    if args.command is None:
+        from latentlab.qt.app import run_gui
+
+        return run_gui(exit_after_show=args.exit_after_show)
+    handlers: dict[str, Callable[[argparse.Namespace], int]] = {
+        "open": _open, "train": train_command, "evaluate": evaluate_command,
+        "export": export_command,
+    }
+    prefix = _rank_prefix()
+    try:
+        return handlers[args.command](args)
+    except CommandError as exc:
+        _error(args.command, str(exc), prefix)
+        return exc.code
+    except KeyboardInterrupt:
+        sys.stderr.write(f"\n{prefix}latentlab {args.command}: interrupted; nothing written\n")
+        return EXIT_INTERRUPTED
+
+
+def _rank_prefix() -> str:
+    """Messages from other ranks than 0 of a torchrun job say which rank they come from."""
+    rank, world = os.environ.get("RANK", "0"), os.environ.get("WORLD_SIZE", "1")
+    return f"[rank {rank}] " if rank != "0" and world != "1" else ""
+
+
+def _error(command: str, message: str, prefix: str = "") -> None:
+    line = " ".join(message.replace("\n", "; ").split())
+    sys.stderr.write(f"{prefix}latentlab {command}: error: {line}\n")
+
+
+def _open(args: argparse.Namespace) -> int:
+    path = Path(args.file).expanduser()
+    suffix = path.suffix.lower()
+    if suffix == ".safetensors":
+        from latentlab.core.checkpoint import CheckpointError, load_checkpoint
+
+        try:
+            load_checkpoint(path)
+        except CheckpointError as exc:
+            raise CommandError(str(exc)) from None
+    elif suffix == ".latentlab":
+        from latentlab.core.labfile import DatasetMissing, LabFileError, load_lab
+
+        try:
+            load_lab(path)
+        except DatasetMissing as exc:  # the app asks where the dataset went
+            sys.stderr.write(f"latentlab open: note: {exc}\n")
+        except LabFileError as exc:
+            raise CommandError(str(exc)) from None
+    else:
+        reason = "no such file" if not path.exists() else "unsupported file type"
+        raise CommandError(f"{path}: {reason} (expected a .safetensors checkpoint or a "
+                           ".latentlab lab file)")
     from latentlab.qt.app import run_gui
 
-    return run_gui(exit_after_show=args.exit_after_show)
+    return run_gui(exit_after_show=args.exit_after_show or args.open_exit_after_show,
+                   open_path=path)
+
+

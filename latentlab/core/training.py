@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -28,6 +29,9 @@ from latentlab.core.events import (
     TrainingStarted,
 )
 from latentlab.core.models.base import LatentModel
+
+if TYPE_CHECKING:
+    from latentlab.core.distributed import DataShard
 
 EVAL_BATCH = 1024
 #: How often a verified copy of all weights is kept for rolling back after a NaN (a copy and a
@@ -148,15 +152,22 @@ def train(
     control: TrainControl | None = None,
     live: LiveItems | None = None,
     progress_interval_s: float = 0.1,
+    shard: DataShard | None = None,
 ) -> Iterator[Event]:
-    """Train ``model`` on ``data``'s train split, yielding events; stops early on ``control``."""
+    """Train ``model`` on ``data``'s train split, yielding events; stops early on ``control``.
+
+    With a ``shard`` (data-parallel training across processes, ``core.distributed``) this
+    process trains on its shard of each epoch and gradients are averaged across processes;
+    without one, nothing else changes.
+    """
     problems = cfg.validate()
     if problems:
         raise ConfigError(problems)
     control = control or TrainControl()
     live = live or LiveItems()
     device = resolve_device(cfg.device)
-    torch.manual_seed(cfg.seed)  # the VAE's sampling noise, reproducible per run
+    # The VAE's sampling noise, reproducible per run (and different on each rank).
+    torch.manual_seed(cfg.seed if shard is None else shard.seed(cfg.seed))
     model.to(device).train()
 
     def on_device(indices: np.ndarray | None) -> torch.Tensor | None:
@@ -172,7 +183,9 @@ def train(
     x_map, x_strip = on_device(live.map_indices), on_device(live.strip_indices)
     shuffle = torch.Generator().manual_seed(cfg.seed)
     optimizers = model.make_optimizers(cfg)
-    n_train = len(x_train)
+    n_train = len(x_train) if shard is None else shard.num_samples(len(x_train))
+    if shard is not None:
+        shard.attach(model, optimizers)
     steps_per_epoch = math.ceil(n_train / cfg.batch_size)
     total_steps = steps_per_epoch * cfg.epochs
 
@@ -210,7 +223,10 @@ def train(
 
     for epoch in range(1, cfg.epochs + 1):
         epoch_sums: dict[str, float] = {}
-        order = torch.randperm(n_train, generator=shuffle).to(device)
+        if shard is None:
+            order = torch.randperm(n_train, generator=shuffle).to(device)
+        else:
+            order = shard.epoch_order(epoch, len(x_train), cfg.seed).to(device)
         for step in range(1, steps_per_epoch + 1):
             paused_s += control.wait_while_paused()
             if control.stop_requested:
@@ -263,6 +279,8 @@ def train(
                 yield snap
 
         train_means = {k: v / n_train for k, v in epoch_sums.items()}
+        if shard is not None:
+            train_means = shard.end_epoch(model, train_means)
         test_means = evaluate(model, x_test) if x_test is not None else {}
         yield EpochEnded(epoch, train_means, test_means)
 

@@ -1,0 +1,289 @@
+"""The lecture's comparison as numbers: a model's 2-D map and reconstructions against PCA's.
+
+``evaluate_model`` scores a trained model on a dataset's held-out split and returns a JSON-ready
+dict (the command line prints it; a metrics panel can show it):
+
+- **maps**: the model's map (the codes for a 2-D code, else the PCA of the codes, as the GUI
+  shows it) and the linear baseline (PCA of the pixels; LSA of TF-IDF for text). Each gets the
+  k-NN accuracy of its coordinates (fit on the train split, scored on the test split) and the
+  trustworthiness of its neighbourhoods (on the test split, subsampled when large).
+- **reconstruction_sse_per_image**: sum of squared errors over the pixels (or word
+  probabilities), mean over the test split, for the model and for PCA (LSA) with as many
+  components as the model has code dimensions.
+- **infogan** (GANs): Q's categorical code scored against the labels (Hungarian matching) and
+  the mode coverage of generated samples, judged by a small classifier of the labels.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from latentlab.core.data.dataset import Dataset
+from latentlab.core.metrics import (
+    knn_accuracy,
+    reconstruction_sse,
+    subsample,
+    trustworthiness,
+)
+from latentlab.core.models.base import LatentModel
+from latentlab.core.models.gan import GAN, InfoGAN
+from latentlab.core.projection import PCA, LatentMap, TfidfLSA
+from latentlab.core.training import infer_all
+
+SCHEMA_VERSION = 1
+KNN_KS = (1, 5)
+#: Above this many input dimensions the eigen-decomposition PCA gets slow: use a randomized SVD.
+_EIGH_MAX_DIMS = 4096
+_BATCH = 1024
+
+
+@dataclass(frozen=True)
+class EvaluationSettings:
+    #: Neighbours for trustworthiness (scikit-learn's default).
+    trust_neighbors: int = 5
+    #: Trustworthiness compares all pairwise distances: above this many test items, a seeded
+    #: subsample of them is scored (the result says so).
+    trust_items: int = 2000
+    #: Generated samples classified for mode coverage (GANs).
+    mode_samples: int = 10_000
+    #: Epochs of the label classifier that judges generated samples (GANs).
+    classifier_epochs: int = 8
+    seed: int = 0
+
+
+class _RandomizedPCA:
+    """scikit-learn's randomized PCA behind the same transform/inverse_transform interface."""
+
+    def __init__(self, n_components: int, seed: int) -> None:
+        from sklearn.decomposition import PCA as SkPCA
+
+        self.pca = SkPCA(n_components, svd_solver="randomized", random_state=seed)
+
+    def fit(self, x: np.ndarray) -> _RandomizedPCA:
+        self.pca.fit(x)
+        return self
+
+    def transform(self, x: np.ndarray) -> np.ndarray:
+        return self.pca.transform(x).astype(np.float32)
+
+    def inverse_transform(self, coords: np.ndarray) -> np.ndarray:
+        return self.pca.inverse_transform(coords).astype(np.float32)
+
+
+def linear_baseline(data: Dataset, n_components: int, seed: int = 0) -> tuple[Any, str]:
+    """The linear counterpart of a model with ``n_components`` code dimensions, unfitted, and
+    its name: LSA of TF-IDF for text, PCA of the pixels for images."""
+    if data.kind == "text":
+        return TfidfLSA(n_components, seed=seed), "LSA of TF-IDF"
+    dims = int(np.prod(data.input_shape))
+    if dims > _EIGH_MAX_DIMS:
+        return _RandomizedPCA(n_components, seed), "PCA of pixels"
+    return PCA(n_components), "PCA of pixels"
+
+
+def code_dim(model: LatentModel) -> int | None:
+    """Dimensions of the codes a model's map shows (None for a GAN without an encoder)."""
+    if not model.has_encoder:
+        return None
+    if isinstance(model, InfoGAN):
+        return model.cfg.n_continuous
+    return model.cfg.latent_dim
+
+
+def latent_map_method(model: LatentModel) -> str:
+    dim = code_dim(model)
+    prefix = "Q's continuous codes" if isinstance(model, InfoGAN) else "codes"
+    if dim is not None and dim > 2:
+        return f"PCA of {prefix}"
+    return prefix
+
+
+def model_device(model: LatentModel) -> torch.device:
+    return next(model.parameters()).device
+
+
+@torch.no_grad()
+def model_codes(model: LatentModel, x: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """Codes of images ``x`` (N×C×H×W numpy) and Q's categories for an InfoGAN (else None)."""
+    model.eval()
+    return infer_all(model, torch.from_numpy(x).to(model_device(model)), _BATCH)
+
+
+@torch.no_grad()
+def model_reconstructions(model: LatentModel, x: np.ndarray) -> np.ndarray:
+    model.eval()
+    device = model_device(model)
+    parts = [model.reconstruct(torch.from_numpy(x[i : i + _BATCH]).to(device)).cpu().numpy()
+             for i in range(0, len(x), _BATCH)]
+    return np.concatenate(parts)
+
+
+def fit_latent_map(model: LatentModel, train_codes: np.ndarray) -> LatentMap:
+    """The map the GUI shows for these codes, its PCA (for codes above 2-D) fitted on the train
+    split's codes."""
+    latent_map = LatentMap(train_codes.shape[1])
+    latent_map.refit(train_codes)
+    return latent_map
+
+
+def _finite(value: float) -> float | None:
+    return value if math.isfinite(value) else None
+
+
+def _score_map(method: str, train_xy: np.ndarray, test_xy: np.ndarray, data: Dataset,
+               x_test: np.ndarray, trust_rows: np.ndarray, settings: EvaluationSettings
+               ) -> dict[str, Any]:
+    scores: dict[str, Any] = {"method": method}
+    labels = data.labels
+    for k in KNN_KS:
+        if labels is None or len(train_xy) < k:
+            scores[f"knn{k}"] = None
+        else:
+            scores[f"knn{k}"] = knn_accuracy(train_xy, labels[data.train_indices], test_xy,
+                                             labels[data.test_indices], k)
+    if len(trust_rows) > 2 * settings.trust_neighbors:
+        scores["trustworthiness"] = _finite(trustworthiness(
+            x_test[trust_rows], test_xy[trust_rows], settings.trust_neighbors))
+    else:
+        scores["trustworthiness"] = None
+    return scores
+
+
+def _describe_model(model: LatentModel) -> dict[str, Any]:
+    cfg = model.cfg
+    described: dict[str, Any] = {
+        "family": cfg.family,
+        "architecture": cfg.architecture,
+        "code_dim": code_dim(model),
+        "parameters": int(sum(p.numel() for p in model.parameters())),
+    }
+    if not cfg.is_gan:
+        described["latent_dim"] = cfg.latent_dim
+    if cfg.family == "vae" or cfg.likelihood == "multinomial":  # an image AE's loss is the SSE
+        described["likelihood"] = cfg.likelihood
+    if cfg.family == "vae":
+        described["beta"] = cfg.beta
+    if cfg.is_gan:
+        described["noise_dim"] = cfg.noise_dim
+    if cfg.family == "infogan":
+        described["n_categories"] = cfg.n_categories
+        described["n_continuous"] = cfg.n_continuous
+    return described
+
+
+def _describe_data(data: Dataset) -> dict[str, Any]:
+    return {
+        "name": data.name,
+        "kind": data.kind,
+        "input_shape": list(data.input_shape),
+        "n_train": len(data.train_indices),
+        "n_test": len(data.test_indices),
+        "n_classes": len(data.class_names) if data.labels is not None else None,
+    }
+
+
+def _gan_scores(model: GAN, data: Dataset, settings: EvaluationSettings) -> dict[str, Any]:
+    from latentlab.core.gan_evaluation import (
+        LabelClassifier,
+        category_accuracy,
+        generated_mode_coverage,
+    )
+
+    scores: dict[str, Any] = {"category_accuracy": None, "classes_covered": None,
+                              "class_kl": None, "classifier_accuracy": None,
+                              "samples": settings.mode_samples}
+    if data.labels is None:
+        scores["note"] = "the dataset has no labels: nothing to score against"
+        return scores
+    if isinstance(model, InfoGAN):
+        scores["category_accuracy"] = category_accuracy(model, data)
+    device = model_device(model)
+    classifier = LabelClassifier.fit(data, epochs=settings.classifier_epochs, seed=settings.seed,
+                                     device=device)
+    coverage = generated_mode_coverage(model, classifier, len(data.class_names),
+                                       settings.mode_samples, settings.seed)
+    scores.update(classes_covered=coverage.classes_covered, class_kl=coverage.class_kl,
+                  classifier_accuracy=_finite(classifier.test_accuracy),
+                  n_classes=len(data.class_names))
+    return scores
+
+
+def evaluate_model(model: LatentModel, data: Dataset,
+                   settings: EvaluationSettings | None = None) -> dict[str, Any]:
+    """Score ``model`` on ``data``'s test split against the linear baseline (module docstring).
+
+    Runs on the device the model is on. Raises ValueError when the data has no train or no test
+    split. Keys whose metric does not apply (no labels; no encoder; a GAN's reconstruction) hold
+    None.
+    """
+    settings = settings or EvaluationSettings()
+    train_idx, test_idx = data.train_indices, data.test_indices
+    if len(test_idx) == 0:
+        raise ValueError(f"{data.name}: the dataset has no test split to score on.")
+    if len(train_idx) < 2:
+        raise ValueError(f"{data.name}: the train split needs at least two items.")
+    x_train, x_test = data.x[train_idx], data.x[test_idx]
+    flat_train, flat_test = x_train.reshape(len(x_train), -1), x_test.reshape(len(x_test), -1)
+    trust_rows = subsample(len(test_idx), settings.trust_items, settings.seed)
+
+    baseline, baseline_name = linear_baseline(data, 2, settings.seed)
+    baseline.fit(flat_train)
+    maps: dict[str, Any] = {
+        "latent": None,
+        "pca": _score_map(baseline_name, baseline.transform(flat_train),
+                          baseline.transform(flat_test), data, flat_test, trust_rows, settings),
+    }
+    if model.has_encoder:
+        train_codes, _ = model_codes(model, x_train)
+        test_codes, _ = model_codes(model, x_test)
+        latent_map = fit_latent_map(model, train_codes)
+        maps["latent"] = _score_map(latent_map_method(model), latent_map.transform(train_codes),
+                                    latent_map.transform(test_codes), data, flat_test,
+                                    trust_rows, settings)
+
+    reconstruction = None
+    if model.reconstructs:
+        k = model.cfg.latent_dim
+        linear, linear_name = linear_baseline(data, k, settings.seed)
+        linear.fit(flat_train)
+        reconstruction = {
+            "model": reconstruction_sse(flat_test, model_reconstructions(model, x_test)),
+            "pca": reconstruction_sse(flat_test,
+                                      linear.inverse_transform(linear.transform(flat_test))),
+            "pca_method": linear_name,
+            "pca_components": k,
+        }
+
+    return {
+        "schema": SCHEMA_VERSION,
+        "model": _describe_model(model),
+        "data": _describe_data(data),
+        "maps": maps,
+        "reconstruction_sse_per_image": reconstruction,
+        "infogan": _gan_scores(model, data, settings) if isinstance(model, GAN) else None,
+        "settings": {
+            "knn": "fit on the train split's map coordinates, scored on the test split",
+            "trustworthiness_neighbors": settings.trust_neighbors,
+            "trustworthiness_items": len(trust_rows),
+            "trustworthiness_subsampled": bool(len(trust_rows) < len(test_idx)),
+            "test_items": len(test_idx),
+        },
+    }
+
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "EvaluationSettings",
+    "code_dim",
+    "evaluate_model",
+    "fit_latent_map",
+    "latent_map_method",
+    "linear_baseline",
+    "model_codes",
+    "model_reconstructions",
+]
