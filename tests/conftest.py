@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Models autosaved by the app's tests go to a throwaway data folder, never the user's.
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="latentlab-test-data-")
 
 import numpy as np
 import pytest

@@ -47,6 +47,14 @@ def user_cache_folder() -> CacheFolder:
                                  "for this session, so nothing will be cached between runs")
 
 
+def user_data_folder(sub: str) -> Path:
+    """A folder in the user's data folder (autosaved models), or a temporary one if unusable."""
+    preferred = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / sub
+    if not _writable(preferred):
+        return preferred
+    return Path(tempfile.mkdtemp(prefix=f"{APP_NAME}-{sub}-"))
+
+
 def configure_numba_cache(cache: CacheFolder) -> None:
     """Send numba's compiled-code cache to our cache folder unless the user chose one.
 

@@ -6,6 +6,7 @@ import sys
 import threading
 import traceback
 from importlib import resources
+from pathlib import Path
 from types import TracebackType
 
 import pyqtgraph as pg
@@ -18,6 +19,7 @@ from latentlab.core.data import load_builtin
 from latentlab.core.training import warm_up
 from latentlab.core.userdirs import configure_numba_cache, user_cache_folder
 from latentlab.qt.main_window import MainWindow
+from latentlab.qt.state import DataRequest
 
 
 def resource_text(name: str) -> str:
@@ -49,14 +51,18 @@ def install_excepthook(window: MainWindow) -> None:
     sys.excepthook = hook
 
 
-def run_gui(exit_after_show: bool = False) -> int:
+def run_gui(exit_after_show: bool = False, open_path: str | Path | None = None) -> int:
+    """Run the app; ``open_path`` is a checkpoint or lab file to open (``latentlab open FILE``
+    has already checked that it reads)."""
     cache = user_cache_folder()
     configure_numba_cache(cache)
     app = create_application()
     window = MainWindow()
     install_excepthook(window)
-    window.state.set_dataset(load_builtin("digits"))
+    window.state.set_dataset(load_builtin("digits"), request=DataRequest.from_catalogue("digits"))
     window.show()
+    if open_path is not None:
+        window.file_actions.open_path(Path(open_path))
     if cache.problem:  # say what cannot be done, and carry on
         sys.stderr.write(f"latentlab: {cache.problem}\n")
         window.statusBar().showMessage(f"Cache folder unusable: {cache.problem}.", 15_000)

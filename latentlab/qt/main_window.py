@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from latentlab import __version__
 from latentlab.qt.data_actions import DataActions
+from latentlab.qt.file_actions import FileActions
 from latentlab.qt.state import LATENT, PIXELS, LabState
 from latentlab.qt.widgets.dataset_panel import DatasetPanel
 from latentlab.qt.widgets.gan_panels import CodePanel, SampleGrid
@@ -100,6 +101,7 @@ class MainWindow(QMainWindow):
         dock.raise_()
 
         self.data_actions = DataActions(self.state, self)
+        self.file_actions = FileActions(self.state, self)
         self._build_toolbar()
         self.load_status = LoadStatus(self.state)
         self.statusBar().addPermanentWidget(self.load_status)
@@ -157,6 +159,8 @@ class MainWindow(QMainWindow):
         quit_action.triggered.connect(self.close)
         file_menu = self.menuBar().addMenu("&File")
         file_menu.addActions(list(self.data_actions.actions))
+        file_menu.addSeparator()
+        file_menu.addActions(list(self.file_actions.actions))
         file_menu.addSeparator()
         file_menu.addAction(quit_action)
         about = QAction("About latentlab", self)

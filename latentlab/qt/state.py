@@ -8,7 +8,8 @@ the model for live decoding, the training runner and the dataset loader (``state
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -25,7 +26,7 @@ from latentlab.core.events import (
     TrainingStarted,
 )
 from latentlab.core.generator_codes import GeneratorCode
-from latentlab.core.models import GAN, InfoGAN, LatentModel, build_model
+from latentlab.core.models import GAN, LatentModel, build_model
 from latentlab.core.projection import PCA, LatentMap, TfidfLSA
 from latentlab.core.training import LiveItems, train
 from latentlab.qt.map_ids import LATENT, MAP_IDS, PIXELS
@@ -38,6 +39,7 @@ from latentlab.qt.state_data import (
     PreparedMaps,
     prepare_maps,
 )
+from latentlab.qt.state_files import FileStateMixin
 from latentlab.qt.state_gan import GanStateMixin
 from latentlab.qt.workers import TaskRunner, TrainingRunner
 
@@ -54,7 +56,7 @@ class TrainingStatus:
     device: str = ""
 
 
-class LabState(DataStateMixin, GanStateMixin, QObject):
+class LabState(FileStateMixin, DataStateMixin, GanStateMixin, QObject):
     dataset_changed = Signal()
     model_changed = Signal()
     map_changed = Signal(str)
@@ -90,6 +92,13 @@ class LabState(DataStateMixin, GanStateMixin, QObject):
         self.model_cfg = ModelConfig()
         self.train_cfg = TrainConfig()
         self.live_model: LatentModel | None = None
+        self.trained_model: LatentModel | None = None
+        self.model_path: Path | None = None
+        self.model_epoch = 0
+        self.model_metrics: dict[str, float] = {}
+        self._model_unsaved = False
+        self.dataset_request: DataRequest | None = None
+        self._pending_lab = None
         self.latent_map: LatentMap | None = None
         self.codes: np.ndarray | None = None
         self.strip_recon: np.ndarray | None = None
@@ -131,15 +140,17 @@ class LabState(DataStateMixin, GanStateMixin, QObject):
         """The baseline map when it is PCA of pixels (image datasets)."""
         return self.baseline if isinstance(self.baseline, PCA) else None
 
-    def set_dataset(self, dataset: Dataset, prepared: PreparedMaps | None = None) -> None:
+    def set_dataset(self, dataset: Dataset, prepared: PreparedMaps | None = None,
+                    request: DataRequest | None = None) -> None:
         """Switch datasets: models, maps, selection and probes start afresh.
 
-        ``prepared`` (from a loader thread) spares fitting the baseline map here.
+        ``prepared`` (from a loader thread) spares fitting the baseline map here; ``request``
+        says where the dataset came from, for labs and checkpoints to name it.
         """
         if self.runner.running:
             self.runner.stop_and_wait()
         prepared = prepared or prepare_maps(dataset)
-        self.dataset = dataset
+        self.dataset, self.dataset_request = dataset, request
         self.map_indices = prepared.map_indices
         self.strip_indices = prepared.strip_indices
         self.baseline = prepared.baseline
@@ -155,7 +166,9 @@ class LabState(DataStateMixin, GanStateMixin, QObject):
         self.set_probe(PIXELS, prepared.probe_start)
 
     def _reset_model_views(self) -> None:
-        self.live_model = None
+        self.live_model = self.trained_model = None
+        self.model_path, self.model_epoch, self.model_metrics = None, 0, {}
+        self._model_unsaved = False
         self.latent_map = None
         self.codes = None
         self.strip_recon = None
@@ -274,6 +287,7 @@ class LabState(DataStateMixin, GanStateMixin, QObject):
         self._reset_model_views()
         # The GUI thread's own copy: decoding never touches the model being trained.
         self.live_model = copy.deepcopy(model).eval()
+        self.trained_model, self._model_unsaved = model, True
         self._probe_follows_codes = True
         self._prepare_latent_map(model)
         self.model_changed.emit()
@@ -289,22 +303,7 @@ class LabState(DataStateMixin, GanStateMixin, QObject):
     def _prepare_latent_map(self, model: LatentModel) -> None:
         cfg = model.cfg
         if isinstance(model, GAN):
-            dim = model.code_dim
-            _, *grid = model.grid_inputs(self.train_cfg.seed)
-            self.samples_grid = (grid[0], grid[1])
-            self.latent_map = LatentMap(dim)
-            self.gen_code = GeneratorCode.from_prior(model, self._sample_rng)
-            if isinstance(model, InfoGAN):
-                self.gen_code = replace(self.gen_code,
-                                        continuous=np.zeros(dim, np.float32))
-                self.map_method[LATENT] = "InfoGAN · real images through Q: continuous codes" + (
-                    "" if dim <= 2 else f" · PCA of {dim}-D")
-            else:
-                # No encoder: the map is an empty slice of the noise space for the probe alone.
-                self.coords[LATENT] = np.zeros((0, 2), np.float32)
-                self.map_method[LATENT] = (
-                    "GAN noise space · slice through z₁, z₂ (the rest held) — no encoder")
-            self._set_gen_code(self.gen_code)
+            self._prepare_generator_map(model)
             return
         self.latent_map = LatentMap(cfg.latent_dim)
         self.map_method[LATENT] = (
@@ -346,6 +345,9 @@ class LabState(DataStateMixin, GanStateMixin, QObject):
         elif isinstance(event, StepProgress):
             self.progress.emit(event)
         elif isinstance(event, EpochEnded):
+            self.model_epoch = event.epoch
+            self.model_metrics = {**{f"train_{k}": v for k, v in event.train.items()},
+                                  **{f"test_{k}": v for k, v in event.test.items()}}
             self.epoch_ended.emit(event)
         elif isinstance(event, TrainingStarted):
             self._set_status(self.status.state, device=event.device)
@@ -394,3 +396,12 @@ class LabState(DataStateMixin, GanStateMixin, QObject):
 
     def _on_runner_finished(self) -> None:
         self._set_status("idle")
+        model = self.trained_model
+        if model is not None and self._model_unsaved:
+            # The run is over, so its model may be read here: the GUI's copy gets the encoder's
+            # weights too, and the model is kept on disk whatever happens next.
+            model.cpu().eval()
+            if self.live_model is not None and self.live_model is not model:
+                self.live_model.load_state_dict(model.state_dict())
+            self._model_unsaved = False
+            self.autosave_model()

@@ -234,13 +234,14 @@ class DataStateMixin:
     def _on_load_succeeded(self, result: tuple[Dataset, PreparedMaps]) -> None:
         request, self.load_request = self.load_request, None
         dataset, prepared = result
-        self.set_dataset(dataset, prepared)
+        self.set_dataset(dataset, prepared, request)
         self.loading_changed.emit()
         self.message.emit(f"Loaded {dataset.describe()}.")
         if dataset.skipped and request is not None:
             text, details = skipped_summary(dataset, request.label)
             self.notice.emit("Some files were skipped", text, details)
         self.load_ended.emit(LoadOutcome(request or DataRequest(dataset.name), dataset))
+        self._continue_lab(True)
 
     def _on_load_failed(self, exc: BaseException, details: str) -> None:
         request, self.load_request = self.load_request, None
@@ -259,3 +260,4 @@ class DataStateMixin:
                 self.error.emit(f"Could not load {request.label}",
                                 f"{type(exc).__name__}: {exc}\n\n{kept}", details)
         self.load_ended.emit(outcome)
+        self._continue_lab(False)

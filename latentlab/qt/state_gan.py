@@ -31,6 +31,24 @@ class GanStateMixin:
         """The live model when it is a GAN or InfoGAN."""
         return self.live_model if isinstance(self.live_model, GAN) else None
 
+    def _prepare_generator_map(self, model: GAN) -> None:
+        """A new GAN's map, sample grid and generator code (an InfoGAN's codes start at 0)."""
+        dim = model.code_dim
+        _, rows, cols = model.grid_inputs(self.train_cfg.seed)
+        self.samples_grid = (rows, cols)
+        self.latent_map = LatentMap(dim)
+        code = GeneratorCode.from_prior(model, self._sample_rng)
+        if isinstance(model, InfoGAN):
+            code = replace(code, continuous=np.zeros(dim, np.float32))
+            self.map_method[LATENT] = "InfoGAN · real images through Q: continuous codes" + (
+                "" if dim <= 2 else f" · PCA of {dim}-D")
+        else:
+            # No encoder: the map is an empty slice of the noise space for the probe alone.
+            self.coords[LATENT] = np.zeros((0, 2), np.float32)
+            self.map_method[LATENT] = (
+                "GAN noise space · slice through z₁, z₂ (the rest held) — no encoder")
+        self._set_gen_code(code)
+
     # -------------------------------------------------------- generator code
     def set_category(self, category: int) -> None:
         if self.gen_code is not None and category != self.gen_code.category:
