@@ -3,9 +3,25 @@
 PCA is the linear baseline of the lecture; its inverse ``mean + coords · components`` is the best
 linear reconstruction from two numbers, which the GUI shows beside the decoder's output. For text,
 the baseline is LSA of TF-IDF (:class:`TfidfLSA`), whose inverse is a word distribution.
+
+One entry point fits any of them, plus UMAP (umap-learn) and t-SNE (scikit-learn), to raw inputs
+or to latent codes: :class:`ProjectionSpec` says which and with what parameters (and lists what is
+wrong with them, field by field), :func:`fit_projection` runs it and returns a
+:class:`FittedProjection`. UMAP and t-SNE have no inverse: :class:`KNNInverse` decodes anywhere on
+their maps by interpolating the codes of the nearest map points. umap-learn and scikit-learn are
+imported only when first used (:func:`warm_up_umap` does it on a background thread), never when
+this module is imported.
 """
 
 from __future__ import annotations
+
+import sys
+import threading
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -149,3 +165,379 @@ class LatentMap:
         if self.pca is None:
             raise RuntimeError("LatentMap: refit on codes before inverting map points.")
         return self.pca.inverse_transform(xy)
+
+
+# ------------------------------------------------------------------ one interface for all maps
+
+METHODS = ("pca", "lsa", "umap", "tsne", "codes")
+METHOD_NAMES = {"pca": "PCA", "lsa": "LSA", "umap": "UMAP", "tsne": "t-SNE", "codes": "codes"}
+#: Each method's parameters and their defaults (``None``: the library's own choice).
+DEFAULT_PARAMS: dict[str, dict[str, Any]] = {
+    "pca": {},
+    "lsa": {},
+    "umap": {"n_neighbors": 15, "min_dist": 0.1, "n_epochs": None},
+    "tsne": {"perplexity": 30.0, "max_iter": 1000},
+    "codes": {},
+}
+#: UMAP's spectral layout and neighbour graph need a handful of points whatever n_neighbors is.
+UMAP_MIN_ITEMS = 10
+
+
+class ProjectionError(ValueError):
+    """A projection that cannot run on this input, with the reason (nothing was changed)."""
+
+
+class ProjectionCancelled(Exception):
+    """The caller's ``cancel`` event was set before the projection finished."""
+
+
+@dataclass(frozen=True)
+class ProjectionSpec:
+    """Which projection, with which parameters, of what (``source`` names it in the label).
+
+    ``params`` holds only what differs from :data:`DEFAULT_PARAMS`; :attr:`resolved` has all.
+    UMAP: ``n_neighbors`` (int ≥ 2), ``min_dist`` (0 ≤ d ≤ 1), ``n_epochs`` (None = umap's
+    choice). t-SNE: ``perplexity`` (> 0 and < the number of items), ``max_iter`` (≥ 250).
+    """
+
+    method: str
+    params: dict[str, Any] = field(default_factory=dict)
+    source: str = "inputs"  # "pixels", "codes", "TF-IDF", ...
+
+    @property
+    def resolved(self) -> dict[str, Any]:
+        return {**DEFAULT_PARAMS.get(self.method, {}), **self.params}
+
+    def problems(self, n_items: int | None = None) -> dict[str, str]:
+        """What is wrong with this spec (for ``n_items`` items when given), keyed by field name;
+        empty when it can run."""
+        if self.method not in METHODS:
+            return {"method": f"unknown projection {self.method!r}; choose one of "
+                              f"{', '.join(METHODS)}"}
+        found: dict[str, str] = {}
+        known = DEFAULT_PARAMS[self.method]
+        for key in self.params:
+            if key not in known:
+                found[key] = (f"{METHOD_NAMES[self.method]} has no parameter {key!r}"
+                              + (f" (it takes {', '.join(known)})" if known else ""))
+        p = self.resolved
+        name = METHOD_NAMES[self.method]
+        if self.method == "umap":
+            k = p["n_neighbors"]
+            if not _is_int(k) or k < 2:
+                found["n_neighbors"] = f"n_neighbors must be a whole number ≥ 2 (got {k!r})"
+            elif n_items is not None and n_items < max(k + 1, UMAP_MIN_ITEMS):
+                found["n_neighbors"] = (
+                    f"UMAP with {k} neighbours needs at least {max(k + 1, UMAP_MIN_ITEMS)} "
+                    f"items (got {n_items})"
+                    + ("; lower n_neighbors" if n_items >= UMAP_MIN_ITEMS else ""))
+            d = p["min_dist"]
+            if not _is_number(d) or not 0.0 <= d <= 1.0:
+                found["min_dist"] = f"min_dist must lie in 0…1 (got {d!r})"
+            e = p["n_epochs"]
+            if e is not None and (not _is_int(e) or e < 1):
+                found["n_epochs"] = f"n_epochs must be a whole number ≥ 1 or None (got {e!r})"
+        elif self.method == "tsne":
+            perp = p["perplexity"]
+            if not _is_number(perp) or perp <= 0:
+                found["perplexity"] = f"perplexity must be a positive number (got {perp!r})"
+            elif n_items is not None and perp >= n_items:
+                found["perplexity"] = (f"t-SNE's perplexity ({perp:g}) must be less than the "
+                                       f"number of items ({n_items})")
+            it = p["max_iter"]
+            if not _is_int(it) or it < 250:
+                found["max_iter"] = f"max_iter must be a whole number ≥ 250 (got {it!r})"
+        if n_items is not None and n_items < 2 and "n_neighbors" not in found:
+            found["items"] = f"{name} needs at least two items (got {n_items})"
+        return found
+
+    def label(self) -> str:
+        """What the map's title says, e.g. "UMAP of codes · 15 neighbours, min dist 0.1"."""
+        p = self.resolved
+        if self.method == "codes":
+            return self.source
+        head = f"{METHOD_NAMES.get(self.method, self.method)} of {self.source}"
+        if self.method == "umap":
+            return f"{head} · {p['n_neighbors']} neighbours, min dist {p['min_dist']:g}"
+        if self.method == "tsne":
+            return f"{head} · perplexity {p['perplexity']:g}"
+        return head
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return (isinstance(value, (int, float, np.integer, np.floating))
+            and not isinstance(value, bool) and bool(np.isfinite(value)))
+
+
+@dataclass
+class FittedProjection:
+    """A fitted map: ``coords`` (N×2 float32) of the fitted rows, and the way back if any.
+
+    ``exact_inverse`` says whether :meth:`inverse` exists (PCA, LSA, codes); UMAP and t-SNE
+    raise there: decode their maps through :class:`KNNInverse` over the items' codes.
+    """
+
+    spec: ProjectionSpec
+    coords: np.ndarray
+    method_label: str
+    exact_inverse: bool
+    seconds: float
+    model: Any = None  # PCA, TfidfLSA, LatentMap, umap.UMAP or sklearn TSNE
+
+    def inverse(self, xy: np.ndarray | tuple[float, float]) -> np.ndarray:
+        """The D-vector at map point ``xy`` (or M×D for M×2 points); exact maps only."""
+        if not self.exact_inverse:
+            raise ProjectionError(f"{METHOD_NAMES[self.spec.method]} has no exact inverse: "
+                                  "interpolate the codes of nearby map points (KNNInverse)")
+        xy = np.asarray(xy, dtype=np.float32)
+        out = self.model.inverse_transform(np.atleast_2d(xy))
+        return out[0] if xy.ndim == 1 else out
+
+    def transform(self, x: np.ndarray) -> np.ndarray:
+        """Map new rows (PCA, LSA, codes); UMAP and t-SNE maps hold only the fitted items."""
+        if not self.exact_inverse:
+            raise ProjectionError(f"{METHOD_NAMES[self.spec.method]} maps only the items it "
+                                  "was fitted on")
+        return self.model.transform(np.asarray(x).reshape(len(x), -1))
+
+
+def validate_input(spec: ProjectionSpec, x: np.ndarray) -> np.ndarray:
+    """``x`` as an N×D float32 matrix, or :class:`ProjectionError` naming every problem."""
+    x = np.asarray(x)
+    if x.ndim < 2:
+        raise ProjectionError(f"{spec.label()}: expected one row per item, got shape {x.shape}")
+    x = x.reshape(len(x), -1)
+    found = spec.problems(len(x))
+    if x.shape[1] == 0:
+        found["inputs"] = "the items have no dimensions"
+    elif not np.issubdtype(x.dtype, np.number):
+        found["inputs"] = f"the values must be numbers, not {x.dtype}"
+    else:
+        bad = ~np.isfinite(x).all(axis=1)
+        if bad.any():
+            rows = np.flatnonzero(bad)
+            found["inputs"] = (f"{len(rows)} of {len(x)} items have NaN or infinite values "
+                               f"(first: item {rows[0]})")
+    if spec.method == "lsa" and "inputs" not in found and (x < 0).any():
+        found["inputs"] = "LSA of TF-IDF needs non-negative word counts or probabilities"
+    if found:
+        reasons = "; ".join(f"{key}: {why}" for key, why in found.items())
+        raise ProjectionError(f"Cannot compute {spec.label()}: {reasons}.")
+    return np.ascontiguousarray(x, dtype=np.float32)
+
+
+def fit_projection(spec: ProjectionSpec, x: np.ndarray, seed: int = 0,
+                   cancel: threading.Event | None = None,
+                   progress: Callable[[str], None] | None = None) -> FittedProjection:
+    """Fit ``spec`` to the rows of ``x`` (N×D) and return the map, seeded (same seed, same map).
+
+    Raises :class:`ProjectionError` before any work when the input or the parameters cannot
+    work, and :class:`ProjectionCancelled` when ``cancel`` is set. Meant for a worker thread;
+    ``progress`` receives short messages from it.
+
+    Cancellation runs in-process, not in a child process: a spawned child would have to import
+    umap and load numba's compiled code again and copy the data across (seconds, and 220 MB for
+    70,000 × 784), which costs more than the 1.1× budget on everyday sizes. So ``cancel`` is
+    checked before the work and after it, and for UMAP also once per layout epoch (through the
+    progress bar umap-learn updates), which covers most of UMAP's time on large data. Its
+    nearest-neighbour search and spectral start, and all of scikit-learn's t-SNE, cannot be
+    interrupted: a cancel then takes effect when that call returns, and its result is dropped.
+    """
+    say = progress or (lambda _message: None)
+    x = validate_input(spec, x)
+    _check(cancel)
+    start = time.perf_counter()
+    p = spec.resolved
+    label = spec.label()
+    say(f"{label}: {len(x):,} items × {x.shape[1]:,} dimensions")
+    if spec.method == "pca":
+        model: Any = (PCA(2) if x.shape[1] <= 4096 else _RandomizedPCA(2, seed)).fit(x)
+        exact = True
+    elif spec.method == "lsa":
+        model, exact = TfidfLSA(2, seed=seed).fit(x), True
+    elif spec.method == "codes":
+        model = LatentMap(x.shape[1])
+        model.refit(x)
+        exact = True
+        if x.shape[1] > 2:
+            label = f"PCA of {spec.source}"
+    elif spec.method == "umap":
+        model, exact = _fit_umap(x, p, seed, cancel, say), False
+    else:
+        model, exact = _fit_tsne(x, p, seed, say), False
+    _check(cancel)
+    coords = model.embedding_ if not exact else model.transform(x)
+    coords = np.ascontiguousarray(coords, dtype=np.float32)
+    if not np.isfinite(coords).all():
+        raise ProjectionError(f"{label} gave non-finite coordinates; try other parameters")
+    seconds = time.perf_counter() - start
+    say(f"{label}: done in {seconds:.1f} s")
+    return FittedProjection(spec, coords, label, exact, seconds, model)
+
+
+def _check(cancel: threading.Event | None) -> None:
+    if cancel is not None and cancel.is_set():
+        raise ProjectionCancelled("projection cancelled")
+
+
+class _RandomizedPCA:
+    """scikit-learn's randomized PCA for very wide inputs, behind PCA's interface."""
+
+    def __init__(self, n_components: int, seed: int) -> None:
+        from sklearn.decomposition import PCA as SkPCA
+
+        self.pca = SkPCA(n_components, svd_solver="randomized", random_state=seed)
+
+    def fit(self, x: np.ndarray) -> _RandomizedPCA:
+        self.pca.fit(x)
+        return self
+
+    def transform(self, x: np.ndarray) -> np.ndarray:
+        return self.pca.transform(x).astype(np.float32)
+
+    def inverse_transform(self, coords: np.ndarray) -> np.ndarray:
+        return self.pca.inverse_transform(coords).astype(np.float32)
+
+
+class _EpochStream:
+    """A file for umap-learn's tqdm bar: reports epochs, and raises there on cancel."""
+
+    def __init__(self, cancel: threading.Event | None, say: Callable[[str], None]) -> None:
+        self.cancel, self.say = cancel, say
+
+    def write(self, text: str) -> None:
+        _check(self.cancel)
+        text = text.strip("\r\n ")
+        if text:
+            self.say(f"UMAP: layout epoch {text}")
+
+    def flush(self) -> None:
+        pass
+
+
+def umap_model(params: dict[str, Any], seed: int, **extra: Any) -> Any:
+    """An unfitted ``umap.UMAP`` with these parameters (imports umap: seconds the first time).
+
+    numba's compiled code is cached in the user cache folder unless numba is already imported
+    or the user chose a folder (``userdirs.configure_numba_cache``).
+    """
+    _configure_numba_cache()
+    import umap
+
+    kwargs = {"n_neighbors": int(params["n_neighbors"]), "min_dist": float(params["min_dist"]),
+              "n_components": 2, "random_state": seed}
+    if params.get("n_epochs") is not None:
+        kwargs["n_epochs"] = int(params["n_epochs"])
+    return umap.UMAP(**kwargs, **extra)
+
+
+def _configure_numba_cache() -> None:
+    if "numba" not in sys.modules:  # numba reads its cache settings once, on import
+        from latentlab.core.userdirs import configure_numba_cache, user_cache_folder
+
+        configure_numba_cache(user_cache_folder())
+
+
+def _fit_umap(x: np.ndarray, p: dict[str, Any], seed: int, cancel: threading.Event | None,
+              say: Callable[[str], None]) -> Any:
+    say("UMAP: loading umap-learn (compiled code comes from the cache after the first run)")
+    stream = _EpochStream(cancel, say)
+    model = umap_model(p, seed, tqdm_kwds={"disable": False, "file": stream, "mininterval": 0.5,
+                                           "bar_format": "{n_fmt}/{total_fmt}"})
+    _check(cancel)
+    say("UMAP: finding nearest neighbours")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "n_jobs overridden by random_state"
+        model.fit(x)
+    return model
+
+
+def _fit_tsne(x: np.ndarray, p: dict[str, Any], seed: int, say: Callable[[str], None]) -> Any:
+    say("t-SNE: loading scikit-learn")
+    from sklearn.manifold import TSNE
+
+    model = TSNE(2, perplexity=float(p["perplexity"]), max_iter=int(p["max_iter"]),
+                 init="pca", learning_rate="auto", random_state=seed)
+    say(f"t-SNE: {p['max_iter']} iterations (cannot be interrupted; cancel applies after)")
+    model.fit(x)
+    return model
+
+
+# --------------------------------------------------------------------------- decode anywhere
+
+class KNNInverse:
+    """Decode anywhere on a map without an inverse: interpolate the codes of nearby map points.
+
+    A KD-tree over the map coordinates finds the ``k`` nearest points; their codes are averaged
+    with weights ``1 / distance**power`` (normalised to sum to 1). At a stored point (distance 0)
+    the result is exactly that point's code.
+    """
+
+    def __init__(self, map_coords: np.ndarray, codes: np.ndarray, k: int = 8,
+                 power: float = 2.0) -> None:
+        from scipy.spatial import cKDTree
+
+        coords = np.asarray(map_coords, dtype=np.float64).reshape(-1, 2)
+        self.codes = np.asarray(codes, dtype=np.float32).reshape(len(codes), -1)
+        if len(coords) != len(self.codes):
+            raise ProjectionError(f"{len(coords)} map points against {len(self.codes)} codes")
+        if len(coords) == 0:
+            raise ProjectionError("decoding a map needs at least one point with a code")
+        if not (np.isfinite(coords).all() and np.isfinite(self.codes).all()):
+            raise ProjectionError("map points and codes must be finite")
+        self.k = max(1, min(int(k), len(coords)))
+        self.power = float(power)
+        self.tree = cKDTree(coords)
+
+    def weights(self, xy: np.ndarray | tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
+        """Indices (M×k) of the nearest stored points to each of M points, and their weights."""
+        xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
+        dist, idx = self.tree.query(xy, k=self.k)
+        dist, idx = dist.reshape(len(xy), self.k), idx.reshape(len(xy), self.k)
+        exact = dist[:, 0] == 0.0
+        with np.errstate(divide="ignore"):
+            w = 1.0 / np.power(dist, self.power)
+        w[exact] = 0.0
+        w[exact, 0] = 1.0  # on a stored point: that point's code, exactly
+        w /= w.sum(axis=1, keepdims=True)
+        return idx, w
+
+    def __call__(self, xy: np.ndarray | tuple[float, float]) -> np.ndarray:
+        """The interpolated code at ``xy`` (a d-vector), or M×d for M×2 points."""
+        single = np.asarray(xy).ndim == 1
+        idx, w = self.weights(xy)
+        out = np.einsum("mk,mkd->md", w, self.codes[idx], dtype=np.float64).astype(np.float32)
+        exact = w[:, 0] == 1.0
+        out[exact] = self.codes[idx[exact, 0]]
+        return out[0] if single else out
+
+
+# ---------------------------------------------------------------------------- UMAP warm-up
+
+_warm_lock = threading.Lock()
+_warm_seconds: float | None = None
+
+
+def warm_up_umap() -> float:
+    """Import umap-learn and run a tiny fit so numba compiles (or loads from its cache) the code
+    UMAP needs; seconds taken. For a background thread at start-up; later calls return at once.
+
+    numba's cache goes to the user cache folder, as for every UMAP here (:func:`umap_model`).
+    """
+    global _warm_seconds
+    with _warm_lock:
+        if _warm_seconds is not None:
+            return 0.0
+        start = time.perf_counter()
+        x = np.random.default_rng(0).random((300, 16), dtype=np.float32)
+        model = umap_model(DEFAULT_PARAMS["umap"], 0, n_epochs=20,
+                           force_approximation_algorithm=True)  # compile NN-descent too
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model.fit(x)
+        _warm_seconds = time.perf_counter() - start
+        return _warm_seconds

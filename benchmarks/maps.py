@@ -1,0 +1,329 @@
+"""Figures for maps and projections, printed as JSON (not timed assertions).
+
+    python benchmarks/maps.py [--data DIR] [--umap-items N] [--epochs N] [--only NAME ...]
+
+- view: a MapView with 100,000 points: full redraw (setData + a forced repaint), hover lookup
+  (MapView.nearest_point), lasso selection (points_in_polygon, 50-vertex polygon); and the
+  decode-anywhere drag at 70,000 points (KNNInverse + MLP decoder 2-256-512-784 on CPU, one
+  torch thread, as the GUI thread decodes), measured on those core pieces.
+- projections: PCA of 70,000 × 784 (the MNIST sample grown by blending same-class digits);
+  UMAP of the same (or of ``--umap-items`` of them) through ``fit_projection`` and through
+  ``umap.UMAP`` directly, same parameters, same run: the ratio is the app's overhead.
+- startup: importing the main window and launching the app, and whether umap was imported.
+- metrics: kNN accuracy (k = 1, 5; train → test) and trustworthiness on the MNIST sample for
+  PCA, an AE and a VAE with 2-D codes (trained ``--epochs`` epochs) and UMAP of pixels.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import threading
+import time
+import warnings
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np
+import torch
+from devices import DEFAULT_DATA, load_data
+
+from latentlab.core.data import Dataset
+from latentlab.core.data.dataset import random_split
+from latentlab.core.geometry import points_in_polygon
+from latentlab.core.projection import KNNInverse, ProjectionSpec, fit_projection, umap_model
+
+
+def stats(values: list[float]) -> dict[str, float]:
+    arr = np.asarray(values)
+    return {"median": round(float(np.median(arr)), 3),
+            "p95": round(float(np.percentile(arr, 95)), 3),
+            "max": round(float(arr.max()), 3), "n": len(arr)}
+
+
+def timed_ms(fn, repeats: int) -> list[float]:
+    out = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - start) * 1000)
+    return out
+
+
+def clustered_points(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` map points in ten blobs (like a UMAP of digits), and their classes."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 10, n)
+    centres = rng.normal(scale=6.0, size=(10, 2))
+    return (centres[labels] + rng.normal(size=(n, 2))).astype(np.float32), labels
+
+
+def bench_view(n_points: int, n_drag: int, repeats: int) -> dict:
+    from latentlab.qt.app import create_application
+    from latentlab.qt.state import PIXELS, LabState
+    from latentlab.qt.state_data import PreparedMaps
+    from latentlab.qt.widgets.map_view import MapView
+
+    app = create_application()
+    coords, labels = clustered_points(n_points)
+    rng = np.random.default_rng(1)
+    x = rng.random((n_points, 1, 4, 4), dtype=np.float32)  # tiny images: the map is what counts
+    data = Dataset("points", x, labels, tuple(str(i) for i in range(10)),
+                   random_split(n_points, 0.1, seed=0))
+    state = LabState()
+    view = MapView(state, PIXELS, ("1", "2"))
+    view.resize(800, 700)
+    view.show()
+    from latentlab.core.projection import PCA
+
+    baseline = PCA(2).fit(x[:1000].reshape(1000, -1))
+    prepared = PreparedMaps(np.arange(n_points), np.arange(8), baseline, coords,
+                            "benchmark points", np.zeros(2, np.float32))
+    state.set_dataset(data, prepared=prepared)
+    view._draw()
+    app.processEvents()
+    assert len(view.coords) == n_points
+
+    def redraw() -> None:
+        view._colour_points()  # scatter.setData(pos, brushes, data) for every point
+        view.plot.viewport().repaint()  # paint now, synchronously
+
+    redraw()
+    redraw_ms = timed_ms(redraw, repeats)
+    set_data_ms = timed_ms(view._colour_points, repeats)
+    paint_ms = timed_ms(view.plot.viewport().repaint, repeats)
+
+    lo, hi = coords.min(0), coords.max(0)
+    view.nearest_point(0.0, 0.0)  # builds the KD-tree (once per map change)
+    spots = rng.uniform(lo, hi, size=(500, 2))
+    spot_iter = iter(spots)
+    hover_ms = timed_ms(lambda: view.nearest_point(*next(spot_iter)), len(spots))
+
+    angles = np.linspace(0, 2 * np.pi, 50, endpoint=False)
+    radius = 0.3 * (hi - lo).min() * (1 + 0.3 * np.sin(5 * angles))
+    polygon = coords.mean(0) + np.c_[np.cos(angles), np.sin(angles)] * radius[:, None]
+    lasso_ms = timed_ms(lambda: points_in_polygon(coords, polygon), repeats)
+    selected = int(points_in_polygon(coords, polygon).sum())
+    view.close()
+    state.shutdown()
+
+    # Decode anywhere at 70,000 points: the map's KD-tree, the k nearest codes, the decoder.
+    drag_coords, _ = clustered_points(70_000, seed=2)
+    codes = np.random.default_rng(3).normal(size=(70_000, 2)).astype(np.float32)
+    build_start = time.perf_counter()
+    inverse = KNNInverse(drag_coords, codes, k=8)
+    build_ms = (time.perf_counter() - build_start) * 1000
+    decoder = torch.nn.Sequential(
+        torch.nn.Linear(2, 256), torch.nn.ReLU(), torch.nn.Linear(256, 512), torch.nn.ReLU(),
+        torch.nn.Linear(512, 784), torch.nn.Sigmoid()).eval()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # as the GUI thread decodes (qt.app.create_application)
+    path = rng.uniform(drag_coords.min(0), drag_coords.max(0), size=(n_drag, 2))
+    knn_ms, drag_ms = [], []
+    with torch.inference_mode():
+        for xy in path[:20]:
+            decoder(torch.from_numpy(inverse(xy)[None]))  # warm-up
+        for xy in path:
+            start = time.perf_counter()
+            code = inverse(xy)
+            mid = time.perf_counter()
+            image = decoder(torch.from_numpy(code[None])).numpy().reshape(28, 28)
+            end = time.perf_counter()
+            knn_ms.append((mid - start) * 1000)
+            drag_ms.append((end - start) * 1000)
+    torch.set_num_threads(threads)
+    assert image.shape == (28, 28)
+    return {
+        "unit": "ms",
+        "points": n_points,
+        "full_redraw": {"what": "MapView setData (positions, brushes) + synchronous repaint, "
+                                "800×700 view", **stats(redraw_ms),
+                        "set_data_only": stats(set_data_ms), "repaint_only": stats(paint_ms)},
+        "hover_lookup": {"what": "MapView.nearest_point (KD-tree, 8 candidates)",
+                         **stats(hover_ms)},
+        "lasso": {"what": "points_in_polygon, 50 vertices", "selected": selected,
+                  **stats(lasso_ms)},
+        "decode_anywhere_drag": {
+            "what": "core pieces, not through the GUI: KNNInverse(k=8) query + MLP decoder "
+                    "2-256-512-784 forward, CPU, 1 torch thread",
+            "points": 70_000, "tree_build_ms": round(build_ms, 1),
+            "knn_query": stats(knn_ms), "knn_plus_decode": stats(drag_ms)},
+    }
+
+
+def grown_mnist(data: Dataset, n: int, seed: int = 0) -> np.ndarray:
+    """``n`` MNIST-like rows: the sample, then blends of two same-class digits shifted by up to a
+    pixel, with a little noise. (Plain copies with noise would make each digit's neighbours its
+    own copies: thousands of disconnected clusters, a pathological case for UMAP.)"""
+    images = data.x.reshape(data.n, 28, 28)
+    labels = data.labels if data.labels is not None else np.zeros(data.n, np.int64)
+    rng = np.random.default_rng(seed)
+    extra = max(0, n - data.n)
+    a = rng.integers(0, data.n, extra)
+    by_class = [np.flatnonzero(labels == c) for c in range(int(labels.max()) + 1)]
+    b = np.array([rng.choice(by_class[labels[i]]) for i in a], dtype=np.int64)
+    t = rng.uniform(0.25, 0.75, (extra, 1, 1)).astype(np.float32)
+    blend = (1 - t) * images[a] + t * images[b]
+    shifts = rng.integers(-1, 2, size=(extra, 2))
+    for dy in (-1, 0, 1):
+        for dx in (-1, 0, 1):
+            rows = np.flatnonzero((shifts[:, 0] == dy) & (shifts[:, 1] == dx))
+            blend[rows] = np.roll(blend[rows], (dy, dx), axis=(1, 2))
+    blend += rng.normal(scale=0.02, size=blend.shape).astype(np.float32)
+    x = np.concatenate([images, np.clip(blend, 0.0, 1.0)]).reshape(-1, 784)[:n]
+    return np.ascontiguousarray(x, dtype=np.float32)
+
+
+def bench_projections(data: Dataset, n_pca: int, n_umap: int) -> dict:
+    from latentlab.core.projection import PCA, warm_up_umap
+
+    x = grown_mnist(data, max(n_pca, n_umap))
+    report: dict = {"data": f"MNIST sample grown to {len(x):,} × {x.shape[1]}: the 5,000 digits, "
+                            "then blends of two same-class digits, shifted ≤ 1 px, noise σ=0.02"}
+    pca_s = []
+    for _ in range(3):
+        start = time.perf_counter()
+        fitted = fit_projection(ProjectionSpec("pca", source="pixels"), x[:n_pca])
+        pca_s.append(time.perf_counter() - start)
+    start = time.perf_counter()
+    PCA(2).fit(x[:n_pca]).transform(x[:n_pca])
+    core_s = time.perf_counter() - start
+    assert fitted.coords.shape == (n_pca, 2)
+    report["pca"] = {"items": n_pca, "unit": "s", "fit_projection": stats(pca_s),
+                     "core_PCA_fit_transform": round(core_s, 3)}
+
+    warm = warm_up_umap()  # loads numba's cache (or compiles): neither side pays for it below
+    xu = x[:n_umap]
+    params = {"n_neighbors": 15, "min_dist": 0.1}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        start = time.perf_counter()
+        direct = umap_model({**params, "n_epochs": None}, 0).fit_transform(xu)
+        direct_s = time.perf_counter() - start
+    messages: list[str] = []
+    start = time.perf_counter()
+    app = fit_projection(ProjectionSpec("umap", params, source="pixels"), xu, seed=0,
+                         cancel=threading.Event(), progress=messages.append)
+    app_s = time.perf_counter() - start
+    report["umap"] = {
+        "items": n_umap, "unit": "s", "params": {**params, "random_state": 0},
+        "warm_up_s": round(warm, 2), "direct_umap_fit_transform": round(direct_s, 2),
+        "fit_projection": round(app_s, 2), "ratio_app_to_direct": round(app_s / direct_s, 3),
+        "same_coords": bool(np.allclose(direct, app.coords, atol=1e-4)),
+        "progress_messages": len(messages),
+    }
+    return report
+
+
+def bench_startup(runs: int) -> dict:
+    code = ("import sys, time; t = time.perf_counter(); import latentlab.qt.main_window; "
+            "print(time.perf_counter() - t, 'umap' in sys.modules, 'numba' in sys.modules)")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    imports, umap_loaded = [], []
+    for _ in range(runs + 1):
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                             text=True, check=True).stdout.split()
+        imports.append(float(out[0]))
+        umap_loaded.append(out[1] == "True" or out[2] == "True")
+    exe = [sys.executable, "-X", "importtime", "-m", "latentlab", "--exit-after-show"]
+    launches, umap_before_window = [], []
+    for _ in range(runs + 1):
+        start = time.perf_counter()
+        proc = subprocess.run(exe, env=env, capture_output=True, text=True, check=True)
+        launches.append(time.perf_counter() - start)
+        umap_before_window.append(any(line.rstrip().endswith(("| umap", "| numba"))
+                                      for line in proc.stderr.splitlines()))
+    return {"unit": "s", "runs": runs,
+            "import_main_window": stats(imports[1:]),
+            "umap_or_numba_imported_by_main_window": any(umap_loaded),
+            "launch_to_exit_after_show_with_importtime": stats(launches[1:]),
+            "umap_or_numba_imported_by_the_app": any(umap_before_window)}
+
+
+def bench_metrics(data: Dataset, epochs: int) -> dict:
+    from latentlab.config import ModelConfig, TrainConfig
+    from latentlab.core.evaluation import evaluate_model
+    from latentlab.core.metrics import knn_accuracy, trustworthiness
+    from latentlab.core.models import build_model
+    from latentlab.core.training import train
+
+    table: dict = {}
+    torch.set_num_threads(max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                              else 1))
+    for family in ("ae", "vae"):
+        cfg = ModelConfig(family=family, architecture="mlp", hidden=(512, 256), latent_dim=2)
+        model = build_model(cfg, data.input_shape, seed=0)
+        start = time.perf_counter()
+        for _ in train(model, data, TrainConfig(epochs=epochs, device="cpu")):
+            pass
+        trained_s = time.perf_counter() - start
+        scores = evaluate_model(model, data)
+        table.setdefault("PCA of pixels", {**scores["maps"]["pca"],
+                                           "sse": scores["reconstruction_sse_per_image"]["pca"]})
+        latent = scores["maps"]["latent"]
+        table[f"{family.upper()} (2-D codes)"] = {
+            **latent, "sse": scores["reconstruction_sse_per_image"]["model"],
+            "epochs": epochs, "train_s": round(trained_s, 1)}
+    flat = data.x.reshape(data.n, -1)
+    from latentlab.core.projection import warm_up_umap
+
+    warm_s = warm_up_umap()  # numba's code from the cache (or compiled): not part of the fit
+    start = time.perf_counter()
+    fitted = fit_projection(ProjectionSpec("umap", source="pixels"), flat, seed=0)
+    umap_s = time.perf_counter() - start
+    tr, te = data.train_indices, data.test_indices
+    row: dict = {"method": fitted.method_label, "fit_s": round(umap_s, 1),
+                 "warm_up_s": round(warm_s, 1),
+                 "note": "fitted on train and test together (UMAP maps only what it was fitted "
+                         "on); kNN fit on the train points' coordinates, scored on the test's"}
+    for k in (1, 5):
+        row[f"knn{k}"] = knn_accuracy(fitted.coords[tr], data.labels[tr], fitted.coords[te],
+                                      data.labels[te], k)
+    row["trustworthiness"] = trustworthiness(flat[te], fitted.coords[te], 5)
+    row["sse"] = None
+    table["UMAP of pixels"] = row
+    for name, r in table.items():
+        table[name] = {k: round(v, 4) if isinstance(v, float) else v for k, v in r.items()}
+        table[name].setdefault("method", name)
+    return {"data": data.describe(), "trustworthiness_neighbors": 5,
+            "sse": "sum of squared pixel errors per test image; PCA with 2 components",
+            "rows": table}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--points", type=int, default=100_000)
+    parser.add_argument("--moves", type=int, default=500)
+    parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--pca-items", type=int, default=70_000)
+    parser.add_argument("--umap-items", type=int, default=70_000)
+    parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--only", nargs="*",
+                        default=["startup", "view", "projections", "metrics"])
+    args = parser.parse_args()
+    data = load_data(args.data)
+    report: dict = {
+        "machine": {"python": platform.python_version(), "torch": torch.__version__,
+                    "cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                    else os.cpu_count()},
+        "data": data.describe(),
+    }
+    if "startup" in args.only:
+        report["startup"] = bench_startup(3)
+    if "view" in args.only:
+        report["view"] = bench_view(args.points, args.moves, args.repeats)
+    if "projections" in args.only:
+        report["projections"] = bench_projections(data, args.pca_items, args.umap_items)
+    if "metrics" in args.only:
+        report["metrics"] = bench_metrics(data, args.epochs)
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
