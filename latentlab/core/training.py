@@ -282,6 +282,9 @@ def train(
         if shard is not None:
             train_means = shard.end_epoch(model, train_means)
         test_means = evaluate(model, x_test) if x_test is not None else {}
+        if x_map is not None and model.has_encoder:
+            # Every epoch's map, for the GUI's timeline: the codes as the epoch ends.
+            yield snapshot(global_step, float(epoch), True)
         yield EpochEnded(epoch, train_means, test_means)
 
     yield snapshot(global_step, float(epoch), True)

@@ -21,13 +21,16 @@ from PySide6.QtWidgets import (
 from latentlab import __version__
 from latentlab.qt.data_actions import DataActions
 from latentlab.qt.file_actions import FileActions
-from latentlab.qt.state import LATENT, PIXELS, LabState
+from latentlab.qt.state import LATENT, PIXELS, THIRD, LabState
+from latentlab.qt.state_maps import DECODE_ANYWHERE_HELP
+from latentlab.qt.tools_menu import ToolsMenu
 from latentlab.qt.widgets.dataset_panel import DatasetPanel
 from latentlab.qt.widgets.gan_panels import CodePanel, SampleGrid
 from latentlab.qt.widgets.image_panels import ProbePanel, ReconstructionStrip
 from latentlab.qt.widgets.legend import ClassLegend
 from latentlab.qt.widgets.load_status import LoadStatus
 from latentlab.qt.widgets.loss_plot import LossPlot
+from latentlab.qt.widgets.map_controls import ProjectionControls, TimelineBar
 from latentlab.qt.widgets.map_view import MapView
 from latentlab.qt.widgets.training_panel import TrainingPanel
 
@@ -46,10 +49,27 @@ class MainWindow(QMainWindow):
         self.maps = {
             PIXELS: MapView(self.state, PIXELS, ("PC 1", "PC 2")),
             LATENT: MapView(self.state, LATENT, ("z₁", "z₂")),
+            THIRD: MapView(self.state, THIRD, ("x", "y"),
+                           empty_text="Choose a source and a method above, then Apply"),
         }
-        map_row = QSplitter(Qt.Orientation.Horizontal)
-        for view in self.maps.values():
-            map_row.addWidget(view)
+        # The latent map has its timeline below; the third map its source and method above.
+        self.timeline = TimelineBar(self.state)
+        self.projection_controls = ProjectionControls(self.state, THIRD)
+        self.map_boxes: dict[str, QWidget] = {}
+        map_row = self.map_row = QSplitter(Qt.Orientation.Horizontal)
+        for map_id, view in self.maps.items():
+            box = QWidget()
+            box_layout = QVBoxLayout(box)
+            box_layout.setContentsMargins(0, 0, 0, 0)
+            box_layout.setSpacing(2)
+            if map_id == THIRD:
+                box_layout.addWidget(self.projection_controls)
+            box_layout.addWidget(view, 1)
+            if map_id == LATENT:
+                box_layout.addWidget(self.timeline)
+            map_row.addWidget(box)
+            self.map_boxes[map_id] = box
+        self.map_boxes[THIRD].hide()  # until the user adds it (+ Map)
         maps_box = QWidget()
         maps_layout = QVBoxLayout(maps_box)
         maps_layout.setContentsMargins(4, 4, 4, 0)
@@ -102,6 +122,9 @@ class MainWindow(QMainWindow):
 
         self.data_actions = DataActions(self.state, self)
         self.file_actions = FileActions(self.state, self)
+        self.tools_menu = ToolsMenu(self.state, self)  # Tools menu, File → Export, their docks
+        self.tabifyDockWidget(self.dataset_dock, self.tools_menu.gallery_dock)
+        dock.raise_()
         self._build_toolbar()
         self.load_status = LoadStatus(self.state)
         self.statusBar().addPermanentWidget(self.load_status)
@@ -113,6 +136,8 @@ class MainWindow(QMainWindow):
         self.state.selection_changed.connect(self._on_selection_changed)
         self.state.model_changed.connect(self._on_model_changed)
         self.state.colours_changed.connect(self._on_colours_changed)
+        self.state.status_changed.connect(self._on_colours_changed)  # error: not while training
+        self.state.training_finished.connect(lambda _e: self._on_colours_changed())
 
     def _build_toolbar(self) -> None:
         bar = QToolBar("Map tools")
@@ -142,12 +167,22 @@ class MainWindow(QMainWindow):
         sample.setToolTip("Decode a random code (R)")
         sample.triggered.connect(self.state.sample_random)
         bar.addAction(sample)
+        self.third_map_action = QAction("+ Map", self, checkable=True)
+        self.third_map_action.setToolTip("Show a third map: choose its source (inputs or codes) "
+                                         "and method (PCA/LSA, UMAP, t-SNE, the codes)")
+        self.third_map_action.toggled.connect(self.show_third_map)
+        bar.addAction(self.third_map_action)
         bar.addSeparator()
         self.colour_by = QComboBox()
         self.colour_by.addItem("Colour: class", "label")
         self.colour_by.addItem("Colour: Q's category", "category")
-        self.colour_by.setToolTip("Colour the maps by the dataset's labels or, for InfoGAN, by "
-                                  "the category Q predicts (an unsupervised clustering)")
+        self.colour_by.addItem("Colour: predicted cluster", "cluster")
+        self.colour_by.addItem("Colour: reconstruction error", "error")
+        self.colour_by.addItem("Colour: none", "none")
+        self.colour_by.setToolTip(
+            "Colour the maps by the dataset's labels; for InfoGAN by the category Q predicts; by "
+            "a predicted cluster (Q's category for InfoGAN, else k-means of the codes); by each "
+            "item's reconstruction error (sum of squares, 8 quantile bins, dark = low); or not")
         self.colour_by.currentIndexChanged.connect(
             lambda _i: self.state.set_colour_by(self.colour_by.currentData()))
         bar.addWidget(self.colour_by)
@@ -161,11 +196,20 @@ class MainWindow(QMainWindow):
         file_menu.addActions(list(self.data_actions.actions))
         file_menu.addSeparator()
         file_menu.addActions(list(self.file_actions.actions))
+        file_menu.addMenu(self.tools_menu.export_menu)
         file_menu.addSeparator()
         file_menu.addAction(quit_action)
+        self.menuBar().addMenu(self.tools_menu.menu)
+        view_menu = self.menuBar().addMenu("&View")
+        view_menu.addAction(self.third_map_action)
         about = QAction("About latentlab", self)
         about.triggered.connect(self._show_about)
-        self.menuBar().addMenu("&Help").addAction(about)
+        help_menu = self.menuBar().addMenu("&Help")
+        decode_help = QAction("Decoding anywhere on a map", self)
+        decode_help.triggered.connect(
+            lambda: QMessageBox.information(self, "Decoding anywhere", DECODE_ANYWHERE_HELP))
+        help_menu.addAction(decode_help)
+        help_menu.addAction(about)
 
     def _on_dataset_changed(self) -> None:
         if self.state.dataset is not None:
@@ -178,11 +222,22 @@ class MainWindow(QMainWindow):
 
     def _on_colours_changed(self) -> None:
         # "By category" is offered only while the model predicts categories (InfoGAN's Q).
-        infogan = self.state.gan is not None and self.state.gan.has_encoder
-        self.colour_by.model().item(1).setEnabled(infogan)
+        for row in range(self.colour_by.count()):
+            key = self.colour_by.itemData(row)
+            self.colour_by.model().item(row).setEnabled(self.state.colour_available(key))
         self.colour_by.blockSignals(True)
         self.colour_by.setCurrentIndex(self.colour_by.findData(self.state.colour_by))
         self.colour_by.blockSignals(False)
+
+    def show_third_map(self, shown: bool) -> None:
+        """Show or hide the third map (and its probe column); first shown, it starts computing."""
+        self.map_boxes[THIRD].setVisible(shown)
+        self.map_row.setSizes([1000] * len(self.maps))  # equal widths
+        self.probe_panel.set_third_visible(shown)
+        if self.third_map_action.isChecked() != shown:
+            self.third_map_action.setChecked(shown)
+        if shown and self.state.coords[THIRD] is None and self.state.projecting_map is None:
+            self.projection_controls.apply()
 
     def _on_selection_changed(self) -> None:
         n = len(self.state.selection)
@@ -210,4 +265,5 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         # Stop the worker and wait: a QThread destroyed while running aborts the process.
         self.state.shutdown()
+        self.tools_menu.shutdown()
         super().closeEvent(event)

@@ -1,4 +1,5 @@
-"""Names of the maps: the PCA-of-inputs baseline and the model's latent map."""
+"""Names of the maps: the PCA-of-inputs baseline, the model's latent map, and a third map whose
+source (inputs or codes) and method (PCA/LSA, UMAP, t-SNE, the codes) the user chooses."""
 
-PIXELS, LATENT = "pixels", "latent"
-MAP_IDS = (PIXELS, LATENT)
+PIXELS, LATENT, THIRD = "pixels", "latent", "third"
+MAP_IDS = (PIXELS, LATENT, THIRD)

@@ -29,7 +29,7 @@ from latentlab.core.generator_codes import GeneratorCode
 from latentlab.core.models import GAN, LatentModel, build_model
 from latentlab.core.projection import PCA, LatentMap, TfidfLSA
 from latentlab.core.training import LiveItems, train
-from latentlab.qt.map_ids import LATENT, MAP_IDS, PIXELS
+from latentlab.qt.map_ids import LATENT, MAP_IDS, PIXELS, THIRD
 from latentlab.qt.state_data import (
     MAX_MAP_POINTS,
     DataRequest,
@@ -41,9 +41,10 @@ from latentlab.qt.state_data import (
 )
 from latentlab.qt.state_files import FileStateMixin
 from latentlab.qt.state_gan import GanStateMixin
+from latentlab.qt.state_maps import MapStateMixin
 from latentlab.qt.workers import TaskRunner, TrainingRunner
 
-__all__ = ["LATENT", "MAP_IDS", "MAX_MAP_POINTS", "PIXELS", "DataRequest", "LabState",
+__all__ = ["LATENT", "MAP_IDS", "MAX_MAP_POINTS", "PIXELS", "THIRD", "DataRequest", "LabState",
            "LoadOutcome", "LoadProgress", "TrainingStatus"]
 
 #: Progress reaches the GUI 4×/s: enough for a smooth bar and ETA, cheap for the training thread.
@@ -56,7 +57,7 @@ class TrainingStatus:
     device: str = ""
 
 
-class LabState(FileStateMixin, DataStateMixin, GanStateMixin, QObject):
+class LabState(FileStateMixin, DataStateMixin, MapStateMixin, GanStateMixin, QObject):
     dataset_changed = Signal()
     model_changed = Signal()
     map_changed = Signal(str)
@@ -79,6 +80,9 @@ class LabState(FileStateMixin, DataStateMixin, GanStateMixin, QObject):
     loading_changed = Signal()  # a dataset load started or ended
     load_progress = Signal(object)  # LoadProgress
     load_ended = Signal(object)  # LoadOutcome: loaded, failed or cancelled
+    projection_changed = Signal(str)  # a configurable map's projection started or ended
+    projection_progress = Signal(str, str)  # map id, text (empty: done)
+    timeline_changed = Signal()  # an epoch was recorded, or the replayed epoch changed
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -133,6 +137,7 @@ class LabState(FileStateMixin, DataStateMixin, GanStateMixin, QObject):
         self.loader.progress.connect(self.load_progress)
         self.loader.succeeded.connect(self._on_load_succeeded)
         self.loader.failed.connect(self._on_load_failed)
+        self._init_maps()
 
     # ----------------------------------------------------------------- dataset
     @property
@@ -154,8 +159,9 @@ class LabState(FileStateMixin, DataStateMixin, GanStateMixin, QObject):
         self.map_indices = prepared.map_indices
         self.strip_indices = prepared.strip_indices
         self.baseline = prepared.baseline
-        self.coords = {PIXELS: prepared.coords, LATENT: None}
+        self.coords = {PIXELS: prepared.coords, LATENT: None, THIRD: None}
         self.map_method = {PIXELS: prepared.method, LATENT: "no model yet"}
+        self._clear_configured_maps(codes_only=False)
         self.selection = np.zeros(0, dtype=np.int64)  # selections name items of this dataset
         self._reset_model_views()
         self.dataset_changed.emit()
@@ -181,6 +187,7 @@ class LabState(FileStateMixin, DataStateMixin, GanStateMixin, QObject):
         self.model_changed.emit()
         self.recon_changed.emit()
         self.samples_changed.emit()
+        self._reset_map_extras()
         self.set_colour_by("label")
 
     # --------------------------------------------------------------- selection
@@ -240,6 +247,8 @@ class LabState(FileStateMixin, DataStateMixin, GanStateMixin, QObject):
             assert self.baseline is not None
             flat = self.baseline.inverse_transform(xy)
             return flat.reshape(self.dataset.input_shape)
+        if map_id != LATENT:
+            return self._decode_configured(map_id, xy)
         gan = self.gan
         if gan is not None and self.gen_code is not None:
             z = self.gen_code.inputs(gan)
@@ -331,6 +340,10 @@ class LabState(FileStateMixin, DataStateMixin, GanStateMixin, QObject):
         running aborts."""
         self.runner.stop_and_wait()
         self.loader.cancel_and_wait()
+        self.projector.cancel_and_wait()
+        if self._umap_warmer is not None:
+            self._umap_warmer.cancel_and_wait(120_000)  # cannot stop numba compiling: wait
+        self._projecting = None
         self.load_request = None
         self._decode_timer.stop()
 
@@ -348,6 +361,7 @@ class LabState(FileStateMixin, DataStateMixin, GanStateMixin, QObject):
             self.model_epoch = event.epoch
             self.model_metrics = {**{f"train_{k}": v for k, v in event.train.items()},
                                   **{f"test_{k}": v for k, v in event.test.items()}}
+            self._on_epoch_recorded(event.epoch)
             self.epoch_ended.emit(event)
         elif isinstance(event, TrainingStarted):
             self._set_status(self.status.state, device=event.device)
@@ -375,8 +389,10 @@ class LabState(FileStateMixin, DataStateMixin, GanStateMixin, QObject):
         if snap.map_codes is not None and np.isfinite(snap.map_codes).all():
             self.codes = snap.map_codes
             self.latent_map.refit(snap.map_codes)
+            self.timeline_epoch = None  # new codes: the map is live again
             self.coords[LATENT] = self.latent_map.transform(snap.map_codes)
             self.map_changed.emit(LATENT)
+            self._on_codes_arrived(snap.map_codes)
             if self._probe_follows_codes and self.gan is None:
                 # Until the user places it, the probe rides along in the middle of the codes,
                 # which drift and grow while the model learns.

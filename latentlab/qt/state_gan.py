@@ -90,24 +90,6 @@ class GanStateMixin:
             self._dirty_probes.add(LATENT)
             self._decode_timer.start()
 
-    def set_colour_by(self, colour_by: str) -> None:
-        """Colour map points by their dataset "label" or by the model's predicted "category"."""
-        if colour_by == "category" and self.map_categories is None:
-            colour_by = "label"
-        if colour_by != self.colour_by:
-            self.colour_by = colour_by
-            self.colours_changed.emit()
-
-    def point_classes(self) -> tuple[np.ndarray | None, tuple[str, ...]]:
-        """Per map point, the class that colours it, and the class names (for the legend)."""
-        if self.colour_by == "category" and self.map_categories is not None:
-            k = self.model_cfg.n_categories
-            return self.map_categories, tuple(f"category {i}" for i in range(k))
-        dataset = self.dataset
-        if dataset is None or dataset.labels is None:
-            return None, ()
-        return dataset.labels[self.map_indices], dataset.class_names
-
     def sample_grid_image(self) -> np.ndarray | None:
         """The live samples tiled into one image, one row per grid row."""
         if self.samples is None:

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from latentlab.core.data.text import top_words
-from latentlab.qt.state import LATENT, PIXELS, LabState
+from latentlab.qt.state import LATENT, PIXELS, THIRD, LabState
 from latentlab.qt.widgets.image_tile import ImageTile
 from latentlab.qt.widgets.word_list import WordList
 
@@ -29,8 +29,10 @@ from latentlab.qt.widgets.word_list import WordList
 TOP_WORDS = 10
 STRIP_WORDS = 5
 TITLES = {
-    "image": {PIXELS: "PCA: mean + coords · components", LATENT: "Decoder at the probe"},
-    "text": {PIXELS: "LSA: top words at the probe", LATENT: "Decoder: top words at the probe"},
+    "image": {PIXELS: "PCA: mean + coords · components", LATENT: "Decoder at the probe",
+              THIRD: "Third map at the probe"},
+    "text": {PIXELS: "LSA: top words at the probe", LATENT: "Decoder: top words at the probe",
+             THIRD: "Third map: top words"},
 }
 
 
@@ -43,13 +45,16 @@ class ProbePanel(QWidget):
         self.tiles = {
             PIXELS: ImageTile("Drag the probe on the PCA map"),
             LATENT: ImageTile("Train a model, then drag the probe on its map"),
+            THIRD: ImageTile("Drag the probe on the third map"),
         }
         self.words = {
             PIXELS: WordList("Drag the probe on the LSA map"),
             LATENT: WordList("Train a model, then drag the probe on its map"),
+            THIRD: WordList("Drag the probe on the third map"),
         }
         self.stacks: dict[str, QStackedWidget] = {}
-        self.captions = {PIXELS: QLabel(), LATENT: QLabel()}
+        self.columns: dict[str, QWidget] = {}
+        self.captions = {PIXELS: QLabel(), LATENT: QLabel(), THIRD: QLabel()}
         self.titles: dict[str, QLabel] = {}
         self.random_button = QPushButton("Random sample")
         self.random_button.setToolTip(
@@ -59,8 +64,10 @@ class ProbePanel(QWidget):
         self.random_button.clicked.connect(state.sample_random)
 
         columns = QHBoxLayout()
-        for map_id in (PIXELS, LATENT):
-            col = QVBoxLayout()
+        for map_id in (PIXELS, LATENT, THIRD):
+            column = QWidget()
+            col = QVBoxLayout(column)
+            col.setContentsMargins(0, 0, 0, 0)
             title = QLabel(TITLES["image"][map_id])
             title.setObjectName("panelTitle")
             self.titles[map_id] = title
@@ -75,7 +82,9 @@ class ProbePanel(QWidget):
             self.captions[map_id].setSizePolicy(QSizePolicy.Policy.Ignored,
                                                 QSizePolicy.Policy.Preferred)
             col.addWidget(self.captions[map_id])
-            columns.addLayout(col)
+            columns.addWidget(column)
+            self.columns[map_id] = column
+        self.columns[THIRD].hide()  # shown with the third map
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(columns, 1)
@@ -91,12 +100,15 @@ class ProbePanel(QWidget):
 
     def _on_dataset_changed(self) -> None:
         kind = "text" if self.text_mode else "image"
-        for map_id in (PIXELS, LATENT):
+        for map_id in (PIXELS, LATENT, THIRD):
             self.stacks[map_id].setCurrentIndex(1 if kind == "text" else 0)
             self.tiles[map_id].set_image(None)
             self.words[map_id].set_words([])
         self.titles[PIXELS].setText(TITLES[kind][PIXELS])
         self._on_model_changed()
+
+    def set_third_visible(self, shown: bool) -> None:
+        self.columns[THIRD].setVisible(shown)
 
     def _on_decoded(self, map_id: str) -> None:
         decoded = self.state.decoded_images[map_id]
@@ -113,6 +125,9 @@ class ProbePanel(QWidget):
         code = self.state.gen_code
         if map_id == LATENT and self.state.model_cfg.family == "infogan" and code is not None:
             text += f" · k={code.category}"
+        if map_id == THIRD:
+            how = self.state.decode_status(THIRD)
+            text += f" · {how}" if how else ""
         self.captions[map_id].setText(text)
 
     def _on_model_changed(self) -> None:

@@ -32,7 +32,7 @@ class ClassLegend(QWidget):
             return
         counts = np.bincount(classes, minlength=len(names))
         for label, name in enumerate(names):
-            colour = class_colour(label).name()
+            colour = class_colour(label, self.state.colour_palette).name()
             entry = QLabel(f'<span style="color:{colour}; font-size:14pt">●</span> {name}')
             entry.setToolTip(f"{name}: {counts[label]:,} points on the maps")
             self.row.addWidget(entry)

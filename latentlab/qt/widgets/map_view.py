@@ -90,10 +90,12 @@ class MapView(QWidget):
     """Observes the state's coordinates, selection, probe and tool for one map id."""
 
     def __init__(self, state: LabState, map_id: str, axis_names: tuple[str, str],
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None,
+                 empty_text: str = "Train a model to see its latent codes") -> None:
         super().__init__(parent)
         self.state = state
         self.map_id = map_id
+        self.empty_text = empty_text
         self._tree = None  # scipy cKDTree over the coordinates, built on first hover
         self._tree_scale = np.ones(2)
         self._syncing_probe = False
@@ -174,7 +176,7 @@ class MapView(QWidget):
             self.scatter.clear()
             self.highlight.clear()
             self.probe.hide()
-            self.placeholder.setText("Train a model to see its latent codes")
+            self.placeholder.setText(self.empty_text)
             self.placeholder.setPos(0, 0)
             self.placeholder.show()
             self.view_box.setRange(xRange=(-1, 1), yRange=(-1, 1), padding=0)
@@ -201,7 +203,8 @@ class MapView(QWidget):
             self.scatter.clear()
             return
         classes, _ = self.state.point_classes()
-        self.scatter.setData(pos=coords, brush=point_brushes(classes, len(coords)),
+        brushes = point_brushes(classes, len(coords), palette=self.state.colour_palette)
+        self.scatter.setData(pos=coords, brush=brushes,
                              data=np.arange(len(coords)))
 
     def _on_selection_changed(self) -> None:

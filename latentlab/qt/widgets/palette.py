@@ -13,10 +13,18 @@ CLASS_COLOURS = (
     "#393b79", "#ad494a", "#637939", "#8c6d31", "#7b4173",
 )
 UNLABELLED = "#4a6fa5"
+#: Ordered quantities (reconstruction error bins): viridis, low to high.
+SEQUENTIAL_COLOURS = ("#440154", "#46327e", "#365c8d", "#277f8e",
+                      "#1fa187", "#4ac16d", "#a0da39", "#fde725")
 
 
-def class_colour(label: int) -> QColor:
-    return QColor(CLASS_COLOURS[label % len(CLASS_COLOURS)])
+def _colours(palette: str) -> tuple[str, ...]:
+    return SEQUENTIAL_COLOURS if palette == "sequential" else CLASS_COLOURS
+
+
+def class_colour(label: int, palette: str = "classes") -> QColor:
+    colours = _colours(palette)
+    return QColor(colours[label % len(colours)])
 
 
 @lru_cache(maxsize=64)
@@ -26,9 +34,11 @@ def _brush(hex_colour: str, alpha: int) -> QBrush:
     return QBrush(colour)
 
 
-def point_brushes(labels: np.ndarray | None, n: int, alpha: int = 200) -> np.ndarray:
+def point_brushes(labels: np.ndarray | None, n: int, alpha: int = 200,
+                  palette: str = "classes") -> np.ndarray:
     """An object array of shared QBrush references, one per point (no per-point allocation)."""
     if labels is None:
         return np.full(n, _brush(UNLABELLED, alpha), dtype=object)
-    table = np.array([_brush(c, alpha) for c in CLASS_COLOURS], dtype=object)
-    return table[np.asarray(labels) % len(CLASS_COLOURS)]
+    colours = _colours(palette)
+    table = np.array([_brush(c, alpha) for c in colours], dtype=object)
+    return table[np.asarray(labels) % len(colours)]

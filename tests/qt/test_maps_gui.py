@@ -1,0 +1,150 @@
+"""The third map (source × method), cancelling and refusing projections, decoding anywhere by
+kNN interpolation, the map timeline, and colouring by reconstruction error."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from latentlab.qt.state import LATENT, PIXELS, THIRD
+from latentlab.qt.state_maps import MapSetup
+
+from .conftest import drag, line, train_to_end
+
+#: Small and quick on the 300 tiny digits (250 is t-SNE's fewest iterations).
+TSNE = {"perplexity": 20.0, "max_iter": 250}
+
+
+def project(qtbot, window, setup: MapSetup) -> None:
+    """Fit ``setup`` on the third map and wait until its projection has ended."""
+    state = window.state
+    with qtbot.waitSignal(state.projection_changed, timeout=60_000,
+                          check_params_cb=lambda _m: state.projecting_map is None):
+        assert state.project_map(THIRD, setup)
+    state.decode_now()
+
+
+def test_third_map_is_linked_to_the_pca_map(qtbot, window, tiny_digits) -> None:
+    state = window.state
+    window.third_map_action.setChecked(False)
+    window.show_third_map(True)  # shows the map; the default (t-SNE of inputs) starts at once
+    assert window.map_boxes[THIRD].isVisible()
+    qtbot.waitUntil(lambda: state.projecting_map is None, timeout=60_000)
+    project(qtbot, window, MapSetup("inputs", "tsne", TSNE))
+    third = window.maps[THIRD]
+    assert state.coords[THIRD].shape == (tiny_digits.n, 2)
+    assert "t-SNE of pixels" in state.map_method[THIRD]
+    qtbot.waitUntil(lambda: len(third.scatter.data) == tiny_digits.n, timeout=3000)
+    window.tool_actions["box"].trigger()
+    coords = state.coords[PIXELS]
+    lo, hi = np.percentile(coords, 25, axis=0), np.percentile(coords, 75, axis=0)
+    drag(qtbot, window.maps[PIXELS], line(lo, hi))
+    assert len(state.selection) > 0
+    np.testing.assert_allclose(third.highlight.data["x"], state.coords[THIRD][state.selection, 0])
+    # And back: a box on the t-SNE map selects there, and the PCA map highlights the same items.
+    t = state.coords[THIRD]
+    lo, hi = np.percentile(t, 10, axis=0), np.percentile(t, 50, axis=0)
+    drag(qtbot, third, line(lo, hi))
+    inside = np.flatnonzero(np.all((t >= lo - 1) & (t <= hi + 1), axis=1))
+    assert len(state.selection) > 0 and set(state.selection) <= set(inside)
+    np.testing.assert_allclose(window.maps[PIXELS].highlight.data["y"],
+                               state.coords[PIXELS][state.selection, 1])
+    # A t-SNE map of the pixels without a model cannot decode yet, and says so.
+    assert "needs a model" in state.decode_status(THIRD)
+
+
+def test_cancelling_a_projection_keeps_the_old_map(qtbot, window) -> None:
+    state = window.state
+    project(qtbot, window, MapSetup("inputs", "pca"))
+    before = state.coords[THIRD].copy()
+    title = state.map_method[THIRD]
+    messages: list[str] = []
+    state.message.connect(messages.append)
+    with qtbot.waitSignal(state.projection_changed, timeout=60_000,
+                          check_params_cb=lambda _m: state.projecting_map is None):
+        assert state.project_map(THIRD, MapSetup("inputs", "tsne", TSNE))
+        assert window.projection_controls.cancel_button.isEnabled()
+        window.projection_controls.cancel_button.click()
+    np.testing.assert_array_equal(state.coords[THIRD], before)
+    assert state.map_method[THIRD] == title
+    assert any("cancelled" in m for m in messages)
+    assert window.projection_controls.apply_button.isEnabled()
+
+
+def test_a_projection_that_cannot_run_says_why(qtbot, window, tiny_digits) -> None:
+    state = window.state
+    project(qtbot, window, MapSetup("inputs", "pca"))
+    before = state.coords[THIRD].copy()
+    errors: list[tuple[str, str, str]] = []
+    state.error.connect(lambda *e: errors.append(e))
+    window.show_error = lambda *a: None  # no dialog left open
+    assert not state.project_map(THIRD, MapSetup("inputs", "tsne", {"perplexity": 1000.0}))
+    assert errors and "perplexity" in errors[-1][1] and "unchanged" in errors[-1][1]
+    assert not state.project_map(THIRD, MapSetup("codes", "umap"))  # no model yet
+    assert "model" in errors[-1][1]
+    state.codes = np.full((tiny_digits.n, 2), np.nan, np.float32)  # as if a model diverged
+    assert not state.project_map(THIRD, MapSetup("codes", "pca"))
+    assert "NaN" in errors[-1][1]
+    np.testing.assert_array_equal(state.coords[THIRD], before)
+    assert state.projecting_map is None
+
+
+def test_tsne_map_of_codes_decodes_by_knn_interpolation(qtbot, window) -> None:
+    train_to_end(qtbot, window)
+    state = window.state
+    window.show_third_map(True)
+    qtbot.waitUntil(lambda: state.projecting_map is None, timeout=60_000)
+    project(qtbot, window, MapSetup("codes", "tsne", TSNE))
+    _, fitted, codes = state.map_fits[THIRD]
+    assert not fitted.exact_inverse and codes is not None
+    item = 17
+    state.set_probe(THIRD, state.coords[THIRD][item])
+    state.decode_now()
+    with torch.inference_mode():
+        expected = state.live_model.decode(torch.from_numpy(codes[item][None]))[0].numpy()
+    np.testing.assert_allclose(state.decoded_images[THIRD], expected, atol=1e-6)
+    np.testing.assert_allclose(window.probe_panel.tiles[THIRD].array, expected, atol=1e-6)
+    assert "nearest codes" in state.decode_status(THIRD)
+    # Between points: the inverse-distance mean of the nearest codes, decoded.
+    xy = state.coords[THIRD][:2].mean(0)
+    state.set_probe(THIRD, xy)
+    state.decode_now()
+    knn = state._knn_for(THIRD)
+    with torch.inference_mode():
+        between = state.live_model.decode(torch.from_numpy(knn(xy)[None]))[0].numpy()
+    np.testing.assert_allclose(state.decoded_images[THIRD], between, atol=1e-6)
+
+
+def test_timeline_replays_each_epochs_map(qtbot, window) -> None:
+    train_to_end(qtbot, window)
+    state = window.state
+    assert [e for e, _ in state.timeline] == [1, 2, 3]
+    bar = window.timeline
+    assert bar.slider.isEnabled() and bar.slider.maximum() == 2
+    bar.slider.setValue(0)
+    assert state.timeline_epoch == 1
+    np.testing.assert_allclose(state.coords[LATENT],
+                               state.latent_map.transform(state.timeline[0][1]))
+    assert "epoch 1" in bar.label.text()
+    bar.live_button.click()
+    assert state.timeline_epoch is None
+    np.testing.assert_allclose(state.coords[LATENT], state.latent_map.transform(state.codes))
+
+
+def test_colour_by_reconstruction_error(qtbot, window) -> None:
+    train_to_end(qtbot, window)
+    state = window.state
+    view = window.maps[PIXELS]
+    before = [b.color().name() for b in view.scatter.data["brush"]]
+    index = window.colour_by.findData("error")
+    assert window.colour_by.model().item(index).isEnabled()
+    window.colour_by.setCurrentIndex(index)
+    assert state.colour_by == "error" and state.item_errors is not None
+    after = [b.color().name() for b in view.scatter.data["brush"]]
+    assert after != before and len(set(after)) == 8
+    worst = int(np.argmax(state.item_errors))
+    assert after[worst] == "#fde725"  # the highest bin is yellow
+    window.colour_by.setCurrentIndex(window.colour_by.findData("cluster"))
+    assert state.colour_by == "cluster" and state.code_clusters is not None
+    window.colour_by.setCurrentIndex(window.colour_by.findData("none"))
+    assert len({b.color().name() for b in view.scatter.data["brush"]}) == 1
