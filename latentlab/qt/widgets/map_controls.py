@@ -131,6 +131,9 @@ class ProjectionControls(QWidget):
         running = self.state.projecting_map == self.map_id
         self.cancel_button.setEnabled(running)
         self.apply_button.setEnabled(not running)
+        setup = self.state.map_setups.get(self.map_id)
+        if running and setup is not None and setup != self.current_setup():
+            self.set_setup(setup)  # a projection started elsewhere (a lab, a script): show it
 
     def _on_progress(self, map_id: str, text: str) -> None:
         if map_id == self.map_id:
