@@ -32,7 +32,7 @@ from latentlab.core.metrics import (
 )
 from latentlab.core.models.base import LatentModel
 from latentlab.core.models.gan import GAN, InfoGAN
-from latentlab.core.projection import PCA, LatentMap, TfidfLSA
+from latentlab.core.projection import PCA, LatentMap, RandomizedPCA, TfidfLSA
 from latentlab.core.training import infer_all
 
 SCHEMA_VERSION = 1
@@ -56,25 +56,6 @@ class EvaluationSettings:
     seed: int = 0
 
 
-class _RandomizedPCA:
-    """scikit-learn's randomized PCA behind the same transform/inverse_transform interface."""
-
-    def __init__(self, n_components: int, seed: int) -> None:
-        from sklearn.decomposition import PCA as SkPCA
-
-        self.pca = SkPCA(n_components, svd_solver="randomized", random_state=seed)
-
-    def fit(self, x: np.ndarray) -> _RandomizedPCA:
-        self.pca.fit(x)
-        return self
-
-    def transform(self, x: np.ndarray) -> np.ndarray:
-        return self.pca.transform(x).astype(np.float32)
-
-    def inverse_transform(self, coords: np.ndarray) -> np.ndarray:
-        return self.pca.inverse_transform(coords).astype(np.float32)
-
-
 def linear_baseline(data: Dataset, n_components: int, seed: int = 0) -> tuple[Any, str]:
     """The linear counterpart of a model with ``n_components`` code dimensions, unfitted, and
     its name: LSA of TF-IDF for text, PCA of the pixels for images."""
@@ -82,7 +63,7 @@ def linear_baseline(data: Dataset, n_components: int, seed: int = 0) -> tuple[An
         return TfidfLSA(n_components, seed=seed), "LSA of TF-IDF"
     dims = int(np.prod(data.input_shape))
     if dims > _EIGH_MAX_DIMS:
-        return _RandomizedPCA(n_components, seed), "PCA of pixels"
+        return RandomizedPCA(n_components, seed), "PCA of pixels"
     return PCA(n_components), "PCA of pixels"
 
 

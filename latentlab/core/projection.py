@@ -355,7 +355,7 @@ def fit_projection(spec: ProjectionSpec, x: np.ndarray, seed: int = 0,
     label = spec.label()
     say(f"{label}: {len(x):,} items × {x.shape[1]:,} dimensions")
     if spec.method == "pca":
-        model: Any = (PCA(2) if x.shape[1] <= 4096 else _RandomizedPCA(2, seed)).fit(x)
+        model: Any = (PCA(2) if x.shape[1] <= 4096 else RandomizedPCA(2, seed)).fit(x)
         exact = True
     elif spec.method == "lsa":
         model, exact = TfidfLSA(2, seed=seed).fit(x), True
@@ -384,7 +384,7 @@ def _check(cancel: threading.Event | None) -> None:
         raise ProjectionCancelled("projection cancelled")
 
 
-class _RandomizedPCA:
+class RandomizedPCA:
     """scikit-learn's randomized PCA for very wide inputs, behind PCA's interface."""
 
     def __init__(self, n_components: int, seed: int) -> None:
@@ -392,7 +392,7 @@ class _RandomizedPCA:
 
         self.pca = SkPCA(n_components, svd_solver="randomized", random_state=seed)
 
-    def fit(self, x: np.ndarray) -> _RandomizedPCA:
+    def fit(self, x: np.ndarray) -> RandomizedPCA:
         self.pca.fit(x)
         return self
 

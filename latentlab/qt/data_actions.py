@@ -7,10 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from latentlab.core.data import folder_kind
+from latentlab.qt.actions import make_action
 from latentlab.qt.state import DataRequest, LabState, LoadOutcome
 from latentlab.qt.widgets.catalogue_dialog import CatalogueDialog
 from latentlab.qt.widgets.load_dialogs import ImageOptionsDialog, KeyChoiceDialog
@@ -29,25 +29,19 @@ class DataActions(QObject):
         self.window = window
         self.last_folder = str(Path.home())
         self.catalogue: CatalogueDialog | None = None
-        self.open_file_action = self._action(
-            "Open dataset file…", "Ctrl+O", self.open_file,
+        self.open_file_action = make_action(
+            self.window, "Open dataset file…", "Ctrl+O", self.open_file,
             "A .npz/.npy file, a CSV of pixels or of text, or an IDX file")
-        self.open_folder_action = self._action(
-            "Open dataset folder…", "Ctrl+Shift+O", self.open_folder,
+        self.open_folder_action = make_action(
+            self.window, "Open dataset folder…", "Ctrl+Shift+O", self.open_folder,
             "A folder of IDX files, of images (class subfolders are labels) or of .txt files")
-        self.catalogue_action = self._action(
-            "Datasets…", "Ctrl+D", self.show_catalogue,
+        self.catalogue_action = make_action(
+            self.window, "Datasets…", "Ctrl+D", self.show_catalogue,
             "Digits, MNIST, Fashion-MNIST and Kuzushiji-MNIST (downloaded once, then cached)")
         self.actions = (self.open_file_action, self.open_folder_action, self.catalogue_action)
         state.load_ended.connect(self._on_load_ended)
         state.notice.connect(self.show_notice)
 
-    def _action(self, text: str, key: str, slot, tip: str) -> QAction:
-        action = QAction(text, self.window)
-        action.setShortcut(QKeySequence(key))
-        action.setStatusTip(tip)
-        action.triggered.connect(lambda _=False: slot())
-        return action
 
     # ------------------------------------------------------------ choosing
     def open_file(self) -> None:

@@ -8,11 +8,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QObject
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from latentlab.core.checkpoint import SUFFIX
 from latentlab.core.labfile import LAB_SUFFIX, DatasetMissing, relocate_dataset
+from latentlab.qt.actions import make_action
 from latentlab.qt.state import LabState
 
 OPEN_FILTER = (f"Models and labs (*{SUFFIX} *{LAB_SUFFIX});;Models (*{SUFFIX});;"
@@ -27,22 +27,16 @@ class FileActions(QObject):
         self.state = state
         self.window = window
         self.last_folder = str(Path.home())
-        self.open_action = self._action("Open model or lab…", "Ctrl+L", self.choose_and_open,
-                                        f"A checkpoint ({SUFFIX}) or a lab ({LAB_SUFFIX})")
-        self.save_model_action = self._action(
-            "Save model as…", "Ctrl+S", self.save_model,
+        self.open_action = make_action(
+            self.window, "Open model or lab…", "Ctrl+L", self.choose_and_open,
+            f"A checkpoint ({SUFFIX}) or a lab ({LAB_SUFFIX})")
+        self.save_model_action = make_action(
+            self.window, "Save model as…", "Ctrl+S", self.save_model,
             "The current model's weights and settings in one file")
-        self.save_lab_action = self._action(
-            "Save lab as…", "Ctrl+Shift+S", self.save_lab,
+        self.save_lab_action = make_action(
+            self.window, "Save lab as…", "Ctrl+Shift+S", self.save_lab,
             "The dataset, the model, the maps' settings and the probes: a lesson to open later")
         self.actions = (self.open_action, self.save_model_action, self.save_lab_action)
-
-    def _action(self, text: str, key: str, slot, tip: str) -> QAction:
-        action = QAction(text, self.window)
-        action.setShortcut(QKeySequence(key))
-        action.setStatusTip(tip)
-        action.triggered.connect(lambda _=False: slot())
-        return action
 
     def choose_and_open(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self.window, "Open a model or a lab",

@@ -12,9 +12,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMenu, QWidget
 
+from latentlab.qt.actions import make_action
 from latentlab.qt.state import LabState
 from latentlab.qt.state_tools import NEIGHBOURS, ToolState
 from latentlab.qt.widgets.tools_gallery import SelectionGallery
@@ -44,18 +45,18 @@ class ToolsMenu(QObject):
         gallery_action.setShortcut(QKeySequence("Ctrl+G"))
         gallery_action.setStatusTip("Thumbnails of the selected items")
         self.menu.addAction(gallery_action)
-        self.latent_neighbours_action = self._action(
-            "Nearest neighbours in latent space", "K",
+        self.latent_neighbours_action = make_action(
+            self.window, "Nearest neighbours in latent space", "K",
             lambda: self._neighbours("latent"),
             f"Select the {NEIGHBOURS} items nearest the selected item (or the item nearest the "
             "latent probe) among the model's codes")
-        self.input_neighbours_action = self._action(
-            "Nearest neighbours in input space", "Shift+K",
+        self.input_neighbours_action = make_action(
+            self.window, "Nearest neighbours in input space", "Shift+K",
             lambda: self._neighbours("input"),
             f"Select the {NEIGHBOURS} items nearest the selected item (or the item nearest the "
             "latent probe) in pixel or word space")
-        self.interpolation_action = self._action(
-            "Interpolation path…", "Ctrl+I", self.show_interpolation,
+        self.interpolation_action = make_action(
+            self.window, "Interpolation path…", "Ctrl+I", self.show_interpolation,
             "Decode the straight line (and for a VAE the great circle) between two items' codes")
         self.menu.addActions([self.latent_neighbours_action, self.input_neighbours_action,
                               self.interpolation_action])
@@ -68,11 +69,11 @@ class ToolsMenu(QObject):
         self.menu.addAction(metrics_action)
 
         self.export_menu = QMenu("&Export", window)
-        self.csv_action = self._action(
-            "Embeddings as CSV…", "", self.export_csv,
+        self.csv_action = make_action(
+            self.window, "Embeddings as CSV…", "", self.export_csv,
             "Every item's codes, map coordinates, split and label in one table")
-        self.projector_action = self._action(
-            "Embedding Projector…", "", self.export_projector,
+        self.projector_action = make_action(
+            self.window, "Embedding Projector…", "", self.export_projector,
             "tensors.tsv, metadata.tsv, sprite.png and the projector config, in a folder")
         self.export_menu.addActions([self.csv_action, self.projector_action])
         self.export_menu.addSeparator()
@@ -92,13 +93,6 @@ class ToolsMenu(QObject):
         self.window.addDockWidget(area, dock)
         return dock
 
-    def _action(self, text: str, key: str, slot, tip: str) -> QAction:
-        action = QAction(text, self.window)
-        if key:
-            action.setShortcut(QKeySequence(key))
-        action.setStatusTip(tip)
-        action.triggered.connect(lambda _=False: slot())
-        return action
 
     # --------------------------------------------------------------- tools
     def _neighbours(self, space: str) -> None:
