@@ -61,6 +61,18 @@ def _sync_folder(folder: Path) -> None:
             os.close(fd)
 
 
+def write_atomic_or_explain(path: Path, data: bytes) -> Path:
+    """``write_atomic``, whose failure is a ValueError saying where, why, and that nothing
+    changed (callers re-raise it as their own error class)."""
+    existed = path.exists()
+    try:
+        return write_atomic(path, data)
+    except OSError as exc:
+        where = exc.filename or path.parent
+        kept = "the existing file is unchanged" if existed else "nothing was written"
+        raise ValueError(f"cannot write into {where} ({describe_os_error(exc)}); {kept}") from None
+
+
 def describe_os_error(exc: OSError) -> str:
     """The reason in an OSError, without Python's "[Errno 13]" decoration."""
     return exc.strerror or str(exc) or type(exc).__name__

@@ -27,7 +27,7 @@ import torch
 
 import latentlab
 from latentlab.config import ConfigError, ModelConfig, TrainConfig
-from latentlab.core.atomic import describe_os_error, write_atomic
+from latentlab.core.atomic import describe_os_error, write_atomic_or_explain
 from latentlab.core.data.builtin import BUILTIN_DATASETS
 from latentlab.core.data.catalogue import CATALOGUE
 from latentlab.core.data.dataset import Dataset
@@ -205,14 +205,10 @@ def save_checkpoint(path: str | Path, model: LatentModel, meta: CheckpointMeta) 
     from safetensors.torch import save
 
     blob = save(tensors, metadata={METADATA_KEY: json.dumps(payload)})
-    existed = path.exists()
     try:
-        return write_atomic(path, blob)
-    except OSError as exc:
-        where = exc.filename or path.parent
-        kept = "the existing file is unchanged" if existed else "nothing was written"
-        raise CheckpointError(f"cannot write into {where} ({describe_os_error(exc)}); {kept}",
-                              path) from None
+        return write_atomic_or_explain(path, blob)
+    except ValueError as exc:
+        raise CheckpointError(str(exc), path) from None
 
 
 def weights_digest(tensors: Mapping[str, torch.Tensor]) -> str:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePath
 from typing import Any
 
-from latentlab.core.atomic import describe_os_error, write_atomic
+from latentlab.core.atomic import describe_os_error, write_atomic_or_explain
 from latentlab.core.checkpoint import dataset_names
 from latentlab.core.data import (
     load_idx_folder,
@@ -136,14 +136,10 @@ def save_lab(path: str | Path, lab: Lab) -> Path:
     except (TypeError, ValueError, RecursionError) as exc:
         raise LabFileError(f"not saved: the lab holds values JSON cannot store ({exc})",
                            path) from None
-    existed = target.exists()
     try:
-        return write_atomic(target, data)
-    except OSError as exc:
-        where = exc.filename or target.parent
-        kept = "the existing file is unchanged" if existed else "nothing was written"
-        raise LabFileError(f"cannot write into {where} ({describe_os_error(exc)}); {kept}",
-                           path) from None
+        return write_atomic_or_explain(target, data)
+    except ValueError as exc:
+        raise LabFileError(str(exc), path) from None
 
 
 def _to_json(lab: Lab, folder: Path) -> dict[str, Any]:
