@@ -91,6 +91,9 @@ class MainWindow(QMainWindow):
         bottom.addWidget(self.outputs)
         bottom.addWidget(self.loss_plot)
         bottom.setSizes([320, 240, 320, 520])
+        # Extra width goes to the loss curves first: the image panels keep their pixels square.
+        for index, stretch in enumerate((1, 0, 1, 2)):
+            bottom.setStretchFactor(index, stretch)
         central = QSplitter(Qt.Orientation.Vertical)
         central.addWidget(maps_box)
         central.addWidget(bottom)

@@ -61,7 +61,7 @@ class LossPlot(QWidget):
         self.legend.addItem(pg.ScatterPlotItem(symbol="o", brush=QColor(120, 120, 120)),
                             "held-out")
         # Two columns keep a GAN's five terms from covering the curves.
-        self.legend.setColumnCount(2 if len(event.loss_terms) > 2 else 1)
+        self.legend.setColumnCount(2 if len(event.loss_terms) > 3 else 1)
         for key in self.curves:
             self.points[key] = ([], [])
 

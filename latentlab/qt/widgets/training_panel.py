@@ -36,6 +36,9 @@ from latentlab.qt.state import LabState
 
 def _combo(options: dict[str, str], current: str) -> QComboBox:
     combo = QComboBox()
+    # The dock is narrow: a long entry must not widen the whole form (the popup still shows it).
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(10)
     for key, text in options.items():
         combo.addItem(text, key)
     combo.setCurrentIndex(list(options).index(current))
