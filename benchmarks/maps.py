@@ -90,11 +90,21 @@ def bench_view(n_points: int, n_drag: int, repeats: int) -> dict:
     assert len(view.coords) == n_points
 
     def redraw() -> None:
-        view._colour_points()  # scatter.setData(pos, brushes, data) for every point
+        view._colour_points()  # every point's position and colour replaced
         view.plot.viewport().repaint()  # paint now, synchronously
 
     redraw()
     redraw_ms = timed_ms(redraw, repeats)
+    lo, hi = coords.min(0), coords.max(0)
+    spots = iter(np.random.default_rng(2).uniform(lo, hi, (10 * repeats + 10, 2)))
+
+    def probe_move() -> None:  # what a drag does to the map: move the probe, repaint
+        x, y = next(spots)
+        view.probe.setPos(float(x), float(y))
+        view.plot.viewport().repaint()
+
+    probe_move()
+    probe_ms = timed_ms(probe_move, 10 * repeats)
     set_data_ms = timed_ms(view._colour_points, repeats)
     paint_ms = timed_ms(view.plot.viewport().repaint, repeats)
 
@@ -141,9 +151,11 @@ def bench_view(n_points: int, n_drag: int, repeats: int) -> dict:
     return {
         "unit": "ms",
         "points": n_points,
-        "full_redraw": {"what": "MapView setData (positions, brushes) + synchronous repaint, "
-                                "800×700 view", **stats(redraw_ms),
+        "full_redraw": {"what": "MapView: every point's position and colour replaced + a "
+                                "synchronous repaint, 800×700 view", **stats(redraw_ms),
                         "set_data_only": stats(set_data_ms), "repaint_only": stats(paint_ms)},
+        "probe_move_repaint": {"what": "probe moved + synchronous repaint of the map",
+                               **stats(probe_ms)},
         "hover_lookup": {"what": "MapView.nearest_point (KD-tree, 8 candidates)",
                          **stats(hover_ms)},
         "lasso": {"what": "points_in_polygon, 50 vertices", "selected": selected,

@@ -26,7 +26,7 @@ from latentlab.core.projection import PCA, TfidfLSA
 from latentlab.qt.workers import TaskRunner
 
 #: Maps show every item up to this many, else a fixed random subset.
-MAX_MAP_POINTS = 10_000
+MAX_MAP_POINTS = 100_000
 STRIP_SIZE = 8
 #: Progress reports reach the GUI at most this often (a download reports every 64 KiB).
 REPORT_INTERVAL_S = 0.05

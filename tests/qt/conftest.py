@@ -71,7 +71,7 @@ def train_to_end(qtbot, win: MainWindow, model: ModelConfig = FAST_MODEL,
     # Map redraws are throttled: wait for the final codes to be drawn and the view to fit them.
     latent = win.maps["latent"]
     qtbot.waitUntil(lambda: state.coords["latent"] is not None
-                    and len(latent.scatter.data) == len(state.coords["latent"]), timeout=5000)
+                    and len(latent.scatter) == len(state.coords["latent"]), timeout=5000)
     qtbot.wait(300)
 
 

@@ -112,7 +112,7 @@ def wait_loaded(qtbot, state, start) -> object:
 def wait_drawn(qtbot, window) -> None:
     """Map redraws are throttled: wait until the baseline map shows the state's points."""
     view = window.maps[PIXELS]
-    qtbot.waitUntil(lambda: len(view.scatter.data) == len(window.state.coords[PIXELS]),
+    qtbot.waitUntil(lambda: len(view.scatter) == len(window.state.coords[PIXELS]),
                     timeout=5000)
 
 
@@ -133,7 +133,7 @@ def test_npz_opens_from_the_file_menu(qtbot, window, tmp_path, file_dialog) -> N
     data = state.dataset
     assert data is outcome.dataset and data.name == "shapes" and data.input_shape == (1, 10, 10)
     wait_drawn(qtbot, window)
-    assert len(window.maps[PIXELS].scatter.data) == 60
+    assert len(window.maps[PIXELS].scatter) == 60
     assert window.maps[PIXELS].title.text().startswith("PCA of pixels")
     assert messages[-1].startswith("Loaded shapes · 60 images")
     assert not window.load_status.isVisible() and not state.loading
@@ -242,7 +242,7 @@ def test_cancelling_an_image_folder_load_keeps_the_current_dataset(qtbot, window
         window.load_status.cancel_button.click()
     assert blocker.args[0].cancelled and time.monotonic() - started < 2
     wait_drawn(qtbot, window)
-    assert state.dataset is before and len(window.maps[PIXELS].scatter.data) == before.n
+    assert state.dataset is before and len(window.maps[PIXELS].scatter) == before.n
     assert not window.load_status.isVisible()
     assert "cancelled; tiny digits is still loaded" in window.statusBar().currentMessage()
 

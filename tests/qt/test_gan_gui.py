@@ -107,7 +107,7 @@ def test_plain_gan_map_is_a_noise_slice_without_real_items(qtbot, window) -> Non
     state = window.state
     train_to_end(qtbot, window, GAN, FAST)
     view = window.maps[LATENT]
-    assert len(view.scatter.data) == 0 and view.placeholder.isVisible()
+    assert len(view.scatter) == 0 and view.placeholder.isVisible()
     assert view.placeholder.toPlainText() == NO_ENCODER_TEXT
     assert "no encoder" in view.title.text()
     assert not window.code_panel.category.isEnabled()

@@ -17,8 +17,8 @@ from .conftest import drag, line, send_mouse, to_viewport, train_to_end
 def test_window_opens_on_the_dataset(window, tiny_digits) -> None:
     assert window.windowTitle() == "latentlab"
     pixels, latent = window.maps[PIXELS], window.maps[LATENT]
-    assert len(pixels.scatter.data) == tiny_digits.n  # one point per item
-    assert len(latent.scatter.data) == 0 and latent.placeholder.isVisible()
+    assert len(pixels.scatter) == tiny_digits.n  # one point per item
+    assert len(latent.scatter) == 0 and latent.placeholder.isVisible()
     assert "PCA of pixels" in pixels.title.text()
     assert window.dataset_label.text().startswith("tiny digits")
     # The PCA probe starts at the origin, which decodes to the mean image.
@@ -32,7 +32,7 @@ def test_training_runs_live_and_fills_both_maps(qtbot, window, tiny_digits) -> N
     train_to_end(qtbot, window)
     assert progress and progress[-1].global_step == progress[-1].total_steps
     latent = window.maps[LATENT]
-    qtbot.waitUntil(lambda: len(latent.scatter.data) == tiny_digits.n)
+    qtbot.waitUntil(lambda: len(latent.scatter) == tiny_digits.n)
     assert window.state.coords[LATENT].shape == (tiny_digits.n, 2)
     assert not latent.placeholder.isVisible()
     assert window.training_panel.progress_bar.value() == progress[-1].total_steps

@@ -34,7 +34,7 @@ def test_third_map_is_linked_to_the_pca_map(qtbot, window, tiny_digits) -> None:
     third = window.maps[THIRD]
     assert state.coords[THIRD].shape == (tiny_digits.n, 2)
     assert "t-SNE of pixels" in state.map_method[THIRD]
-    qtbot.waitUntil(lambda: len(third.scatter.data) == tiny_digits.n, timeout=3000)
+    qtbot.waitUntil(lambda: len(third.scatter) == tiny_digits.n, timeout=3000)
     window.tool_actions["box"].trigger()
     coords = state.coords[PIXELS]
     lo, hi = np.percentile(coords, 25, axis=0), np.percentile(coords, 75, axis=0)
@@ -135,16 +135,16 @@ def test_colour_by_reconstruction_error(qtbot, window) -> None:
     train_to_end(qtbot, window)
     state = window.state
     view = window.maps[PIXELS]
-    before = [b.color().name() for b in view.scatter.data["brush"]]
+    before = view.scatter.point_colours()
     index = window.colour_by.findData("error")
     assert window.colour_by.model().item(index).isEnabled()
     window.colour_by.setCurrentIndex(index)
     assert state.colour_by == "error" and state.item_errors is not None
-    after = [b.color().name() for b in view.scatter.data["brush"]]
+    after = view.scatter.point_colours()
     assert after != before and len(set(after)) == 8
     worst = int(np.argmax(state.item_errors))
     assert after[worst] == "#fde725"  # the highest bin is yellow
     window.colour_by.setCurrentIndex(window.colour_by.findData("cluster"))
     assert state.colour_by == "cluster" and state.code_clusters is not None
     window.colour_by.setCurrentIndex(window.colour_by.findData("none"))
-    assert len({b.color().name() for b in view.scatter.data["brush"]}) == 1
+    assert len(set(view.scatter.point_colours())) == 1

@@ -14,7 +14,8 @@ from latentlab.core.geometry import points_in_box, points_in_polygon
 from latentlab.qt.state import PIXELS, LabState
 from latentlab.qt.throttle import Throttle
 from latentlab.qt.widgets.image_tile import ImageTile
-from latentlab.qt.widgets.palette import point_brushes
+from latentlab.qt.widgets.palette import palette_colours
+from latentlab.qt.widgets.point_layer import PointLayer
 
 HOVER_RADIUS_PX = 8
 HOVER_SIDE_PX = 96
@@ -112,7 +113,7 @@ class MapView(QWidget):
             self.plot.getAxis(side).enableAutoSIPrefix(False)  # codes are numbers, not units
         # No grid: grid lines belong to the axis items, so every probe move would repaint them.
         self.plot.setMenuEnabled(False)
-        self.scatter = pg.ScatterPlotItem(pxMode=True, pen=None, size=6)
+        self.scatter = PointLayer(size=6)
         self.highlight = pg.ScatterPlotItem(pxMode=True, size=9, brush=None,
                                             pen=pg.mkPen(QColor(10, 10, 10), width=1.6))
         self.highlight.setZValue(5)
@@ -203,9 +204,7 @@ class MapView(QWidget):
             self.scatter.clear()
             return
         classes, _ = self.state.point_classes()
-        brushes = point_brushes(classes, len(coords), palette=self.state.colour_palette)
-        self.scatter.setData(pos=coords, brush=brushes,
-                             data=np.arange(len(coords)))
+        self.scatter.set_points(coords, classes, palette_colours(self.state.colour_palette))
 
     def _on_selection_changed(self) -> None:
         coords = self.coords
