@@ -90,6 +90,7 @@ class MainWindow(QMainWindow):
         bottom.addWidget(self.code_panel)
         bottom.addWidget(self.outputs)
         bottom.addWidget(self.loss_plot)
+        self.loss_plot.setMinimumWidth(160)  # room for the curves and their legend
         bottom.setSizes([320, 240, 320, 520])
         # Extra width goes to the loss curves first: the image panels keep their pixels square.
         for index, stretch in enumerate((1, 0, 1, 2)):

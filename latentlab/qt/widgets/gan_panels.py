@@ -158,7 +158,7 @@ class SampleGrid(QWidget):
         self.state = state
         self.title = QLabel("Samples from a fixed noise batch")
         self.title.setObjectName("panelTitle")
-        self.tile = ImageTile("Samples appear once training starts", min_side=96)
+        self.tile = ImageTile("Samples appear once training starts", min_side=80)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.title)
