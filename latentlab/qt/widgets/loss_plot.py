@@ -12,8 +12,9 @@ from latentlab.qt.throttle import Throttle
 
 REDRAW_MS = 1000  # a loss curve needs no more; each redraw also re-renders the axes
 
+# Short names: a GAN's five terms share a narrow plot with their legend.
 TERM_NAMES = {"loss": "total", "recon": "reconstruction", "kl": "KL", "d_loss": "D loss",
-              "g_loss": "G loss", "d_real": "D(x)", "d_fake": "D(G(z))", "info": "information"}
+              "g_loss": "G loss", "d_real": "D(x)", "d_fake": "D(G(z))", "info": "info"}
 TERM_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e")
 
 
