@@ -14,6 +14,8 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import os
+import platform
 import time
 from pathlib import Path
 
@@ -28,6 +30,12 @@ from latentlab.core.models import build_model
 from latentlab.core.training import LiveItems, train
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist-5k"
+
+
+def machine() -> dict:
+    """What the figures were measured on."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return {"python": platform.python_version(), "torch": torch.__version__, "cores": cores}
 
 
 def load_data(folder: Path) -> Dataset:

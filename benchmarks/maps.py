@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import threading
@@ -31,7 +30,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np
 import torch
-from devices import DEFAULT_DATA, load_data
+from devices import DEFAULT_DATA, load_data, machine
 
 from latentlab.core.data import Dataset
 from latentlab.core.data.dataset import random_split
@@ -321,9 +320,7 @@ def main() -> None:
     args = parser.parse_args()
     data = load_data(args.data)
     report: dict = {
-        "machine": {"python": platform.python_version(), "torch": torch.__version__,
-                    "cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-                    else os.cpu_count()},
+        "machine": machine(),
         "data": data.describe(),
     }
     if "startup" in args.only:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import time
@@ -26,7 +25,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np
 import torch
-from devices import DEFAULT_DATA, bare_loop, load_data
+from devices import DEFAULT_DATA, bare_loop, load_data, machine
 
 from latentlab.config import ModelConfig, TrainConfig
 from latentlab.core.data import Dataset
@@ -238,9 +237,7 @@ def main() -> None:
     args = parser.parse_args()
     data = load_data(args.data)
     report: dict = {
-        "machine": {"python": platform.python_version(), "torch": torch.__version__,
-                    "cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-                    else os.cpu_count()},
+        "machine": machine(),
         "data": data.describe(),
     }
     if "startup" in args.only:

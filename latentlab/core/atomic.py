@@ -73,6 +73,18 @@ def write_atomic_or_explain(path: Path, data: bytes) -> Path:
         raise ValueError(f"cannot write into {where} ({describe_os_error(exc)}); {kept}") from None
 
 
+def read_bytes_or_explain(path: Path, what: str) -> bytes:
+    """A file's bytes, or a ValueError saying why not (``what``: "a checkpoint", "a lab")."""
+    try:
+        if path.is_dir():
+            raise ValueError(f"is a folder, not {what} file")
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise ValueError("no such file") from None
+    except OSError as exc:
+        raise ValueError(f"cannot be read ({describe_os_error(exc)})") from None
+
+
 def describe_os_error(exc: OSError) -> str:
     """The reason in an OSError, without Python's "[Errno 13]" decoration."""
     return exc.strerror or str(exc) or type(exc).__name__

@@ -27,7 +27,7 @@ import torch
 
 import latentlab
 from latentlab.config import ConfigError, ModelConfig, TrainConfig
-from latentlab.core.atomic import describe_os_error, write_atomic_or_explain
+from latentlab.core.atomic import read_bytes_or_explain, write_atomic_or_explain
 from latentlab.core.data.builtin import BUILTIN_DATASETS
 from latentlab.core.data.catalogue import CATALOGUE
 from latentlab.core.data.dataset import Dataset
@@ -265,13 +265,9 @@ def load_checkpoint(path: str | Path, *, families: Collection[str] | None = None
 def _read(path: Path) -> tuple[bytes, CheckpointMeta, dict[str, Any], dict[str, Any]]:
     """(file bytes, metadata, the header's tensor entries, the raw metadata JSON object)."""
     try:
-        if path.is_dir():
-            raise CheckpointError("is a folder, not a checkpoint file", path)
-        blob = path.read_bytes()
-    except FileNotFoundError:
-        raise CheckpointError("no such file", path) from None
-    except OSError as exc:
-        raise CheckpointError(f"cannot be read ({describe_os_error(exc)})", path) from None
+        blob = read_bytes_or_explain(path, "a checkpoint")
+    except ValueError as exc:
+        raise CheckpointError(str(exc), path) from None
     header = _parse_header(blob, path)
     metadata = header.pop("__metadata__", None)
     if not isinstance(metadata, dict) or not isinstance(metadata.get(METADATA_KEY), str):

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePath
 from typing import Any
 
-from latentlab.core.atomic import describe_os_error, write_atomic_or_explain
+from latentlab.core.atomic import read_bytes_or_explain, write_atomic_or_explain
 from latentlab.core.checkpoint import dataset_names
 from latentlab.core.data import (
     load_idx_folder,
@@ -193,13 +193,9 @@ def load_lab(path: str | Path) -> Lab:
     """
     path = Path(path)
     try:
-        if path.is_dir():
-            raise LabFileError("is a folder, not a lab file", path)
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise LabFileError("no such file", path) from None
-    except OSError as exc:
-        raise LabFileError(f"cannot be read ({describe_os_error(exc)})", path) from None
+        raw = read_bytes_or_explain(path, "a lab")
+    except ValueError as exc:
+        raise LabFileError(str(exc), path) from None
     try:
         d = json.loads(raw.decode("utf-8-sig"), parse_constant=_no_constants)
     except (ValueError, RecursionError) as exc:
