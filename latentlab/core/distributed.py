@@ -96,8 +96,13 @@ def init_process_group(info: LaunchInfo, device: torch.device) -> torch.device:
 
 
 def shutdown() -> None:
+    """Leave the process group together: a rank that tears down its connections while another
+    still uses them (rank 0 writing the checkpoint) can abort in gloo's threads at exit."""
     if dist.is_available() and dist.is_initialized():
-        dist.destroy_process_group()
+        try:
+            dist.barrier()
+        finally:
+            dist.destroy_process_group()
 
 
 def _optimizer_params(optimizer: torch.optim.Optimizer) -> list[torch.Tensor]:
