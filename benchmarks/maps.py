@@ -2,8 +2,9 @@
 
     python benchmarks/maps.py [--data DIR] [--umap-items N] [--epochs N] [--only NAME ...]
 
-- view: a MapView with 100,000 points: full redraw (setData + a forced repaint), hover lookup
-  (MapView.nearest_point), lasso selection (points_in_polygon, 50-vertex polygon); and the
+- view: a MapView with 100,000 points: full redraw (setData + a forced repaint; also zoomed
+  in, where the points outside the view are culled), hover lookup (MapView.nearest_point),
+  lasso selection (points_in_polygon, 50-vertex polygon); and the
   decode-anywhere drag at 70,000 points (KNNInverse + MLP decoder 2-256-512-784 on CPU, one
   torch thread, as the GUI thread decodes), measured on those core pieces.
 - projections: PCA of 70,000 × 784 (the MNIST sample grown by blending same-class digits);
@@ -107,6 +108,16 @@ def bench_view(n_points: int, n_drag: int, repeats: int) -> dict:
     set_data_ms = timed_ms(view._colour_points, repeats)
     paint_ms = timed_ms(view.plot.viewport().repaint, repeats)
 
+    # Zoomed in on the middle: part of the points is outside the view and is culled.
+    centre, half = (lo + hi) / 2, (hi - lo) / 4
+    view.view_box.setRange(xRange=(float(centre[0] - half[0]), float(centre[0] + half[0])),
+                           yRange=(float(centre[1] - half[1]), float(centre[1] + half[1])),
+                           padding=0)
+    redraw()
+    zoomed_ms = timed_ms(redraw, repeats)
+    view.view_box.enableAutoRange()
+    redraw()
+
     lo, hi = coords.min(0), coords.max(0)
     view.nearest_point(0.0, 0.0)  # builds the KD-tree (once per map change)
     spots = rng.uniform(lo, hi, size=(500, 2))
@@ -155,6 +166,8 @@ def bench_view(n_points: int, n_drag: int, repeats: int) -> dict:
                         "set_data_only": stats(set_data_ms), "repaint_only": stats(paint_ms)},
         "probe_move_repaint": {"what": "probe moved + synchronous repaint of the map",
                                **stats(probe_ms)},
+        "zoomed_redraw": {"what": "full redraw zoomed in to the middle half of the range: the "
+                                  "points outside the view are culled", **stats(zoomed_ms)},
         "hover_lookup": {"what": "MapView.nearest_point (KD-tree, 8 candidates)",
                          **stats(hover_ms)},
         "lasso": {"what": "points_in_polygon, 50 vertices", "selected": selected,
