@@ -52,9 +52,10 @@ class MainWindow(QMainWindow):
             THIRD: MapView(self.state, THIRD, ("x", "y"),
                            empty_text="Choose a source and a method above, then Apply"),
         }
-        # The latent map has its timeline below; the third map its source and method above.
+        # Each map has its source and method above; the codes map its timeline below.
         self.timeline = TimelineBar(self.state)
-        self.projection_controls = ProjectionControls(self.state, THIRD)
+        self.map_controls = {map_id: ProjectionControls(self.state, map_id)
+                             for map_id in self.maps}
         self.map_boxes: dict[str, QWidget] = {}
         map_row = self.map_row = QSplitter(Qt.Orientation.Horizontal)
         for map_id, view in self.maps.items():
@@ -62,8 +63,7 @@ class MainWindow(QMainWindow):
             box_layout = QVBoxLayout(box)
             box_layout.setContentsMargins(0, 0, 0, 0)
             box_layout.setSpacing(2)
-            if map_id == THIRD:
-                box_layout.addWidget(self.projection_controls)
+            box_layout.addWidget(self.map_controls[map_id])
             box_layout.addWidget(view, 1)
             if map_id == LATENT:
                 box_layout.addWidget(self.timeline)
@@ -138,6 +138,7 @@ class MainWindow(QMainWindow):
         self.state.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
         self.state.error.connect(self.show_error)
         self.state.selection_changed.connect(self._on_selection_changed)
+        self.state.projection_changed.connect(self._on_projection_changed)
         self.state.model_changed.connect(self._on_model_changed)
         self.state.colours_changed.connect(self._on_colours_changed)
         self.state.status_changed.connect(self._on_colours_changed)  # error: not while training
@@ -240,8 +241,14 @@ class MainWindow(QMainWindow):
         self.probe_panel.set_third_visible(shown)
         if self.third_map_action.isChecked() != shown:
             self.third_map_action.setChecked(shown)
-        if shown and self.state.coords[THIRD] is None and self.state.projecting_map is None:
-            self.projection_controls.apply()
+        if shown and self.state.coords[THIRD] is None and not self.state.is_projecting(THIRD):
+            self.map_controls[THIRD].apply()
+
+    def _on_projection_changed(self, map_id: str) -> None:
+        # A projection of the hidden third map (a lab's): show the map it will draw on.
+        if map_id == THIRD and self.state.is_projecting(THIRD) and (
+                not self.third_map_action.isChecked()):
+            self.show_third_map(True)
 
     def _on_selection_changed(self) -> None:
         n = len(self.state.selection)

@@ -30,6 +30,7 @@ from latentlab.core.models import GAN, LatentModel, build_model
 from latentlab.core.projection import PCA, LatentMap, TfidfLSA
 from latentlab.core.training import LiveItems, train
 from latentlab.qt.map_ids import LATENT, MAP_IDS, PIXELS, THIRD
+from latentlab.qt.state_colours import ColourStateMixin
 from latentlab.qt.state_data import (
     MAX_MAP_POINTS,
     DataRequest,
@@ -57,7 +58,8 @@ class TrainingStatus:
     device: str = ""
 
 
-class LabState(FileStateMixin, DataStateMixin, MapStateMixin, GanStateMixin, QObject):
+class LabState(FileStateMixin, DataStateMixin, MapStateMixin, ColourStateMixin, GanStateMixin,
+               QObject):
     dataset_changed = Signal()
     model_changed = Signal()
     map_changed = Signal(str)
@@ -159,9 +161,9 @@ class LabState(FileStateMixin, DataStateMixin, MapStateMixin, GanStateMixin, QOb
         self.map_indices = prepared.map_indices
         self.strip_indices = prepared.strip_indices
         self.baseline = prepared.baseline
-        self.coords = {PIXELS: prepared.coords, LATENT: None, THIRD: None}
-        self.map_method = {PIXELS: prepared.method, LATENT: "no model yet"}
-        self._clear_configured_maps(codes_only=False)
+        self._clear_configured_maps(codes_only=False)  # before the new views are set
+        self.coords.update({PIXELS: prepared.coords, LATENT: None})
+        self.map_method.update({PIXELS: prepared.method, LATENT: "no model yet"})
         self.selection = np.zeros(0, dtype=np.int64)  # selections name items of this dataset
         self._reset_model_views()
         self.dataset_changed.emit()
@@ -172,6 +174,7 @@ class LabState(FileStateMixin, DataStateMixin, MapStateMixin, GanStateMixin, QOb
         self.set_probe(PIXELS, prepared.probe_start)
 
     def _reset_model_views(self) -> None:
+        self._clear_configured_maps(codes_only=True)  # before the codes map is reset
         self.live_model = self.trained_model = None
         self.model_path, self.model_epoch, self.model_metrics = None, 0, {}
         self._model_unsaved = False
@@ -243,12 +246,12 @@ class LabState(FileStateMixin, DataStateMixin, MapStateMixin, GanStateMixin, QOb
         if self.dataset is None:
             return None
         xy = self.probes[map_id][None, :]
+        if map_id in self.map_fits or map_id == THIRD:  # a chosen projection
+            return self._decode_configured(map_id, xy)
         if map_id == PIXELS:
             assert self.baseline is not None
             flat = self.baseline.inverse_transform(xy)
             return flat.reshape(self.dataset.input_shape)
-        if map_id != LATENT:
-            return self._decode_configured(map_id, xy)
         gan = self.gan
         if gan is not None and self.gen_code is not None:
             z = self.gen_code.inputs(gan)
@@ -279,6 +282,14 @@ class LabState(FileStateMixin, DataStateMixin, MapStateMixin, GanStateMixin, QOb
             source = "a Gaussian fitted to the codes"
         else:
             source = "the prior N(0, I)"
+        if self.replaced(LATENT):
+            # A UMAP or t-SNE map has no place for a new code: show the sample, mark nothing.
+            with torch.inference_mode():
+                self.decoded_images[LATENT] = self.live_model.decode(z)[0].numpy()
+            self.decoded.emit(LATENT)
+            self.message.emit(f"Random sample from {source} (not marked: this map is a "
+                              "projection of the items).")
+            return
         self.set_probe(LATENT, self.latent_map.transform(z.numpy())[0])
         self.message.emit(f"Random sample from {source}.")
 
@@ -340,10 +351,11 @@ class LabState(FileStateMixin, DataStateMixin, MapStateMixin, GanStateMixin, QOb
         running aborts."""
         self.runner.stop_and_wait()
         self.loader.cancel_and_wait()
-        self.projector.cancel_and_wait()
+        for projector in self.projectors.values():
+            projector.cancel_and_wait()
         if self._umap_warmer is not None:
             self._umap_warmer.cancel_and_wait(120_000)  # cannot stop numba compiling: wait
-        self._projecting = None
+        self._projecting.clear()
         self.load_request = None
         self._decode_timer.stop()
 
@@ -390,12 +402,12 @@ class LabState(FileStateMixin, DataStateMixin, MapStateMixin, GanStateMixin, QOb
             self.codes = snap.map_codes
             self.latent_map.refit(snap.map_codes)
             self.timeline_epoch = None  # new codes: the map is live again
-            self.coords[LATENT] = self.latent_map.transform(snap.map_codes)
-            self.map_changed.emit(LATENT)
+            shown = self.set_built_in_coords(LATENT, self.latent_map.transform(snap.map_codes))
             self._on_codes_arrived(snap.map_codes)
-            if self._probe_follows_codes and self.gan is None:
+            if shown and self._probe_follows_codes and self.gan is None:
                 # Until the user places it, the probe rides along in the middle of the codes,
-                # which drift and grow while the model learns.
+                # which drift and grow while the model learns. (A projection replacing the
+                # codes map keeps its probe where it is.)
                 self._move_probe(LATENT, np.median(self.coords[LATENT], axis=0))
                 return
             if self.gan is not None and self.gen_code is not None:

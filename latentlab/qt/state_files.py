@@ -34,6 +34,7 @@ from latentlab.core.training import decoder_state, infer_all
 from latentlab.core.userdirs import user_data_folder
 from latentlab.qt.map_ids import LATENT, MAP_IDS
 from latentlab.qt.state_data import DataRequest
+from latentlab.qt.state_maps import MapSetup
 
 
 class FileStateMixin:
@@ -163,6 +164,8 @@ class FileStateMixin:
             maps["generator_code"] = {"noise": self.gen_code.noise.tolist(),
                                       "category": self.gen_code.category,
                                       "continuous": self.gen_code.continuous.tolist()}
+        if self.map_fits:  # the projections the maps show, computed again when the lab opens
+            maps["setups"] = {m: fit[0].to_json() for m, fit in self.map_fits.items()}
         lab = Lab(dataset={"source": request.source, "options": dict(request.options)},
                   checkpoints=checkpoints, maps=maps,
                   probes={m: [float(v) for v in self.probes[m]] for m in MAP_IDS})
@@ -213,6 +216,18 @@ class FileStateMixin:
                     np.asarray(code["continuous"], np.float32)))
             except (KeyError, TypeError, ValueError):
                 self.message.emit("The lab's generator code did not fit the model; ignored.")
+        setups = lab.maps.get("setups", {})
+        for map_id, data in setups.items() if isinstance(setups, dict) else ():
+            try:
+                setup = MapSetup.from_json(data)
+            except ValueError as exc:
+                self.message.emit(f"The lab's setup of map “{map_id}” was ignored: {exc}.")
+                continue
+            if map_id in MAP_IDS and self.project_map(map_id, setup):
+                xy = lab.probes.get(map_id)
+                # The probe is placed once the projection is done.
+                if xy is not None and len(xy) == 2 and self.is_projecting(map_id):
+                    self._pending_probes[map_id] = np.asarray(xy, np.float32)
         for map_id, xy in lab.probes.items():
             if map_id in MAP_IDS and len(xy) == 2 and (map_id != LATENT or self.gan is None):
                 self.set_probe(map_id, np.asarray(xy, np.float32))

@@ -1,9 +1,14 @@
-"""Configurable maps, colour-by and the map timeline. Mixed into LabState, whose signals it uses.
+"""Every map's source and method, the map timeline. Mixed into LabState, whose signals it uses.
 
-The third map (``THIRD``) shows a chosen *source* — the inputs (pixels, or word vectors) or the
-model's codes — through a chosen *method*: PCA (LSA for text), UMAP, t-SNE or the codes themselves.
-Projections run on the ``projector`` thread (a :class:`TaskRunner`) with progress and *Cancel*; a
-projection that fails or is cancelled leaves every map as it was.
+Each of the three maps shows a *source* — the inputs (pixels, or word vectors) or the model's
+codes — through a *method*: PCA (LSA for text), UMAP, t-SNE or the codes themselves. The first
+two maps start as built-in views that need no projection thread: the PCA (LSA) baseline of the
+inputs, fitted when the dataset loads, and the model's codes, which follow training live and
+replay on the timeline. Choosing another setup for one of them replaces that view until the
+default is chosen again, or a new dataset (either map) or a new model (the codes map) arrives.
+
+Projections run on one background thread per map (a :class:`TaskRunner`) with progress and
+*Cancel*; a projection that fails or is cancelled leaves every map as it was.
 
 Decoding anywhere: a linear map keeps its exact inverse (PCA of the inputs decodes as
 ``mean + coords · components``; a map of the codes decodes through the decoder, through the codes'
@@ -22,20 +27,17 @@ import numpy as np
 import torch
 
 from latentlab.core.device import training_cpu_threads
-from latentlab.qt.map_ids import LATENT, THIRD
+from latentlab.qt.map_ids import LATENT, MAP_IDS, PIXELS, THIRD
 from latentlab.qt.workers import TaskRunner
 
-#: Methods offered for a configurable map, in menu order.
+#: Methods offered for a map, in menu order.
 METHODS = ("pca", "umap", "tsne", "codes")
 METHOD_NAMES = {"pca": "PCA", "lsa": "LSA", "umap": "UMAP", "tsne": "t-SNE", "codes": "Codes"}
+SOURCES = ("inputs", "codes")
 DEFAULT_PARAMS: dict[str, dict[str, Any]] = {
     "umap": {"n_neighbors": 15, "min_dist": 0.1},
     "tsne": {"perplexity": 30.0},
 }
-#: Colour-by choices: the dataset's classes, InfoGAN Q's category, k-means clusters of the codes
-#: (Q's category for an InfoGAN), per-item reconstruction error (binned), or one colour.
-COLOUR_BY = ("label", "category", "cluster", "error", "none")
-ERROR_BINS = 8
 KNN_K = 8
 DECODE_ANYWHERE_HELP = (
     "<b>Decoding anywhere on a map.</b><p>Linear maps have an exact inverse: PCA of the pixels "
@@ -51,39 +53,61 @@ DECODE_ANYWHERE_HELP = (
 
 @dataclass(frozen=True)
 class MapSetup:
-    """What a configurable map shows: ``source`` "inputs" or "codes", through ``method``."""
+    """What a map shows: ``source`` "inputs" or "codes", through ``method``."""
 
     source: str = "inputs"
     method: str = "tsne"
     params: dict[str, Any] = field(default_factory=dict)
 
+    def to_json(self) -> dict[str, Any]:
+        return {"source": self.source, "method": self.method, "params": dict(self.params)}
 
-def item_errors(model, x: np.ndarray, batch: int = 2048) -> np.ndarray:
-    """Per-item sum of squared errors between ``x`` and the model's reconstruction."""
-    out = np.empty(len(x), np.float64)
-    with torch.inference_mode():
-        for i in range(0, len(x), batch):
-            xb = torch.from_numpy(np.ascontiguousarray(x[i:i + batch], dtype=np.float32))
-            recon = model.reconstruct(xb).reshape(len(xb), -1).double()
-            out[i:i + batch] = ((recon - xb.reshape(len(xb), -1).double()) ** 2).sum(1).numpy()
-    return out
+    @classmethod
+    def from_json(cls, data: object) -> MapSetup:
+        """A setup read from a lab file; ValueError names what is wrong."""
+        if not isinstance(data, dict):
+            raise ValueError("a map's setup must be an object")
+        source, method = data.get("source"), data.get("method")
+        params = data.get("params", {})
+        if source not in SOURCES:
+            raise ValueError(f"source {source!r} is not one of {', '.join(SOURCES)}")
+        if method not in METHODS:
+            raise ValueError(f"method {method!r} is not one of {', '.join(METHODS)}")
+        if not isinstance(params, dict):
+            raise ValueError("a map's params must be an object")
+        return cls(source, method, params)
+
+
+#: What each map shows until the user chooses otherwise. The first two are built-in views.
+DEFAULT_SETUPS = {PIXELS: MapSetup("inputs", "pca"), LATENT: MapSetup("codes", "codes"),
+                  THIRD: MapSetup("inputs", "tsne")}
+BUILT_IN = (PIXELS, LATENT)
 
 
 class MapStateMixin:
-    """Configurable maps, colour-by, the timeline; LabState holds the signals used here."""
+    """Every map's setup and projection, the timeline; LabState holds the signals used here."""
 
     def _init_maps(self) -> None:
-        self.map_setups: dict[str, MapSetup] = {THIRD: MapSetup()}
-        #: Per configurable map: (setup, fitted projection, the codes it was fitted on or None).
+        self.map_setups: dict[str, MapSetup] = dict(DEFAULT_SETUPS)
+        #: Maps showing a projection: (setup, fitted projection, the codes it was fitted on or
+        #: None). A built-in map listed here is replaced by that projection.
         self.map_fits: dict[str, tuple[MapSetup, Any, np.ndarray | None]] = {}
+        #: A replaced built-in map's own coordinates and title, kept up to date while hidden.
+        self._built_in_views: dict[str, tuple[np.ndarray | None, str]] = {}
         self._knn_cache: dict[str, tuple[int, Any]] = {}
-        self.projector = TaskRunner(self)
+        self.projectors: dict[str, TaskRunner] = {}
+        for map_id in MAP_IDS:
+            runner = self.projectors[map_id] = TaskRunner(self)
+            runner.progress.connect(lambda text, m=map_id: self._on_projection_progress(m, text))
+            runner.succeeded.connect(lambda result, m=map_id: self._on_projected(m, result))
+            runner.failed.connect(lambda exc, details, m=map_id:
+                                  self._on_projection_failed(m, exc, details))
         self._umap_warmer: TaskRunner | None = None
-        self.projector.progress.connect(self._on_projection_progress)
-        self.projector.succeeded.connect(self._on_projection_succeeded)
-        self.projector.failed.connect(self._on_projection_failed)
-        self._projecting: tuple[str, MapSetup, np.ndarray | None] | None = None
-        self._projection_cancelled = False
+        #: Per running projection: (setup, the codes it maps or None); cancelled ones listed.
+        self._projecting: dict[str, tuple[MapSetup, np.ndarray | None]] = {}
+        self._cancelled: set[str] = set()
+        #: Where a projection's probe goes once it is done (a lab's saved place), else the middle.
+        self._pending_probes: dict[str, np.ndarray] = {}
         #: Map timeline: (epoch, map codes at the end of that epoch), in order.
         self.timeline: list[tuple[int, np.ndarray]] = []
         self.timeline_epoch: int | None = None  # None: the live map
@@ -94,16 +118,30 @@ class MapStateMixin:
         self.map_method[THIRD] = self._empty_title(THIRD)
 
     # ------------------------------------------------------------ projections
-    @property
-    def projecting_map(self) -> str | None:
-        return self._projecting[0] if self._projecting is not None else None
+    def is_projecting(self, map_id: str | None = None) -> bool:
+        """Whether ``map_id`` (any map, for None) is being computed."""
+        return bool(self._projecting) if map_id is None else map_id in self._projecting
+
+    def replaced(self, map_id: str) -> bool:
+        """Whether a built-in map (PCA of the inputs, the codes) shows a chosen projection."""
+        return map_id in BUILT_IN and map_id in self.map_fits
 
     def project_map(self, map_id: str, setup: MapSetup) -> bool:
-        """Fit ``setup`` for ``map_id`` in the background; False (with a message) if it cannot."""
+        """Fit ``setup`` for ``map_id`` in the background; False (with a message) if it cannot.
+
+        A built-in map's default setup brings that view back at once, with no projection."""
         from latentlab.core import projection as proj
 
         if self.dataset is None:
             return False
+        if map_id == LATENT and self.gan is not None and setup != DEFAULT_SETUPS[LATENT]:
+            self.error.emit("Cannot make this map", "A GAN's map is its generator's code space "
+                            "and stays so; use another map for projections.\n\nThe maps are "
+                            "unchanged.", "")
+            return False
+        if map_id in BUILT_IN and setup == DEFAULT_SETUPS[map_id]:
+            self._show_built_in(map_id)
+            return True
         x, why = self._projection_input(setup)
         if x is None:
             self.error.emit("Cannot make this map", f"{why}\n\nThe maps are unchanged.", "")
@@ -119,13 +157,14 @@ class MapStateMixin:
         except proj.ProjectionError as exc:
             self.error.emit("Cannot make this map", f"{exc}\n\nThe maps are unchanged.", "")
             return False
-        if self.projector.running:
-            self.projector.cancel_and_wait()
+        runner = self.projectors[map_id]
+        if runner.running:
+            runner.cancel_and_wait()
         seed = int(self.train_cfg.seed)
         codes = x if setup.source == "codes" else None
         self.map_setups[map_id] = setup
-        self._projecting = (map_id, setup, codes)
-        self._projection_cancelled = False
+        self._projecting[map_id] = (setup, codes)
+        self._cancelled.discard(map_id)
 
         def task(report, cancel: threading.Event):
             from threadpoolctl import threadpool_limits
@@ -139,20 +178,20 @@ class MapStateMixin:
                 fitted.coords, codes, k=KNN_K)
             return fitted, knn
 
-        self.projector.start(task)
-        if map_id not in self.map_fits:
+        runner.start(task)
+        if map_id not in self.map_fits and map_id not in BUILT_IN:
             self.map_method[map_id] = f"{spec.label()}: computing…"
             self.map_changed.emit(map_id)
         self.projection_changed.emit(map_id)
         self.projection_progress.emit(map_id, f"{METHOD_NAMES[method]} of {len(x):,} items…")
         return True
 
-    def cancel_projection(self) -> None:
-        """Cancel the running projection: whatever it returns is dropped, the map is kept."""
-        if self._projecting is not None:
-            self._projection_cancelled = True
-            self.projector.cancel()
-            self.projection_progress.emit(self._projecting[0], "Cancelling…")
+    def cancel_projection(self, map_id: str) -> None:
+        """Cancel ``map_id``'s projection: whatever it returns is dropped, the map is kept."""
+        if map_id in self._projecting:
+            self._cancelled.add(map_id)
+            self.projectors[map_id].cancel()
+            self.projection_progress.emit(map_id, "Cancelling…")
 
     def _projection_input(self, setup: MapSetup) -> tuple[np.ndarray | None, str]:
         assert self.dataset is not None
@@ -164,19 +203,21 @@ class MapStateMixin:
             return None, "“Codes” maps the model's codes: choose the codes as the source."
         return self.dataset.x[self.map_indices].reshape(len(self.map_indices), -1), ""
 
-    def _on_projection_progress(self, text: object) -> None:
-        if self._projecting is not None:
-            self.projection_progress.emit(self._projecting[0], str(text))
+    def _on_projection_progress(self, map_id: str, text: object) -> None:
+        if map_id in self._projecting:
+            self.projection_progress.emit(map_id, str(text))
 
-    def _on_projection_succeeded(self, result: tuple[Any, Any]) -> None:
+    def _on_projected(self, map_id: str, result: tuple[Any, Any]) -> None:
         fitted, knn = result
-        pending, self._projecting = self._projecting, None
+        pending = self._projecting.pop(map_id, None)
         if pending is None:
             return
-        map_id, setup, codes = pending
-        if self._projection_cancelled:
+        if map_id in self._cancelled:
             self._after_cancel(map_id)
             return
+        setup, codes = pending
+        if map_id in BUILT_IN and map_id not in self.map_fits:
+            self._built_in_views[map_id] = (self.coords[map_id], self.map_method[map_id])
         self.coords[map_id] = np.asarray(fitted.coords, np.float32)
         self.map_fits[map_id] = (setup, fitted, codes)
         self._knn_cache.pop(map_id, None)
@@ -186,17 +227,18 @@ class MapStateMixin:
         self.map_changed.emit(map_id)
         self.projection_changed.emit(map_id)
         self.projection_progress.emit(map_id, "")
-        self._move_probe(map_id, np.median(self.coords[map_id], axis=0))
+        xy = self._pending_probes.pop(map_id, None)
+        self._move_probe(map_id, np.median(self.coords[map_id], axis=0) if xy is None else xy)
 
-    def _on_projection_failed(self, exc: BaseException, details: str) -> None:
+    def _on_projection_failed(self, map_id: str, exc: BaseException, details: str) -> None:
         from latentlab.core import projection as proj
 
-        pending, self._projecting = self._projecting, None
-        map_id = pending[0] if pending is not None else THIRD
-        if self._projection_cancelled or isinstance(exc, proj.ProjectionCancelled):
+        self._projecting.pop(map_id, None)
+        if map_id in self._cancelled or isinstance(exc, proj.ProjectionCancelled):
             self._after_cancel(map_id)
             return
-        self._restore_title(map_id)
+        self._pending_probes.pop(map_id, None)
+        self._keep_shown_setup(map_id)
         self.projection_changed.emit(map_id)
         self.projection_progress.emit(map_id, "")
         readable = isinstance(exc, ValueError)  # ProjectionError is a ValueError
@@ -205,16 +247,56 @@ class MapStateMixin:
                         "" if readable else details)
 
     def _after_cancel(self, map_id: str) -> None:
-        self._projection_cancelled = False
-        self._restore_title(map_id)
+        self._cancelled.discard(map_id)
+        self._pending_probes.pop(map_id, None)
+        self._keep_shown_setup(map_id)
         self.projection_changed.emit(map_id)
         self.projection_progress.emit(map_id, "")
         self.message.emit("The projection was cancelled; the map is unchanged.")
 
-    def _restore_title(self, map_id: str) -> None:
-        if map_id not in self.map_fits:
+    def _keep_shown_setup(self, map_id: str) -> None:
+        """After a projection that did not finish: the map's setup is again what it shows."""
+        fit = self.map_fits.get(map_id)
+        if fit is not None:
+            self.map_setups[map_id] = fit[0]
+        elif map_id in BUILT_IN:
+            self.map_setups[map_id] = DEFAULT_SETUPS[map_id]
+        else:
             self.map_method[map_id] = self._empty_title(map_id)
             self.map_changed.emit(map_id)
+
+    def _show_built_in(self, map_id: str) -> None:
+        """Bring back a built-in map's own view (the baseline, the live codes)."""
+        runner = self.projectors[map_id]
+        if runner.running:
+            runner.cancel_and_wait()
+        self._projecting.pop(map_id, None)
+        self._cancelled.discard(map_id)
+        self._pending_probes.pop(map_id, None)
+        self.map_setups[map_id] = DEFAULT_SETUPS[map_id]
+        replaced = self.map_fits.pop(map_id, None) is not None
+        self._knn_cache.pop(map_id, None)
+        view = self._built_in_views.pop(map_id, None)
+        if replaced and view is not None:
+            self.coords[map_id], self.map_method[map_id] = view
+            self.decoded_images[map_id] = None
+            self.map_changed.emit(map_id)
+            coords = self.coords[map_id]
+            if coords is not None and len(coords):
+                self._move_probe(map_id, np.median(coords, axis=0))
+        self.projection_changed.emit(map_id)
+        self.projection_progress.emit(map_id, "")
+
+    def set_built_in_coords(self, map_id: str, coords: np.ndarray | None) -> bool:
+        """New coordinates for a built-in map (the codes moved); False while it is replaced,
+        when they are kept for its return."""
+        if self.replaced(map_id):
+            _old, title = self._built_in_views.get(map_id, (None, self.map_method[map_id]))
+            self._built_in_views[map_id] = (coords, title)
+            return False
+        self.coords[map_id] = coords
+        self.map_changed.emit(map_id)
+        return True
 
     def warm_up_umap(self) -> None:
         """Import umap-learn and let numba compile on a background thread, once, when UMAP is
@@ -231,15 +313,23 @@ class MapStateMixin:
         self._umap_warmer.start(lambda _report, _cancel: proj.warm_up_umap())
 
     def _clear_configured_maps(self, codes_only: bool) -> None:
-        """Forget maps whose source is gone (a new dataset: all; a new model: the code maps)."""
-        if self._projecting is not None and (not codes_only or self._projecting[2] is not None):
-            self.projector.cancel_and_wait()
-            map_id, self._projecting = self._projecting[0], None
-            self.projection_changed.emit(map_id)
-            self.projection_progress.emit(map_id, "")
-        for map_id, setup in self.map_setups.items():
-            if codes_only and setup.source != "codes":
+        """Forget projections whose source is gone (a new dataset: all; a new model: those of
+        the codes). Built-in maps return to their own view (the codes map on any new model);
+        the third map keeps its setup, to be applied again."""
+        for map_id in MAP_IDS:
+            setup = self.map_setups[map_id]
+            keeps = codes_only and setup.source != "codes" and map_id != LATENT
+            if map_id in self._projecting and not keeps:
+                self.projectors[map_id].cancel_and_wait()
+                del self._projecting[map_id]
+                self._cancelled.discard(map_id)
+                self.projection_changed.emit(map_id)
+                self.projection_progress.emit(map_id, "")
+            if keeps:
                 self._knn_cache.pop(map_id, None)  # input maps interpolate the new model's codes
+                continue
+            if map_id in BUILT_IN:
+                self._show_built_in(map_id)
                 continue
             self.map_fits.pop(map_id, None)
             self._knn_cache.pop(map_id, None)
@@ -318,7 +408,7 @@ class MapStateMixin:
         for map_id, (setup, fitted, _old) in list(self.map_fits.items()):
             if setup.source != "codes" or setup.method not in ("pca", "codes"):
                 continue
-            if self._projecting is not None and self._projecting[0] == map_id:
+            if map_id in self._projecting:
                 continue
             try:
                 refit = proj.fit_projection(fitted.spec, codes,
@@ -349,15 +439,15 @@ class MapStateMixin:
         self.timeline_epoch = None
         self._epoch_codes = None
         self.item_errors = self.code_clusters = None
-        self._clear_configured_maps(codes_only=True)
         for map_id in self.map_setups:
             self.map_changed.emit(map_id)
         self.timeline_changed.emit()
 
     # ------------------------------------------------------------- timeline
     def show_epoch(self, epoch: int | None) -> None:
-        """Show the latent map as it was at the end of ``epoch``; None returns to the live map."""
-        if self.latent_map is None:
+        """Show the codes map as it was at the end of ``epoch``; None returns to the live map.
+        The timeline replays the built-in codes map only, not a projection replacing it."""
+        if self.latent_map is None or self.replaced(LATENT):
             return
         codes = self.codes
         if epoch is not None:
@@ -370,69 +460,3 @@ class MapStateMixin:
             self.coords[LATENT] = self.latent_map.transform(codes)
             self.map_changed.emit(LATENT)
         self.timeline_changed.emit()
-
-    # ------------------------------------------------------------ colour by
-    def colour_available(self, colour_by: str) -> bool:
-        if colour_by == "category":
-            return self.map_categories is not None
-        if colour_by == "cluster":
-            return self.map_categories is not None or (
-                self.codes is not None and self.gan is None and len(self.codes) >= 2)
-        if colour_by == "error":
-            model = self.live_model
-            return (model is not None and self.gan is None and model.reconstructs
-                    and not self.runner.running)
-        return colour_by in COLOUR_BY
-
-    def set_colour_by(self, colour_by: str, force: bool = False) -> None:
-        """Colour map points by "label", "category" (InfoGAN's Q), "cluster", "error" or "none".
-
-        Unavailable choices fall back to "label". "cluster" is Q's category for an InfoGAN and a
-        seeded k-means (scipy's kmeans2) of the codes otherwise; "error" is each map item's sum
-        of squared reconstruction errors under the live model, in 8 quantile bins.
-        """
-        if not self.colour_available(colour_by):
-            colour_by = "label"
-        if colour_by == "error" and self.item_errors is None:
-            assert self.dataset is not None and self.live_model is not None
-            self.item_errors = item_errors(self.live_model, self.dataset.x[self.map_indices])
-        if colour_by == "cluster" and self.code_clusters is None and self.map_categories is None:
-            from scipy.cluster.vq import kmeans2
-
-            assert self.codes is not None and self.dataset is not None
-            k = len(self.dataset.class_names) if self.dataset.labels is not None else 10
-            k = max(2, min(k, len(self.codes)))
-            _, self.code_clusters = kmeans2(np.asarray(self.codes, np.float64), k, seed=0,
-                                            minit="++")
-        if colour_by != self.colour_by or force:
-            self.colour_by = colour_by
-            self.colours_changed.emit()
-
-    @property
-    def colour_palette(self) -> str:
-        """"sequential" for reconstruction errors, else "classes"."""
-        return "sequential" if self.colour_by == "error" else "classes"
-
-    def point_classes(self) -> tuple[np.ndarray | None, tuple[str, ...]]:
-        """Per map point, the class that colours it, and the class names (for the legend)."""
-        if self.colour_by == "none":
-            return None, ()
-        if self.colour_by == "category" and self.map_categories is not None:
-            k = self.model_cfg.n_categories
-            return self.map_categories, tuple(f"category {i}" for i in range(k))
-        if self.colour_by == "cluster":
-            clusters = self.map_categories if self.map_categories is not None else (
-                self.code_clusters)
-            if clusters is not None:
-                k = int(clusters.max()) + 1 if len(clusters) else 0
-                return np.asarray(clusters), tuple(f"cluster {i}" for i in range(k))
-        if self.colour_by == "error" and self.item_errors is not None:
-            edges = np.quantile(self.item_errors, np.linspace(0, 1, ERROR_BINS + 1))
-            bins = np.clip(np.searchsorted(edges, self.item_errors, side="right") - 1, 0,
-                           ERROR_BINS - 1)
-            names = tuple(f"SSE {edges[i]:.3g}–{edges[i + 1]:.3g}" for i in range(ERROR_BINS))
-            return bins, names
-        dataset = self.dataset
-        if dataset is None or dataset.labels is None:
-            return None, ()
-        return dataset.labels[self.map_indices], dataset.class_names

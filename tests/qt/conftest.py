@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt, QThread
 from PySide6.QtGui import QMouseEvent
@@ -88,6 +89,9 @@ def send_mouse(widget, kind: QEvent.Type, pos: QPoint, buttons: Qt.MouseButton,
     QApplication.sendEvent(widget, event)
 
 
+MOVE_INTERVAL_MS = int(1000 / pg.getConfigOption("mouseRateLimit")) + 2
+
+
 def drag(qtbot, view: MapView, path: list[tuple[float, float]],
          modifiers: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
     """Press at the first data point, move through the rest, release at the last."""
@@ -96,7 +100,9 @@ def drag(qtbot, view: MapView, path: list[tuple[float, float]],
     points = [to_viewport(view, x, y) for x, y in path]
     send_mouse(viewport, QEvent.Type.MouseButtonPress, points[0], left, modifiers)
     for point in points[1:]:
-        qtbot.wait(5)
+        # pyqtgraph drops mouse moves that come within 1000 / mouseRateLimit (10) ms of the last
+        # one; a drag sent faster loses vertices, and a small lasso then selects nothing.
+        qtbot.wait(MOVE_INTERVAL_MS)
         send_mouse(viewport, QEvent.Type.MouseMove, point, left, modifiers)
     send_mouse(viewport, QEvent.Type.MouseButtonRelease, points[-1], Qt.MouseButton.NoButton,
                modifiers)

@@ -19,7 +19,7 @@ def project(qtbot, window, setup: MapSetup) -> None:
     """Fit ``setup`` on the third map and wait until its projection has ended."""
     state = window.state
     with qtbot.waitSignal(state.projection_changed, timeout=60_000,
-                          check_params_cb=lambda _m: state.projecting_map is None):
+                          check_params_cb=lambda _m: not state.is_projecting()):
         assert state.project_map(THIRD, setup)
     state.decode_now()
 
@@ -29,7 +29,7 @@ def test_third_map_is_linked_to_the_pca_map(qtbot, window, tiny_digits) -> None:
     window.third_map_action.setChecked(False)
     window.show_third_map(True)  # shows the map; the default (t-SNE of inputs) starts at once
     assert window.map_boxes[THIRD].isVisible()
-    qtbot.waitUntil(lambda: state.projecting_map is None, timeout=60_000)
+    qtbot.waitUntil(lambda: not state.is_projecting(), timeout=60_000)
     project(qtbot, window, MapSetup("inputs", "tsne", TSNE))
     third = window.maps[THIRD]
     assert state.coords[THIRD].shape == (tiny_digits.n, 2)
@@ -61,14 +61,14 @@ def test_cancelling_a_projection_keeps_the_old_map(qtbot, window) -> None:
     messages: list[str] = []
     state.message.connect(messages.append)
     with qtbot.waitSignal(state.projection_changed, timeout=60_000,
-                          check_params_cb=lambda _m: state.projecting_map is None):
+                          check_params_cb=lambda _m: not state.is_projecting()):
         assert state.project_map(THIRD, MapSetup("inputs", "tsne", TSNE))
-        assert window.projection_controls.cancel_button.isEnabled()
-        window.projection_controls.cancel_button.click()
+        assert window.map_controls[THIRD].cancel_button.isEnabled()
+        window.map_controls[THIRD].cancel_button.click()
     np.testing.assert_array_equal(state.coords[THIRD], before)
     assert state.map_method[THIRD] == title
     assert any("cancelled" in m for m in messages)
-    assert window.projection_controls.apply_button.isEnabled()
+    assert window.map_controls[THIRD].apply_button.isEnabled()
 
 
 def test_a_projection_that_cannot_run_says_why(qtbot, window, tiny_digits) -> None:
@@ -86,14 +86,14 @@ def test_a_projection_that_cannot_run_says_why(qtbot, window, tiny_digits) -> No
     assert not state.project_map(THIRD, MapSetup("codes", "pca"))
     assert "NaN" in errors[-1][1]
     np.testing.assert_array_equal(state.coords[THIRD], before)
-    assert state.projecting_map is None
+    assert not state.is_projecting()
 
 
 def test_tsne_map_of_codes_decodes_by_knn_interpolation(qtbot, window) -> None:
     train_to_end(qtbot, window)
     state = window.state
     window.show_third_map(True)
-    qtbot.waitUntil(lambda: state.projecting_map is None, timeout=60_000)
+    qtbot.waitUntil(lambda: not state.is_projecting(), timeout=60_000)
     project(qtbot, window, MapSetup("codes", "tsne", TSNE))
     _, fitted, codes = state.map_fits[THIRD]
     assert not fitted.exact_inverse and codes is not None

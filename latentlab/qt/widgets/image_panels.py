@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from latentlab.core.data.text import top_words
 from latentlab.qt.state import LATENT, PIXELS, THIRD, LabState
+from latentlab.qt.state_maps import METHOD_NAMES
 from latentlab.qt.widgets.image_tile import ImageTile
 from latentlab.qt.widgets.word_list import WordList
 
@@ -93,6 +94,7 @@ class ProbePanel(QWidget):
         state.model_changed.connect(self._on_model_changed)
         state.probe_moved.connect(self._on_probe_moved)
         state.dataset_changed.connect(self._on_dataset_changed)
+        state.map_changed.connect(self._update_title)
 
     @property
     def text_mode(self) -> bool:
@@ -104,8 +106,23 @@ class ProbePanel(QWidget):
             self.stacks[map_id].setCurrentIndex(1 if kind == "text" else 0)
             self.tiles[map_id].set_image(None)
             self.words[map_id].set_words([])
-        self.titles[PIXELS].setText(TITLES[kind][PIXELS])
         self._on_model_changed()
+
+    def _update_title(self, map_id: str) -> None:
+        """Built-in maps say how they decode; a chosen projection says what it is."""
+        kind = "text" if self.text_mode else "image"
+        fit = self.state.map_fits.get(map_id)
+        if fit is not None:
+            spec = fit[1].spec
+            method = METHOD_NAMES.get(spec.method, spec.method)
+            what = spec.source.capitalize() if spec.method == "codes" else (
+                f"{method} of {spec.source}")
+            title = f"{what}: top words" if kind == "text" else f"{what} at the probe"
+        elif map_id == LATENT and self.state.gan is not None:
+            title = "Generator at the probe"
+        else:
+            title = TITLES[kind][map_id]
+        self.titles[map_id].setText(title)
 
     def set_third_visible(self, shown: bool) -> None:
         self.columns[THIRD].setVisible(shown)
@@ -125,15 +142,14 @@ class ProbePanel(QWidget):
         code = self.state.gen_code
         if map_id == LATENT and self.state.model_cfg.family == "infogan" and code is not None:
             text += f" · k={code.category}"
-        if map_id == THIRD:
-            how = self.state.decode_status(THIRD)
+        if map_id in self.state.map_fits or map_id == THIRD:
+            how = self.state.decode_status(map_id)
             text += f" · {how}" if how else ""
         self.captions[map_id].setText(text)
 
     def _on_model_changed(self) -> None:
-        gan = self.state.gan is not None
-        title = TITLES["text" if self.text_mode else "image"][LATENT]
-        self.titles[LATENT].setText("Generator at the probe" if gan else title)
+        for map_id in self.titles:
+            self._update_title(map_id)
         if self.state.decoded_images[LATENT] is None:
             self.tiles[LATENT].set_image(None)
             self.words[LATENT].set_words([])

@@ -1,5 +1,5 @@
-"""Controls above and below maps: a configurable map's source, method and parameters (Apply,
-Cancel, progress), and the latent map's timeline scrubber."""
+"""Controls above and below maps: each map's source, method and parameters (Apply, Cancel,
+progress), and the codes map's timeline scrubber."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QSlider,
     QSpinBox,
-    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from latentlab.qt.map_ids import LATENT
 from latentlab.qt.state import LabState
 from latentlab.qt.state_maps import DECODE_ANYWHERE_HELP, METHOD_NAMES, METHODS, MapSetup
 
@@ -30,7 +30,7 @@ def _compact(widget: QWidget, tip: str) -> QWidget:
 
 
 class ProjectionControls(QWidget):
-    """Source · method · parameters · Apply / Cancel for one configurable map."""
+    """Source · method · parameters · Apply (Cancel while computing) for one map."""
 
     def __init__(self, state: LabState, map_id: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -60,40 +60,50 @@ class ProjectionControls(QWidget):
         self.perplexity.setRange(1.0, 100_000.0)
         self.perplexity.setDecimals(0)
         self.perplexity.setPrefix("perp ")
-        umap_box = QWidget()
-        umap_row = QHBoxLayout(umap_box)
-        umap_row.setContentsMargins(0, 0, 0, 0)
-        umap_row.addWidget(self.neighbours)
-        umap_row.addWidget(self.min_dist)
-        self.params = QStackedWidget()
-        self.params.addWidget(QWidget())  # PCA, codes: no parameters
-        self.params.addWidget(umap_box)
-        self.params.addWidget(self.perplexity)
         self.apply_button = QPushButton("Apply")
         self.apply_button.setToolTip("Compute this map in the background")
         self.apply_button.clicked.connect(self.apply)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setToolTip("Stop the projection; the map stays as it was")
-        self.cancel_button.clicked.connect(state.cancel_projection)
+        self.cancel_button.clicked.connect(lambda: state.cancel_projection(map_id))
         self.status = QLabel("")
         self.status.setObjectName("caption")
         # Progress text changes often and may be long: it must never widen the window.
         self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        # Two short rows, so three maps fit side by side: what and how, then its parameters
+        # with the progress (or how the probe decodes) beside them.
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(1)
         row = QHBoxLayout()
         row.setSpacing(4)
-        for widget in (self.source, self.method, self.params, self.apply_button,
-                       self.cancel_button):
+        for widget in (self.source, self.method, self.apply_button, self.cancel_button):
             row.addWidget(widget)
+        row.addStretch(1)
         outer.addLayout(row)
-        outer.addWidget(self.status)  # progress while computing; how the probe decodes after
+        details = QWidget()
+        details_row = QHBoxLayout(details)
+        details_row.setContentsMargins(0, 0, 0, 0)
+        details_row.setSpacing(4)
+        for widget in (self.neighbours, self.min_dist, self.perplexity):
+            details_row.addWidget(widget)
+        details_row.addWidget(self.status, 1)
+        # One height whatever the method shows, so the map below never shifts.
+        details.setFixedHeight(self.perplexity.sizeHint().height())
+        outer.addWidget(details)
         self.method.currentIndexChanged.connect(self._on_method_changed)
         state.projection_changed.connect(self._on_projection_changed)
         state.projection_progress.connect(self._on_progress)
+        if map_id == LATENT:
+            state.model_changed.connect(self._on_model_changed)
         self.set_setup(setup)
         self._on_projection_changed(map_id)
+
+    def _on_model_changed(self) -> None:
+        # A GAN's map is its generator's code space, tied to the code panel: not replaceable.
+        gan = self.state.gan is not None
+        self.setEnabled(not gan)
+        self.setToolTip("A GAN's map is its generator's code space" if gan else "")
 
     def set_setup(self, setup: MapSetup) -> None:
         self.source.setCurrentIndex(self.source.findData(setup.source))
@@ -119,7 +129,9 @@ class ProjectionControls(QWidget):
 
     def _on_method_changed(self, _index: int = 0) -> None:
         method = self.method.currentData()
-        self.params.setCurrentIndex({"umap": 1, "tsne": 2}.get(method, 0))
+        self.neighbours.setVisible(method == "umap")
+        self.min_dist.setVisible(method == "umap")
+        self.perplexity.setVisible(method == "tsne")
         if method == "codes":
             self.source.setCurrentIndex(self.source.findData("codes"))
         if method == "umap" and self.isVisible():
@@ -128,12 +140,16 @@ class ProjectionControls(QWidget):
     def _on_projection_changed(self, map_id: str) -> None:
         if map_id != self.map_id:
             return
-        running = self.state.projecting_map == self.map_id
+        running = self.state.is_projecting(self.map_id)
+        # One place for the button: Apply, or Cancel while this map is computed.
         self.cancel_button.setEnabled(running)
+        self.cancel_button.setVisible(running)
         self.apply_button.setEnabled(not running)
+        self.apply_button.setVisible(not running)
         setup = self.state.map_setups.get(self.map_id)
-        if running and setup is not None and setup != self.current_setup():
-            self.set_setup(setup)  # a projection started elsewhere (a lab, a script): show it
+        if setup is not None and setup != self.current_setup():
+            # Started elsewhere (a lab), or back to what the map shows (cancelled, new data).
+            self.set_setup(setup)
 
     def _on_progress(self, map_id: str, text: str) -> None:
         if map_id == self.map_id:
@@ -142,7 +158,7 @@ class ProjectionControls(QWidget):
 
 
 class TimelineBar(QWidget):
-    """Replays how the latent map formed: one stop per recorded epoch, and Live."""
+    """Replays how the codes map formed: one stop per recorded epoch, and Live."""
 
     def __init__(self, state: LabState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -164,12 +180,14 @@ class TimelineBar(QWidget):
         self.slider.sliderReleased.connect(lambda: state.show_epoch(None))
         self.live_button.clicked.connect(lambda: state.show_epoch(None))
         state.timeline_changed.connect(self._sync)
+        state.map_changed.connect(lambda map_id: map_id == LATENT and self._sync())
         self._sync()
 
     def _sync(self) -> None:
         epochs = [e for e, _ in self.state.timeline]
+        replaced = self.state.replaced(LATENT)
         self.slider.blockSignals(True)
-        self.slider.setEnabled(bool(epochs))
+        self.slider.setEnabled(bool(epochs) and not replaced)
         self.slider.setRange(0, max(len(epochs) - 1, 0))
         shown = self.state.timeline_epoch
         if shown in epochs:
@@ -178,7 +196,9 @@ class TimelineBar(QWidget):
             self.slider.setValue(len(epochs) - 1)
         self.slider.blockSignals(False)
         self.live_button.setEnabled(shown is not None)
-        if not epochs:
+        if replaced:
+            self.label.setText("replays the Codes view only")
+        elif not epochs:
             self.label.setText("no epochs yet")
         elif shown is None:
             self.label.setText(f"live · {len(epochs)} epoch(s)")

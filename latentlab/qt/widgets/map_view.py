@@ -12,6 +12,7 @@ from latentlab.core.data.dataset import Dataset
 from latentlab.core.data.text import top_words
 from latentlab.core.geometry import points_in_box, points_in_polygon
 from latentlab.qt.state import PIXELS, LabState
+from latentlab.qt.state_maps import METHOD_NAMES
 from latentlab.qt.throttle import Throttle
 from latentlab.qt.widgets.image_tile import ImageTile
 from latentlab.qt.widgets.palette import palette_colours
@@ -100,6 +101,7 @@ class MapView(QWidget):
         self._tree = None  # scipy cKDTree over the coordinates, built on first hover
         self._tree_scale = np.ones(2)
         self._syncing_probe = False
+        self._shows: object = None  # what the map last drew: a chosen setup, or None (built in)
         # While training, codes arrive several times a second; redrawing 4×/s looks just as live.
         self._redraw = Throttle(self._draw, REDRAW_MS, self)
 
@@ -158,9 +160,18 @@ class MapView(QWidget):
 
     def _on_dataset_changed(self) -> None:
         self.view_box.enableAutoRange()
+        self._label_axes()
+
+    def _label_axes(self) -> None:
+        """A chosen projection names its axes after its method; built-in maps keep theirs."""
+        fit = self.state.map_fits.get(self.map_id)
         dataset = self.state.dataset
         names = self.axis_names
-        if self.map_id == PIXELS and dataset is not None and dataset.kind == "text":
+        if fit is not None:
+            method = fit[1].spec.method
+            names = ("z₁", "z₂") if method == "codes" else tuple(
+                f"{METHOD_NAMES.get(method, method).replace('PCA', 'PC')} {i}" for i in (1, 2))
+        elif self.map_id == PIXELS and dataset is not None and dataset.kind == "text":
             names = ("LSA 1", "LSA 2")  # the text baseline: truncated SVD of TF-IDF
         for side, name in zip(("bottom", "left"), names, strict=True):
             self.plot.setLabel(side, name)
@@ -171,6 +182,12 @@ class MapView(QWidget):
 
     def _draw(self) -> None:
         self.title.setText(self.state.map_method[self.map_id])
+        fit = self.state.map_fits.get(self.map_id)
+        shows = fit[0] if fit is not None else None  # the chosen setup, or the built-in view
+        if shows != self._shows:
+            self._shows = shows
+            self._label_axes()
+            self.view_box.enableAutoRange()  # another projection: fit it in view
         coords = self.coords
         self._tree = None
         if coords is None:
