@@ -85,6 +85,7 @@ class LabState(FileStateMixin, DataStateMixin, MapStateMixin, ColourStateMixin, 
     projection_changed = Signal(str)  # a configurable map's projection started or ended
     projection_progress = Signal(str, str)  # map id, text (empty: done)
     timeline_changed = Signal()  # an epoch was recorded, or the replayed epoch changed
+    umap_warmed = Signal(str)  # from the UMAP warm-up thread: ready, or why not
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -353,8 +354,6 @@ class LabState(FileStateMixin, DataStateMixin, MapStateMixin, ColourStateMixin, 
         self.loader.cancel_and_wait()
         for projector in self.projectors.values():
             projector.cancel_and_wait()
-        if self._umap_warmer is not None:
-            self._umap_warmer.cancel_and_wait(120_000)  # cannot stop numba compiling: wait
         self._projecting.clear()
         self.load_request = None
         self._decode_timer.stop()

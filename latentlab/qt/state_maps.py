@@ -19,6 +19,7 @@ decoded — see :data:`DECODE_ANYWHERE_HELP`.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -102,7 +103,8 @@ class MapStateMixin:
             runner.succeeded.connect(lambda result, m=map_id: self._on_projected(m, result))
             runner.failed.connect(lambda exc, details, m=map_id:
                                   self._on_projection_failed(m, exc, details))
-        self._umap_warmer: TaskRunner | None = None
+        self._umap_warmer: threading.Thread | None = None
+        self.umap_warmed.connect(self.message)
         #: Per running projection: (setup, the codes it maps or None); cancelled ones listed.
         self._projecting: dict[str, tuple[MapSetup, np.ndarray | None]] = {}
         self._cancelled: set[str] = set()
@@ -300,17 +302,26 @@ class MapStateMixin:
 
     def warm_up_umap(self) -> None:
         """Import umap-learn and let numba compile on a background thread, once, when UMAP is
-        first chosen: start-up never pays for it, and the first UMAP map starts sooner."""
+        first chosen: start-up never pays for it, and the first UMAP map starts sooner.
+
+        A daemon thread, not a QThread: numba cannot be interrupted while it compiles, and a
+        window closed meanwhile must close now; the process may end with the thread unfinished
+        (what was compiled so far is in numba's cache)."""
         if self._umap_warmer is not None:
             return
         from latentlab.core import projection as proj
 
-        self._umap_warmer = TaskRunner(self)
-        self._umap_warmer.succeeded.connect(
-            lambda s: self.message.emit(f"UMAP is ready (prepared in {s:.1f} s)."))
-        self._umap_warmer.failed.connect(
-            lambda exc, _d: self.message.emit(f"UMAP could not be prepared: {exc}"))
-        self._umap_warmer.start(lambda _report, _cancel: proj.warm_up_umap())
+        def warm() -> None:
+            try:
+                text = f"UMAP is ready (prepared in {proj.warm_up_umap():.1f} s)."
+            except Exception as exc:  # a message, never a traceback from a thread
+                text = f"UMAP could not be prepared: {exc}"
+            with contextlib.suppress(RuntimeError):  # the window closed meanwhile
+                self.umap_warmed.emit(text)  # queued to the GUI thread
+
+        self._umap_warmer = threading.Thread(target=warm, name="latentlab-umap-warm-up",
+                                             daemon=True)
+        self._umap_warmer.start()
 
     def _clear_configured_maps(self, codes_only: bool) -> None:
         """Forget projections whose source is gone (a new dataset: all; a new model: those of

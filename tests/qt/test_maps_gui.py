@@ -148,3 +148,31 @@ def test_colour_by_reconstruction_error(qtbot, window) -> None:
     assert state.colour_by == "cluster" and state.code_clusters is not None
     window.colour_by.setCurrentIndex(window.colour_by.findData("none"))
     assert len(set(view.scatter.point_colours())) == 1
+
+
+def test_closing_does_not_wait_for_umap_to_be_prepared(qtbot, window, monkeypatch) -> None:
+    """numba cannot be stopped while it compiles: the window closes at once all the same."""
+    import threading
+
+    from latentlab.core import projection
+
+    release, started = threading.Event(), threading.Event()
+
+    def slow_warm_up() -> float:  # stands in for a first compile that takes a minute
+        started.set()
+        release.wait(30)
+        return 60.0
+
+    monkeypatch.setattr(projection, "warm_up_umap", slow_warm_up)
+    controls = window.map_controls[THIRD]
+    window.show_third_map(True)
+    controls.method.setCurrentIndex(controls.method.findData("umap"))
+    assert started.wait(5)
+    messages: list[str] = []
+    window.state.message.connect(messages.append)
+    window.close()  # would block (and hold the event loop) if shutdown waited for the warm-up
+    warmer = window.state._umap_warmer
+    assert warmer is not None and warmer.is_alive()
+    release.set()
+    warmer.join(5)
+    qtbot.waitUntil(lambda: any("UMAP is ready" in m for m in messages), timeout=3000)
