@@ -82,7 +82,7 @@ class LabState(FileStateMixin, DataStateMixin, MapStateMixin, ColourStateMixin, 
     loading_changed = Signal()  # a dataset load started or ended
     load_progress = Signal(object)  # LoadProgress
     load_ended = Signal(object)  # LoadOutcome: loaded, failed or cancelled
-    projection_changed = Signal(str)  # a configurable map's projection started or ended
+    projection_changed = Signal(str)  # a map's projection started or ended
     projection_progress = Signal(str, str)  # map id, text (empty: done)
     timeline_changed = Signal()  # an epoch was recorded, or the replayed epoch changed
     umap_warmed = Signal(str)  # from the UMAP warm-up thread: ready, or why not
@@ -348,8 +348,8 @@ class LabState(FileStateMixin, DataStateMixin, MapStateMixin, ColourStateMixin, 
             self._set_status("stopping")
 
     def shutdown(self) -> None:
-        """Stop training and loading and wait for the threads: a QThread destroyed while
-        running aborts."""
+        """Stop training, loading and projections and wait for their threads: a QThread
+        destroyed while running aborts. (UMAP's warm-up, a daemon thread, is not waited for.)"""
         self.runner.stop_and_wait()
         self.loader.cancel_and_wait()
         for projector in self.projectors.values():

@@ -87,6 +87,11 @@ def test_a_new_model_brings_the_codes_map_back(qtbot, window) -> None:
     state = window.state
     project(qtbot, state, LATENT, MapSetup("codes", "tsne", TSNE))
     assert state.replaced(LATENT) and "t-SNE of codes" in state.map_method[LATENT]
+    # A random code has no place on a t-SNE map: it is decoded and shown, the probe stays.
+    probe, state.decoded_images[LATENT] = state.probes[LATENT].copy(), None
+    state.sample_random()
+    assert state.decoded_images[LATENT] is not None
+    np.testing.assert_array_equal(state.probes[LATENT], probe)
     train_to_end(qtbot, window)
     assert not state.replaced(LATENT)
     assert window.map_controls[LATENT].current_setup() == DEFAULT_SETUPS[LATENT]
