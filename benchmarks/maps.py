@@ -1,6 +1,7 @@
 """Figures for maps and projections, printed as JSON (not timed assertions).
 
     python benchmarks/maps.py [--data DIR] [--umap-items N] [--epochs N] [--only NAME ...]
+    python benchmarks/maps.py --only gui-drag [--gui-items N] [--gui-moves N] [--gui-epochs N]
 
 - view: a MapView with 100,000 points: full redraw (setData + a forced repaint; also zoomed
   in, where the points outside the view are culled), hover lookup (MapView.nearest_point),
@@ -13,6 +14,13 @@
 - startup: importing the main window and launching the app, and whether umap was imported.
 - metrics: kNN accuracy (k = 1, 5; train → test) and trustworthiness on the MNIST sample for
   PCA, an AE and a VAE with 2-D codes (trained ``--epochs`` epochs) and UMAP of pixels.
+- gui-drag: the decode-anywhere drag through the real window: a MainWindow (1440×900) on the
+  MNIST sample grown to ``--gui-items`` (70,000) images, an MLP autoencoder trained through the GUI
+  (``--gui-epochs``), a UMAP of its codes on the third map; then synthetic mouse events drag the
+  probe (press on it, ``--gui-moves`` moves ≥ 12 ms apart, each handled before the next) and each
+  move is timed from sending it to the decoded image painted in the probe panel (as
+  spine.py's drag: the tile's paint count goes up), and to the map's view repainted too; the
+  same on the PCA map (exact inverse) for comparison.
 """
 
 from __future__ import annotations
@@ -180,10 +188,11 @@ def bench_view(n_points: int, n_drag: int, repeats: int) -> dict:
     }
 
 
-def grown_mnist(data: Dataset, n: int, seed: int = 0) -> np.ndarray:
-    """``n`` MNIST-like rows: the sample, then blends of two same-class digits shifted by up to a
-    pixel, with a little noise. (Plain copies with noise would make each digit's neighbours its
-    own copies: thousands of disconnected clusters, a pathological case for UMAP.)"""
+def grown_mnist(data: Dataset, n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` MNIST-like rows and their classes: the sample, then blends of two same-class digits
+    shifted by up to a pixel, with a little noise. (Plain copies with noise would make each
+    digit's neighbours its own copies: thousands of disconnected clusters, a pathological case
+    for UMAP.)"""
     images = data.x.reshape(data.n, 28, 28)
     labels = data.labels if data.labels is not None else np.zeros(data.n, np.int64)
     rng = np.random.default_rng(seed)
@@ -200,13 +209,13 @@ def grown_mnist(data: Dataset, n: int, seed: int = 0) -> np.ndarray:
             blend[rows] = np.roll(blend[rows], (dy, dx), axis=(1, 2))
     blend += rng.normal(scale=0.02, size=blend.shape).astype(np.float32)
     x = np.concatenate([images, np.clip(blend, 0.0, 1.0)]).reshape(-1, 784)[:n]
-    return np.ascontiguousarray(x, dtype=np.float32)
+    return np.ascontiguousarray(x, dtype=np.float32), np.concatenate([labels, labels[a]])[:n]
 
 
 def bench_projections(data: Dataset, n_pca: int, n_umap: int) -> dict:
     from latentlab.core.projection import PCA, warm_up_umap
 
-    x = grown_mnist(data, max(n_pca, n_umap))
+    x, _labels = grown_mnist(data, max(n_pca, n_umap))
     report: dict = {"data": f"MNIST sample grown to {len(x):,} × {x.shape[1]}: the 5,000 digits, "
                             "then blends of two same-class digits, shifted ≤ 1 px, noise σ=0.02"}
     pca_s = []
@@ -319,6 +328,167 @@ def bench_metrics(data: Dataset, epochs: int) -> dict:
             "rows": table}
 
 
+#: Synthetic drags send a move at most this often: pyqtgraph drops moves within 10 ms of the last.
+GUI_MOVE_GAP_S = 0.012
+#: Screen distance between successive moves of a synthetic drag (pixels; pyqtgraph starts a drag
+#: only past 5 px from the press within its first half second).
+GUI_STEP_PX = 6.0
+GUI_WARM_UP_MOVES = 10
+
+
+def bench_gui_drag(data: Dataset, n_items: int = 70_000, moves: int = 300, epochs: int = 1,
+                   latent_dim: int = 8) -> dict:
+    """Drag the probe with mouse events on a UMAP map of the codes (decoded through the kNN
+    inverse) and on the PCA map (exact inverse), in the real window: move → image painted."""
+    from PySide6.QtCore import QEvent, QEventLoop, QPointF, Qt, QTimer
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication
+    from spine import app_session, app_training, wait_until
+
+    from latentlab.config import ModelConfig, TrainConfig
+    from latentlab.core.projection import warm_up_umap
+    from latentlab.qt.state import MAX_MAP_POINTS, PIXELS, THIRD
+    from latentlab.qt.state_maps import MapSetup
+
+    app, window = app_session()  # 1440×900, shown (offscreen); the GUI decodes on 1 torch thread
+    state = window.state
+    x, labels = grown_mnist(data, n_items)
+    grown = Dataset(f"{data.name} grown to {n_items:,}", x.reshape(n_items, 1, 28, 28), labels,
+                    data.class_names, random_split(n_items, 0.1, seed=0))
+    model_cfg = ModelConfig(family="ae", architecture="mlp", hidden=(512, 256),
+                            latent_dim=latent_dim)
+    start = time.perf_counter()
+    _loop_rate, _wall_rate, steps = app_training(app, window, grown, model_cfg,
+                                                 TrainConfig(epochs=epochs, device="cpu"))
+    train_s = time.perf_counter() - start
+    assert state.codes is not None and len(state.codes) == min(n_items, MAX_MAP_POINTS)
+
+    def run_loop(seconds: float) -> None:
+        """The real event loop for ``seconds`` (blocking on events, never spinning)."""
+        done = [False]
+        QTimer.singleShot(max(0, round(seconds * 1000)), lambda: done.__setitem__(0, True))
+        while not done[0]:
+            app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
+
+    warm_s = warm_up_umap()  # numba's code from its cache (or compiled): not part of the fit
+    params = {"n_neighbors": 15, "min_dist": 0.1}
+    start = time.perf_counter()
+    assert state.project_map(THIRD, MapSetup("codes", "umap", params))
+    wait_until(app, lambda: not state.is_projecting(THIRD), 1800)
+    umap_s = time.perf_counter() - start
+    assert THIRD in state.map_fits, "the UMAP did not finish"
+    assert window.map_boxes[THIRD].isVisible(), "the third map is not shown"
+    for map_id in (THIRD, PIXELS):
+        wait_until(app, lambda m=map_id: len(window.maps[m].scatter) == n_items, 30)
+    run_loop(1.0)  # throttled redraws, auto-range and the first decodes settle
+    decode_status = state.decode_status(THIRD)
+    assert "nearest codes" in decode_status, decode_status
+
+    # When each map's view last finished painting (its viewport: the points, from their cached
+    # picture, and the probe). The instance attribute overrides the Qt virtual for that view only.
+    view_painted: dict[str, float] = {}
+    for map_id in (THIRD, PIXELS):
+        plot = window.maps[map_id].plot
+
+        def timed_paint(event, plot=plot, map_id=map_id) -> None:
+            type(plot).paintEvent(plot, event)
+            view_painted[map_id] = time.perf_counter()
+
+        plot.paintEvent = timed_paint
+    left, no_button = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
+    rng = np.random.default_rng(0)
+
+    def send(widget, kind: QEvent.Type, pos: QPointF, buttons) -> None:
+        button = no_button if kind == QEvent.Type.MouseMove else left
+        QApplication.sendEvent(widget, QMouseEvent(kind, pos, widget.mapToGlobal(pos), button,
+                                                   buttons, Qt.KeyboardModifier.NoModifier))
+
+    def drag(map_id: str) -> dict:
+        view, tile = window.maps[map_id], window.probe_panel.tiles[map_id]
+        viewport, coords = view.plot.viewport(), state.coords[map_id]
+        assert coords is not None
+
+        def on_screen(xy) -> np.ndarray:
+            point = view.plot.mapFromScene(view.view_box.mapViewToScene(QPointF(*map(float, xy))))
+            return np.array([point.x(), point.y()], np.float64)
+
+        # Through dense regions: straight lines between map points drawn at random (so more
+        # often where points are dense), in steps of GUI_STEP_PX on screen.
+        here = on_screen(state.probes[map_id])
+        path: list[np.ndarray] = []
+        while len(path) < moves + GUI_WARM_UP_MOVES:
+            there = on_screen(coords[rng.integers(len(coords))])
+            n = max(1, int(np.hypot(*(there - here)) // GUI_STEP_PX))
+            path += [here + (there - here) * (i + 1) / n for i in range(n)]
+            here = there
+        path = path[:moves + GUI_WARM_UP_MOVES]
+        start_px = on_screen(state.probes[map_id])
+        send(viewport, QEvent.Type.MouseButtonPress, QPointF(*start_px), left)
+        latencies, frames, dropped, spots = [], [], 0, []
+        last = time.perf_counter()
+        for i, px in enumerate(path):
+            run_loop(max(0.0, last + GUI_MOVE_GAP_S - time.perf_counter()))
+            before, probe_before = tile.paint_count, state.probes[map_id].copy()
+            start = last = time.perf_counter()
+            send(viewport, QEvent.Type.MouseMove, QPointF(round(px[0]), round(px[1])), left)
+            if np.array_equal(state.probes[map_id], probe_before):
+                dropped += 1  # not taken as a drag move (it cannot be: each is 6 px and 12 ms)
+                continue
+            wait_until(app, lambda b=before: tile.paint_count > b, 5)
+            painted = time.perf_counter()
+            wait_until(app, lambda s=start: view_painted.get(map_id, 0.0) > s, 5)
+            framed = time.perf_counter()
+            if i >= GUI_WARM_UP_MOVES:  # the first moves build the hover's KD-tree, etc.
+                latencies.append((painted - start) * 1000)
+                frames.append((framed - start) * 1000)
+                spots.append(state.probes[map_id].copy())
+        send(viewport, QEvent.Type.MouseButtonRelease, QPointF(*path[-1]), no_button)
+        app.processEvents()
+        assert len(latencies) >= 0.9 * moves, f"{map_id}: only {len(latencies)} moves decoded"
+        # The decode alone at the same spots (what the decode timer runs per move).
+        decode_ms, kept = [], state.probes[map_id]
+        for xy in spots:
+            state.probes[map_id] = xy
+            begin = time.perf_counter()
+            state._decode(map_id)
+            decode_ms.append((time.perf_counter() - begin) * 1000)
+        state.probes[map_id] = kept
+        return {"move_to_image_painted": stats(latencies),
+                "move_to_image_and_map_painted": stats(frames),
+                "decode_only": stats(decode_ms),
+                "moves_dropped": dropped, "within_16ms": round(
+                    float(np.mean(np.asarray(latencies) <= 16.0)), 4)}
+
+    third = drag(THIRD)
+    pixels = drag(PIXELS)
+    for map_id in (THIRD, PIXELS):
+        del window.maps[map_id].plot.paintEvent
+    map_size = window.maps[THIRD].plot.viewport().size()
+    report = {
+        "unit": "ms",
+        "what": "mouse events sent to a MapView's viewport (press on the probe, moves "
+                f"{GUI_STEP_PX:.0f} px and ≥ {GUI_MOVE_GAP_S * 1000:.0f} ms apart, each handled "
+                "before the next), timed from sending a move to the decoded image painted in "
+                "the probe panel (its tile's paint count goes up, as in spine.py's drag), and "
+                "to the map's view repainted as well (its points from their cached picture, "
+                "and the probe); the first "
+                f"{GUI_WARM_UP_MOVES} moves of each drag not counted. decode_only: the state's "
+                "decode at the same spots, without events or painting",
+        "window": "1440×900 MainWindow, offscreen, three maps shown",
+        "map_viewport_px": [map_size.width(), map_size.height()],
+        "items": n_items, "map_points": len(state.coords[THIRD]),
+        "model": f"AE MLP 784-512-256-{latent_dim}, decoder {latent_dim}-256-512-784, "
+                 f"{epochs} epoch(s) through the GUI ({steps} steps, {train_s:.1f} s)",
+        "umap": {"params": params, "source": "codes", "seconds": round(umap_s, 1),
+                 "warm_up_s": round(warm_s, 1)},
+        "umap_map_decodes": decode_status,
+        "umap_map": third,
+        "pca_map": {"decodes": "exact inverse (mean + coords · components)", **pixels},
+    }
+    window.close()
+    return report
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
@@ -328,6 +498,10 @@ def main() -> None:
     parser.add_argument("--pca-items", type=int, default=70_000)
     parser.add_argument("--umap-items", type=int, default=70_000)
     parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--gui-items", type=int, default=70_000)
+    parser.add_argument("--gui-moves", type=int, default=300)
+    parser.add_argument("--gui-epochs", type=int, default=1)
+    parser.add_argument("--gui-latent-dim", type=int, default=8)
     parser.add_argument("--only", nargs="*",
                         default=["startup", "view", "projections", "metrics"])
     args = parser.parse_args()
@@ -344,6 +518,9 @@ def main() -> None:
         report["projections"] = bench_projections(data, args.pca_items, args.umap_items)
     if "metrics" in args.only:
         report["metrics"] = bench_metrics(data, args.epochs)
+    if "gui-drag" in args.only:
+        report["gui_drag"] = bench_gui_drag(data, args.gui_items, args.gui_moves,
+                                            args.gui_epochs, args.gui_latent_dim)
     print(json.dumps(report, indent=2))
 
 

@@ -11,7 +11,7 @@ from latentlab.config import ModelConfig, TrainConfig
 from latentlab.core.events import StepProgress
 from latentlab.qt.state import LATENT, PIXELS
 
-from .conftest import drag, line, send_mouse, to_viewport, train_to_end
+from .conftest import MOVE_INTERVAL_MS, drag, line, send_mouse, to_viewport, train_to_end
 
 
 def test_window_opens_on_the_dataset(window, tiny_digits) -> None:
@@ -133,6 +133,26 @@ def test_hover_shows_the_item_image(qtbot, window, tiny_digits) -> None:
     shown = view.hover_tile.array
     assert any(np.array_equal(shown, tiny_digits.x[window.state.map_indices[h]]) for h in hits)
     assert f"#{item}" in view.hover_caption.text() or len(hits) > 1
+
+
+def test_no_hover_preview_while_dragging_the_probe(qtbot, window) -> None:
+    view, state = window.maps[PIXELS], window.state
+    viewport, left = view.plot.viewport(), Qt.MouseButton.LeftButton
+    start = state.probes[PIXELS].copy()
+    coords = state.coords[PIXELS]
+    path = [to_viewport(view, *p) for p in np.linspace(start, coords[7], 10)]
+    send_mouse(viewport, QEvent.Type.MouseButtonPress, path[0], left)
+    for point in path[1:]:
+        qtbot.wait(MOVE_INTERVAL_MS)
+        send_mouse(viewport, QEvent.Type.MouseMove, point, left)
+        assert not view.hover_tile.isVisible()  # the drag passes over points: no preview
+    send_mouse(viewport, QEvent.Type.MouseButtonRelease, path[-1], Qt.MouseButton.NoButton)
+    assert not np.allclose(state.probes[PIXELS], start)  # it was a probe drag
+    # Moving on without a button: the preview is back.
+    qtbot.wait(MOVE_INTERVAL_MS)
+    send_mouse(viewport, QEvent.Type.MouseMove, to_viewport(view, *coords[7]),
+               Qt.MouseButton.NoButton)
+    qtbot.waitUntil(view.hover_tile.isVisible, timeout=2000)
 
 
 def test_random_sample_moves_the_probe_and_decodes(qtbot, window) -> None:

@@ -284,7 +284,10 @@ class MapView(QWidget):
 
     def _on_mouse_moved(self, scene_pos: QPointF) -> None:
         dataset = self.state.dataset
-        if dataset is None or not self.view_box.sceneBoundingRect().contains(scene_pos):
+        # No previews while dragging (the probe, a lasso): they would hide what the drag shows.
+        scene = self.plot.scene()
+        dragging = bool(scene.dragButtons or scene.clickEvents)  # a button is held down
+        if dataset is None or dragging or not self.view_box.sceneBoundingRect().contains(scene_pos):
             self._hide_hover()
             return
         view_pos = self.view_box.mapSceneToView(scene_pos)
