@@ -280,8 +280,7 @@ def bench_startup(runs: int) -> dict:
 
 def bench_metrics(data: Dataset, epochs: int) -> dict:
     from latentlab.config import ModelConfig, TrainConfig
-    from latentlab.core.evaluation import evaluate_model
-    from latentlab.core.metrics import knn_accuracy, trustworthiness
+    from latentlab.core.evaluation import evaluate_model, score_map
     from latentlab.core.models import build_model
     from latentlab.core.training import train
 
@@ -309,16 +308,10 @@ def bench_metrics(data: Dataset, epochs: int) -> dict:
     start = time.perf_counter()
     fitted = fit_projection(ProjectionSpec("umap", source="pixels"), flat, seed=0)
     umap_s = time.perf_counter() - start
-    tr, te = data.train_indices, data.test_indices
-    row: dict = {"method": fitted.method_label, "fit_s": round(umap_s, 1),
-                 "warm_up_s": round(warm_s, 1),
+    row: dict = {**score_map(fitted.method_label, fitted.coords, np.arange(data.n), data),
+                 "fit_s": round(umap_s, 1), "warm_up_s": round(warm_s, 1), "sse": None,
                  "note": "fitted on train and test together (UMAP maps only what it was fitted "
                          "on); kNN fit on the train points' coordinates, scored on the test's"}
-    for k in (1, 5):
-        row[f"knn{k}"] = knn_accuracy(fitted.coords[tr], data.labels[tr], fitted.coords[te],
-                                      data.labels[te], k)
-    row["trustworthiness"] = trustworthiness(flat[te], fitted.coords[te], 5)
-    row["sse"] = None
     table["UMAP of pixels"] = row
     for name, r in table.items():
         table[name] = {k: round(v, 4) if isinstance(v, float) else v for k, v in r.items()}

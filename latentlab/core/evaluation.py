@@ -116,22 +116,46 @@ def _finite(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _score_map(method: str, train_xy: np.ndarray, test_xy: np.ndarray, data: Dataset,
+def _score_map(method: str, train_xy: np.ndarray, test_xy: np.ndarray,
+               train_labels: np.ndarray | None, test_labels: np.ndarray | None,
                x_test: np.ndarray, trust_rows: np.ndarray, settings: EvaluationSettings
                ) -> dict[str, Any]:
     scores: dict[str, Any] = {"method": method}
-    labels = data.labels
     for k in KNN_KS:
-        if labels is None or len(train_xy) < k:
+        if train_labels is None or test_labels is None or len(train_xy) < k:
             scores[f"knn{k}"] = None
         else:
-            scores[f"knn{k}"] = knn_accuracy(train_xy, labels[data.train_indices], test_xy,
-                                             labels[data.test_indices], k)
+            scores[f"knn{k}"] = knn_accuracy(train_xy, train_labels, test_xy, test_labels, k)
     if len(trust_rows) > 2 * settings.trust_neighbors:
         scores["trustworthiness"] = _finite(trustworthiness(
             x_test[trust_rows], test_xy[trust_rows], settings.trust_neighbors))
     else:
         scores["trustworthiness"] = None
+    return scores
+
+
+def score_map(method: str, coords: np.ndarray, items: np.ndarray, data: Dataset,
+              settings: EvaluationSettings | None = None) -> dict[str, Any]:
+    """Score a map already made of the dataset's ``items`` (one per row of ``coords``), such as
+    a UMAP or t-SNE fitted on train and test items together (t-SNE cannot place new items):
+    k-NN fit on the train items' coordinates and scored on the test items', trustworthiness of
+    the test items' coordinates against their inputs. ValueError if the map has no test item."""
+    settings = settings or EvaluationSettings()
+    items = np.asarray(items, np.int64)
+    coords = np.asarray(coords, np.float64).reshape(len(items), 2)
+    is_test = data.is_test[items]
+    test_items, train_items = items[is_test], items[~is_test]
+    if len(test_items) == 0:
+        raise ValueError(f"{data.name}: the map has no test item to score.")
+    labels = data.labels
+    x_test = data.x[test_items].reshape(len(test_items), -1)
+    trust_rows = subsample(len(test_items), settings.trust_items, settings.seed)
+    scores = _score_map(method, coords[~is_test], coords[is_test],
+                        None if labels is None else labels[train_items],
+                        None if labels is None else labels[test_items], x_test, trust_rows,
+                        settings)
+    scores.update(train_items=len(train_items), test_items=len(test_items),
+                  trustworthiness_items=len(trust_rows))
     return scores
 
 
@@ -214,18 +238,22 @@ def evaluate_model(model: LatentModel, data: Dataset,
 
     baseline, baseline_name = linear_baseline(data, 2, settings.seed)
     baseline.fit(flat_train)
+    labels = data.labels
+    train_labels = None if labels is None else labels[train_idx]
+    test_labels = None if labels is None else labels[test_idx]
     maps: dict[str, Any] = {
         "latent": None,
         "pca": _score_map(baseline_name, baseline.transform(flat_train),
-                          baseline.transform(flat_test), data, flat_test, trust_rows, settings),
+                          baseline.transform(flat_test), train_labels, test_labels, flat_test,
+                          trust_rows, settings),
     }
     if model.has_encoder:
         train_codes, _ = model_codes(model, x_train)
         test_codes, _ = model_codes(model, x_test)
         latent_map = fit_latent_map(model, train_codes)
         maps["latent"] = _score_map(latent_map_method(model), latent_map.transform(train_codes),
-                                    latent_map.transform(test_codes), data, flat_test,
-                                    trust_rows, settings)
+                                    latent_map.transform(test_codes), train_labels,
+                                    test_labels, flat_test, trust_rows, settings)
 
     reconstruction = None
     if model.reconstructs:
@@ -267,4 +295,5 @@ __all__ = [
     "linear_baseline",
     "model_codes",
     "model_reconstructions",
+    "score_map",
 ]

@@ -30,10 +30,11 @@ FAMILY_NAMES = {"ae": "Autoencoder", "vae": "VAE", "gan": "GAN", "infogan": "Inf
 
 @dataclass(frozen=True)
 class MetricsRow:
-    """One row of the metrics table: a linear baseline or a model. None: does not apply."""
+    """One row of the metrics table: a linear baseline, a model or a nonlinear map on show.
+    None: does not apply."""
 
     name: str
-    kind: str  # "baseline" or "model"
+    kind: str  # "baseline", "model", or "map" (a UMAP or t-SNE map on show)
     map_method: str
     knn1: float | None
     knn5: float | None
@@ -250,11 +251,27 @@ class ToolState(QObject):
             if self._evaluating is model:
                 return True
             self.metrics_runner.cancel_and_wait()
-        from latentlab.core.evaluation import evaluate_model
+        from latentlab.core.evaluation import evaluate_model, score_map
 
         data, name = state.dataset, model_name(model, state.model_epoch)
+        shown = self._nonlinear_maps(name)
+        items = state.map_indices.copy()
         self._evaluating = model
-        self.metrics_runner.start(lambda report, cancel: (evaluate_model(model, data), name))
+
+        def task(_report, _cancel) -> tuple[dict[str, Any], str, list[MetricsRow]]:
+            rows = []
+            for label, source, coords in shown:
+                try:
+                    scores = score_map(label, coords, items, data)
+                except ValueError:  # no test item among the mapped ones: nothing to score
+                    continue
+                note = (f"fitted on all {len(items):,} mapped items (train and test together); "
+                        f"{scores['test_items']:,} test items scored")
+                rows.append(MetricsRow(label, "map", source, scores["knn1"], scores["knn5"],
+                                       scores["trustworthiness"], None, note))
+            return evaluate_model(model, data), name, rows
+
+        self.metrics_runner.start(task)
         labels = "" if data.labels is not None else " (no labels: no k-NN accuracy)"
         self.metrics_status = f"Computing the metrics of {name}…{labels}"
         self.metrics_changed.emit()
@@ -269,14 +286,29 @@ class ToolState(QObject):
                 and self.finished_model() is not self._evaluated):
             self.compute_metrics()
 
-    def _on_metrics(self, outcome: tuple[dict[str, Any], str]) -> None:
-        result, name = outcome
+    def _nonlinear_maps(self, model: str) -> list[tuple[str, str, np.ndarray]]:
+        """The UMAP and t-SNE maps on show: (row name, what it maps, coordinates). A map of the
+        codes is named after the model whose codes it maps."""
+        shown = []
+        for _map_id, (setup, fitted, _codes) in self.state.map_fits.items():
+            if fitted.spec.method not in ("umap", "tsne"):
+                continue  # linear maps: the baseline and the model rows already score them
+            label = fitted.method_label.split(" · ")[0]
+            if setup.source == "codes":
+                label += f" ({model})"
+            shown.append((label, fitted.method_label, np.array(fitted.coords)))
+        return shown
+
+    def _on_metrics(self, outcome: tuple[dict[str, Any], str, list[MetricsRow]]) -> None:
+        result, name, map_rows = outcome
         self._evaluated, self._evaluating = self._evaluating, None
         baseline, model_row = rows_from_evaluation(result, name)
-        rows = [r for r in self.metrics_rows if r.name != model_row.name]
+        new_names = {model_row.name} | {r.name for r in map_rows}
+        rows = [r for r in self.metrics_rows if r.name not in new_names]
         if not any(r.name == baseline.name for r in rows):
             rows.append(baseline)
         rows.append(model_row)
+        rows += map_rows
         rows.sort(key=lambda r: r.kind != "baseline")  # stable: baselines first, in order
         self.metrics_rows = rows
         data = result["data"]

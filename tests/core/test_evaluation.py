@@ -18,7 +18,7 @@ from sklearn.neighbors import KNeighborsClassifier
 from latentlab.config import ModelConfig, TrainConfig
 from latentlab.core.data import Dataset
 from latentlab.core.distributed import DataShard
-from latentlab.core.evaluation import EvaluationSettings, evaluate_model
+from latentlab.core.evaluation import EvaluationSettings, evaluate_model, score_map
 from latentlab.core.export import (
     METADATA_FILE,
     PBTXT_FILE,
@@ -99,6 +99,26 @@ def test_evaluate_model_compares_the_map_with_pca(small_ae, tiny_digits: Dataset
     pca3 = PCA(3).fit(x[tr])
     expected = np.mean(np.sum((x[te] - pca3.inverse_transform(pca3.transform(x[te]))) ** 2, 1))
     assert recon["pca"] == pytest.approx(expected, rel=1e-5)
+
+
+def test_a_map_of_some_items_is_scored_on_its_own_train_and_test_items(
+        tiny_digits: Dataset) -> None:
+    # A map of 200 of the items, in shuffled order, as a UMAP or t-SNE map of them would be.
+    rng = np.random.default_rng(0)
+    items = rng.permutation(tiny_digits.n)[:200]
+    coords = rng.normal(size=(200, 2)) + tiny_digits.labels[items, None]  # classes apart
+    scores = score_map("UMAP of pixels", coords, items, tiny_digits)
+    test = tiny_digits.is_test[items]
+    labels = tiny_digits.labels[items]
+    for k in (1, 5):
+        sk = KNeighborsClassifier(k).fit(coords[~test], labels[~test])
+        assert scores[f"knn{k}"] == pytest.approx(sk.score(coords[test], labels[test]))
+    x_test = tiny_digits.x[items[test]].reshape(int(test.sum()), -1)
+    assert scores["trustworthiness"] == pytest.approx(
+        sk_trustworthiness(x_test, coords[test], n_neighbors=5))
+    assert (scores["train_items"], scores["test_items"]) == (int((~test).sum()), int(test.sum()))
+    with pytest.raises(ValueError, match="no test item"):
+        score_map("t-SNE", coords[~test], items[~test], tiny_digits)
 
 
 def test_export_csv_and_projector_files_read_back(small_ae, tiny_digits: Dataset,

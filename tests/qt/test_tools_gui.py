@@ -11,8 +11,10 @@ from PIL import Image
 from PySide6.QtWidgets import QFileDialog
 
 from latentlab.config import ModelConfig, TrainConfig
+from latentlab.core.evaluation import score_map
 from latentlab.core.export import METADATA_FILE, SPRITE_FILE, TENSORS_FILE
-from latentlab.qt.state import LATENT, PIXELS
+from latentlab.qt.state import LATENT, PIXELS, THIRD
+from latentlab.qt.state_maps import MapSetup
 from latentlab.qt.widgets.tools_gallery import GALLERY_MAX
 
 from .conftest import FAST_MODEL, train_to_end
@@ -142,6 +144,20 @@ def test_metrics_table_after_training(qtbot, window) -> None:
     with qtbot.waitSignal(tools.metrics_runner.succeeded, timeout=30_000):
         train_to_end(qtbot, window, VAE, FAST)
     assert panel.table.rowCount() == 3 and panel.value(2, 0) == "VAE, 2-D code, MLP, epoch 2"
+    # A t-SNE map on show gets its row: scored like the others, on its own coordinates.
+    state = window.state
+    with qtbot.waitSignal(state.projection_changed, timeout=60_000,
+                          check_params_cb=lambda _m: not state.is_projecting()):
+        assert state.project_map(THIRD, MapSetup("codes", "tsne", {"perplexity": 20.0,
+                                                                  "max_iter": 250}))
+    with qtbot.waitSignal(tools.metrics_runner.succeeded, timeout=30_000):
+        assert tools.compute_metrics()
+    assert panel.table.rowCount() == 4
+    assert panel.value(3, 0) == "t-SNE of codes (VAE, 2-D code, MLP, epoch 2)"
+    expected = score_map("t-SNE", state.coords[THIRD], state.map_indices, state.dataset)
+    assert float(panel.value(3, 1)) == pytest.approx(expected["knn1"], abs=5e-4)
+    assert float(panel.value(3, 3)) == pytest.approx(expected["trustworthiness"], abs=5e-4)
+    assert panel.value(3, 4) == "—"  # no inverse: no reconstruction error
     window.grab().save("/tmp/tools/tools_metrics_window.png")
     panel.grab().save("/tmp/tools/tools_metrics_panel.png")
 

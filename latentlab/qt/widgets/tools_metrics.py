@@ -19,8 +19,9 @@ from PySide6.QtWidgets import (
 from latentlab.qt.state_tools import MetricsRow, ToolState
 
 COLUMNS = (
-    ("Map or model", "The linear baseline (PCA of pixels; LSA for text) and each model trained "
-                     "or opened in this session"),
+    ("Map or model", "The linear baseline (PCA of pixels; LSA for text), each model trained "
+                     "or opened in this session, and each UMAP or t-SNE map on show (fitted on "
+                     "train and test items together: they cannot place new items)"),
     ("1-NN", "Accuracy of 1-nearest-neighbour classification in the 2-D map: fit on the train "
              "split's coordinates, scored on the test split"),
     ("5-NN", "The same with 5 neighbours"),
