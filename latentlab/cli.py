@@ -3,7 +3,7 @@
     latentlab                              the app
     latentlab open FILE                    the app, opening a checkpoint or a lab file
     latentlab train --model vae --data digits --epochs 20 --out runs/vae
-    latentlab evaluate runs/vae/checkpoint.safetensors [--data SOURCE] [--json]
+    latentlab evaluate runs/vae/checkpoint.safetensors [--data SOURCE] [--json] [--maps MAP ...]
     latentlab export runs/vae/checkpoint.safetensors --format projector --out runs/vae/projector
     latentlab self-test
 
@@ -31,10 +31,10 @@ from latentlab.commands import (
     CHECKPOINT_NAME,
     EXIT_INTERRUPTED,
     CommandError,
-    evaluate_command,
     export_command,
     train_command,
 )
+from latentlab.commands_evaluate import MAP_CHOICES, evaluate_command
 from latentlab.config import (
     ARCHITECTURES,
     DEVICES,
@@ -171,6 +171,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "beyond (2000)")
     p.add_argument("--samples", type=int, default=10_000, metavar="N",
                    help="GANs: generated samples classified for mode coverage (10000)")
+    p.add_argument("--maps", nargs="+", choices=MAP_CHOICES, metavar="MAP",
+                   help="also score these nonlinear maps, fitted on train and test items "
+                        f"together: {', '.join(MAP_CHOICES)}")
 
     p = commands.add_parser(
         "export", help="write a checkpoint's embeddings as CSV or for the Embedding Projector",

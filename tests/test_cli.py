@@ -192,6 +192,20 @@ def test_evaluate_prints_a_table_and_json(capsys, trained: Path) -> None:
     assert result["infogan"] is None
 
 
+def test_evaluate_scores_a_tsne_map_of_the_codes_beside_the_others(capsys, trained: Path
+                                                                   ) -> None:
+    code, out, err = run(capsys, "evaluate", str(trained), "--maps", "tsne-codes", "--json")
+    assert code == 0, err
+    assert "t-SNE of codes" in err  # progress, on stderr
+    tsne = json.loads(out)["maps"]["tsne_codes"]
+    assert tsne["method"].startswith("t-SNE of codes")
+    assert all(0 <= tsne[k] <= 1 for k in ("knn1", "knn5", "trustworthiness"))
+    assert tsne["test_items"] == 359 and tsne["train_items"] == 1797 - 359
+    with pytest.raises(SystemExit) as exc:
+        main(["evaluate", str(trained), "--maps", "pca-codes"])
+    assert exc.value.code == 2 and "invalid choice: 'pca-codes'" in capsys.readouterr().err
+
+
 def test_evaluate_infogan_reports_categories_and_mode_coverage(capsys, tmp_path: Path) -> None:
     code, out, err = run(capsys, "train", "--model", "infogan", "--data", "digits", "--epochs",
                          "1", *TINY, "--noise-dim", "8", "--out", str(tmp_path), "--quiet")
