@@ -44,7 +44,8 @@ from devices import DEFAULT_DATA, load_data, machine
 from latentlab.core.data import Dataset
 from latentlab.core.data.dataset import random_split
 from latentlab.core.geometry import points_in_polygon
-from latentlab.core.projection import KNNInverse, ProjectionSpec, fit_projection, umap_model
+from latentlab.core.nonlinear import umap_model, warm_up_umap
+from latentlab.core.projection import KNNInverse, ProjectionSpec, fit_projection
 
 
 def stats(values: list[float]) -> dict[str, float]:
@@ -213,7 +214,7 @@ def grown_mnist(data: Dataset, n: int, seed: int = 0) -> tuple[np.ndarray, np.nd
 
 
 def bench_projections(data: Dataset, n_pca: int, n_umap: int) -> dict:
-    from latentlab.core.projection import PCA, warm_up_umap
+    from latentlab.core.projection import PCA
 
     x, _labels = grown_mnist(data, max(n_pca, n_umap))
     report: dict = {"data": f"MNIST sample grown to {len(x):,} × {x.shape[1]}: the 5,000 digits, "
@@ -302,7 +303,6 @@ def bench_metrics(data: Dataset, epochs: int) -> dict:
             **latent, "sse": scores["reconstruction_sse_per_image"]["model"],
             "epochs": epochs, "train_s": round(trained_s, 1)}
     flat = data.x.reshape(data.n, -1)
-    from latentlab.core.projection import warm_up_umap
 
     warm_s = warm_up_umap()  # numba's code from the cache (or compiled): not part of the fit
     start = time.perf_counter()
@@ -339,7 +339,6 @@ def bench_gui_drag(data: Dataset, n_items: int = 70_000, moves: int = 300, epoch
     from spine import app_session, app_training, wait_until
 
     from latentlab.config import ModelConfig, TrainConfig
-    from latentlab.core.projection import warm_up_umap
     from latentlab.qt.state import MAX_MAP_POINTS, PIXELS, THIRD
     from latentlab.qt.state_maps import MapSetup
 

@@ -9,16 +9,14 @@ or to latent codes: :class:`ProjectionSpec` says which and with what parameters 
 wrong with them, field by field), :func:`fit_projection` runs it and returns a
 :class:`FittedProjection`. UMAP and t-SNE have no inverse: :class:`KNNInverse` decodes anywhere on
 their maps by interpolating the codes of the nearest map points. umap-learn and scikit-learn are
-imported only when first used (:func:`warm_up_umap` does it on a background thread), never when
-this module is imported.
+imported only when first used (:mod:`latentlab.core.nonlinear`; its ``warm_up_umap`` does it on
+a background thread), never when this module is imported.
 """
 
 from __future__ import annotations
 
-import sys
 import threading
 import time
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -342,14 +340,14 @@ def fit_projection(spec: ProjectionSpec, x: np.ndarray, seed: int = 0,
     Cancellation runs in-process, not in a child process: a spawned child would have to import
     umap and load numba's compiled code again and copy the data across (seconds, and 220 MB for
     70,000 × 784), which costs more than the 1.1× budget on everyday sizes. So ``cancel`` is
-    checked before the work and after it, and for UMAP also once per layout epoch (through the
-    progress bar umap-learn updates), which covers most of UMAP's time on large data. Its
-    nearest-neighbour search and spectral start, and all of scikit-learn's t-SNE, cannot be
-    interrupted: a cancel then takes effect when that call returns, and its result is dropped.
+    checked before the work and after it, for UMAP once per layout epoch, and for t-SNE once per
+    gradient-descent iteration (:mod:`latentlab.core.nonlinear`), which covers most of their
+    time on large data. UMAP's nearest-neighbour search and spectral start, and t-SNE's
+    affinities, cannot be interrupted: a cancel there takes effect when that step returns.
     """
     say = progress or (lambda _message: None)
     x = validate_input(spec, x)
-    _check(cancel)
+    check_cancel(cancel)
     start = time.perf_counter()
     p = spec.resolved
     label = spec.label()
@@ -365,11 +363,12 @@ def fit_projection(spec: ProjectionSpec, x: np.ndarray, seed: int = 0,
         exact = True
         if x.shape[1] > 2:
             label = f"PCA of {spec.source}"
-    elif spec.method == "umap":
-        model, exact = _fit_umap(x, p, seed, cancel, say), False
     else:
-        model, exact = _fit_tsne(x, p, seed, say), False
-    _check(cancel)
+        from latentlab.core import nonlinear  # imports umap-learn or scikit-learn's t-SNE
+
+        fit = nonlinear.fit_umap if spec.method == "umap" else nonlinear.fit_tsne
+        model, exact = fit(x, p, seed, cancel, say), False
+    check_cancel(cancel)
     coords = model.embedding_ if not exact else model.transform(x)
     coords = np.ascontiguousarray(coords, dtype=np.float32)
     if not np.isfinite(coords).all():
@@ -379,7 +378,7 @@ def fit_projection(spec: ProjectionSpec, x: np.ndarray, seed: int = 0,
     return FittedProjection(spec, coords, label, exact, seconds, model)
 
 
-def _check(cancel: threading.Event | None) -> None:
+def check_cancel(cancel: threading.Event | None) -> None:
     if cancel is not None and cancel.is_set():
         raise ProjectionCancelled("projection cancelled")
 
@@ -401,70 +400,6 @@ class RandomizedPCA:
 
     def inverse_transform(self, coords: np.ndarray) -> np.ndarray:
         return self.pca.inverse_transform(coords).astype(np.float32)
-
-
-class _EpochStream:
-    """A file for umap-learn's tqdm bar: reports epochs, and raises there on cancel."""
-
-    def __init__(self, cancel: threading.Event | None, say: Callable[[str], None]) -> None:
-        self.cancel, self.say = cancel, say
-
-    def write(self, text: str) -> None:
-        _check(self.cancel)
-        text = text.strip("\r\n ")
-        if text:
-            self.say(f"UMAP: layout epoch {text}")
-
-    def flush(self) -> None:
-        pass
-
-
-def umap_model(params: dict[str, Any], seed: int, **extra: Any) -> Any:
-    """An unfitted ``umap.UMAP`` with these parameters (imports umap: seconds the first time).
-
-    numba's compiled code is cached in the user cache folder unless numba is already imported
-    or the user chose a folder (``userdirs.configure_numba_cache``).
-    """
-    _configure_numba_cache()
-    import umap
-
-    kwargs = {"n_neighbors": int(params["n_neighbors"]), "min_dist": float(params["min_dist"]),
-              "n_components": 2, "random_state": seed}
-    if params.get("n_epochs") is not None:
-        kwargs["n_epochs"] = int(params["n_epochs"])
-    return umap.UMAP(**kwargs, **extra)
-
-
-def _configure_numba_cache() -> None:
-    if "numba" not in sys.modules:  # numba reads its cache settings once, on import
-        from latentlab.core.userdirs import configure_numba_cache, user_cache_folder
-
-        configure_numba_cache(user_cache_folder())
-
-
-def _fit_umap(x: np.ndarray, p: dict[str, Any], seed: int, cancel: threading.Event | None,
-              say: Callable[[str], None]) -> Any:
-    say("UMAP: loading umap-learn (compiled code comes from the cache after the first run)")
-    stream = _EpochStream(cancel, say)
-    model = umap_model(p, seed, tqdm_kwds={"disable": False, "file": stream, "mininterval": 0.5,
-                                           "bar_format": "{n_fmt}/{total_fmt}"})
-    _check(cancel)
-    say("UMAP: finding nearest neighbours")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # "n_jobs overridden by random_state"
-        model.fit(x)
-    return model
-
-
-def _fit_tsne(x: np.ndarray, p: dict[str, Any], seed: int, say: Callable[[str], None]) -> Any:
-    say("t-SNE: loading scikit-learn")
-    from sklearn.manifold import TSNE
-
-    model = TSNE(2, perplexity=float(p["perplexity"]), max_iter=int(p["max_iter"]),
-                 init="pca", learning_rate="auto", random_state=seed)
-    say(f"t-SNE: {p['max_iter']} iterations (cannot be interrupted; cancel applies after)")
-    model.fit(x)
-    return model
 
 
 # --------------------------------------------------------------------------- decode anywhere
@@ -514,30 +449,3 @@ class KNNInverse:
         exact = w[:, 0] == 1.0
         out[exact] = self.codes[idx[exact, 0]]
         return out[0] if single else out
-
-
-# ---------------------------------------------------------------------------- UMAP warm-up
-
-_warm_lock = threading.Lock()
-_warm_seconds: float | None = None
-
-
-def warm_up_umap() -> float:
-    """Import umap-learn and run a tiny fit so numba compiles (or loads from its cache) the code
-    UMAP needs; seconds taken. For a background thread at start-up; later calls return at once.
-
-    numba's cache goes to the user cache folder, as for every UMAP here (:func:`umap_model`).
-    """
-    global _warm_seconds
-    with _warm_lock:
-        if _warm_seconds is not None:
-            return 0.0
-        start = time.perf_counter()
-        x = np.random.default_rng(0).random((300, 16), dtype=np.float32)
-        model = umap_model(DEFAULT_PARAMS["umap"], 0, n_epochs=20,
-                           force_approximation_algorithm=True)  # compile NN-descent too
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            model.fit(x)
-        _warm_seconds = time.perf_counter() - start
-        return _warm_seconds

@@ -309,11 +309,11 @@ class MapStateMixin:
         (what was compiled so far is in numba's cache)."""
         if self._umap_warmer is not None:
             return
-        from latentlab.core import projection as proj
+        from latentlab.core import nonlinear
 
         def warm() -> None:
             try:
-                text = f"UMAP is ready (prepared in {proj.warm_up_umap():.1f} s)."
+                text = f"UMAP is ready (prepared in {nonlinear.warm_up_umap():.1f} s)."
             except Exception as exc:  # a message, never a traceback from a thread
                 text = f"UMAP could not be prepared: {exc}"
             with contextlib.suppress(RuntimeError):  # the window closed meanwhile

@@ -134,6 +134,26 @@ def test_cancel_before_start(points) -> None:
             fit_projection(ProjectionSpec(method), points, cancel=cancel)
 
 
+def test_tsne_reports_its_iterations_and_stops_within_one_when_cancelled(points) -> None:
+    spec = ProjectionSpec("tsne", {"perplexity": 10.0, "max_iter": 1000})
+    cancel = threading.Event()
+    messages: list[str] = []
+
+    def progress(message: str) -> None:
+        messages.append(message)
+        if message.startswith("t-SNE: iteration 300 "):
+            cancel.set()  # as the Cancel button does, from another thread, mid-descent
+
+    with pytest.raises(ProjectionCancelled):
+        fit_projection(spec, points, cancel=cancel, progress=progress)
+    iterations = [m for m in messages if m.startswith("t-SNE: iteration")]
+    assert iterations[-1] == "t-SNE: iteration 300 of 1,000"  # nothing ran after the cancel
+    assert "t-SNE: iteration 250 of 1,000" in iterations  # both stages of the descent report
+    # The hooks belong to that fit alone: the next one, without them, runs as before.
+    a, b = fit_twice(ProjectionSpec("tsne", {"perplexity": 10.0, "max_iter": 250}), points)
+    check_shape_and_determinism(a, b, N)
+
+
 def test_knn_inverse_exact_at_stored_points_and_convex_elsewhere() -> None:
     rng = np.random.default_rng(0)
     coords = rng.normal(size=(500, 2))

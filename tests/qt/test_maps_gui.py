@@ -154,7 +154,7 @@ def test_closing_does_not_wait_for_umap_to_be_prepared(qtbot, window, monkeypatc
     """numba cannot be stopped while it compiles: the window closes at once all the same."""
     import threading
 
-    from latentlab.core import projection
+    from latentlab.core import nonlinear
 
     release, started = threading.Event(), threading.Event()
 
@@ -163,7 +163,7 @@ def test_closing_does_not_wait_for_umap_to_be_prepared(qtbot, window, monkeypatc
         release.wait(30)
         return 60.0
 
-    monkeypatch.setattr(projection, "warm_up_umap", slow_warm_up)
+    monkeypatch.setattr(nonlinear, "warm_up_umap", slow_warm_up)
     controls = window.map_controls[THIRD]
     window.show_third_map(True)
     controls.method.setCurrentIndex(controls.method.findData("umap"))
