@@ -40,6 +40,7 @@ from latentlab.qt.state_data import (
     PreparedMaps,
     prepare_maps,
 )
+from latentlab.qt.state_decoding import DecodingStateMixin
 from latentlab.qt.state_files import FileStateMixin
 from latentlab.qt.state_gan import GanStateMixin
 from latentlab.qt.state_maps import MapStateMixin
@@ -58,8 +59,8 @@ class TrainingStatus:
     device: str = ""
 
 
-class LabState(FileStateMixin, DataStateMixin, MapStateMixin, ColourStateMixin, GanStateMixin,
-               QObject):
+class LabState(FileStateMixin, DataStateMixin, MapStateMixin, DecodingStateMixin,
+               ColourStateMixin, GanStateMixin, QObject):
     dataset_changed = Signal()
     model_changed = Signal()
     map_changed = Signal(str)

@@ -14,7 +14,7 @@ Decoding anywhere: a linear map keeps its exact inverse (PCA of the inputs decod
 ``mean + coords · components``; a map of the codes decodes through the decoder, through the codes'
 PCA inverse above 2-D). A UMAP or t-SNE map has no inverse: the probe's code is interpolated from
 the codes of the k nearest map points (inverse-distance weights in 2-D, KD-tree lookup) and then
-decoded — see :data:`DECODE_ANYWHERE_HELP`.
+decoded (:mod:`latentlab.qt.state_decoding`).
 """
 
 from __future__ import annotations
@@ -25,11 +25,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import torch
 
 from latentlab.core.device import training_cpu_threads
 from latentlab.qt.map_ids import LATENT, MAP_IDS, PIXELS, THIRD
+from latentlab.qt.state_decoding import DECODE_ANYWHERE_HELP, KNN_K
 from latentlab.qt.workers import TaskRunner
+
+__all__ = ["BUILT_IN", "DECODE_ANYWHERE_HELP", "DEFAULT_SETUPS", "METHODS", "METHOD_NAMES",
+           "MapSetup", "MapStateMixin"]
 
 #: Methods offered for a map, in menu order.
 METHODS = ("pca", "umap", "tsne", "codes")
@@ -39,19 +42,6 @@ DEFAULT_PARAMS: dict[str, dict[str, Any]] = {
     "umap": {"n_neighbors": 15, "min_dist": 0.1},
     "tsne": {"perplexity": 30.0},
 }
-KNN_K = 8
-DECODE_ANYWHERE_HELP = (
-    "<b>Decoding anywhere on a map.</b><p>Linear maps have an exact inverse: PCA of the pixels "
-    "decodes as <i>mean + coords · components</i>; a map of the codes decodes the code at the "
-    "probe (through the inverse of the codes' PCA when the code has more than two dimensions).</p>"
-    f"<p>UMAP and t-SNE have no inverse. There the probe's code is interpolated from the codes of "
-    f"the {KNN_K} map points nearest to it (found with a KD-tree), weighted by one over their "
-    "distance on the map (an item's own point gives exactly its code), and the decoder draws "
-    "that code. A UMAP or t-SNE map of the raw inputs decodes the same way once a model exists, "
-    "interpolating the codes of its nearest items; before that it needs a model.</p>"
-)
-
-
 @dataclass(frozen=True)
 class MapSetup:
     """What a map shows: ``source`` "inputs" or "codes", through ``method``."""
@@ -351,64 +341,6 @@ class MapStateMixin:
     def _empty_title(self, map_id: str) -> str:
         setup = self.map_setups[map_id]
         return f"{METHOD_NAMES[setup.method]} of {setup.source}: press Apply"
-
-    # ------------------------------------------------------------- decoding
-    def _decode_configured(self, map_id: str, xy: np.ndarray) -> np.ndarray | None:
-        """What the probe of a configurable map decodes to (None: nothing to show)."""
-        fit = self.map_fits.get(map_id)
-        if fit is None or self.dataset is None:
-            return None
-        setup, fitted, _codes = fit
-        if fitted.exact_inverse:
-            values = np.asarray(fitted.inverse(xy), np.float32)
-            if setup.source == "inputs":
-                return values.reshape(self.dataset.input_shape)
-            code = values.reshape(1, -1)
-        else:
-            knn = self._knn_for(map_id)
-            if knn is None:
-                return None
-            code = np.asarray(knn(xy[0]), np.float32).reshape(1, -1)
-        if self.live_model is None or self.gan is not None:
-            return None
-        with torch.inference_mode():
-            return self.live_model.decode(torch.from_numpy(code))[0].numpy()
-
-    def _knn_for(self, map_id: str):
-        """The kNN inverse of a UMAP/t-SNE map: the codes it was fitted on, or the live codes."""
-        from latentlab.core import projection as proj
-
-        _setup, fitted, codes = self.map_fits[map_id]
-        if codes is None:
-            codes = self.codes
-        if codes is None or self.gan is not None or len(codes) != len(fitted.coords):
-            return None
-        cached = self._knn_cache.get(map_id)
-        if cached is not None and cached[0] == id(codes):
-            return cached[1]
-        if cached is not None:
-            # New codes (a map of the inputs while a model trains): the map and its KD-tree stay.
-            knn = cached[1]
-            knn.codes = np.asarray(codes, np.float32).reshape(len(codes), -1)
-            self._knn_cache[map_id] = (id(codes), knn)
-            return knn
-        knn = proj.KNNInverse(np.asarray(fitted.coords), np.asarray(codes), k=KNN_K)
-        self._knn_cache[map_id] = (id(codes), knn)
-        return knn
-
-    def decode_status(self, map_id: str) -> str:
-        """A short line saying how this map's probe decodes (or why it does not)."""
-        fit = self.map_fits.get(map_id)
-        if fit is None:
-            return ""
-        setup, fitted, _ = fit
-        if fitted.exact_inverse:
-            return "exact inverse" if setup.source == "inputs" else "decoder at the code"
-        if self.gan is not None:
-            return "a GAN's codes cannot be interpolated here"
-        if self._knn_for(map_id) is None:
-            return "needs a model: train one to decode here"
-        return f"decoder at the IDW mean of the {KNN_K} nearest codes"
 
     # -------------------------------------------------- following the model
     def _on_codes_arrived(self, codes: np.ndarray) -> None:
