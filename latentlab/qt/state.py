@@ -249,7 +249,7 @@ class LabState(FileStateMixin, DataStateMixin, MapStateMixin, DecodingStateMixin
             return None
         xy = self.probes[map_id][None, :]
         if map_id in self.map_fits or map_id == THIRD:  # a chosen projection
-            return self._decode_configured(map_id, xy)
+            return self._decode_projection(map_id, xy)
         if map_id == PIXELS:
             assert self.baseline is not None
             flat = self.baseline.inverse_transform(xy)

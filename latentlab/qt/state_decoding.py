@@ -22,8 +22,8 @@ DECODE_ANYWHERE_HELP = (
 class DecodingStateMixin:
     """What the probe of a map showing a projection decodes to, and how."""
 
-    def _decode_configured(self, map_id: str, xy: np.ndarray) -> np.ndarray | None:
-        """What the probe of a configurable map decodes to (None: nothing to show)."""
+    def _decode_projection(self, map_id: str, xy: np.ndarray) -> np.ndarray | None:
+        """What the probe of a map showing a projection decodes to (None: nothing to show)."""
         fit = self.map_fits.get(map_id)
         if fit is None or self.dataset is None:
             return None
