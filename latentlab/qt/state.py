@@ -44,6 +44,7 @@ from latentlab.qt.state_decoding import DecodingStateMixin
 from latentlab.qt.state_files import FileStateMixin
 from latentlab.qt.state_gan import GanStateMixin
 from latentlab.qt.state_maps import MapStateMixin
+from latentlab.qt.state_timeline import TimelineStateMixin
 from latentlab.qt.workers import TaskRunner, TrainingRunner
 
 __all__ = ["LATENT", "MAP_IDS", "MAX_MAP_POINTS", "PIXELS", "THIRD", "DataRequest", "LabState",
@@ -60,7 +61,7 @@ class TrainingStatus:
 
 
 class LabState(FileStateMixin, DataStateMixin, MapStateMixin, DecodingStateMixin,
-               ColourStateMixin, GanStateMixin, QObject):
+               TimelineStateMixin, ColourStateMixin, GanStateMixin, QObject):
     dataset_changed = Signal()
     model_changed = Signal()
     map_changed = Signal(str)
@@ -85,7 +86,7 @@ class LabState(FileStateMixin, DataStateMixin, MapStateMixin, DecodingStateMixin
     load_ended = Signal(object)  # LoadOutcome: loaded, failed or cancelled
     projection_changed = Signal(str)  # a map's projection started or ended
     projection_progress = Signal(str, str)  # map id, text (empty: done)
-    timeline_changed = Signal()  # an epoch was recorded, or the replayed epoch changed
+    timeline_changed = Signal()  # a frame was recorded, or the replayed frame changed
     umap_warmed = Signal(str)  # from the UMAP warm-up thread: ready, or why not
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -373,7 +374,7 @@ class LabState(FileStateMixin, DataStateMixin, MapStateMixin, DecodingStateMixin
             self.model_epoch = event.epoch
             self.model_metrics = {**{f"train_{k}": v for k, v in event.train.items()},
                                   **{f"test_{k}": v for k, v in event.test.items()}}
-            self._on_epoch_recorded(event.epoch)
+            self._timeline_epoch_end(event.epoch)
             self.epoch_ended.emit(event)
         elif isinstance(event, TrainingStarted):
             self._set_status(self.status.state, device=event.device)
@@ -401,9 +402,9 @@ class LabState(FileStateMixin, DataStateMixin, MapStateMixin, DecodingStateMixin
         if snap.map_codes is not None and np.isfinite(snap.map_codes).all():
             self.codes = snap.map_codes
             self.latent_map.refit(snap.map_codes)
-            self.timeline_epoch = None  # new codes: the map is live again
+            self.timeline_index = None  # new codes: the map is live again
             shown = self.set_built_in_coords(LATENT, self.latent_map.transform(snap.map_codes))
-            self._on_codes_arrived(snap.map_codes)
+            self._on_codes_arrived(snap.map_codes, snap.global_step, snap.epoch_float)
             if shown and self._probe_follows_codes and self.gan is None:
                 # Until the user places it, the probe rides along in the middle of the codes,
                 # which drift and grow while the model learns. (A projection replacing the

@@ -1,4 +1,4 @@
-"""Every map's source and method, the map timeline. Mixed into LabState, whose signals it uses.
+"""Every map's source and method. Mixed into LabState, whose signals it uses.
 
 Each of the three maps shows a *source* — the inputs (pixels, or word vectors) or the model's
 codes — through a *method*: PCA (LSA for text), UMAP, t-SNE or the codes themselves. The first
@@ -76,7 +76,7 @@ BUILT_IN = (PIXELS, LATENT)
 
 
 class MapStateMixin:
-    """Every map's setup and projection, the timeline; LabState holds the signals used here."""
+    """Every map's setup and projection; LabState holds the signals used here."""
 
     def _init_maps(self) -> None:
         self.map_setups: dict[str, MapSetup] = dict(DEFAULT_SETUPS)
@@ -100,10 +100,7 @@ class MapStateMixin:
         self._cancelled: set[str] = set()
         #: Where a projection's probe goes once it is done (a lab's saved place), else the middle.
         self._pending_probes: dict[str, np.ndarray] = {}
-        #: Map timeline: (epoch, map codes at the end of that epoch), in order.
-        self.timeline: list[tuple[int, np.ndarray]] = []
-        self.timeline_epoch: int | None = None  # None: the live map
-        self._epoch_codes: np.ndarray | None = None
+        self._init_timeline()
         self.item_errors: np.ndarray | None = None
         self.code_clusters: np.ndarray | None = None
         self.training_finished.connect(self._refresh_after_training)
@@ -343,9 +340,9 @@ class MapStateMixin:
         return f"{METHOD_NAMES[setup.method]} of {setup.source}: press Apply"
 
     # -------------------------------------------------- following the model
-    def _on_codes_arrived(self, codes: np.ndarray) -> None:
-        """Each snapshot's codes: kept for the timeline; linear code maps follow them live."""
-        self._epoch_codes = codes
+    def _on_codes_arrived(self, codes: np.ndarray, step: int, epoch: float) -> None:
+        """Each snapshot's codes: offered to the timeline; linear code maps follow them live."""
+        self._timeline_codes(codes, step, epoch)
         from latentlab.core import projection as proj
 
         for map_id, (setup, fitted, _old) in list(self.map_fits.items()):
@@ -363,11 +360,6 @@ class MapStateMixin:
             self.map_changed.emit(map_id)
             self._dirty_probes.add(map_id)
 
-    def _on_epoch_recorded(self, epoch: int) -> None:
-        if self._epoch_codes is not None:
-            self.timeline.append((epoch, self._epoch_codes))
-            self.timeline_changed.emit()
-
     def _refresh_after_training(self, _event: object = None) -> None:
         """A finished run: UMAP/t-SNE maps of the codes are fitted again; colours recomputed."""
         for map_id, (setup, _fitted, _codes) in list(self.map_fits.items()):
@@ -378,28 +370,7 @@ class MapStateMixin:
             self.set_colour_by(self.colour_by, force=True)
 
     def _reset_map_extras(self) -> None:
-        self.timeline = []
-        self.timeline_epoch = None
-        self._epoch_codes = None
         self.item_errors = self.code_clusters = None
         for map_id in self.map_setups:
             self.map_changed.emit(map_id)
-        self.timeline_changed.emit()
-
-    # ------------------------------------------------------------- timeline
-    def show_epoch(self, epoch: int | None) -> None:
-        """Show the codes map as it was at the end of ``epoch``; None returns to the live map.
-        The timeline replays the built-in codes map only, not a projection replacing it."""
-        if self.latent_map is None or self.replaced(LATENT):
-            return
-        codes = self.codes
-        if epoch is not None:
-            found = [c for e, c in self.timeline if e == epoch]
-            if not found:
-                return
-            codes = found[0]
-        self.timeline_epoch = epoch
-        if codes is not None:
-            self.coords[LATENT] = self.latent_map.transform(codes)
-            self.map_changed.emit(LATENT)
-        self.timeline_changed.emit()
+        self._reset_timeline()

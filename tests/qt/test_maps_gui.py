@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from latentlab.config import TrainConfig
 from latentlab.qt.state import LATENT, PIXELS, THIRD
 from latentlab.qt.state_maps import MapSetup
 
@@ -118,17 +119,45 @@ def test_tsne_map_of_codes_decodes_by_knn_interpolation(qtbot, window) -> None:
 def test_timeline_replays_each_epochs_map(qtbot, window) -> None:
     train_to_end(qtbot, window)
     state = window.state
-    assert [e for e, _ in state.timeline] == [1, 2, 3]
+    assert [(f.epoch, f.epoch_end) for f in state.timeline] == [(1.0, True), (2.0, True),
+                                                                (3.0, True)]
     bar = window.timeline
     assert bar.slider.isEnabled() and bar.slider.maximum() == 2
     bar.slider.setValue(0)
-    assert state.timeline_epoch == 1
+    assert state.timeline_index == 0
     np.testing.assert_allclose(state.coords[LATENT],
-                               state.latent_map.transform(state.timeline[0][1]))
-    assert "epoch 1" in bar.label.text()
+                               state.latent_map.transform(state.timeline[0].codes))
+    assert bar.label.text() == "epoch 1"
+    assert bar.label.toolTip() == f"epoch 1 · step {state.timeline[0].step:,}"
     bar.live_button.click()
-    assert state.timeline_epoch is None
-    np.testing.assert_allclose(state.coords[LATENT], state.latent_map.transform(state.codes))
+    assert state.timeline_index is None
+    assert bar.label.text() == "live · 3 frames"
+
+
+def test_timeline_records_about_every_n_steps_too(qtbot, window) -> None:
+    bar = window.timeline
+    bar.every.setCurrentIndex(bar.every.findData(10))
+    state = window.state
+    assert state.timeline_every == 10
+    # Codes with every snapshot (no time budget): a frame is due every 10 steps exactly.
+    train_to_end(qtbot, window, train=TrainConfig(epochs=3, batch_size=4,
+                                                  snapshot_interval_s=1e-6,
+                                                  map_update_budget=1.0))
+    steps_per_epoch = -(-len(window.state.dataset.train_indices) // 4)
+    frames = state.timeline
+    ends = [f.step for f in frames if f.epoch_end]
+    assert ends == [steps_per_epoch * e for e in (1, 2, 3)]
+    between = [f for f in frames if not f.epoch_end]
+    expected, last = [], 0  # 10 steps after the previous frame, an epoch's end included
+    for step in range(1, 3 * steps_per_epoch + 1):
+        if step in ends:
+            last = step
+        elif step - last >= 10:
+            expected.append(step)
+            last = step
+    assert [f.step for f in between] == expected and len(expected) >= 2
+    assert all(0 < f.epoch < 3 for f in between)
+    assert [f.step for f in frames] == sorted(f.step for f in frames)
 
 
 def test_colour_by_reconstruction_error(qtbot, window) -> None:
@@ -176,3 +205,22 @@ def test_closing_does_not_wait_for_umap_to_be_prepared(qtbot, window, monkeypatc
     release.set()
     warmer.join(5)
     qtbot.waitUntil(lambda: any("UMAP is ready" in m for m in messages), timeout=3000)
+
+
+def test_timeline_thins_its_frames_to_stay_within_its_memory(window, monkeypatch) -> None:
+    from latentlab.qt import state_timeline
+
+    state = window.state
+    codes = np.zeros((100, 2), np.float32)  # 800 bytes a frame
+    monkeypatch.setattr(state_timeline, "TIMELINE_BUDGET_BYTES", 10 * codes.nbytes)
+    state.set_timeline_every(10)
+    for step in range(1, 401):
+        state._timeline_codes(codes, step, step / 100)
+        if step % 100 == 0:
+            state._timeline_epoch_end(step // 100)
+    frames = state.timeline
+    assert len(frames) <= 10
+    assert [f.step for f in frames if f.epoch_end] == [100, 200, 300, 400]  # all epoch ends
+    assert frames[0].step == 10 and frames[-1].step == 400  # the whole span
+    steps = [f.step for f in frames]
+    assert steps == sorted(steps) and len(set(steps)) == len(steps)

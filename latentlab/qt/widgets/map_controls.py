@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from latentlab.qt.map_ids import LATENT
 from latentlab.qt.state import LabState
 from latentlab.qt.state_maps import DECODE_ANYWHERE_HELP, METHOD_NAMES, METHODS, MapSetup
+from latentlab.qt.state_timeline import TIMELINE_EVERY
 
 SOURCES = (("inputs", "Inputs"), ("codes", "Codes"))
 
@@ -158,53 +159,65 @@ class ProjectionControls(QWidget):
 
 
 class TimelineBar(QWidget):
-    """Replays how the codes map formed: one stop per recorded epoch, and Live."""
+    """Replays how the codes map formed: a stop per frame, Live, and how often to record one."""
 
     def __init__(self, state: LabState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
         self.slider = QSlider(Qt.Orientation.Horizontal)
-        self.slider.setToolTip("Drag to replay the latent map epoch by epoch; release to return "
-                               "to the live map")
-        self.label = QLabel("Timeline: train a model")
+        self.slider.setToolTip("Drag to replay how the codes map formed, frame by frame; release "
+                               "to return to the live map")
+        self.label = QLabel("train a model")
         self.label.setObjectName("caption")
+        # Its text changes as the slider moves: it must never re-lay out the window.
+        self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.live_button = QPushButton("Live")
         self.live_button.setToolTip("Show the latest map")
+        self.every = QComboBox()
+        for steps in TIMELINE_EVERY:
+            self.every.addItem("epochs" if steps == 0 else f"{steps} steps", steps)
+        self.every.setToolTip("Record a frame at the end of each epoch, or also about every N "
+                              "steps (as often as the live map's updates allow)")
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(QLabel("Epoch"))
-        row.addWidget(self.slider, 1)
-        row.addWidget(self.label)
+        row.addWidget(self.slider, 3)
+        row.addWidget(self.label, 2)
         row.addWidget(self.live_button)
+        row.addWidget(self.every)
         self.slider.valueChanged.connect(self._on_value_changed)
-        self.slider.sliderReleased.connect(lambda: state.show_epoch(None))
-        self.live_button.clicked.connect(lambda: state.show_epoch(None))
+        self.slider.sliderReleased.connect(lambda: state.show_frame(None))
+        self.live_button.clicked.connect(lambda: state.show_frame(None))
+        self.every.currentIndexChanged.connect(
+            lambda _i: state.set_timeline_every(self.every.currentData()))
         state.timeline_changed.connect(self._sync)
         state.map_changed.connect(lambda map_id: map_id == LATENT and self._sync())
         self._sync()
 
     def _sync(self) -> None:
-        epochs = [e for e, _ in self.state.timeline]
+        frames = self.state.timeline
         replaced = self.state.replaced(LATENT)
+        shown = self.state.timeline_index
         self.slider.blockSignals(True)
-        self.slider.setEnabled(bool(epochs) and not replaced)
-        self.slider.setRange(0, max(len(epochs) - 1, 0))
-        shown = self.state.timeline_epoch
-        if shown in epochs:
-            self.slider.setValue(epochs.index(shown))
-        elif epochs:
-            self.slider.setValue(len(epochs) - 1)
+        self.slider.setEnabled(bool(frames) and not replaced)
+        self.slider.setRange(0, max(len(frames) - 1, 0))
+        self.slider.setValue(len(frames) - 1 if shown is None else shown)
         self.slider.blockSignals(False)
+        self.every.blockSignals(True)
+        self.every.setCurrentIndex(max(0, self.every.findData(self.state.timeline_every)))
+        self.every.blockSignals(False)
         self.live_button.setEnabled(shown is not None)
         if replaced:
-            self.label.setText("replays the Codes view only")
-        elif not epochs:
-            self.label.setText("no epochs yet")
+            text = "replays the Codes view only"
+        elif not frames:
+            text = "no frames yet"
         elif shown is None:
-            self.label.setText(f"live · {len(epochs)} epoch(s)")
+            text = f"live · {len(frames)} frame{'s' if len(frames) > 1 else ''}"
         else:
-            self.label.setText(f"epoch {shown} of {epochs[-1]}")
+            frame = frames[shown]
+            text = f"epoch {frame.epoch:.0f}" if frame.epoch_end else f"epoch {frame.epoch:.2f}"
+        self.label.setText(text)
+        step = f" · step {frames[shown].step:,}" if frames and shown is not None else ""
+        self.label.setToolTip(text + step)
 
     def _on_value_changed(self, value: int) -> None:
-        if 0 <= value < len(self.state.timeline):
-            self.state.show_epoch(self.state.timeline[value][0])
+        self.state.show_frame(value)
