@@ -173,6 +173,9 @@ class TimelineBar(QWidget):
         self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.live_button = QPushButton("Live")
         self.live_button.setToolTip("Show the latest map")
+        # Only as wide as its word: the slider and the frame's epoch need the room.
+        self.live_button.setMaximumWidth(self.live_button.fontMetrics().horizontalAdvance("Live")
+                                         + 24)
         self.every = QComboBox()
         for steps in TIMELINE_EVERY:
             self.every.addItem("epochs" if steps == 0 else f"{steps} steps", steps)
@@ -211,13 +214,16 @@ class TimelineBar(QWidget):
         elif not frames:
             text = "no frames yet"
         elif shown is None:
-            text = f"live · {len(frames)} frame{'s' if len(frames) > 1 else ''}"
+            text = f"live · {len(frames)}"
         else:
             frame = frames[shown]
             text = f"epoch {frame.epoch:.0f}" if frame.epoch_end else f"epoch {frame.epoch:.2f}"
         self.label.setText(text)
-        step = f" · step {frames[shown].step:,}" if frames and shown is not None else ""
-        self.label.setToolTip(text + step)
+        if frames and shown is not None:
+            tip = f"{text} · step {frames[shown].step:,}"
+        else:
+            tip = f"{len(frames)} frame(s) recorded: drag the slider to replay them"
+        self.label.setToolTip(tip)
 
     def _on_value_changed(self, value: int) -> None:
         self.state.show_frame(value)
