@@ -14,6 +14,7 @@ from latentlab.commands import EXIT_OK, CommandError, checkpoint_and_data, usage
 #: ``--maps`` choices: method-source.
 MAP_CHOICES = ("umap-codes", "umap-inputs", "tsne-codes", "tsne-inputs")
 
+
 def evaluate_command(args: argparse.Namespace) -> int:
     from latentlab.core.evaluation import EvaluationSettings, evaluate_model
 
@@ -49,12 +50,7 @@ def score_projection(model: Any, data: Any, method: str, source: str,
     import numpy as np
 
     from latentlab.core.evaluation import model_codes, score_map
-    from latentlab.core.projection import (
-        METHOD_NAMES,
-        ProjectionSpec,
-        fit_projection,
-        validate_input,
-    )
+    from latentlab.core.projection import METHOD_NAMES, ProjectionSpec, fit_projection
 
     if source == "codes":
         if not model.has_encoder:
@@ -67,7 +63,7 @@ def score_projection(model: Any, data: Any, method: str, source: str,
     spec = ProjectionSpec(method, {}, source)
     print(f"{METHOD_NAMES[method]} of {source}: fitting on {data.n:,} items…", file=sys.stderr,
           flush=True)
-    fitted = fit_projection(spec, validate_input(spec, x), seed=settings.seed)
+    fitted = fit_projection(spec, x, seed=settings.seed)
     scores = score_map(fitted.method_label, fitted.coords, np.arange(data.n), data, settings)
     return {**scores, "fit_seconds": round(fitted.seconds, 1),
             "fitted_on": "train and test items together (it cannot place new items)"}
