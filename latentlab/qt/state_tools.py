@@ -290,7 +290,7 @@ class ToolState(QObject):
         """The UMAP and t-SNE maps on show: (row name, what it maps, coordinates). A map of the
         codes is named after the model whose codes it maps."""
         shown = []
-        for _map_id, (setup, fitted, _codes) in self.state.map_fits.items():
+        for setup, fitted, _codes in self.state.map_fits.values():
             if fitted.spec.method not in ("umap", "tsne"):
                 continue  # linear maps: the baseline and the model rows already score them
             label = fitted.method_label.split(" · ")[0]
