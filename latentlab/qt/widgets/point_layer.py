@@ -42,7 +42,8 @@ class PointLayer(pg.GraphicsObject):
         # after x and y are filled once per set_points (or atlas), not on every paint.
         self._all = pg.Qt.internals.PrimitiveArray(QPainter.PixmapFragment, 10)
         self._all_ready = False  # the source rects match the classes
-        self._all_layout: tuple[int, int, float] | None = None  # (n, side, dpr) filled for
+        #: (n, side, dpr) the constant columns were last filled for.
+        self._all_layout: tuple[int, int, float] | None = None
         # The fragments of the points in view, when some are not (zoomed in).
         self._visible = pg.Qt.internals.PrimitiveArray(QPainter.PixmapFragment, 10)
         # Dragging a probe repaints the map under it: draw the points from a cached picture
