@@ -24,10 +24,10 @@ import torch
 
 from latentlab.config import ModelConfig, TrainConfig
 from latentlab.core.data import Dataset, load_builtin, load_idx_folder
-from latentlab.core.device import describe_device, resolve_device
-from latentlab.core.events import EpochEnded, Snapshot, TrainingFinished
 from latentlab.core.models import build_model
-from latentlab.core.training import LiveItems, train
+from latentlab.core.training.device import describe_device, resolve_device
+from latentlab.core.training.events import EpochEnded, Snapshot, TrainingFinished
+from latentlab.core.training.loop import LiveItems, train
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist-5k"
 

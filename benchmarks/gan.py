@@ -24,15 +24,15 @@ from devices import DEFAULT_DATA, load_data, sync
 
 from latentlab.config import ModelConfig, TrainConfig
 from latentlab.core.data import Dataset
-from latentlab.core.device import describe_device, resolve_device
-from latentlab.core.events import EpochEnded, TrainingFailed, TrainingFinished
-from latentlab.core.gan_evaluation import (
+from latentlab.core.evaluation.gan import (
     LabelClassifier,
     category_accuracy,
     generated_mode_coverage,
 )
 from latentlab.core.models import GAN, InfoGAN, build_model
-from latentlab.core.training import train
+from latentlab.core.training.device import describe_device, resolve_device
+from latentlab.core.training.events import EpochEnded, TrainingFailed, TrainingFinished
+from latentlab.core.training.loop import train
 
 
 def train_model(data: Dataset, cfg: ModelConfig, epochs: int, device: torch.device,

@@ -43,9 +43,10 @@ from devices import DEFAULT_DATA, load_data, machine
 
 from latentlab.core.data import Dataset
 from latentlab.core.data.dataset import random_split
-from latentlab.core.geometry import points_in_polygon
-from latentlab.core.nonlinear import umap_model, warm_up_umap
-from latentlab.core.projection import KNNInverse, ProjectionSpec, fit_projection
+from latentlab.core.maps.geometry import points_in_polygon
+from latentlab.core.maps.inverse import KNNInverse
+from latentlab.core.maps.nonlinear import umap_model, warm_up_umap
+from latentlab.core.maps.projection import ProjectionSpec, fit_projection
 
 
 def stats(values: list[float]) -> dict[str, float]:
@@ -88,7 +89,7 @@ def bench_view(n_points: int, n_drag: int, repeats: int) -> dict:
     view = MapView(state, PIXELS, ("1", "2"))
     view.resize(800, 700)
     view.show()
-    from latentlab.core.projection import PCA
+    from latentlab.core.maps.linear import PCA
 
     baseline = PCA(2).fit(x[:1000].reshape(1000, -1))
     prepared = PreparedMaps(np.arange(n_points), np.arange(8), baseline, coords,
@@ -214,7 +215,7 @@ def grown_mnist(data: Dataset, n: int, seed: int = 0) -> tuple[np.ndarray, np.nd
 
 
 def bench_projections(data: Dataset, n_pca: int, n_umap: int) -> dict:
-    from latentlab.core.projection import PCA
+    from latentlab.core.maps.linear import PCA
 
     x, _labels = grown_mnist(data, max(n_pca, n_umap))
     report: dict = {"data": f"MNIST sample grown to {len(x):,} × {x.shape[1]}: the 5,000 digits, "
@@ -281,9 +282,9 @@ def bench_startup(runs: int) -> dict:
 
 def bench_metrics(data: Dataset, epochs: int) -> dict:
     from latentlab.config import ModelConfig, TrainConfig
-    from latentlab.core.evaluation import evaluate_model, score_map
+    from latentlab.core.evaluation.model import evaluate_model, score_map
     from latentlab.core.models import build_model
-    from latentlab.core.training import train
+    from latentlab.core.training.loop import train
 
     table: dict = {}
     torch.set_num_threads(max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")

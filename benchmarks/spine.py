@@ -29,7 +29,7 @@ from devices import DEFAULT_DATA, bare_loop, load_data, machine
 
 from latentlab.config import ModelConfig, TrainConfig
 from latentlab.core.data import Dataset
-from latentlab.core.device import training_cpu_threads
+from latentlab.core.training.device import training_cpu_threads
 
 
 def percentiles(values: list[float]) -> dict[str, float]:

@@ -13,8 +13,8 @@ import pytest
 from safetensors.numpy import load_file
 
 from latentlab.cli import main
-from latentlab.commands import CHECKPOINT_NAME
-from latentlab.core.checkpoint import load_checkpoint
+from latentlab.cli.common import CHECKPOINT_NAME
+from latentlab.core.files.checkpoint import load_checkpoint
 
 TINY = ["--hidden", "32", "--batch-size", "128"]
 

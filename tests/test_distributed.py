@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from latentlab.commands import CHECKPOINT_NAME
-from latentlab.core.checkpoint import load_checkpoint, weights_digest
-from latentlab.core.distributed import DistributedError, launch_info
+from latentlab.cli.common import CHECKPOINT_NAME
+from latentlab.core.files.checkpoint import load_checkpoint, weights_digest
+from latentlab.core.training.distributed import DistributedError, launch_info
 
 
 def free_port() -> int:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-import latentlab.selftest as selftest
-from latentlab.core import userdirs
+import latentlab.cli.selftest as selftest
+from latentlab.core.files import userdirs
 
 
 def test_cache_folder_is_used_when_writable(tmp_path: Path, monkeypatch) -> None:
@@ -58,7 +58,7 @@ def test_self_test_command_passes(tmp_path: Path) -> None:
 def test_frozen_app_locator_caches_under_numba_cache_dir(tmp_path: Path, monkeypatch) -> None:
     from numba.core import config
 
-    from latentlab.core.frozen_numba_cache import FrozenAppCacheLocator
+    from latentlab.core.maps.numba_cache import FrozenAppCacheLocator
 
     monkeypatch.setattr(config, "CACHE_DIR", str(tmp_path))
 

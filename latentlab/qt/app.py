@@ -16,8 +16,8 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from latentlab.core.data import load_builtin
-from latentlab.core.training import warm_up
-from latentlab.core.userdirs import configure_numba_cache, user_cache_folder
+from latentlab.core.files.userdirs import configure_numba_cache, user_cache_folder
+from latentlab.core.training.loop import warm_up
 from latentlab.qt.main_window import MainWindow
 from latentlab.qt.state import DataRequest
 

@@ -10,8 +10,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-from latentlab.core.checkpoint import SUFFIX
-from latentlab.core.labfile import LAB_SUFFIX, DatasetMissing, relocate_dataset
+from latentlab.core.files.checkpoint import SUFFIX
+from latentlab.core.files.labfile import LAB_SUFFIX, DatasetMissing, relocate_dataset
 from latentlab.qt.actions import make_action
 from latentlab.qt.state import LabState
 

@@ -17,7 +17,10 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from latentlab.config import ConfigError, ModelConfig, TrainConfig
 from latentlab.core.data.dataset import Dataset
-from latentlab.core.events import (
+from latentlab.core.maps.linear import PCA, LatentMap, TfidfLSA
+from latentlab.core.models import GAN, LatentModel, build_model
+from latentlab.core.models.generator_codes import GeneratorCode
+from latentlab.core.training.events import (
     EpochEnded,
     Snapshot,
     StepProgress,
@@ -25,10 +28,7 @@ from latentlab.core.events import (
     TrainingFinished,
     TrainingStarted,
 )
-from latentlab.core.generator_codes import GeneratorCode
-from latentlab.core.models import GAN, LatentModel, build_model
-from latentlab.core.projection import PCA, LatentMap, TfidfLSA
-from latentlab.core.training import LiveItems, train
+from latentlab.core.training.loop import LiveItems, train
 from latentlab.qt.map_ids import LATENT, MAP_IDS, PIXELS, THIRD
 from latentlab.qt.state_colours import ColourStateMixin
 from latentlab.qt.state_data import (

@@ -21,8 +21,8 @@ import numpy as np
 from latentlab.core.data import AmbiguousKeys, Dataset, DatasetError, LoadCancelled, load_source
 from latentlab.core.data.catalogue import CATALOGUE, is_cached, load_catalogue_dataset
 from latentlab.core.data.download import DownloadCancelled, DownloadError, Progress
-from latentlab.core.device import training_cpu_threads
-from latentlab.core.projection import PCA, TfidfLSA
+from latentlab.core.maps.linear import PCA, TfidfLSA
+from latentlab.core.training.device import training_cpu_threads
 from latentlab.qt.workers import TaskRunner
 
 #: Maps show every item up to this many, else a fixed random subset.

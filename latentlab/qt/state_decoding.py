@@ -45,8 +45,7 @@ class DecodingStateMixin:
 
     def _knn_for(self, map_id: str):
         """The kNN inverse of a UMAP/t-SNE map: the codes it was fitted on, or the live codes."""
-        from latentlab.core import projection as proj
-
+        from latentlab.core.maps.inverse import KNNInverse
         _setup, fitted, codes = self.map_fits[map_id]
         if codes is None:
             codes = self.codes
@@ -61,7 +60,7 @@ class DecodingStateMixin:
             knn.codes = np.asarray(codes, np.float32).reshape(len(codes), -1)
             self._knn_cache[map_id] = (id(codes), knn)
             return knn
-        knn = proj.KNNInverse(np.asarray(fitted.coords), np.asarray(codes), k=KNN_K)
+        knn = KNNInverse(np.asarray(fitted.coords), np.asarray(codes), k=KNN_K)
         self._knn_cache[map_id] = (id(codes), knn)
         return knn
 

@@ -15,7 +15,9 @@ import numpy as np
 import torch
 
 from latentlab.config import ModelConfig, TrainConfig
-from latentlab.core.checkpoint import (
+from latentlab.core.data import Dataset
+from latentlab.core.data.catalogue import CATALOGUE
+from latentlab.core.files.checkpoint import (
     SUFFIX,
     Checkpoint,
     CheckpointError,
@@ -25,13 +27,11 @@ from latentlab.core.checkpoint import (
     load_checkpoint,
     save_checkpoint,
 )
-from latentlab.core.data import Dataset
-from latentlab.core.data.catalogue import CATALOGUE
-from latentlab.core.events import Snapshot
-from latentlab.core.labfile import Lab, LabFileError, load_lab, save_lab
+from latentlab.core.files.labfile import Lab, LabFileError, load_lab, save_lab
+from latentlab.core.files.userdirs import user_data_folder
 from latentlab.core.models import LatentModel
-from latentlab.core.training import decoder_state, infer_all
-from latentlab.core.userdirs import user_data_folder
+from latentlab.core.training.events import Snapshot
+from latentlab.core.training.loop import decoder_state, infer_all
 from latentlab.qt.map_ids import LATENT, MAP_IDS
 from latentlab.qt.state_data import DataRequest
 from latentlab.qt.state_maps import MapSetup

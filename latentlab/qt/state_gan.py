@@ -8,10 +8,10 @@ from dataclasses import replace
 import numpy as np
 import torch
 
-from latentlab.core.generator_codes import CODE_RANGE, GeneratorCode, traversal_inputs
-from latentlab.core.images import tile_images
+from latentlab.core.files.images import tile_images
+from latentlab.core.maps.linear import LatentMap
 from latentlab.core.models import GAN, InfoGAN, LatentModel
-from latentlab.core.projection import LatentMap
+from latentlab.core.models.generator_codes import CODE_RANGE, GeneratorCode, traversal_inputs
 from latentlab.qt.map_ids import LATENT
 
 

@@ -26,22 +26,15 @@ from typing import Any
 
 import numpy as np
 
-from latentlab.core.device import training_cpu_threads
+from latentlab.core.maps.methods import MENU_METHODS, METHOD_NAMES, SOURCES
+from latentlab.core.training.device import training_cpu_threads
 from latentlab.qt.map_ids import LATENT, MAP_IDS, PIXELS, THIRD
 from latentlab.qt.state_decoding import DECODE_ANYWHERE_HELP, KNN_K
 from latentlab.qt.workers import TaskRunner
 
-__all__ = ["BUILT_IN", "DECODE_ANYWHERE_HELP", "DEFAULT_SETUPS", "METHODS", "METHOD_NAMES",
-           "MapSetup", "MapStateMixin"]
+__all__ = ["BUILT_IN", "DECODE_ANYWHERE_HELP", "DEFAULT_SETUPS", "MapSetup", "MapStateMixin"]
 
-#: Methods offered for a map, in menu order.
-METHODS = ("pca", "umap", "tsne", "codes")
-METHOD_NAMES = {"pca": "PCA", "lsa": "LSA", "umap": "UMAP", "tsne": "t-SNE", "codes": "Codes"}
-SOURCES = ("inputs", "codes")
-DEFAULT_PARAMS: dict[str, dict[str, Any]] = {
-    "umap": {"n_neighbors": 15, "min_dist": 0.1},
-    "tsne": {"perplexity": 30.0},
-}
+
 @dataclass(frozen=True)
 class MapSetup:
     """What a map shows: ``source`` "inputs" or "codes", through ``method``."""
@@ -62,8 +55,8 @@ class MapSetup:
         params = data.get("params", {})
         if source not in SOURCES:
             raise ValueError(f"source {source!r} is not one of {', '.join(SOURCES)}")
-        if method not in METHODS:
-            raise ValueError(f"method {method!r} is not one of {', '.join(METHODS)}")
+        if method not in MENU_METHODS:
+            raise ValueError(f"method {method!r} is not one of {', '.join(MENU_METHODS)}")
         if not isinstance(params, dict):
             raise ValueError("a map's params must be an object")
         return cls(source, method, params)
@@ -119,7 +112,8 @@ class MapStateMixin:
         """Fit ``setup`` for ``map_id`` in the background; False (with a message) if it cannot.
 
         A built-in map's default setup brings that view back at once, with no projection."""
-        from latentlab.core import projection as proj
+        from latentlab.core.maps import projection as proj
+        from latentlab.core.maps.inverse import KNNInverse
 
         if self.dataset is None:
             return False
@@ -163,7 +157,7 @@ class MapStateMixin:
             with threadpool_limits(limits=training_cpu_threads()):
                 fitted = proj.fit_projection(spec, x, seed=seed, cancel=cancel, progress=report)
             # The KD-tree for decoding anywhere is built here too, so no drag waits for it.
-            knn = None if fitted.exact_inverse or codes is None else proj.KNNInverse(
+            knn = None if fitted.exact_inverse or codes is None else KNNInverse(
                 fitted.coords, codes, k=KNN_K)
             return fitted, knn
 
@@ -220,7 +214,7 @@ class MapStateMixin:
         self._move_probe(map_id, np.median(self.coords[map_id], axis=0) if xy is None else xy)
 
     def _on_projection_failed(self, map_id: str, exc: BaseException, details: str) -> None:
-        from latentlab.core import projection as proj
+        from latentlab.core.maps import projection as proj
 
         self._projecting.pop(map_id, None)
         if map_id in self._cancelled or isinstance(exc, proj.ProjectionCancelled):
@@ -296,7 +290,7 @@ class MapStateMixin:
         (what was compiled so far is in numba's cache)."""
         if self._umap_warmer is not None:
             return
-        from latentlab.core import nonlinear
+        from latentlab.core.maps import nonlinear
 
         def warm() -> None:
             try:
@@ -343,7 +337,7 @@ class MapStateMixin:
     def _on_codes_arrived(self, codes: np.ndarray, step: int, epoch: float) -> None:
         """Each snapshot's codes: offered to the timeline; linear code maps follow them live."""
         self._timeline_codes(codes, step, epoch)
-        from latentlab.core import projection as proj
+        from latentlab.core.maps import projection as proj
 
         for map_id, (setup, fitted, _old) in list(self.map_fits.items()):
             if setup.source != "codes" or setup.method not in ("pca", "codes"):

@@ -207,7 +207,7 @@ class ToolState(QObject):
     def interpolate(self, item_a: int, item_b: int, n_steps: int = 10) -> InterpolationPath | None:
         """Decode ``n_steps`` codes from item a's to item b's: the straight line, and for a
         Gaussian latent (VAE) the great circle too."""
-        from latentlab.core.interpolation import path_codes
+        from latentlab.core.maps.interpolation import path_codes
 
         problem = self.interpolation_problem()
         if problem is not None:
@@ -251,7 +251,7 @@ class ToolState(QObject):
             if self._evaluating is model:
                 return True
             self.metrics_runner.cancel_and_wait()
-        from latentlab.core.evaluation import evaluate_model, score_map
+        from latentlab.core.evaluation.model import evaluate_model, score_map
 
         data, name = state.dataset, model_name(model, state.model_epoch)
         shown = self._nonlinear_maps(name)
@@ -342,7 +342,7 @@ class ToolState(QObject):
     def export_embeddings(self, fmt: str, target: str | Path) -> bool:
         """Write the finished model's codes of every item with their metadata, in the
         background: "csv" to the file ``target``, "projector" into the folder ``target``."""
-        from latentlab.core.export import compute_embeddings, export_projector, write_csv
+        from latentlab.core.files.export import compute_embeddings, export_projector, write_csv
 
         state = self.state
         model = self.finished_model()

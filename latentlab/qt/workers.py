@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterator
 import torch
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
-from latentlab.core.device import training_cpu_threads
-from latentlab.core.training import TrainControl
+from latentlab.core.training.device import training_cpu_threads
+from latentlab.core.training.loop import TrainControl
 
 
 class _GeneratorWorker(QObject):

@@ -19,9 +19,11 @@ from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 
 import latentlab
-import latentlab.core.atomic
+import latentlab.core.files.atomic
 from latentlab.config import ModelConfig, TrainConfig
-from latentlab.core.checkpoint import (
+from latentlab.core.data import Dataset
+from latentlab.core.data.dataset import random_split
+from latentlab.core.files.checkpoint import (
     FORMAT_VERSION,
     METADATA_KEY,
     CheckpointError,
@@ -32,11 +34,9 @@ from latentlab.core.checkpoint import (
     read_meta,
     save_checkpoint,
 )
-from latentlab.core.data import Dataset
-from latentlab.core.data.dataset import random_split
-from latentlab.core.events import EpochEnded
 from latentlab.core.models import build_model
-from latentlab.core.training import train
+from latentlab.core.training.events import EpochEnded
+from latentlab.core.training.loop import train
 from tests.conftest import blobs_dataset
 
 TINY = {"hidden": (12,), "conv_channels": (4, 8), "noise_dim": 3, "n_categories": 3,
@@ -386,7 +386,7 @@ def test_a_folder_that_refuses_files_is_named(tmp_path, monkeypatch) -> None:
             raise PermissionError(errno.EACCES, "Permission denied", path)
         return real_open(path, flags, mode)
 
-    monkeypatch.setattr(latentlab.core.atomic.os, "open", refuse)
+    monkeypatch.setattr(latentlab.core.files.atomic.os, "open", refuse)
     with pytest.raises(CheckpointError) as info:
         save_checkpoint(tmp_path / "m.safetensors", model, meta_for(model, image_data((1, 8, 8))))
     assert str(info.value) == (f"{tmp_path / 'm.safetensors'}: cannot write into {tmp_path} "
@@ -404,7 +404,7 @@ def test_a_failed_save_leaves_the_existing_checkpoint_intact(small: Path, tmp_pa
     def disk_full(fd: int) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(latentlab.core.atomic.os, "fsync", disk_full)
+    monkeypatch.setattr(latentlab.core.files.atomic.os, "fsync", disk_full)
     with pytest.raises(CheckpointError, match=r"keep\.safetensors: cannot write into .*No space "
                                               r"left on device.*existing file is unchanged"):
         save_checkpoint(target, other, meta_for(other, image_data((1, 8, 8))))

@@ -30,3 +30,14 @@ def test_cli_version_needs_no_qt() -> None:
                             check=True)
     assert result.stdout.strip().endswith("False")
     assert "latentlab 0." in result.stdout
+
+
+def test_sub_packages_import_nothing_heavy_eagerly() -> None:
+    """A package's __init__ holds only a docstring: importing the events or the map vocabulary
+    does not load torch."""
+    code = ("import sys, latentlab.core.training.events, latentlab.core.maps.methods, "
+            "latentlab.core.files, latentlab.core.evaluation\n"
+            "print('torch' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.strip() == "False"

@@ -17,9 +17,14 @@ from sklearn.neighbors import KNeighborsClassifier
 
 from latentlab.config import ModelConfig, TrainConfig
 from latentlab.core.data import Dataset
-from latentlab.core.distributed import DataShard
-from latentlab.core.evaluation import EvaluationSettings, evaluate_model, score_map
-from latentlab.core.export import (
+from latentlab.core.evaluation.metrics import (
+    knn_accuracy,
+    reconstruction_sse,
+    subsample,
+    trustworthiness,
+)
+from latentlab.core.evaluation.model import EvaluationSettings, evaluate_model, score_map
+from latentlab.core.files.export import (
     METADATA_FILE,
     PBTXT_FILE,
     SPRITE_FILE,
@@ -30,9 +35,9 @@ from latentlab.core.export import (
     metadata_tsv,
     sprite_layout,
 )
-from latentlab.core.metrics import knn_accuracy, reconstruction_sse, subsample, trustworthiness
 from latentlab.core.models import build_model
-from latentlab.core.training import train
+from latentlab.core.training.distributed import DataShard
+from latentlab.core.training.loop import train
 
 
 @pytest.mark.parametrize("k", [1, 5])
@@ -92,7 +97,7 @@ def test_evaluate_model_compares_the_map_with_pca(small_ae, tiny_digits: Dataset
     assert recon["pca_components"] == 3 and recon["model"] > 0 and recon["pca"] > 0
     assert result["infogan"] is None
     # The PCA figures are PCA's own: the same numbers as fitting it by hand.
-    from latentlab.core.projection import PCA
+    from latentlab.core.maps.linear import PCA
 
     x = tiny_digits.x.reshape(tiny_digits.n, -1)
     tr, te = tiny_digits.train_indices, tiny_digits.test_indices

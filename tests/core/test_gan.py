@@ -9,18 +9,18 @@ from torch import nn
 
 from latentlab.config import ModelConfig, TrainConfig
 from latentlab.core.data import Dataset
-from latentlab.core.events import EpochEnded, Snapshot, TrainingFailed, TrainingFinished
-from latentlab.core.gan_evaluation import (
+from latentlab.core.evaluation.gan import (
     LabelClassifier,
     category_accuracy,
     generated_mode_coverage,
 )
-from latentlab.core.generator_codes import GeneratorCode, traversal_inputs
-from latentlab.core.images import save_png, tile_images
-from latentlab.core.metrics import hungarian_accuracy, mode_coverage
+from latentlab.core.evaluation.metrics import hungarian_accuracy, mode_coverage
+from latentlab.core.files.images import save_png, tile_images
 from latentlab.core.models import GAN, InfoGAN, build_model
 from latentlab.core.models.gan import discriminator_loss, generator_loss
-from latentlab.core.training import LiveItems, train
+from latentlab.core.models.generator_codes import GeneratorCode, traversal_inputs
+from latentlab.core.training.events import EpochEnded, Snapshot, TrainingFailed, TrainingFinished
+from latentlab.core.training.loop import LiveItems, train
 
 from ..conftest import blobs_dataset
 
@@ -176,7 +176,7 @@ class ExplodingGAN(GAN):
 
 def test_gan_divergence_stops_and_keeps_the_last_good_weights(digits: Dataset,
                                                               monkeypatch) -> None:
-    import latentlab.core.training as training
+    import latentlab.core.training.loop as training
 
     monkeypatch.setattr(training, "GOOD_WEIGHTS_INTERVAL_S", 0.0)
     torch.manual_seed(0)

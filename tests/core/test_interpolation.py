@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from latentlab.core.interpolation import forth_and_back, lerp, path_codes, slerp, steps
+from latentlab.core.maps.interpolation import forth_and_back, lerp, path_codes, slerp, steps
 
 
 def test_lerp_ends_and_midpoint() -> None:

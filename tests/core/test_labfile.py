@@ -14,9 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import latentlab.core.atomic
+import latentlab.core.files.atomic
 from latentlab.core.data import DatasetError, load_source
-from latentlab.core.labfile import (
+from latentlab.core.files.labfile import (
     LAB_KIND,
     LAB_SUFFIX,
     LAB_VERSION,
@@ -215,7 +215,7 @@ def test_a_failed_save_leaves_the_existing_lab_intact(tmp_path, monkeypatch) -> 
     def disk_full(fd: int) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(latentlab.core.atomic.os, "fsync", disk_full)
+    monkeypatch.setattr(latentlab.core.files.atomic.os, "fsync", disk_full)
     with pytest.raises(LabFileError, match=r"No space left on device.*existing file is unchanged"):
         save_lab(path, replace(lab, maps={"colour_by": "category"}))
     monkeypatch.undo()

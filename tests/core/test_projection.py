@@ -1,11 +1,187 @@
+"""Maps: PCA and the codes map, fit_projection (PCA, LSA, codes, t-SNE, UMAP), its refusals,
+cancellation, KNNInverse, and selecting points in a box or polygon."""
+
 from __future__ import annotations
+
+import subprocess
+import sys
+import threading
 
 import numpy as np
 import pytest
 from sklearn.decomposition import PCA as SkPCA
 
-from latentlab.core.geometry import points_in_box, points_in_polygon
-from latentlab.core.projection import PCA, LatentMap
+from latentlab.core.maps.geometry import points_in_box, points_in_polygon
+from latentlab.core.maps.inverse import KNNInverse
+from latentlab.core.maps.linear import PCA, LatentMap
+from latentlab.core.maps.methods import ProjectionCancelled, ProjectionError
+from latentlab.core.maps.projection import FittedProjection, ProjectionSpec, fit_projection
+
+N = 120
+
+
+@pytest.fixture(scope="module")
+def points(digits) -> np.ndarray:
+    return digits.x.reshape(digits.n, -1)[:N].astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def word_rows() -> np.ndarray:
+    """A text-like matrix: rows of word probabilities, mostly zeros."""
+    rng = np.random.default_rng(0)
+    counts = rng.poisson(0.3, size=(N, 60)).astype(np.float32)
+    counts[:, 0] += 1  # no empty document
+    return counts / counts.sum(1, keepdims=True)
+
+
+def fit_twice(spec: ProjectionSpec, x: np.ndarray, seed: int = 3
+              ) -> tuple[FittedProjection, FittedProjection]:
+    return fit_projection(spec, x, seed=seed), fit_projection(spec, x, seed=seed)
+
+
+def check_shape_and_determinism(a: FittedProjection, b: FittedProjection, n: int) -> None:
+    assert a.coords.shape == (n, 2) and a.coords.dtype == np.float32
+    assert np.isfinite(a.coords).all()
+    np.testing.assert_array_equal(a.coords, b.coords)
+
+
+def test_importing_projection_loads_neither_umap_nor_sklearn() -> None:
+    code = ("import sys, latentlab.core.maps.projection; "
+            "print(sorted(m for m in ('umap', 'sklearn', 'numba') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_pca_shape_determinism_and_exact_inverse(points) -> None:
+    a, b = fit_twice(ProjectionSpec("pca", source="pixels"), points)
+    check_shape_and_determinism(a, b, N)
+    assert a.exact_inverse and a.method_label == "PCA of pixels"
+    back = a.inverse(a.coords[5])
+    assert back.shape == (points.shape[1],)
+    np.testing.assert_allclose(a.transform(back[None]), a.coords[5:6], atol=1e-4)
+
+
+def test_lsa_on_word_rows(word_rows) -> None:
+    a, b = fit_twice(ProjectionSpec("lsa", source="TF-IDF"), word_rows)
+    check_shape_and_determinism(a, b, N)
+    words = a.inverse(a.coords[0])
+    assert words.shape == (60,) and words.min() >= 0
+    assert words.sum() == pytest.approx(1.0, abs=1e-5)
+
+
+def test_codes_map_is_the_codes_or_their_pca(points) -> None:
+    codes = points[:, :2]
+    fitted = fit_projection(ProjectionSpec("codes", source="codes"), codes)
+    np.testing.assert_array_equal(fitted.coords, codes)
+    np.testing.assert_array_equal(fitted.inverse([0.5, -1.0]), [0.5, -1.0])
+    wide = fit_projection(ProjectionSpec("codes", source="codes"), points[:, :6])
+    assert wide.method_label == "PCA of codes" and wide.exact_inverse
+
+
+def test_tsne_shape_determinism_and_no_inverse(points) -> None:
+    spec = ProjectionSpec("tsne", {"perplexity": 10.0, "max_iter": 250}, source="codes")
+    a, b = fit_twice(spec, points)
+    check_shape_and_determinism(a, b, N)
+    assert not a.exact_inverse and a.method_label == "t-SNE of codes · perplexity 10"
+    with pytest.raises(ProjectionError, match="no exact inverse"):
+        a.inverse([0.0, 0.0])
+
+
+@pytest.mark.slow
+def test_umap_shape_and_determinism(points) -> None:
+    # UMAP's first fit in a process loads (or compiles) numba code: seconds, so one small pair.
+    spec = ProjectionSpec("umap", {"n_neighbors": 10, "min_dist": 0.2, "n_epochs": 50},
+                          source="codes")
+    messages: list[str] = []
+    a = fit_projection(spec, points, seed=3, progress=messages.append)
+    b = fit_projection(spec, points, seed=3)
+    check_shape_and_determinism(a, b, N)
+    assert a.method_label == "UMAP of codes · 10 neighbours, min dist 0.2"
+    assert not a.exact_inverse
+    assert any("epoch" in m for m in messages)
+
+
+@pytest.mark.parametrize(("spec", "rows", "reason"), [
+    (ProjectionSpec("tsne", {"perplexity": 30.0}), 30, "perplexity.*less than the number"),
+    (ProjectionSpec("tsne", {"perplexity": 50.0}), 20, "perplexity"),
+    (ProjectionSpec("umap"), 3, "n_neighbors: UMAP with 15 neighbours needs at least 16"),
+    (ProjectionSpec("umap", {"n_neighbors": 2}), 3, "needs at least 10 items"),
+    (ProjectionSpec("umap", {"min_dist": 2.0}), 50, "min_dist"),
+    (ProjectionSpec("umap", {"neighbours": 5}), 50, "no parameter 'neighbours'"),
+    (ProjectionSpec("isomap"), 50, "unknown projection"),
+    (ProjectionSpec("pca"), 1, "at least two items"),
+])
+def test_bad_parameters_say_why(points, spec, rows, reason) -> None:
+    with pytest.raises(ProjectionError, match=reason):
+        fit_projection(spec, points[:rows])
+    assert spec.problems(rows)  # the GUI can show the same reasons by field before running
+
+
+@pytest.mark.parametrize("method", ["pca", "lsa", "umap", "tsne", "codes"])
+def test_nan_codes_are_refused(points, method) -> None:
+    codes = np.abs(points[:40, :4]).copy()
+    codes[7, 1] = np.nan
+    with pytest.raises(ProjectionError, match=r"1 of 40 items have NaN.*item 7"):
+        fit_projection(ProjectionSpec(method, source="codes"), codes)
+
+
+def test_cancel_before_start(points) -> None:
+    cancel = threading.Event()
+    cancel.set()
+    for method in ("pca", "tsne"):
+        with pytest.raises(ProjectionCancelled):
+            fit_projection(ProjectionSpec(method), points, cancel=cancel)
+
+
+def test_tsne_reports_its_iterations_and_stops_within_one_when_cancelled(points) -> None:
+    spec = ProjectionSpec("tsne", {"perplexity": 10.0, "max_iter": 1000})
+    cancel = threading.Event()
+    messages: list[str] = []
+
+    def progress(message: str) -> None:
+        messages.append(message)
+        if message.startswith("t-SNE: iteration 300 "):
+            cancel.set()  # as the Cancel button does, from another thread, mid-descent
+
+    with pytest.raises(ProjectionCancelled):
+        fit_projection(spec, points, cancel=cancel, progress=progress)
+    iterations = [m for m in messages if m.startswith("t-SNE: iteration")]
+    assert iterations[-1] == "t-SNE: iteration 300 of 1,000"  # nothing ran after the cancel
+    assert "t-SNE: iteration 250 of 1,000" in iterations  # both stages of the descent report
+    # The hooks belong to that fit alone: the next one, without them, runs as before.
+    a, b = fit_twice(ProjectionSpec("tsne", {"perplexity": 10.0, "max_iter": 250}), points)
+    check_shape_and_determinism(a, b, N)
+
+
+def test_knn_inverse_exact_at_stored_points_and_convex_elsewhere() -> None:
+    rng = np.random.default_rng(0)
+    coords = rng.normal(size=(500, 2))
+    codes = rng.normal(size=(500, 5)).astype(np.float32)
+    inverse = KNNInverse(coords, codes, k=8)
+    for i in (0, 17, 499):
+        np.testing.assert_array_equal(inverse(coords[i]), codes[i])
+    np.testing.assert_array_equal(inverse(coords[:3]), codes[:3])  # batched too
+    queries = rng.normal(size=(50, 2)) * 1.5
+    idx, w = inverse.weights(queries)
+    assert idx.shape == w.shape == (50, 8)
+    assert (w >= 0).all()
+    np.testing.assert_allclose(w.sum(1), 1.0, atol=1e-12)
+    expected = np.einsum("mk,mkd->md", w, codes[idx].astype(np.float64))
+    np.testing.assert_allclose(inverse(queries), expected, atol=1e-5)
+    # Each interpolated code lies within the box its neighbours' codes span.
+    out = inverse(queries)
+    assert (out >= codes[idx].min(1) - 1e-6).all() and (out <= codes[idx].max(1) + 1e-6).all()
+    # Nearer neighbours weigh more.
+    d = np.linalg.norm(coords[idx] - queries[:, None], axis=2)
+    assert (np.diff(w, axis=1) <= 1e-12).all() and (np.diff(d, axis=1) >= 0).all()
+
+
+def test_knn_inverse_refuses_mismatched_inputs() -> None:
+    with pytest.raises(ProjectionError, match="3 map points against 2 codes"):
+        KNNInverse(np.zeros((3, 2)), np.zeros((2, 4)))
+    small = KNNInverse(np.array([[0.0, 0.0], [1.0, 0.0]]), np.array([[0.0], [2.0]]), k=8)
+    assert small.k == 2
+    np.testing.assert_allclose(small([0.5, 0.0]), [1.0])
 
 
 def test_pca_matches_scikit_learn(digits) -> None:

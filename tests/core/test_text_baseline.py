@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from latentlab.core.data.text import bag_of_words, idf_weights, tfidf, top_words
-from latentlab.core.projection import TfidfLSA
+from latentlab.core.maps.linear import TfidfLSA
 
 TEXTS = ["rocket orbit moon rocket", "orbit moon launch", "butter flour oven", "oven bake flour",
          "rocket launch moon", "flour butter bake"]

@@ -8,7 +8,9 @@ import torch
 
 from latentlab.config import ConfigError, ModelConfig, TrainConfig
 from latentlab.core.data import Dataset
-from latentlab.core.events import (
+from latentlab.core.maps.linear import PCA
+from latentlab.core.models import Autoencoder, build_model
+from latentlab.core.training.events import (
     EpochEnded,
     Snapshot,
     StepProgress,
@@ -16,9 +18,7 @@ from latentlab.core.events import (
     TrainingFinished,
     TrainingStarted,
 )
-from latentlab.core.models import Autoencoder, build_model
-from latentlab.core.projection import PCA
-from latentlab.core.training import LiveItems, TrainControl, decoder_state, train
+from latentlab.core.training.loop import LiveItems, TrainControl, decoder_state, train
 
 
 def run(model, data, cfg, **kwargs) -> list:
@@ -139,7 +139,7 @@ def test_nan_loss_stops_with_a_message_and_keeps_good_weights(digits: Dataset) -
 
 
 def test_non_finite_weights_are_rolled_back(digits: Dataset, monkeypatch) -> None:
-    import latentlab.core.training as training
+    import latentlab.core.training.loop as training
 
     monkeypatch.setattr(training, "GOOD_WEIGHTS_INTERVAL_S", 0.0)  # keep a copy at every snapshot
     model = build_model(ModelConfig(hidden=(16,)), digits.input_shape, seed=0)

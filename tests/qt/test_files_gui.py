@@ -9,9 +9,9 @@ import pytest
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from latentlab.config import ModelConfig, TrainConfig
-from latentlab.core.checkpoint import load_checkpoint
 from latentlab.core.data import Dataset
-from latentlab.core.userdirs import user_data_folder
+from latentlab.core.files.checkpoint import load_checkpoint
+from latentlab.core.files.userdirs import user_data_folder
 from latentlab.qt.main_window import MainWindow
 from latentlab.qt.state import LATENT, PIXELS, DataRequest, LabState
 

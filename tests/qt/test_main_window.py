@@ -8,7 +8,7 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import QMessageBox
 
 from latentlab.config import ModelConfig, TrainConfig
-from latentlab.core.events import StepProgress
+from latentlab.core.training.events import StepProgress
 from latentlab.qt.state import LATENT, PIXELS
 
 from .conftest import MOVE_INTERVAL_MS, drag, line, send_mouse, to_viewport, train_to_end

@@ -189,7 +189,7 @@ def test_closing_does_not_wait_for_umap_to_be_prepared(qtbot, window, monkeypatc
     """numba cannot be stopped while it compiles: the window closes at once all the same."""
     import threading
 
-    from latentlab.core import nonlinear
+    from latentlab.core.maps import nonlinear
 
     release, started = threading.Event(), threading.Event()
 

@@ -11,8 +11,8 @@ from PIL import Image
 from PySide6.QtWidgets import QFileDialog
 
 from latentlab.config import ModelConfig, TrainConfig
-from latentlab.core.evaluation import score_map
-from latentlab.core.export import METADATA_FILE, SPRITE_FILE, TENSORS_FILE
+from latentlab.core.evaluation.model import score_map
+from latentlab.core.files.export import METADATA_FILE, SPRITE_FILE, TENSORS_FILE
 from latentlab.qt.state import LATENT, PIXELS, THIRD
 from latentlab.qt.state_maps import MapSetup
 from latentlab.qt.widgets.tools_gallery import GALLERY_MAX

@@ -13,12 +13,7 @@ from latentlab.core.data.numpy_files import (
     inspect_npz,
     load_numpy,
 )
-from latentlab.core.data.sources import (
-    NAMED_SOURCES,
-    folder_kind,
-    load_source,
-    register_named_source,
-)
+from latentlab.core.data.sources import folder_kind, load_source
 from latentlab.core.data.text import LSA, bag_of_words, tfidf, tokenize
 from latentlab.core.data.text_sources import corpus_dataset, load_text_csv, load_text_folder
 
@@ -26,7 +21,6 @@ __all__ = [
     "BUILTIN_DATASETS",
     "IMAGE_SUFFIXES",
     "LSA",
-    "NAMED_SOURCES",
     "NO_LABELS",
     "AmbiguousKeys",
     "ArrayInfo",
@@ -50,7 +44,6 @@ __all__ = [
     "parse_idx",
     "random_split",
     "read_idx",
-    "register_named_source",
     "sniff_csv",
     "tfidf",
     "tokenize",

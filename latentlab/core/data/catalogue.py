@@ -28,7 +28,7 @@ from latentlab.core.data.download import (
     fetch_files,
 )
 from latentlab.core.data.idx import load_idx_folder
-from latentlab.core.userdirs import user_cache_folder
+from latentlab.core.files.userdirs import user_cache_folder
 
 MIRRORS_ENV = "LATENTLAB_MIRRORS"
 MIRRORS_RESOURCE = "mirrors.json"

@@ -1,6 +1,6 @@
-"""One entry point for every dataset source: ``load_source(path_or_name, **options)``.
+"""One entry point for every local dataset source: ``load_source(path_or_name, **options)``.
 
-It dispatches on what the argument is: a built-in or catalogue name; a folder of IDX files
+It dispatches on what the argument is: a built-in name; a folder of IDX files
 (train-/t10k-), of images, or of .txt files; a .npz/.npy file; a CSV of pixels or of text
 (decided by content); an IDX file (its folder is loaded). Options go to the loader chosen, and
 each loader takes only the options it knows, so a caller may pass, say, ``progress`` and
@@ -23,10 +23,6 @@ from latentlab.core.data.images import IMAGE_SUFFIXES, load_image_folder
 from latentlab.core.data.numpy_files import load_numpy
 from latentlab.core.data.text_sources import TEXT_SUFFIXES, load_text_csv, load_text_folder
 
-# Hook for named datasets beyond the built-in ones (the download catalogue registers here):
-# name → a loader taking the same keyword options as load_source passes on.
-NAMED_SOURCES: dict[str, Callable[..., Dataset]] = {}
-
 SUPPORTED = (
     "a built-in name ({names}), a folder of IDX files (train-/t10k-images-idx3-ubyte[.gz]), "
     "a folder of images (class subfolders optional), a folder of .txt files, "
@@ -39,13 +35,8 @@ _LOADERS: tuple[Callable[..., Dataset], ...] = (
 )
 
 
-def register_named_source(name: str, loader: Callable[..., Dataset]) -> None:
-    """Make ``load_source(name)`` call ``loader(**options)``."""
-    NAMED_SOURCES[name] = loader
-
-
 def _supported() -> str:
-    return SUPPORTED.format(names=", ".join(sorted({*BUILTIN_DATASETS, *NAMED_SOURCES})))
+    return SUPPORTED.format(names=", ".join(sorted(BUILTIN_DATASETS)))
 
 
 def _accepted(loader: Callable[..., Dataset]) -> set[str]:
@@ -127,12 +118,8 @@ def load_source(path_or_name: str | Path, **options: Any) -> Dataset:
     if unknown:
         raise TypeError(f"load_source got unknown options: {', '.join(unknown)}.")
     text = str(path_or_name)
-    if isinstance(path_or_name, str):
-        if text in BUILTIN_DATASETS:
-            return load_builtin(text)
-        if text in NAMED_SOURCES:
-            loader = NAMED_SOURCES[text]
-            return loader(**_only_accepted(loader, options))
+    if isinstance(path_or_name, str) and text in BUILTIN_DATASETS:
+        return load_builtin(text)
     path = Path(text).expanduser()
     if path.is_dir():
         return _load_folder(path, options)

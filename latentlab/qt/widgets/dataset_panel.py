@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from latentlab.core.data.dataset import Dataset
-from latentlab.core.images import tile_images
+from latentlab.core.files.images import tile_images
 from latentlab.qt.state import LabState
 from latentlab.qt.widgets.image_tile import ImageTile
 from latentlab.qt.widgets.palette import class_colour

@@ -18,9 +18,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from latentlab.core.generator_codes import CODE_RANGE
-from latentlab.core.images import save_png
+from latentlab.core.files.images import save_png
 from latentlab.core.models import InfoGAN
+from latentlab.core.models.generator_codes import CODE_RANGE
 from latentlab.qt.state import LabState
 from latentlab.qt.throttle import Throttle
 from latentlab.qt.widgets.image_tile import ImageTile

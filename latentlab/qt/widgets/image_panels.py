@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
 )
 
 from latentlab.core.data.text import top_words
+from latentlab.core.maps.methods import METHOD_NAMES
 from latentlab.qt.state import LATENT, PIXELS, THIRD, LabState
-from latentlab.qt.state_maps import METHOD_NAMES
 from latentlab.qt.widgets.image_tile import ImageTile
 from latentlab.qt.widgets.word_list import WordList
 

@@ -6,7 +6,7 @@ import pyqtgraph as pg
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from latentlab.core.events import EpochEnded, StepProgress, TrainingStarted
+from latentlab.core.training.events import EpochEnded, StepProgress, TrainingStarted
 from latentlab.qt.state import LabState
 from latentlab.qt.throttle import Throttle
 

@@ -17,12 +17,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from latentlab.core.maps.methods import DEFAULT_PARAMS, MENU_METHODS, METHOD_NAMES, SOURCES
 from latentlab.qt.map_ids import LATENT
 from latentlab.qt.state import LabState
-from latentlab.qt.state_maps import DECODE_ANYWHERE_HELP, METHOD_NAMES, METHODS, MapSetup
+from latentlab.qt.state_maps import DECODE_ANYWHERE_HELP, MapSetup
 from latentlab.qt.state_timeline import TIMELINE_EVERY
-
-SOURCES = (("inputs", "Inputs"), ("codes", "Codes"))
 
 
 def _compact(widget: QWidget, tip: str) -> QWidget:
@@ -39,12 +38,12 @@ class ProjectionControls(QWidget):
         self.map_id = map_id
         setup = state.map_setups[map_id]
         self.source = QComboBox()
-        for key, name in SOURCES:
+        for key, name in SOURCES.items():
             self.source.addItem(name, key)
         self.source.setToolTip("What to map: the inputs (pixels or word vectors) or the model's "
                                "latent codes")
         self.method = QComboBox()
-        for key in METHODS:
+        for key in MENU_METHODS:
             self.method.addItem("PCA / LSA" if key == "pca" else METHOD_NAMES[key], key)
         self.method.setToolTip("PCA (LSA for text) and the codes themselves have an exact "
                                "inverse; UMAP and t-SNE decode by interpolating the codes of the "
@@ -109,10 +108,10 @@ class ProjectionControls(QWidget):
     def set_setup(self, setup: MapSetup) -> None:
         self.source.setCurrentIndex(self.source.findData(setup.source))
         self.method.setCurrentIndex(self.method.findData(setup.method))
-        p = setup.params
-        self.neighbours.setValue(int(p.get("n_neighbors", 15)))
-        self.min_dist.setValue(float(p.get("min_dist", 0.1)))
-        self.perplexity.setValue(float(p.get("perplexity", 30.0)))
+        p = {**DEFAULT_PARAMS["umap"], **DEFAULT_PARAMS["tsne"], **setup.params}
+        self.neighbours.setValue(int(p["n_neighbors"]))
+        self.min_dist.setValue(float(p["min_dist"]))
+        self.perplexity.setValue(float(p["perplexity"]))
         self._on_method_changed()
 
     def current_setup(self) -> MapSetup:

@@ -10,9 +10,9 @@ from PySide6.QtWidgets import QGraphicsPathItem, QLabel, QVBoxLayout, QWidget
 
 from latentlab.core.data.dataset import Dataset
 from latentlab.core.data.text import top_words
-from latentlab.core.geometry import points_in_box, points_in_polygon
+from latentlab.core.maps.geometry import points_in_box, points_in_polygon
+from latentlab.core.maps.methods import METHOD_NAMES
 from latentlab.qt.state import PIXELS, LabState
-from latentlab.qt.state_maps import METHOD_NAMES
 from latentlab.qt.throttle import Throttle
 from latentlab.qt.widgets.image_tile import ImageTile
 from latentlab.qt.widgets.palette import palette_colours

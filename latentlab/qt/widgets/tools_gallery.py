@@ -63,10 +63,6 @@ class SelectionGallery(QWidget):
         state.dataset_changed.connect(self.refresh)
         self.refresh()
 
-    @property
-    def shown_positions(self) -> np.ndarray:
-        return self._shown
-
     def refresh(self) -> None:
         state, dataset = self.state, self.state.dataset
         self.list.clear()

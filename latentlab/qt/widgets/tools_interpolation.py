@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from latentlab.core.images import save_png, tile_images, to_uint8
-from latentlab.core.interpolation import forth_and_back
+from latentlab.core.files.images import save_png, tile_images, to_uint8
+from latentlab.core.maps.interpolation import forth_and_back
 from latentlab.qt.state_tools import InterpolationPath, ToolState
 from latentlab.qt.widgets.image_tile import ImageTile
 

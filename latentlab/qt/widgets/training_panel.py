@@ -29,8 +29,8 @@ from latentlab.config import (
     TrainConfig,
     parse_int_list,
 )
-from latentlab.core.device import available_devices
-from latentlab.core.events import StepProgress, TrainingFinished, TrainingStarted
+from latentlab.core.training.device import available_devices
+from latentlab.core.training.events import StepProgress, TrainingFinished, TrainingStarted
 from latentlab.qt.state import LabState
 
 

@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from latentlab.core.data.dataset import Dataset
-from latentlab.core.metrics import ModeCoverage, hungarian_accuracy, mode_coverage
+from latentlab.core.evaluation.metrics import ModeCoverage, hungarian_accuracy, mode_coverage
 from latentlab.core.models.gan import GAN, InfoGAN
 
 _BATCH = 512

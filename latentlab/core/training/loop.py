@@ -18,8 +18,9 @@ import torch
 
 from latentlab.config import ConfigError, TrainConfig
 from latentlab.core.data.dataset import Dataset
-from latentlab.core.device import describe_device, resolve_device
-from latentlab.core.events import (
+from latentlab.core.models.base import LatentModel
+from latentlab.core.training.device import describe_device, resolve_device
+from latentlab.core.training.events import (
     EpochEnded,
     Event,
     Snapshot,
@@ -28,10 +29,9 @@ from latentlab.core.events import (
     TrainingFinished,
     TrainingStarted,
 )
-from latentlab.core.models.base import LatentModel
 
 if TYPE_CHECKING:
-    from latentlab.core.distributed import DataShard
+    from latentlab.core.training.distributed import DataShard
 
 EVAL_BATCH = 1024
 #: How often a verified copy of all weights is kept for rolling back after a NaN (a copy and a
@@ -88,11 +88,6 @@ def decoder_state(model: LatentModel) -> dict[str, np.ndarray]:
     """A CPU copy of the decoder's weights that no later training step can touch."""
     state = model.decoder.state_dict()
     return {k: v.detach().to("cpu", copy=True).numpy() for k, v in state.items()}
-
-
-@torch.no_grad()
-def embed_all(model: LatentModel, x: torch.Tensor, batch_size: int = EVAL_BATCH) -> torch.Tensor:
-    return torch.cat([model.embed(x[i : i + batch_size]) for i in range(0, len(x), batch_size)])
 
 
 @torch.no_grad()

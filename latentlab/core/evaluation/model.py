@@ -24,16 +24,16 @@ import numpy as np
 import torch
 
 from latentlab.core.data.dataset import Dataset
-from latentlab.core.metrics import (
+from latentlab.core.evaluation.metrics import (
     knn_accuracy,
     reconstruction_sse,
     subsample,
     trustworthiness,
 )
+from latentlab.core.maps.linear import PCA, LatentMap, RandomizedPCA, TfidfLSA
 from latentlab.core.models.base import LatentModel
 from latentlab.core.models.gan import GAN, InfoGAN
-from latentlab.core.projection import PCA, LatentMap, RandomizedPCA, TfidfLSA
-from latentlab.core.training import infer_all
+from latentlab.core.training.loop import infer_all
 
 SCHEMA_VERSION = 1
 KNN_KS = (1, 5)
@@ -193,7 +193,7 @@ def _describe_data(data: Dataset) -> dict[str, Any]:
 
 
 def _gan_scores(model: GAN, data: Dataset, settings: EvaluationSettings) -> dict[str, Any]:
-    from latentlab.core.gan_evaluation import (
+    from latentlab.core.evaluation.gan import (
         LabelClassifier,
         category_accuracy,
         generated_mode_coverage,

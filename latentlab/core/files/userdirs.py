@@ -63,4 +63,4 @@ def configure_numba_cache(cache: CacheFolder) -> None:
     os.environ.setdefault("NUMBA_CACHE_DIR", str(cache.path / "numba"))
     if getattr(sys, "frozen", False):
         os.environ.setdefault("NUMBA_CACHE_LOCATOR_CLASSES",
-                              "latentlab.core.frozen_numba_cache.FrozenAppCacheLocator")
+                              "latentlab.core.maps.numba_cache.FrozenAppCacheLocator")

@@ -9,14 +9,14 @@ import math
 import sys
 from typing import Any
 
-from latentlab.commands import EXIT_OK, CommandError, checkpoint_and_data, usage_error
+from latentlab.cli.common import EXIT_OK, CommandError, checkpoint_and_data, usage_error
 
 #: ``--maps`` choices: method-source.
 MAP_CHOICES = ("umap-codes", "umap-inputs", "tsne-codes", "tsne-inputs")
 
 
 def evaluate_command(args: argparse.Namespace) -> int:
-    from latentlab.core.evaluation import EvaluationSettings, evaluate_model
+    from latentlab.core.evaluation.model import EvaluationSettings, evaluate_model
 
     if args.trust_items < 11:
         raise usage_error(f"--trust-items must be at least 11 (got {args.trust_items}).")
@@ -49,8 +49,9 @@ def score_projection(model: Any, data: Any, method: str, source: str,
     train and test items together, scored like the other maps; its progress on stderr."""
     import numpy as np
 
-    from latentlab.core.evaluation import model_codes, score_map
-    from latentlab.core.projection import METHOD_NAMES, ProjectionSpec, fit_projection
+    from latentlab.core.evaluation.model import model_codes, score_map
+    from latentlab.core.maps.methods import METHOD_NAMES
+    from latentlab.core.maps.projection import ProjectionSpec, fit_projection
 
     if source == "codes":
         if not model.has_encoder:

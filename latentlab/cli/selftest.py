@@ -24,9 +24,9 @@ def _train_and_decode() -> str:
 
     from latentlab.config import ModelConfig, TrainConfig
     from latentlab.core.data import load_builtin
-    from latentlab.core.events import EpochEnded
     from latentlab.core.models import build_model
-    from latentlab.core.training import train
+    from latentlab.core.training.events import EpochEnded
+    from latentlab.core.training.loop import train
 
     data = load_builtin("digits")
     model = build_model(ModelConfig(hidden=(64,)), data.input_shape, seed=0)
@@ -42,7 +42,7 @@ def _train_and_decode() -> str:
 
 def _project() -> str:
     from latentlab.core.data import load_builtin
-    from latentlab.core.projection import PCA
+    from latentlab.core.maps.linear import PCA
 
     data = load_builtin("digits")
     x = data.x.reshape(data.n, -1)[:300]
@@ -77,7 +77,7 @@ def _open_window() -> str:
 
 def run_self_test(out: Callable[[str], None] = print) -> int:
     from latentlab import __version__
-    from latentlab.core.userdirs import configure_numba_cache, user_cache_folder
+    from latentlab.core.files.userdirs import configure_numba_cache, user_cache_folder
 
     cache = user_cache_folder()
     configure_numba_cache(cache)

@@ -1,40 +1,15 @@
-"""The front door: ``latentlab`` opens the GUI; subcommands train, evaluate and export headless.
-
-    latentlab                              the app
-    latentlab open FILE                    the app, opening a checkpoint or a lab file
-    latentlab train --model vae --data digits --epochs 20 --out runs/vae
-    latentlab evaluate runs/vae/checkpoint.safetensors [--data SOURCE] [--json] [--maps MAP ...]
-    latentlab export runs/vae/checkpoint.safetensors --format projector --out runs/vae/projector
-    latentlab self-test
-
-Only the GUI paths import Qt. Results go to stdout, progress and messages to stderr. Exit codes:
-0 success, 1 failure (a file that cannot be read or written, training that diverged), 2 usage
-(a malformed command line or settings that cannot work), 130 interrupted. A failure is one line
-``latentlab COMMAND: error: FILE: reason`` without a traceback, and writes nothing.
-
-``torchrun --nproc_per_node=N -m latentlab train …`` trains data-parallel across N processes
-(``latentlab.core.distributed``); rank 0 alone prints progress and writes the checkpoint.
-"""
+"""The command line's parser: ``latentlab`` with no command, ``open``, ``train``, ``evaluate``,
+``export`` and ``self-test``, with their flags and help."""
 
 from __future__ import annotations
 
 import argparse
-import os
-import sys
-from collections.abc import Callable
 from dataclasses import fields
-from pathlib import Path
 from typing import Any
 
 from latentlab import __version__
-from latentlab.commands import (
-    CHECKPOINT_NAME,
-    EXIT_INTERRUPTED,
-    CommandError,
-    export_command,
-    train_command,
-)
-from latentlab.commands_evaluate import MAP_CHOICES, evaluate_command
+from latentlab.cli.common import CHECKPOINT_NAME
+from latentlab.cli.evaluate import MAP_CHOICES
 from latentlab.config import (
     ARCHITECTURES,
     DEVICES,
@@ -195,72 +170,5 @@ def build_parser() -> argparse.ArgumentParser:
         "print a one-line verdict and exit 0 (works) or 1 (broken)",
     )
     return parser
-
-
-# ----------------------------------------------------------------------------- the commands
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    # Imported here so `latentlab --version` and `--help` stay instant and need no display.
-    if args.command == "self-test":
-        from latentlab.selftest import run_self_test
-
-        return run_self_test()
-    if args.command is None:
-        from latentlab.qt.app import run_gui
-
-        return run_gui(exit_after_show=args.exit_after_show)
-    handlers: dict[str, Callable[[argparse.Namespace], int]] = {
-        "open": _open, "train": train_command, "evaluate": evaluate_command,
-        "export": export_command,
-    }
-    prefix = _rank_prefix()
-    try:
-        return handlers[args.command](args)
-    except CommandError as exc:
-        _error(args.command, str(exc), prefix)
-        return exc.code
-    except KeyboardInterrupt:
-        sys.stderr.write(f"\n{prefix}latentlab {args.command}: interrupted; nothing written\n")
-        return EXIT_INTERRUPTED
-
-
-def _rank_prefix() -> str:
-    """Messages from other ranks than 0 of a torchrun job say which rank they come from."""
-    rank, world = os.environ.get("RANK", "0"), os.environ.get("WORLD_SIZE", "1")
-    return f"[rank {rank}] " if rank != "0" and world != "1" else ""
-
-
-def _error(command: str, message: str, prefix: str = "") -> None:
-    line = " ".join(message.replace("\n", "; ").split())
-    sys.stderr.write(f"{prefix}latentlab {command}: error: {line}\n")
-
-
-def _open(args: argparse.Namespace) -> int:
-    path = Path(args.file).expanduser()
-    suffix = path.suffix.lower()
-    if suffix == ".safetensors":
-        from latentlab.core.checkpoint import CheckpointError, load_checkpoint
-
-        try:
-            load_checkpoint(path)
-        except CheckpointError as exc:
-            raise CommandError(str(exc)) from None
-    elif suffix == ".latentlab":
-        from latentlab.core.labfile import DatasetMissing, LabFileError, load_lab
-
-        try:
-            load_lab(path)
-        except DatasetMissing as exc:  # the app asks where the dataset went
-            sys.stderr.write(f"latentlab open: note: {exc}\n")
-        except LabFileError as exc:
-            raise CommandError(str(exc)) from None
-    else:
-        reason = "no such file" if not path.exists() else "unsupported file type"
-        raise CommandError(f"{path}: {reason} (expected a .safetensors checkpoint or a "
-                           ".latentlab lab file)")
-    from latentlab.qt.app import run_gui
-
-    return run_gui(exit_after_show=args.exit_after_show or args.open_exit_after_show,
-                   open_path=path)
 
 

@@ -33,10 +33,7 @@ import torch
 import torch.distributed as dist
 from torch.utils.data import DistributedSampler
 
-from latentlab.core.checkpoint import weights_digest
-
-#: Environment variables torchrun sets for every worker.
-ENV_VARS = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT")
+from latentlab.core.files.checkpoint import weights_digest
 
 
 class DistributedError(RuntimeError):

@@ -10,7 +10,7 @@ weights that do not fit their description, is a ``CheckpointError`` that names t
 reason.
 
 The metadata model and its checks (``CheckpointMeta``, ``CheckpointError``) live in
-``latentlab.core.checkpoint_meta``; they are re-exported here.
+``latentlab.core.files.checkpoint_meta``; they are re-exported here.
 """
 
 from __future__ import annotations
@@ -27,8 +27,11 @@ from typing import Any
 import torch
 
 from latentlab.config import ConfigError, ModelConfig
-from latentlab.core.atomic import read_bytes_or_explain, write_atomic_or_explain
-from latentlab.core.checkpoint_meta import (
+from latentlab.core.data.builtin import BUILTIN_DATASETS
+from latentlab.core.data.catalogue import CATALOGUE
+from latentlab.core.data.dataset import Dataset
+from latentlab.core.files.atomic import read_bytes_or_explain, write_atomic_or_explain
+from latentlab.core.files.checkpoint_meta import (
     FORMAT_VERSION,
     NORMALISATION,
     CheckpointError,
@@ -38,10 +41,6 @@ from latentlab.core.checkpoint_meta import (
     is_int,
     shape_words,
 )
-from latentlab.core.data.builtin import BUILTIN_DATASETS
-from latentlab.core.data.catalogue import CATALOGUE
-from latentlab.core.data.dataset import Dataset
-from latentlab.core.data.sources import NAMED_SOURCES
 from latentlab.core.models.base import LatentModel
 from latentlab.core.models.registry import MODEL_CLASSES, build_model
 
@@ -297,7 +296,7 @@ def describe_data(dataset: Dataset, source: str | Path | None) -> dict[str, Any]
 
 def dataset_names() -> set[str]:
     """Names that ``load_source`` or the catalogue know without a path."""
-    return {*BUILTIN_DATASETS, *CATALOGUE, *NAMED_SOURCES}
+    return {*BUILTIN_DATASETS, *CATALOGUE}
 
 
 def _source_string(source: str | Path | None) -> str | None:

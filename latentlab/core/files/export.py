@@ -35,8 +35,8 @@ from pathlib import Path
 import numpy as np
 
 from latentlab.core.data.dataset import Dataset
-from latentlab.core.evaluation import fit_latent_map, model_codes
-from latentlab.core.images import save_png, tile_images
+from latentlab.core.evaluation.model import fit_latent_map, model_codes
+from latentlab.core.files.images import save_png, tile_images
 from latentlab.core.models.base import LatentModel
 
 FORMATS = ("csv", "projector")

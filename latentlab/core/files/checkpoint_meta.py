@@ -1,9 +1,10 @@
 """The metadata of a checkpoint, as plain data, and its checks.
 
 ``CheckpointMeta`` is the JSON object a checkpoint stores under its ``"latentlab"`` metadata key
-(see ``latentlab.core.checkpoint`` for the file itself): the model's and the training's settings,
-the input shape, what the data was, the epoch, metrics and versions. ``CheckpointMeta.from_dict``
-checks every value a file holds and raises ``CheckpointError``, which says what is wrong.
+(see ``latentlab.core.files.checkpoint`` for the file itself): the model's and the training's
+settings, the input shape, what the data was, the epoch, metrics and versions.
+``CheckpointMeta.from_dict`` checks every value a file holds and raises ``CheckpointError``,
+which says what is wrong.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ import torch
 import latentlab
 from latentlab.config import ConfigError, ModelConfig, TrainConfig
 
-#: The version of the checkpoint layout (``latentlab.core.checkpoint``); a reader refuses files
-#: of a newer version.
+#: The version of the checkpoint layout (``latentlab.core.files.checkpoint``); a reader refuses
+#: files of a newer version.
 FORMAT_VERSION = 1
 
 #: Sanity bound on each entry of an input shape read from a file.

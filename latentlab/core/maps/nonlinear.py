@@ -11,13 +11,13 @@ import sys
 import threading
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 
-from latentlab.core.projection import DEFAULT_PARAMS, check_cancel
+from latentlab.core.maps.methods import DEFAULT_PARAMS, check_cancel
 
 
 class _EpochStream:
@@ -36,7 +36,7 @@ class _EpochStream:
         pass
 
 
-def umap_model(params: dict[str, Any], seed: int, **extra: Any) -> Any:
+def umap_model(params: Mapping[str, Any], seed: int, **extra: Any) -> Any:
     """An unfitted ``umap.UMAP`` with these parameters (imports umap: seconds the first time).
 
     numba's compiled code is cached in the user cache folder unless numba is already imported
@@ -54,7 +54,7 @@ def umap_model(params: dict[str, Any], seed: int, **extra: Any) -> Any:
 
 def _configure_numba_cache() -> None:
     if "numba" not in sys.modules:  # numba reads its cache settings once, on import
-        from latentlab.core.userdirs import configure_numba_cache, user_cache_folder
+        from latentlab.core.files.userdirs import configure_numba_cache, user_cache_folder
 
         configure_numba_cache(user_cache_folder())
 

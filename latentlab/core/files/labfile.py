@@ -26,8 +26,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePath
 from typing import Any
 
-from latentlab.core.atomic import read_bytes_or_explain, write_atomic_or_explain
-from latentlab.core.checkpoint import dataset_names
 from latentlab.core.data import (
     load_idx_folder,
     load_image_folder,
@@ -36,6 +34,8 @@ from latentlab.core.data import (
     load_text_csv,
     load_text_folder,
 )
+from latentlab.core.files.atomic import read_bytes_or_explain, write_atomic_or_explain
+from latentlab.core.files.checkpoint import dataset_names
 
 LAB_SUFFIX = ".latentlab"
 #: The version of the layout above; a reader refuses files of a newer version.

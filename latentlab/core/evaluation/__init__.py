@@ -1,0 +1,1 @@
+"""Scores: map and reconstruction metrics, a whole model's evaluation, and GAN evaluation."""
