@@ -27,7 +27,8 @@ from latentlab.core.data import Dataset, load_builtin, load_idx_folder
 from latentlab.core.models import build_model
 from latentlab.core.training.device import describe_device, resolve_device
 from latentlab.core.training.events import EpochEnded, Snapshot, TrainingFinished
-from latentlab.core.training.loop import LiveItems, train
+from latentlab.core.training.loop import train
+from latentlab.core.training.views import LiveItems
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist-5k"
 

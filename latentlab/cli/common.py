@@ -14,7 +14,10 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from latentlab.core.data.source import DataSource
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 CHECKPOINT_NAME = "checkpoint.safetensors"
@@ -49,24 +52,25 @@ def data_options(args: argparse.Namespace) -> dict[str, Any]:
     return options
 
 
-def load_data(source: str, options: dict[str, Any], progress: TextIO | None = None) -> Any:
-    """A Dataset from a name or a path; CommandError (exit 1) names the file and the reason."""
-    from latentlab.core.data import DatasetError, load_source
-    from latentlab.core.data.catalogue import CATALOGUE, load_catalogue_dataset
+def load_data(source: DataSource, progress: TextIO | None = None) -> Any:
+    """The dataset ``source`` names; CommandError (exit 1) names the file and the reason.
+    A download (nothing else) reports its progress on ``progress``."""
+    from latentlab.core.data import DatasetError
+    from latentlab.core.data.catalogue import is_cached
 
+    downloads = source.is_catalogue and not is_cached(source.location, source.cache_dir)
+    report = _download_progress(progress) if downloads else None
     try:
-        if source in CATALOGUE and not CATALOGUE[source].builtin and not Path(source).exists():
-            return load_catalogue_dataset(source, progress=_download_progress(source, progress))
-        return load_source(source, **options)
+        return source.load(progress=report)
     except DatasetError as exc:  # DownloadError included
         raise CommandError(str(exc)) from None
     except (OSError, ValueError) as exc:  # a loader's own checks (say, an image size)
-        name = getattr(exc, "filename", None) or source
+        name = getattr(exc, "filename", None) or source.location
         reason = getattr(exc, "strerror", None) or str(exc)
         raise CommandError(f"{name}: {reason}") from None
 
 
-def _download_progress(name: str, stream: TextIO | None) -> Callable[[Any], None] | None:
+def _download_progress(stream: TextIO | None) -> Callable[[Any], None] | None:
     if stream is None:
         return None
     tty = stream.isatty()
@@ -78,8 +82,8 @@ def _download_progress(name: str, stream: TextIO | None) -> Callable[[Any], None
         if not done and now - last[0] < (0.2 if tty else 5.0):
             return
         last[0] = now
-        share = "" if p.fraction is None else f" {p.fraction:.0%}"
-        line = f"downloading {name}:{share} ({p.filename}, {p.done / 1e6:.1f} MB)"
+        share = "" if p.fraction is None else f" ({p.fraction:.0%})"
+        line = f"{p.text}{share}"
         stream.write(("\r" + line + "\033[K") if tty else line + "\n")
         if tty and done:
             stream.write("\n")
@@ -91,6 +95,7 @@ def _download_progress(name: str, stream: TextIO | None) -> Callable[[Any], None
 def checkpoint_and_data(args: argparse.Namespace, device_name: str) -> tuple[Any, Any, str]:
     """Load the checkpoint and its data (``--data`` or the source recorded in it) and check
     that they fit each other; the model is moved to the device."""
+    from latentlab.core.data.source import DataSource
     from latentlab.core.files.checkpoint import CheckpointError, check_matches, load_checkpoint
     from latentlab.core.training.device import resolve_device
 
@@ -108,7 +113,7 @@ def checkpoint_and_data(args: argparse.Namespace, device_name: str) -> tuple[Any
     if _same_source(source, recorded_source):  # load it as it was loaded for training
         recorded = checkpoint.meta.data.get("options") or {}
         options = {**{k: v for k, v in recorded.items() if k in DATA_OPTIONS}, **options}
-    data = load_data(source, options, sys.stderr)
+    data = load_data(DataSource.parse(source, **options), sys.stderr)
     try:
         check_matches(checkpoint.meta, data, path)
     except CheckpointError as exc:

@@ -92,8 +92,8 @@ def _train_here_or_distributed(args: argparse.Namespace, options: dict[str, Any]
                                info: Any) -> int:
     if info is None:
         return _run_training(args, options, out, None)
-    from latentlab.core.training.device import resolve_device
     from latentlab.core.training import distributed
+    from latentlab.core.training.device import resolve_device
 
     try:
         device = resolve_device(args.device or "auto")
@@ -111,6 +111,7 @@ def _run_training(args: argparse.Namespace, options: dict[str, Any], out: Path, 
                   device: Any = None) -> int:
     import torch
 
+    from latentlab.core.data.source import DataSource
     from latentlab.core.files.checkpoint import (
         CheckpointError,
         CheckpointMeta,
@@ -125,7 +126,8 @@ def _run_training(args: argparse.Namespace, options: dict[str, Any], out: Path, 
     stream = sys.stderr if main_rank and not args.quiet else None
     if shard is not None and shard.rank != 0:
         shard.barrier()  # rank 0 loads (and downloads) first, so the cache is filled once
-    data = load_data(args.data, options, stream)
+    source = DataSource.parse(args.data, **options)
+    data = load_data(source, stream)
     if shard is not None and shard.rank == 0:
         shard.barrier()
     try:
@@ -170,9 +172,9 @@ def _run_training(args: argparse.Namespace, options: dict[str, Any], out: Path, 
     metrics["train_seconds"] = finished.elapsed_s
     if shard is not None:
         metrics["processes"] = float(shard.world_size)
-    data_description = describe_data(data, args.data)
-    if options:
-        data_description["options"] = options
+    data_description = describe_data(data, source)
+    if source.options:
+        data_description["options"] = dict(source.options)
     meta = CheckpointMeta(model=model.cfg, train=train_cfg,
                           input_shape=data.input_shape, data=data_description,
                           epoch=finished.epochs_done, metrics=metrics)

@@ -16,10 +16,10 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from latentlab.core.data import load_builtin
+from latentlab.core.data.source import DataSource
 from latentlab.core.files.userdirs import configure_numba_cache, user_cache_folder
 from latentlab.core.training.loop import warm_up
 from latentlab.qt.main_window import MainWindow
-from latentlab.qt.state import DataRequest
 
 
 def resource_text(name: str) -> str:
@@ -59,7 +59,7 @@ def run_gui(exit_after_show: bool = False, open_path: str | Path | None = None) 
     app = create_application()
     window = MainWindow()
     install_excepthook(window)
-    window.state.set_dataset(load_builtin("digits"), request=DataRequest.from_catalogue("digits"))
+    window.state.set_dataset(load_builtin("digits"), request=DataSource.parse("digits"))
     window.show()
     if open_path is not None:
         window.file_actions.open_path(Path(open_path))

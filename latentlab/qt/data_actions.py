@@ -10,8 +10,9 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from latentlab.core.data import folder_kind
+from latentlab.core.data.source import DataSource
 from latentlab.qt.actions import make_action
-from latentlab.qt.state import DataRequest, LabState, LoadOutcome
+from latentlab.qt.state import LabState, LoadOutcome
 from latentlab.qt.widgets.catalogue_dialog import CatalogueDialog
 from latentlab.qt.widgets.load_dialogs import ImageOptionsDialog, KeyChoiceDialog
 
@@ -64,10 +65,10 @@ class DataActions(QObject):
             dialog = ImageOptionsDialog(path.name, self.window)
             dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             dialog.accepted.connect(lambda: self.state.load_dataset(
-                DataRequest.from_path(path, **dialog.options())))
+                DataSource.parse(path, **dialog.options())))
             dialog.open()
             return
-        self.state.load_dataset(DataRequest.from_path(path))
+        self.state.load_dataset(DataSource.parse(path))
 
     def show_catalogue(self) -> CatalogueDialog:
         if self.catalogue is None:

@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from latentlab.config import ConfigError, ModelConfig, TrainConfig
 from latentlab.core.data.dataset import Dataset
+from latentlab.core.data.source import DataSource
 from latentlab.core.maps.linear import PCA, LatentMap, TfidfLSA
 from latentlab.core.models import GAN, LatentModel, build_model
 from latentlab.core.models.generator_codes import GeneratorCode
@@ -28,15 +29,14 @@ from latentlab.core.training.events import (
     TrainingFinished,
     TrainingStarted,
 )
-from latentlab.core.training.loop import LiveItems, train
+from latentlab.core.training.loop import train
+from latentlab.core.training.views import LiveItems
 from latentlab.qt.map_ids import LATENT, MAP_IDS, PIXELS, THIRD
 from latentlab.qt.state_colours import ColourStateMixin
 from latentlab.qt.state_data import (
     MAX_MAP_POINTS,
-    DataRequest,
     DataStateMixin,
     LoadOutcome,
-    LoadProgress,
     PreparedMaps,
     prepare_maps,
 )
@@ -47,8 +47,8 @@ from latentlab.qt.state_maps import MapStateMixin
 from latentlab.qt.state_timeline import TimelineStateMixin
 from latentlab.qt.workers import TaskRunner, TrainingRunner
 
-__all__ = ["LATENT", "MAP_IDS", "MAX_MAP_POINTS", "PIXELS", "THIRD", "DataRequest", "LabState",
-           "LoadOutcome", "LoadProgress", "TrainingStatus"]
+__all__ = ["LATENT", "MAP_IDS", "MAX_MAP_POINTS", "PIXELS", "THIRD", "LabState",
+           "LoadOutcome", "TrainingStatus"]
 
 #: Progress reaches the GUI 4×/s: enough for a smooth bar and ETA, cheap for the training thread.
 PROGRESS_INTERVAL_S = 0.25
@@ -106,7 +106,7 @@ class LabState(FileStateMixin, DataStateMixin, MapStateMixin, DecodingStateMixin
         self.model_epoch = 0
         self.model_metrics: dict[str, float] = {}
         self._model_unsaved = False
-        self.dataset_request: DataRequest | None = None
+        self.dataset_request: DataSource | None = None
         self._pending_lab = None
         self.latent_map: LatentMap | None = None
         self.codes: np.ndarray | None = None
@@ -137,7 +137,7 @@ class LabState(FileStateMixin, DataStateMixin, MapStateMixin, DecodingStateMixin
         self.runner.event.connect(self._on_training_event)
         self.runner.failed.connect(self._on_worker_failed)
         self.runner.finished.connect(self._on_runner_finished)
-        self.load_request: DataRequest | None = None
+        self.load_request: DataSource | None = None
         self.loader = TaskRunner(self)
         self.loader.progress.connect(self.load_progress)
         self.loader.succeeded.connect(self._on_load_succeeded)
@@ -151,7 +151,7 @@ class LabState(FileStateMixin, DataStateMixin, MapStateMixin, DecodingStateMixin
         return self.baseline if isinstance(self.baseline, PCA) else None
 
     def set_dataset(self, dataset: Dataset, prepared: PreparedMaps | None = None,
-                    request: DataRequest | None = None) -> None:
+                    request: DataSource | None = None) -> None:
         """Switch datasets: models, maps, selection and probes start afresh.
 
         ``prepared`` (from a loader thread) spares fitting the baseline map here; ``request``

@@ -1,8 +1,8 @@
 """Datasets in the lab state: loads run off the GUI thread, and only a successful one changes
 anything. Mixed into LabState, whose signals it emits.
 
-A load is a :class:`DataRequest` (a path with loader options, or a catalogue name). The worker
-thread loads it through the core (``load_source`` or ``load_catalogue_dataset``) and also fits the
+A load is a :class:`~latentlab.core.data.source.DataSource` (a path with loader options, or a
+catalogue name). The worker thread loads it (``DataSource.load``) and also fits the
 baseline map — PCA of pixels, or LSA of TF-IDF for text — so the GUI thread only swaps values in.
 A failed or cancelled load leaves the dataset, the model and the maps as they were.
 """
@@ -10,17 +10,14 @@ A failed or cancelled load leaves the dataset, the model and the maps as they we
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 
-from latentlab.core.data import AmbiguousKeys, Dataset, DatasetError, LoadCancelled, load_source
-from latentlab.core.data.catalogue import CATALOGUE, is_cached, load_catalogue_dataset
-from latentlab.core.data.download import DownloadCancelled, DownloadError, Progress
+from latentlab.core.data import AmbiguousKeys, Dataset, DatasetError, LoadCancelled
+from latentlab.core.data.download import DownloadCancelled, DownloadError
+from latentlab.core.data.source import DataSource, LoadProgress
 from latentlab.core.maps.linear import PCA, TfidfLSA
 from latentlab.core.training.device import training_cpu_threads
 from latentlab.qt.workers import TaskRunner
@@ -28,49 +25,8 @@ from latentlab.qt.workers import TaskRunner
 #: Maps show every item up to this many, else a fixed random subset.
 MAX_MAP_POINTS = 100_000
 STRIP_SIZE = 8
-#: Progress reports reach the GUI at most this often (a download reports every 64 KiB).
-REPORT_INTERVAL_S = 0.05
 #: The skipped-files summary lists at most this many files in its details.
 SKIPPED_LISTED = 1000
-
-
-@dataclass(frozen=True)
-class DataRequest:
-    """What to load: a file or folder with loader options, or a catalogue dataset by name."""
-
-    source: str
-    options: dict[str, Any] = field(default_factory=dict)
-    catalogue: bool = False
-    cache_dir: str | None = None  # catalogue downloads: None is the user cache folder
-
-    @classmethod
-    def from_path(cls, path: str | Path, **options: Any) -> DataRequest:
-        return cls(str(path), dict(options))
-
-    @classmethod
-    def from_catalogue(cls, name: str, cache_dir: str | Path | None = None) -> DataRequest:
-        return cls(name, {}, True, None if cache_dir is None else str(cache_dir))
-
-    @property
-    def label(self) -> str:
-        """How the user knows this source: the dataset's title, or the file or folder name."""
-        if self.catalogue:
-            return CATALOGUE[self.source].title
-        return Path(self.source).name or self.source
-
-    def with_options(self, **options: Any) -> DataRequest:
-        return replace(self, options={**self.options, **options})
-
-
-@dataclass(frozen=True)
-class LoadProgress:
-    done: float
-    total: float | None  # None: not known (the bar only shows that work goes on)
-    text: str
-
-    @property
-    def fraction(self) -> float | None:
-        return None if not self.total else min(self.done / self.total, 1.0)
 
 
 @dataclass(frozen=True)
@@ -89,7 +45,7 @@ class PreparedMaps:
 class LoadOutcome:
     """How a load ended: ``dataset`` on success, else the ``error`` (cancelled ones included)."""
 
-    request: DataRequest
+    request: DataSource
     dataset: Dataset | None = None
     error: BaseException | None = None
     details: str = ""
@@ -139,52 +95,14 @@ def prepare_maps(dataset: Dataset) -> PreparedMaps:
                         f"{name} · {ratio:.0%} of variance", start.astype(np.float32))
 
 
-class _Reporter:
-    """Turns the core's progress callbacks into LoadProgress reports, at most every so often."""
-
-    def __init__(self, report: Callable[[object], None], label: str) -> None:
-        self._report = report
-        self._label = label
-        self._last = -float("inf")
-
-    def send(self, progress: LoadProgress, force: bool = False) -> None:
-        now = time.monotonic()
-        if force or now - self._last >= REPORT_INTERVAL_S:
-            self._last = now
-            self._report(progress)
-
-    def items(self, done: int, total: int) -> None:
-        """``progress(done, total)`` of the image and text loaders."""
-        self.send(LoadProgress(done, total, f"Reading {self._label}: {done:,} of {total:,} files"),
-                  force=done >= total)
-
-    def download(self, p: Progress) -> None:
-        mb = p.done / 1e6
-        of = f" of {p.total / 1e6:.1f}" if p.total else ""
-        self.send(LoadProgress(p.done, p.total, f"Downloading {self._label}: {p.filename} "
-                                                f"({p.index + 1} of {p.count}) · {mb:.1f}{of} MB"),
-                  force=p.total is not None and p.done >= p.total)
-
-
-def run_request(request: DataRequest, report: Callable[[object], None],
+def run_request(request: DataSource, report: Callable[[object], None],
                 cancel: threading.Event) -> tuple[Dataset, PreparedMaps]:
     """Load ``request`` and prepare its maps; runs on the loader thread."""
-    reporter = _Reporter(report, request.label)
-    if request.catalogue:
-        cached = is_cached(request.source, request.cache_dir)
-        what = "from the cache" if cached else "(connecting)"
-        reporter.send(LoadProgress(0, None, f"Loading {request.label} {what}…"), force=True)
-        dataset = load_catalogue_dataset(request.source,
-                                         progress=None if cached else reporter.download,
-                                         cancel=cancel, cache_dir=request.cache_dir)
-    else:
-        reporter.send(LoadProgress(0, None, f"Loading {request.label}…"), force=True)
-        dataset = load_source(request.source, progress=reporter.items, cancel=cancel,
-                              **request.options)
+    dataset = request.load(report, cancel)
     if cancel.is_set():
         raise LoadCancelled("The load was cancelled.")
     method = "LSA of TF-IDF" if dataset.kind == "text" else "PCA of pixels"
-    reporter.send(LoadProgress(0, None, f"Mapping {dataset.n:,} items: {method}…"), force=True)
+    report(LoadProgress(0, None, f"Mapping {dataset.n:,} items: {method}…"))
     from threadpoolctl import threadpool_limits  # scikit-learn's dependency; only when needed
 
     # Leave a core to the GUI: BLAS threads that outnumber the free cores slow down many-fold.
@@ -208,7 +126,7 @@ class DataStateMixin:
 
     dataset: Dataset | None
     loader: TaskRunner
-    load_request: DataRequest | None
+    load_request: DataSource | None
     #: Where catalogue downloads are cached; None is the user cache folder (tests use a temp one).
     catalogue_cache_dir: str | None = None
 
@@ -216,7 +134,7 @@ class DataStateMixin:
     def loading(self) -> bool:
         return self.load_request is not None
 
-    def load_dataset(self, request: DataRequest) -> bool:
+    def load_dataset(self, request: DataSource) -> bool:
         """Start loading ``request`` in the background; False (with a message) if one is busy."""
         if self.load_request is not None:
             self.message.emit(f"Still loading {self.load_request.label}: cancel it first.")
@@ -240,12 +158,12 @@ class DataStateMixin:
         if dataset.skipped and request is not None:
             text, details = skipped_summary(dataset, request.label)
             self.notice.emit("Some files were skipped", text, details)
-        self.load_ended.emit(LoadOutcome(request or DataRequest(dataset.name), dataset))
+        self.load_ended.emit(LoadOutcome(request or DataSource(dataset.name), dataset))
         self._continue_lab(True)
 
     def _on_load_failed(self, exc: BaseException, details: str) -> None:
         request, self.load_request = self.load_request, None
-        request = request or DataRequest("")
+        request = request or DataSource("")
         outcome = LoadOutcome(request, error=exc, details=details)
         kept = (f"{self.dataset.name} is still loaded." if self.dataset is not None
                 else "Nothing was loaded.")

@@ -12,11 +12,10 @@ import time
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from latentlab.config import ModelConfig, TrainConfig
 from latentlab.core.data import Dataset
-from latentlab.core.data.catalogue import CATALOGUE
+from latentlab.core.data.source import DataSource
 from latentlab.core.files.checkpoint import (
     SUFFIX,
     Checkpoint,
@@ -30,10 +29,8 @@ from latentlab.core.files.checkpoint import (
 from latentlab.core.files.labfile import Lab, LabFileError, load_lab, save_lab
 from latentlab.core.files.userdirs import user_data_folder
 from latentlab.core.models import LatentModel
-from latentlab.core.training.events import Snapshot
-from latentlab.core.training.loop import decoder_state, infer_all
+from latentlab.core.training.views import model_views
 from latentlab.qt.map_ids import LATENT, MAP_IDS
-from latentlab.qt.state_data import DataRequest
 from latentlab.qt.state_maps import MapSetup
 
 
@@ -55,7 +52,7 @@ class FileStateMixin:
     model_epoch: int
     model_metrics: dict[str, float]
     #: The current dataset's source, so a lab or checkpoint can name it.
-    dataset_request: DataRequest | None
+    dataset_request: DataSource | None
     #: A lab whose dataset is loading; its models and probes follow once it has loaded.
     _pending_lab: Lab | None
 
@@ -65,7 +62,7 @@ class FileStateMixin:
         request = self.dataset_request
         return CheckpointMeta(model=self.model_cfg, train=self.train_cfg,
                               input_shape=self.dataset.input_shape,
-                              data=describe_data(self.dataset, request.source if request else None),
+                              data=describe_data(self.dataset, request),
                               epoch=self.model_epoch, metrics=dict(self.model_metrics))
 
     def save_model(self, path: str | Path) -> Path | None:
@@ -128,22 +125,9 @@ class FileStateMixin:
         self._prepare_latent_map(model)
         self.model_changed.emit()
         self.map_changed.emit(LATENT)
-        self._apply_snapshot(self._views_of(model))
-
-    @torch.no_grad()
-    def _views_of(self, model: LatentModel) -> Snapshot:
-        """What a training snapshot would carry for ``model``: codes, reconstructions, samples."""
-        assert self.dataset is not None
-        codes = categories = recon = samples = None
-        if model.has_encoder:
-            codes, categories = infer_all(model, torch.from_numpy(self.dataset.x[self.map_indices]))
-        if model.reconstructs and len(self.strip_indices):
-            recon = model.reconstruct(torch.from_numpy(self.dataset.x[self.strip_indices])).numpy()
-        grid = model.grid_inputs(self.train_cfg.seed)
-        if grid is not None:
-            samples = model.decode(grid[0]).numpy()
-        return Snapshot(0, float(self.model_epoch), decoder_state(model), codes, recon,
-                        categories, samples)
+        x = self.dataset.x
+        self._apply_snapshot(model_views(model, x[self.map_indices], x[self.strip_indices],
+                                         self.train_cfg.seed, self.model_epoch))
 
     # --------------------------------------------------------------- labs
     def save_lab_file(self, path: str | Path) -> Path | None:
@@ -166,7 +150,7 @@ class FileStateMixin:
                                       "continuous": self.gen_code.continuous.tolist()}
         if self.map_fits:  # the projections the maps show, computed again when the lab opens
             maps["setups"] = {m: fit[0].to_json() for m, fit in self.map_fits.items()}
-        lab = Lab(dataset={"source": request.source, "options": dict(request.options)},
+        lab = Lab(dataset=request,
                   checkpoints=checkpoints, maps=maps,
                   probes={m: [float(v) for v in self.probes[m]] for m in MAP_IDS})
         try:
@@ -191,9 +175,9 @@ class FileStateMixin:
                     raise  # DatasetMissing: a question for the user, not an error
                 self.error.emit("Could not open the lab", str(exc), "")
                 return False
-        source = lab.source
-        request = (DataRequest.from_catalogue(source, self.catalogue_cache_dir)
-                   if source in CATALOGUE else DataRequest.from_path(source, **lab.options))
+        request = lab.dataset
+        if request.is_catalogue:  # downloads go to this window's cache folder
+            request = DataSource.parse(request.location, cache_dir=self.catalogue_cache_dir)
         if not self.load_dataset(request):
             return False
         self._pending_lab = lab

@@ -20,7 +20,8 @@ from latentlab.core.models import GAN, InfoGAN, build_model
 from latentlab.core.models.gan import discriminator_loss, generator_loss
 from latentlab.core.models.generator_codes import GeneratorCode, traversal_inputs
 from latentlab.core.training.events import EpochEnded, Snapshot, TrainingFailed, TrainingFinished
-from latentlab.core.training.loop import LiveItems, train
+from latentlab.core.training.loop import train
+from latentlab.core.training.views import LiveItems
 
 from ..conftest import blobs_dataset
 

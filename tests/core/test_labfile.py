@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 import latentlab.core.files.atomic
 from latentlab.core.data import DatasetError, load_source
+from latentlab.core.data.source import DataSource
 from latentlab.core.files.labfile import (
     LAB_KIND,
     LAB_SUFFIX,
@@ -39,7 +40,7 @@ def lesson(tmp_path: Path) -> tuple[Path, Lab]:
     for name in ("vae.safetensors", "gan.safetensors"):
         (folder / "models" / name).write_bytes(b"")
     lab = Lab(
-        dataset={"source": str(folder / "data" / "faces"), "options": {"size": 32, "mode": "L"}},
+        dataset=DataSource.parse(str(folder / "data" / "faces"), size=32, mode="L"),
         checkpoints=[str(folder / "models" / "vae.safetensors"),
                      str(folder / "models" / "gan.safetensors")],
         maps={"colour_by": "label", "latent": {"method": "pca"}},
@@ -75,7 +76,7 @@ def test_round_trip_with_paths_relative_to_the_lab(tmp_path) -> None:
 
 def test_paths_outside_the_folder_stay_absolute_and_names_stay_names(tmp_path) -> None:
     outside = tmp_path / "shared" / "model.safetensors"
-    lab = Lab({"source": "mnist"}, [str(outside)])
+    lab = Lab(DataSource.parse("mnist"), [str(outside)])
     path = save_lab(tmp_path / "labs" / "a.latentlab", lab)  # the folder is created
     stored = json.loads(path.read_text("utf-8"))
     assert stored["dataset"] == {"source": "mnist", "options": {}}
@@ -83,21 +84,21 @@ def test_paths_outside_the_folder_stay_absolute_and_names_stay_names(tmp_path) -
     loaded = load_lab(path)
     assert loaded.source == "mnist" and loaded.checkpoints == [str(outside)]
     assert loaded.missing_checkpoints() == [str(outside)]
-    assert load_lab(save_lab(tmp_path / "d.latentlab", Lab({"source": "digits"}))).source == \
+    assert load_lab(save_lab(tmp_path / "d.latentlab", Lab(DataSource.parse("digits")))).source == \
         "digits"
 
 
 def test_paths_with_undecodable_bytes_survive(tmp_path) -> None:
-    lab = Lab({"source": "digits"}, [os.fsdecode(b"/models/caf\xe9.safetensors")])
+    lab = Lab(DataSource.parse("digits"), [os.fsdecode(b"/models/caf\xe9.safetensors")])
     assert load_lab(save_lab(tmp_path / "a.latentlab", lab)) == replace(
-        lab, dataset={"source": "digits", "options": {}})
+        lab, dataset=DataSource.parse("digits"))
 
 
 def test_relative_paths_in_memory_are_taken_from_the_current_folder(tmp_path,
                                                                     monkeypatch) -> None:
     folder, _ = lesson(tmp_path)
     monkeypatch.chdir(folder)
-    path = save_lab("x.latentlab", Lab({"source": "data/faces"}, ["models/vae.safetensors"]))
+    path = save_lab("x.latentlab", Lab(DataSource.parse("data/faces"), ["models/vae.safetensors"]))
     assert json.loads(path.read_text("utf-8"))["checkpoints"] == ["models/vae.safetensors"]
     assert load_lab(path).checkpoints == [str(folder / "models" / "vae.safetensors")]
 
@@ -174,7 +175,7 @@ def test_a_byte_order_mark_is_fine(tmp_path) -> None:
     path = tmp_path / "notepad.latentlab"
     path.write_bytes(b"\xef\xbb\xbf" + json.dumps(
         {"kind": LAB_KIND, "version": 1, "dataset": {"source": "digits"}}).encode())
-    assert load_lab(path) == Lab({"source": "digits", "options": {}})
+    assert load_lab(path) == Lab(DataSource.parse("digits"))
 
 
 def test_every_stored_option_is_one_load_source_takes() -> None:
@@ -193,7 +194,7 @@ def test_save_into_an_unwritable_folder(tmp_path) -> None:
     blocker.write_text("a file, not a folder")
     with pytest.raises(LabFileError, match=r"a\.latentlab: cannot write into .*blocker.*"
                                            r"nothing was written"):
-        save_lab(blocker / "lessons" / "a.latentlab", Lab({"source": "digits"}))
+        save_lab(blocker / "lessons" / "a.latentlab", Lab(DataSource.parse("digits")))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["blocker"]
     if os.geteuid() != 0:  # chmod does not stop root
         locked = tmp_path / "locked"
@@ -201,7 +202,7 @@ def test_save_into_an_unwritable_folder(tmp_path) -> None:
         locked.chmod(0o500)
         try:
             with pytest.raises(LabFileError, match=r"cannot write into .*locked"):
-                save_lab(locked / "a.latentlab", Lab({"source": "digits"}))
+                save_lab(locked / "a.latentlab", Lab(DataSource.parse("digits")))
             assert list(locked.iterdir()) == []
         finally:
             locked.chmod(0o700)
@@ -224,7 +225,8 @@ def test_a_failed_save_leaves_the_existing_lab_intact(tmp_path, monkeypatch) -> 
     for bad in (replace(lab, probes={"latent": [float("nan"), 0.0]}),
                 replace(lab, maps={"x": float("inf")}),
                 replace(lab, maps={"x": object()}),
-                replace(lab, dataset={"options": {}})):
+                replace(lab, dataset={"options": {}}),
+                replace(lab, dataset=DataSource.parse("digits", bogus=1))):
         with pytest.raises(LabFileError, match=r"week1\.latentlab: not saved"):
             save_lab(path, bad)
     assert path.read_bytes() == before

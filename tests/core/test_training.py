@@ -18,7 +18,8 @@ from latentlab.core.training.events import (
     TrainingFinished,
     TrainingStarted,
 )
-from latentlab.core.training.loop import LiveItems, TrainControl, decoder_state, train
+from latentlab.core.training.loop import TrainControl, train
+from latentlab.core.training.views import LiveItems, decoder_state, model_views
 
 
 def run(model, data, cfg, **kwargs) -> list:
@@ -177,3 +178,22 @@ def test_invalid_settings_are_refused_before_training(digits: Dataset) -> None:
     model = build_model(ModelConfig(), digits.input_shape)
     with pytest.raises(ConfigError, match="Learning rate"):
         next(train(model, digits, TrainConfig(learning_rate=-1.0)))
+
+
+@pytest.mark.parametrize("family", ["vae", "infogan"])
+def test_model_views_of_a_model_match_its_last_training_snapshot(digits: Dataset,
+                                                                 family: str) -> None:
+    cfg = ModelConfig(family=family, hidden=(16,), noise_dim=4, n_categories=3)
+    model = build_model(cfg, digits.input_shape, seed=0)
+    live = LiveItems(np.arange(40), np.arange(4))
+    events = run(model, digits, TrainConfig(epochs=1, device="cpu", seed=3), live=live)
+    last = [e for e in events if isinstance(e, Snapshot)][-1]
+    was_training = model.training
+    views = model_views(model, digits.x[:40], digits.x[:4], seed=3, epoch=1)
+    assert model.training == was_training  # the model keeps its mode
+    assert views.epoch_float == 1.0 and views.decoder_state.keys() == last.decoder_state.keys()
+    for name in ("map_codes", "recon", "map_categories", "samples"):
+        ours, theirs = getattr(views, name), getattr(last, name)
+        assert (ours is None) == (theirs is None), name
+        if ours is not None:
+            np.testing.assert_allclose(ours, theirs, atol=1e-6, err_msg=name)

@@ -27,8 +27,9 @@ import latentlab.qt.data_actions as data_actions
 from latentlab.config import ModelConfig, TrainConfig
 from latentlab.core.data import catalogue
 from latentlab.core.data.catalogue import CATALOGUE, CatalogueFile
+from latentlab.core.data.source import DataSource
 from latentlab.core.data.text import top_words
-from latentlab.qt.state import LATENT, PIXELS, DataRequest
+from latentlab.qt.state import LATENT, PIXELS
 from latentlab.qt.widgets.catalogue_dialog import CatalogueDialog
 from latentlab.qt.widgets.load_dialogs import ImageOptionsDialog, KeyChoiceDialog
 
@@ -153,7 +154,7 @@ def test_ambiguous_npz_keys_are_asked_then_loaded(qtbot, window, tmp_path) -> No
     other = rng.random((60, 12, 12)).astype(np.float32)
     path = tmp_path / "two.npz"  # two arrays of images, two of labels, none named as such
     np.savez(path, a=rng.random((60, 8, 8)), b=other, y=np.arange(60) % 2, z=np.arange(60) % 5)
-    outcome = wait_loaded(qtbot, state, lambda: state.load_dataset(DataRequest.from_path(path)))
+    outcome = wait_loaded(qtbot, state, lambda: state.load_dataset(DataSource.parse(path)))
     assert outcome.ambiguous is not None and state.dataset.name == "tiny digits"
     assert not message_boxes(window)  # a question, not an error
     dialog = window.findChild(KeyChoiceDialog)
@@ -209,7 +210,7 @@ def test_a_failed_load_keeps_the_current_dataset_and_names_the_file(qtbot, windo
     bad = tmp_path / "broken.npz"
     bad.write_bytes(b"PK\x03\x04 this is not a zip archive")
     with qtbot.waitSignal(state.error, timeout=LOAD_MS) as blocker:
-        state.load_dataset(DataRequest.from_path(bad))
+        state.load_dataset(DataSource.parse(bad))
     title, message, details = blocker.args
     assert title == "Could not load broken.npz"
     assert message.startswith("broken.npz: ") and "tiny digits is still loaded" in message
@@ -234,7 +235,7 @@ def test_cancelling_an_image_folder_load_keeps_the_current_dataset(qtbot, window
     monkeypatch.setattr(images_module, "decode_image", slow_decode)
     before = state.dataset
     with qtbot.waitSignal(state.loading_changed):
-        state.load_dataset(DataRequest.from_path(root, size=8, workers=2))
+        state.load_dataset(DataSource.parse(root, size=8, workers=2))
     assert window.load_status.isVisible()
     qtbot.waitUntil(lambda: "Reading many" in window.load_status.label.text(), timeout=LOAD_MS)
     started = time.monotonic()
@@ -253,7 +254,7 @@ def test_a_new_dataset_stops_training_and_resets_the_maps(qtbot, window, tmp_pat
     qtbot.waitSignal(state.progress, timeout=10_000).wait()
     state.set_selection(np.arange(5))
     path = write_npz(tmp_path / "next.npz")
-    outcome = wait_loaded(qtbot, state, lambda: state.load_dataset(DataRequest.from_path(path)))
+    outcome = wait_loaded(qtbot, state, lambda: state.load_dataset(DataSource.parse(path)))
     assert outcome.dataset is state.dataset and not state.runner.running
     assert state.live_model is None and state.coords[LATENT] is None
     assert len(state.selection) == 0
@@ -270,11 +271,11 @@ def test_one_load_at_a_time_and_the_next_may_start_as_one_ends(qtbot, window, tm
     def chain(outcome) -> None:  # a slot that starts the next load at once
         ended.append(outcome)
         if len(ended) == 1:
-            assert state.load_dataset(DataRequest.from_path(second))
+            assert state.load_dataset(DataSource.parse(second))
 
     state.load_ended.connect(chain)
-    assert state.load_dataset(DataRequest.from_path(first))
-    assert not state.load_dataset(DataRequest.from_path(second))  # busy: refused, said why
+    assert state.load_dataset(DataSource.parse(first))
+    assert not state.load_dataset(DataSource.parse(second))  # busy: refused, said why
     assert messages[-1] == "Still loading first.npz: cancel it first."
     qtbot.waitUntil(lambda: len(ended) == 2, timeout=LOAD_MS)
     assert [o.dataset.name for o in ended] == ["first", "second"]
@@ -288,7 +289,7 @@ def test_text_corpus_maps_with_lsa_decodes_words_and_hovers_documents(qtbot, win
                                                                       tmp_path) -> None:
     state = window.state
     root = write_corpus(tmp_path / "notes")
-    wait_loaded(qtbot, state, lambda: state.load_dataset(DataRequest.from_path(root)))
+    wait_loaded(qtbot, state, lambda: state.load_dataset(DataSource.parse(root)))
     data = state.dataset
     assert data.kind == "text" and data.n == 75
     wait_drawn(qtbot, window)

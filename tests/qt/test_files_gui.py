@@ -10,10 +10,11 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from latentlab.config import ModelConfig, TrainConfig
 from latentlab.core.data import Dataset
+from latentlab.core.data.source import DataSource
 from latentlab.core.files.checkpoint import load_checkpoint
 from latentlab.core.files.userdirs import user_data_folder
 from latentlab.qt.main_window import MainWindow
-from latentlab.qt.state import LATENT, PIXELS, DataRequest, LabState
+from latentlab.qt.state import LATENT, PIXELS, LabState
 
 from .conftest import train_to_end
 
@@ -106,7 +107,7 @@ def test_a_lab_restores_dataset_model_colours_and_probes(qtbot, window, other_wi
                                                          tiny_digits, tmp_path) -> None:
     state = window.state
     npz = write_npz(tiny_digits, tmp_path / "tiny.npz")
-    wait_loaded(qtbot, state, lambda: state.load_dataset(DataRequest.from_path(npz)))
+    wait_loaded(qtbot, state, lambda: state.load_dataset(DataSource.parse(npz)))
     train_to_end(qtbot, window, ModelConfig(family="vae", hidden=(16,)), FAST)
     state.set_probe(PIXELS, (1.5, -0.5))
     state.set_probe(LATENT, (0.25, 0.5))
@@ -125,7 +126,7 @@ def test_a_lab_whose_dataset_moved_asks_where_it_is(qtbot, window, other_window,
                                                     tmp_path, monkeypatch) -> None:
     state = window.state
     npz = write_npz(tiny_digits, tmp_path / "tiny.npz")
-    wait_loaded(qtbot, state, lambda: state.load_dataset(DataRequest.from_path(npz)))
+    wait_loaded(qtbot, state, lambda: state.load_dataset(DataSource.parse(npz)))
     lab_path = state.save_lab_file(tmp_path / "lesson.latentlab")
     moved = npz.rename(tmp_path / "moved.npz")
     asked = []
@@ -136,4 +137,4 @@ def test_a_lab_whose_dataset_moved_asks_where_it_is(qtbot, window, other_window,
     other = other_window.state
     wait_loaded(qtbot, other, lambda: other_window.file_actions.open_path(lab_path))
     assert "tiny.npz" in asked[0] and other.dataset.n == tiny_digits.n
-    assert other.dataset_request.source == str(moved)
+    assert other.dataset_request.location == str(moved)

@@ -7,7 +7,8 @@ from __future__ import annotations
 import numpy as np
 
 from latentlab.config import ModelConfig, TrainConfig
-from latentlab.qt.state import LATENT, PIXELS, THIRD, DataRequest
+from latentlab.core.data.source import DataSource
+from latentlab.qt.state import LATENT, PIXELS, THIRD
 from latentlab.qt.state_maps import DEFAULT_SETUPS, MapSetup
 
 from .conftest import train_to_end
@@ -128,7 +129,7 @@ def test_a_lab_brings_back_the_maps_setups(qtbot, window, other_window,  # noqa:
                                            tiny_digits, tmp_path) -> None:
     state = window.state
     npz = write_npz(tiny_digits, tmp_path / "tiny.npz")
-    wait_loaded(qtbot, state, lambda: state.load_dataset(DataRequest.from_path(npz)))
+    wait_loaded(qtbot, state, lambda: state.load_dataset(DataSource.parse(npz)))
     train_to_end(qtbot, window)
     project(qtbot, state, LATENT, MapSetup("codes", "tsne", TSNE))
     state.set_probe(LATENT, state.coords[LATENT][5])

@@ -223,13 +223,13 @@ def test_maps_and_panels_as_png(qtbot, window, tmp_path, monkeypatch) -> None:
 
 
 def test_text_gallery_neighbours_and_no_interpolation(qtbot, window, tmp_path) -> None:
-    from latentlab.qt.state import DataRequest
+    from latentlab.core.data.source import DataSource
 
     from .test_datasets_gui import wait_loaded, write_corpus
 
     state, menu = window.state, window.tools_menu
     root = write_corpus(tmp_path / "notes")
-    wait_loaded(qtbot, state, lambda: state.load_dataset(DataRequest.from_path(root)))
+    wait_loaded(qtbot, state, lambda: state.load_dataset(DataSource.parse(root)))
     state.set_selection(np.array([0]))
     menu.input_neighbours_action.trigger()
     assert len(state.selection) == 10 and 0 in state.selection

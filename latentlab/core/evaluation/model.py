@@ -33,7 +33,7 @@ from latentlab.core.evaluation.metrics import (
 from latentlab.core.maps.linear import PCA, LatentMap, RandomizedPCA, TfidfLSA
 from latentlab.core.models.base import LatentModel
 from latentlab.core.models.gan import GAN, InfoGAN
-from latentlab.core.training.loop import infer_all
+from latentlab.core.training.views import infer_all
 
 SCHEMA_VERSION = 1
 KNN_KS = (1, 5)

@@ -27,9 +27,8 @@ from typing import Any
 import torch
 
 from latentlab.config import ConfigError, ModelConfig
-from latentlab.core.data.builtin import BUILTIN_DATASETS
-from latentlab.core.data.catalogue import CATALOGUE
 from latentlab.core.data.dataset import Dataset
+from latentlab.core.data.source import DataSource
 from latentlab.core.files.atomic import read_bytes_or_explain, write_atomic_or_explain
 from latentlab.core.files.checkpoint_meta import (
     FORMAT_VERSION,
@@ -277,10 +276,11 @@ def _names(names: list[str], limit: int = 3) -> str:
 # ------------------------------------------------------------------------------ the data
 
 
-def describe_data(dataset: Dataset, source: str | Path | None) -> dict[str, Any]:
+def describe_data(dataset: Dataset, source: DataSource | str | Path | None) -> dict[str, Any]:
     """``CheckpointMeta.data`` for a model trained on ``dataset``, loaded from ``source``.
 
-    A built-in or catalogue name is kept as it is; a path is made absolute.
+    A catalogue name is kept as it is; a path is made absolute (``DataSource.parse`` decides
+    which a string is).
     """
     return {
         "name": dataset.name,
@@ -294,17 +294,14 @@ def describe_data(dataset: Dataset, source: str | Path | None) -> dict[str, Any]
     }
 
 
-def dataset_names() -> set[str]:
-    """Names that ``load_source`` or the catalogue know without a path."""
-    return {*BUILTIN_DATASETS, *CATALOGUE}
-
-
-def _source_string(source: str | Path | None) -> str | None:
+def _source_string(source: DataSource | str | Path | None) -> str | None:
     if source is None:
         return None
-    if isinstance(source, str) and source in dataset_names():
-        return source
-    return os.path.abspath(Path(source).expanduser())
+    if not isinstance(source, DataSource):
+        source = DataSource.parse(source)
+    if source.is_catalogue:
+        return source.location
+    return os.path.abspath(Path(source.location).expanduser())
 
 
 def check_matches(meta: CheckpointMeta, dataset: Dataset, path: str | Path | None = None) -> None:
@@ -339,7 +336,6 @@ __all__ = [
     "CheckpointMeta",
     "check_matches",
     "current_versions",
-    "dataset_names",
     "describe_data",
     "load_checkpoint",
     "read_meta",

@@ -1,7 +1,7 @@
 """Lab files (``.latentlab``): a prepared lesson — the dataset, the trained models, the map
 settings and where the probes sit — in one small JSON file a teacher can hand out.
 
-The file is JSON (UTF-8)::
+The file is JSON (UTF-8); ``dataset`` is a :class:`~latentlab.core.data.source.DataSource`::
 
     {"kind": "latentlab lab", "version": 1,
      "dataset": {"source": "data/faces" or "digits", "options": {"size": 32, "mode": "L"}},
@@ -34,8 +34,8 @@ from latentlab.core.data import (
     load_text_csv,
     load_text_folder,
 )
+from latentlab.core.data.source import DataSource, is_catalogue_name
 from latentlab.core.files.atomic import read_bytes_or_explain, write_atomic_or_explain
-from latentlab.core.files.checkpoint import dataset_names
 
 LAB_SUFFIX = ".latentlab"
 #: The version of the layout above; a reader refuses files of a newer version.
@@ -86,13 +86,13 @@ class DatasetMissing(LabFileError):
 class Lab:
     """A lesson: the dataset, the models, the maps' settings and the probes' positions.
 
-    ``dataset`` is ``{"source": path or built-in name, "options": {load_source options}}``;
+    ``dataset`` says what to load (a catalogue name, or a path: absolute once loaded);
     ``checkpoints`` are paths of ``.safetensors`` checkpoints (absolute once loaded); ``maps`` is
     free-form JSON the GUI owns; ``probes`` maps a map id to the probe's ``[x, y]``. ``version``
     is the format version of the file it was read from.
     """
 
-    dataset: dict[str, Any]
+    dataset: DataSource
     checkpoints: list[str] = field(default_factory=list)
     maps: dict[str, Any] = field(default_factory=dict)
     probes: dict[str, list[float]] = field(default_factory=dict)
@@ -100,11 +100,11 @@ class Lab:
 
     @property
     def source(self) -> str:
-        return self.dataset["source"]
+        return self.dataset.location
 
     @property
     def options(self) -> dict[str, Any]:
-        return dict(self.dataset.get("options", {}))
+        return dict(self.dataset.options)
 
     def missing_checkpoints(self) -> list[str]:
         """The checkpoint paths that do not exist (relative ones against the current folder)."""
@@ -146,11 +146,9 @@ def _to_json(lab: Lab, folder: Path) -> dict[str, Any]:
     if not isinstance(lab, Lab):
         raise LabFileError(f"expected a Lab, got {type(lab).__name__}")
     dataset = lab.dataset
-    if not isinstance(dataset, dict) or not isinstance(dataset.get("source"), str | PurePath):
-        raise LabFileError("the dataset needs a 'source': a path or a built-in name")
-    source = str(dataset["source"])
-    if source not in dataset_names():
-        source = _stored_path(source, folder)
+    if not isinstance(dataset, DataSource):
+        raise LabFileError(f"the dataset must be a DataSource, not {type(dataset).__name__}")
+    source = dataset.location if dataset.is_catalogue else _stored_path(dataset.location, folder)
     if not isinstance(lab.checkpoints, list | tuple):
         raise LabFileError("'checkpoints' must be a list of paths")
     for p in lab.checkpoints:
@@ -159,7 +157,8 @@ def _to_json(lab: Lab, folder: Path) -> dict[str, Any]:
     return {
         "kind": LAB_KIND,
         "version": LAB_VERSION,
-        "dataset": {**dataset, "source": source, "options": dict(dataset.get("options") or {})},
+        # Where this machine caches downloads is no part of a lesson.
+        "dataset": {"source": source, "options": dict(dataset.options)},
         "checkpoints": [_stored_path(str(p), folder) for p in lab.checkpoints],
         "maps": lab.maps,
         "probes": {k: list(v) if isinstance(v, list | tuple) else v
@@ -205,14 +204,13 @@ def load_lab(path: str | Path) -> Lab:
         lab = _parse(d, folder)
     except LabFileError as exc:
         raise LabFileError(exc.reason, path) from None
-    source = lab.source
-    if source not in dataset_names() and not os.path.exists(source):
-        raise DatasetMissing(Path(source), lab, path)
+    if not lab.dataset.is_catalogue and not os.path.exists(lab.source):
+        raise DatasetMissing(Path(lab.source), lab, path)
     return lab
 
 
 def relocate_dataset(lab: Lab, new_source: str | Path) -> Lab:
-    """The same lab with its dataset at ``new_source`` (a path, or a built-in name).
+    """The same lab with its dataset at ``new_source`` (a path, or a catalogue name).
 
     Loader options are kept. Raises DatasetMissing if ``new_source`` is a path that does not
     exist either.
@@ -220,11 +218,11 @@ def relocate_dataset(lab: Lab, new_source: str | Path) -> Lab:
     source = str(new_source)
     if not source or "\0" in source:
         raise LabFileError(f"not a dataset path or name: {source!r}")
-    if not (isinstance(new_source, str) and source in dataset_names()):
+    if not DataSource.parse(new_source).is_catalogue:
         source = os.path.abspath(os.path.expanduser(source))
         if not os.path.exists(source):
             raise DatasetMissing(Path(source), lab)
-    return replace(lab, dataset={**lab.dataset, "source": source})
+    return replace(lab, dataset=replace(lab.dataset, location=source))
 
 
 def _no_constants(name: str) -> Any:
@@ -247,7 +245,7 @@ def _parse(d: Any, folder: Path) -> Lab:
     source = dataset.get("source")
     if not isinstance(source, str) or not source or "\0" in source:
         raise LabFileError("'dataset.source' must be a path or a built-in dataset name")
-    if source not in dataset_names():
+    if not is_catalogue_name(source, folder):
         source = _absolute(source, folder)
     options = dataset.get("options", {})
     if not isinstance(options, dict):
@@ -274,8 +272,12 @@ def _parse(d: Any, folder: Path) -> Lab:
         if not (isinstance(xy, list) and len(xy) == 2 and all(_finite(v) for v in xy)):
             raise LabFileError(f"probe {_short(name)} must be [x, y], two finite numbers "
                                f"(got {_short(xy)})")
+    try:
+        data_source = DataSource.from_dict({**dataset, "source": source})
+    except ValueError as exc:
+        raise LabFileError(f"'dataset': {exc}") from None
     return Lab(
-        dataset={**dataset, "source": source, "options": dict(options)},
+        dataset=data_source,
         checkpoints=[_absolute(p, folder) for p in checkpoints],
         maps=maps,
         probes={name: [float(v) for v in xy] for name, xy in probes.items()},

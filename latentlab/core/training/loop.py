@@ -29,11 +29,18 @@ from latentlab.core.training.events import (
     TrainingFinished,
     TrainingStarted,
 )
+from latentlab.core.training.views import (
+    EVAL_BATCH,
+    LiveItems,
+    ViewInputs,
+    decoder_state,
+    items_on,
+    snapshot_of,
+)
 
 if TYPE_CHECKING:
     from latentlab.core.training.distributed import DataShard
 
-EVAL_BATCH = 1024
 #: How often a verified copy of all weights is kept for rolling back after a NaN (a copy and a
 #: finiteness check cost ~6 ms for a 1.2 M-parameter model: too much for every snapshot).
 GOOD_WEIGHTS_INTERVAL_S = 2.0
@@ -76,31 +83,6 @@ class TrainControl:
         return time.perf_counter() - start
 
 
-@dataclass(frozen=True)
-class LiveItems:
-    """Dataset items the live views follow: map points and the reconstruction strip."""
-
-    map_indices: np.ndarray | None = None
-    strip_indices: np.ndarray | None = None
-
-
-def decoder_state(model: LatentModel) -> dict[str, np.ndarray]:
-    """A CPU copy of the decoder's weights that no later training step can touch."""
-    state = model.decoder.state_dict()
-    return {k: v.detach().to("cpu", copy=True).numpy() for k, v in state.items()}
-
-
-@torch.no_grad()
-def infer_all(model: LatentModel, x: torch.Tensor,
-              batch_size: int = EVAL_BATCH) -> tuple[np.ndarray, np.ndarray | None]:
-    """Codes of ``x`` and, where the model predicts them, categories (else None), on the CPU."""
-    parts = [model.infer_codes(x[i : i + batch_size]) for i in range(0, len(x), batch_size)]
-    codes = torch.cat([c for c, _ in parts]).cpu().numpy()
-    if parts[0][1] is None:
-        return codes, None
-    return codes, torch.cat([k for _, k in parts]).cpu().numpy()
-
-
 @torch.no_grad()
 def evaluate(model: LatentModel, x: torch.Tensor, batch_size: int = EVAL_BATCH) -> dict[str, float]:
     """Mean of each loss term over ``x`` (weighted by batch size)."""
@@ -123,6 +105,88 @@ def warm_up() -> None:
     Called on a background thread at start-up, so pressing Train starts training at once.
     """
     torch.optim.Adam(torch.nn.Linear(1, 1).parameters())
+
+
+class LastGoodWeights:
+    """A verified CPU copy of all weights, renewed at most every ``every_s`` seconds, to roll back
+    to when the loss becomes NaN (a copy and a finiteness check are too dear for every step)."""
+
+    def __init__(self, model: LatentModel, now: float, every_s: float) -> None:
+        self.weights, self.step, self.time, self.every_s = _cpu_copy(model), 0, now, every_s
+
+    def renew(self, model: LatentModel, step: int, now: float) -> None:
+        if now - self.time >= self.every_s:
+            weights = _cpu_copy(model)
+            if _all_finite(weights.values()):
+                self.weights, self.step, self.time = weights, step, now
+
+    def restore(self, model: LatentModel, step: int) -> int:
+        """Roll back if any weight is no longer finite; the step whose weights the model has.
+        (A GAN's generator may have stepped after its discriminator's loss was fine.)"""
+        if _all_finite(model.state_dict().values()):
+            return step
+        model.load_state_dict(self.weights)
+        return self.step
+
+
+class SnapshotClock:
+    """When a snapshot is due, and whether it may carry the views: an encoder pass over the map
+    items costs time, so views come at most as often as ``budget`` (a share of the run) allows."""
+
+    def __init__(self, interval_s: float, budget: float, now: float) -> None:
+        self.interval_s, self.budget = interval_s, budget
+        self.last = self.next_views = now
+
+    def due(self, now: float) -> bool:
+        return now - self.last >= self.interval_s
+
+    def with_views(self, now: float) -> bool:
+        return now >= self.next_views
+
+    def sent(self, started: float, done: float, with_views: bool) -> None:
+        if with_views:
+            self.next_views = done + max(self.interval_s, (done - started) / self.budget)
+        self.last = done
+
+
+class LossSums:
+    """Running sums of the loss terms: over the epoch (weighted by batch size) for its means,
+    and since the last progress report for the running mean it shows."""
+
+    def __init__(self) -> None:
+        self.epoch: dict[str, float] = {}
+        self.window: dict[str, float] = {}
+        self.window_n = 0
+
+    def add(self, terms: dict[str, float], batch_size: int) -> None:
+        for name, value in terms.items():
+            self.epoch[name] = self.epoch.get(name, 0.0) + value * batch_size
+            self.window[name] = self.window.get(name, 0.0) + value
+        self.window_n += 1
+
+    def window_means(self) -> dict[str, float]:
+        means = {k: v / self.window_n for k, v in self.window.items()}
+        self.window, self.window_n = {}, 0
+        return means
+
+    def epoch_means(self, n_items: int) -> dict[str, float]:
+        means = {k: v / n_items for k, v in self.epoch.items()}
+        self.epoch = {}
+        return means
+
+
+def _snapshot(model: LatentModel, views: ViewInputs, step: int, epoch_float: float,
+              with_views: bool) -> Snapshot:
+    """Decoder weights always; codes, reconstructions, samples when the budget allows."""
+    if not with_views:
+        return Snapshot(step, epoch_float, decoder_state(model))
+    return snapshot_of(model, views, step, epoch_float)
+
+
+def _nan_message(terms: dict[str, float], epoch: int, step: int, kept_step: int) -> str:
+    bad = "NaN" if any(math.isnan(v) for v in terms.values()) else "infinite"
+    return (f"The loss became {bad} at epoch {epoch}, step {step}. Training stopped and kept the "
+            f"weights from step {kept_step}. Try a lower learning rate.")
 
 
 def _all_finite(tensors: Iterable[torch.Tensor]) -> bool:
@@ -151,31 +215,24 @@ def train(
 ) -> Iterator[Event]:
     """Train ``model`` on ``data``'s train split, yielding events; stops early on ``control``.
 
-    With a ``shard`` (data-parallel training across processes, ``core.distributed``) this
-    process trains on its shard of each epoch and gradients are averaged across processes;
+    With a ``shard`` (data-parallel training across processes, ``core.training.distributed``)
+    this process trains on its shard of each epoch and gradients are averaged across processes;
     without one, nothing else changes.
     """
     problems = cfg.validate()
     if problems:
         raise ConfigError(problems)
     control = control or TrainControl()
-    live = live or LiveItems()
     device = resolve_device(cfg.device)
     # The VAE's sampling noise, reproducible per run (and different on each rank).
     torch.manual_seed(cfg.seed if shard is None else shard.seed(cfg.seed))
     model.to(device).train()
-
-    def on_device(indices: np.ndarray | None) -> torch.Tensor | None:
-        if indices is None or len(indices) == 0:
-            return None
-        return torch.from_numpy(data.x[indices]).to(device)
-
-    x_train = on_device(data.train_indices)
+    x_train = items_on(data, data.train_indices, device)
     if x_train is None:
         raise ValueError(f"{data.name}: the training split is empty.")
     # A fixed subset keeps the per-epoch held-out pass cheap on big test splits.
-    x_test = on_device(_evenly_spaced(data.test_indices, cfg.eval_items))
-    x_map, x_strip = on_device(live.map_indices), on_device(live.strip_indices)
+    x_test = items_on(data, _evenly_spaced(data.test_indices, cfg.eval_items), device)
+    views = ViewInputs.of(model, data, live or LiveItems(), cfg.seed, device)
     shuffle = torch.Generator().manual_seed(cfg.seed)
     optimizers = model.make_optimizers(cfg)
     n_train = len(x_train) if shard is None else shard.num_samples(len(x_train))
@@ -183,41 +240,18 @@ def train(
         shard.attach(model, optimizers)
     steps_per_epoch = math.ceil(n_train / cfg.batch_size)
     total_steps = steps_per_epoch * cfg.epochs
-
     yield TrainingStarted(describe_device(device), cfg.epochs, steps_per_epoch, total_steps,
                           model.loss_terms)
 
-    grid = model.grid_inputs(cfg.seed)
-    grid_inputs = grid[0].to(device) if grid is not None else None
+    def snapshot(step: int, epoch_float: float, with_views: bool = True) -> Snapshot:
+        return _snapshot(model, views, step, epoch_float, with_views)
 
-    @torch.no_grad()
-    def snapshot(step: int, epoch_float: float, with_views: bool) -> Snapshot:
-        """Decoder weights always; codes, reconstructions, samples when the budget allows."""
-        if not with_views:
-            return Snapshot(step, epoch_float, decoder_state(model))
-        model.eval()
-        codes = categories = recon = samples = None
-        if x_map is not None and model.has_encoder:
-            codes, categories = infer_all(model, x_map)
-        if x_strip is not None and model.reconstructs:
-            recon = model.reconstruct(x_strip).cpu().numpy()
-        if grid_inputs is not None:
-            samples = model.decode(grid_inputs).cpu().numpy()
-        model.train()
-        return Snapshot(step, epoch_float, decoder_state(model), codes, recon, categories, samples)
-
-    start = time.perf_counter()
-    paused_s = 0.0
-    global_step = 0
-    last_progress = last_snapshot = start
-    next_views_time = start
-    last_good, last_good_step, last_good_time = _cpu_copy(model), 0, start
-    window: dict[str, float] = {}
-    window_n = 0
-    epoch = 0
-
+    start = last_progress = time.perf_counter()
+    paused_s, global_step, epoch = 0.0, 0, 0
+    clock = SnapshotClock(cfg.snapshot_interval_s, cfg.map_update_budget, start)
+    last_good = LastGoodWeights(model, start, GOOD_WEIGHTS_INTERVAL_S)
+    losses = LossSums()
     for epoch in range(1, cfg.epochs + 1):
-        epoch_sums: dict[str, float] = {}
         if shard is None:
             order = torch.randperm(n_train, generator=shuffle).to(device)
         else:
@@ -225,62 +259,42 @@ def train(
         for step in range(1, steps_per_epoch + 1):
             paused_s += control.wait_while_paused()
             if control.stop_requested:
-                yield snapshot(global_step, epoch - 1 + (step - 1) / steps_per_epoch, True)
+                yield snapshot(global_step, epoch - 1 + (step - 1) / steps_per_epoch)
                 yield TrainingFinished("stopped", epoch - 1, global_step,
                                        time.perf_counter() - start - paused_s)
                 return
             batch = x_train[order[(step - 1) * cfg.batch_size : step * cfg.batch_size]]
             terms = model.train_step(batch, optimizers)
             if not all(math.isfinite(v) for v in terms.values()):
-                kept_step = global_step
-                # A GAN's generator may have stepped after its discriminator's loss was fine.
-                if not _all_finite(model.state_dict().values()):
-                    model.load_state_dict(last_good)
-                    kept_step = last_good_step
-                bad = "NaN" if any(math.isnan(v) for v in terms.values()) else "infinite"
-                yield snapshot(kept_step, epoch - 1 + step / steps_per_epoch, True)
-                yield TrainingFailed(
-                    f"The loss became {bad} at epoch {epoch}, step {step}. Training stopped and "
-                    f"kept the weights from step {kept_step}. Try a lower learning rate.",
-                    global_step,
-                )
+                kept_step = last_good.restore(model, global_step)
+                yield snapshot(kept_step, epoch - 1 + step / steps_per_epoch)
+                yield TrainingFailed(_nan_message(terms, epoch, step, kept_step), global_step)
                 return
             global_step += 1
-            for name, value in terms.items():
-                epoch_sums[name] = epoch_sums.get(name, 0.0) + value * len(batch)
-                window[name] = window.get(name, 0.0) + value
-            window_n += 1
-
+            losses.add(terms, len(batch))
             now = time.perf_counter()
             if now - last_progress >= progress_interval_s or global_step == total_steps:
                 elapsed = now - start - paused_s
                 eta = elapsed / global_step * (total_steps - global_step)
                 yield StepProgress(epoch, step, steps_per_epoch, global_step, total_steps,
-                                   {k: v / window_n for k, v in window.items()}, elapsed, eta)
-                window, window_n, last_progress = {}, 0, now
-            if now - last_snapshot >= cfg.snapshot_interval_s:
-                with_views = now >= next_views_time
+                                   losses.window_means(), elapsed, eta)
+                last_progress = now
+            if clock.due(now):
+                with_views = clock.with_views(now)
                 snap = snapshot(global_step, epoch - 1 + step / steps_per_epoch, with_views)
                 done = time.perf_counter()
-                if with_views:
-                    # Codes for the map cost an encoder pass over the subset: keep them on budget.
-                    next_views_time = done + max(cfg.snapshot_interval_s,
-                                                 (done - now) / cfg.map_update_budget)
-                last_snapshot = done
-                if done - last_good_time >= GOOD_WEIGHTS_INTERVAL_S:
-                    weights = _cpu_copy(model)
-                    if _all_finite(weights.values()):
-                        last_good, last_good_step, last_good_time = weights, global_step, done
+                clock.sent(now, done, with_views)
+                last_good.renew(model, global_step, done)
                 yield snap
 
-        train_means = {k: v / n_train for k, v in epoch_sums.items()}
+        train_means = losses.epoch_means(n_train)
         if shard is not None:
             train_means = shard.end_epoch(model, train_means)
         test_means = evaluate(model, x_test) if x_test is not None else {}
-        if x_map is not None and model.has_encoder:
+        if views.x_map is not None and model.has_encoder:
             # Every epoch's map, for the GUI's timeline: the codes as the epoch ends.
-            yield snapshot(global_step, float(epoch), True)
+            yield snapshot(global_step, float(epoch))
         yield EpochEnded(epoch, train_means, test_means)
 
-    yield snapshot(global_step, float(epoch), True)
+    yield snapshot(global_step, float(epoch))
     yield TrainingFinished("completed", epoch, global_step, time.perf_counter() - start - paused_s)

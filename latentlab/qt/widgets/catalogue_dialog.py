@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from latentlab.core.data.catalogue import CATALOGUE, CatalogueEntry, is_cached
-from latentlab.qt.state import DataRequest, LabState, LoadOutcome, LoadProgress
+from latentlab.core.data.source import DataSource, LoadProgress
+from latentlab.qt.state import LabState, LoadOutcome
 from latentlab.qt.widgets.load_status import set_progress
 
 
@@ -130,8 +131,8 @@ class CatalogueDialog(QDialog):
             item.setText(CATALOGUE[name].title + mark)
             item.setToolTip("Cached" if mark else "")
 
-    def _ours(self, request: DataRequest | None) -> bool:
-        return request is not None and request.catalogue
+    def _ours(self, request: DataSource | None) -> bool:
+        return request is not None and request.is_catalogue
 
     def _on_loading_changed(self) -> None:
         request = self.state.load_request
@@ -153,11 +154,11 @@ class CatalogueDialog(QDialog):
     # ----------------------------------------------------------------- actions
     def load_selected(self) -> None:
         entry = self.selected
-        self.state.load_dataset(DataRequest.from_catalogue(entry.name,
-                                                           self.state.catalogue_cache_dir))
+        self.state.load_dataset(DataSource.parse(entry.name,
+                                                 cache_dir=self.state.catalogue_cache_dir))
 
     def _on_load_ended(self, outcome: LoadOutcome) -> None:
-        if not outcome.request.catalogue:
+        if not outcome.request.is_catalogue:
             return
         self._show_entry()  # cached or not, now
         label = outcome.request.label
@@ -167,7 +168,7 @@ class CatalogueDialog(QDialog):
             self.status.setText(f"Cancelled. What was downloaded of {label} is kept, and the "
                                 "next download resumes from there.")
         elif outcome.offline:
-            entry = CATALOGUE[outcome.request.source]
+            entry = CATALOGUE[outcome.request.location]
             self.status.setText(offline_text(entry))
             self._ask_offline(entry, str(outcome.error))
         else:

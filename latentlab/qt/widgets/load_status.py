@@ -11,7 +11,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from latentlab.qt.state import LabState, LoadProgress
+from latentlab.core.data.source import LoadProgress
+from latentlab.qt.state import LabState
 
 BAR_STEPS = 1000
 
