@@ -40,6 +40,7 @@ class CommandError(Exception):
 def usage_error(message: str) -> CommandError:
     return CommandError(message, EXIT_USAGE)
 
+
 # ------------------------------------------------------------------------------------ data
 def data_options(args: argparse.Namespace) -> dict[str, Any]:
     options = {k: getattr(args, k) for k in DATA_OPTIONS if getattr(args, k, None) is not None}

@@ -14,7 +14,15 @@ from sklearn.decomposition import PCA as SkPCA
 from latentlab.core.maps.geometry import points_in_box, points_in_polygon
 from latentlab.core.maps.inverse import KNNInverse
 from latentlab.core.maps.linear import PCA, LatentMap
-from latentlab.core.maps.methods import ProjectionCancelled, ProjectionError
+from latentlab.core.maps.methods import (
+    DEFAULT_PARAMS,
+    MENU_METHODS,
+    METHOD_NAMES,
+    METHODS,
+    TABLE,
+    ProjectionCancelled,
+    ProjectionError,
+)
 from latentlab.core.maps.projection import FittedProjection, ProjectionSpec, fit_projection
 
 N = 120
@@ -43,6 +51,23 @@ def check_shape_and_determinism(a: FittedProjection, b: FittedProjection, n: int
     assert a.coords.shape == (n, 2) and a.coords.dtype == np.float32
     assert np.isfinite(a.coords).all()
     np.testing.assert_array_equal(a.coords, b.coords)
+
+
+def test_one_table_names_every_method() -> None:
+    assert METHODS == ("pca", "lsa", "umap", "tsne", "codes")
+    assert MENU_METHODS == ("pca", "umap", "tsne", "codes")  # LSA is how PCA runs on text
+    assert METHOD_NAMES["codes"] == "Codes" and METHOD_NAMES["tsne"] == "t-SNE"
+    assert ProjectionSpec("umap").resolved == dict(DEFAULT_PARAMS["umap"])
+    assert ProjectionSpec("tsne", {"perplexity": 5.0}).resolved == {"perplexity": 5.0,
+                                                                     "max_iter": 1000}
+    assert all(TABLE[m].exact_inverse == (m not in ("umap", "tsne")) for m in METHODS)
+
+
+def test_nonlinear_maps_do_not_import_the_projection_module() -> None:
+    code = ("import sys, latentlab.core.maps.nonlinear; "
+            "print('latentlab.core.maps.projection' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 def test_importing_projection_loads_neither_umap_nor_sklearn() -> None:
