@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from latentlab.core.data import catalogue, download
+from latentlab.core.data import catalogue, download, download_cache
 from latentlab.core.data.catalogue import CATALOGUE, IDX_FILES, CatalogueFile
 from latentlab.core.data.dataset import DatasetError
 from latentlab.core.data.download import (
@@ -220,10 +220,10 @@ def test_cached_files_are_used_without_the_network(server: FileServer, idx_files
         raise AssertionError(f"{path.name} was hashed again")
 
     # Verified once: the marker spares re-hashing, and nothing is requested.
-    monkeypatch.setattr(download, "md5_of", no_hashing)
+    monkeypatch.setattr(download_cache, "md5_of", no_hashing)
     fetch_files(files, tmp_path, timeout=TIMEOUT)
     assert server.log == []
-    assert download.all_verified(files, tmp_path)
+    assert download_cache.all_verified(files, tmp_path)
 
 
 def test_a_damaged_cached_file_is_fetched_again(server: FileServer, blob: bytes,
@@ -231,7 +231,7 @@ def test_a_damaged_cached_file_is_fetched_again(server: FileServer, blob: bytes,
     file = server.put("blob.bin", blob)
     fetch_files([file], tmp_path, timeout=TIMEOUT)
     (tmp_path / "blob.bin").write_bytes(b"damaged")
-    assert not download.all_verified([file], tmp_path)
+    assert not download_cache.all_verified([file], tmp_path)
     fetch_files([file], tmp_path, timeout=TIMEOUT)
     assert (tmp_path / "blob.bin").read_bytes() == blob
     assert len(server.log) == 2

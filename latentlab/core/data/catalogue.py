@@ -24,9 +24,9 @@ from latentlab.core.data.download import (
     DEFAULT_TIMEOUT,
     ProgressCallback,
     RemoteFile,
-    all_verified,
     fetch_files,
 )
+from latentlab.core.data.download_cache import all_verified
 from latentlab.core.data.idx import load_idx_folder
 from latentlab.core.files.userdirs import user_cache_folder
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import errno
 import hashlib
 import http.client
-import json
 import os
 import socket
 import ssl
@@ -28,12 +27,16 @@ from typing import BinaryIO
 
 from latentlab import __version__
 from latentlab.core.data.dataset import DatasetError
+from latentlab.core.data.download_cache import (
+    MARKER_NAME,
+    PART_SUFFIX,
+    is_verified,
+    record_verified,
+)
 
 DEFAULT_TIMEOUT = 10.0
 CHUNK_SIZE = 64 * 1024
-PART_SUFFIX = ".part"
 #: Records size, mtime and MD5 of verified files, so a cached dataset is not re-hashed each launch.
-MARKER_NAME = ".verified.json"
 USER_AGENT = f"latentlab/{__version__} (Python urllib)"
 
 # Failing to connect for these reasons usually means no network at all, not a broken server.
@@ -91,61 +94,6 @@ class Progress:
 
 
 ProgressCallback = Callable[[Progress], None]
-
-
-# --- the cache: which files are present and verified ------------------------------------------
-
-
-def md5_of(path: Path) -> str:
-    digest = hashlib.md5(usedforsecurity=False)
-    with path.open("rb") as handle:
-        while block := handle.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _read_marker(folder: Path) -> dict[str, dict[str, object]]:
-    try:
-        data = json.loads((folder / MARKER_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _record_verified(folder: Path, path: Path, md5: str) -> None:
-    """Note in the marker that ``path`` (as it is now) has ``md5``; best effort only."""
-    marker = _read_marker(folder)
-    stat = path.stat()
-    marker[path.name] = {"md5": md5, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
-    tmp = folder / (MARKER_NAME + PART_SUFFIX)
-    try:
-        tmp.write_text(json.dumps(marker, indent=1, sort_keys=True), encoding="utf-8")
-        os.replace(tmp, folder / MARKER_NAME)
-    except OSError:
-        tmp.unlink(missing_ok=True)  # a read-only cache only costs a re-hash next time
-
-
-def is_verified(folder: Path, file: RemoteFile, *, record: bool = True) -> bool:
-    """Whether ``folder`` holds ``file`` with its published MD5 (hashed once, then remembered)."""
-    path = folder / file.filename
-    try:
-        stat = path.stat()
-    except OSError:
-        return False
-    seen = _read_marker(folder).get(file.filename)
-    if seen == {"md5": file.md5, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}:
-        return True
-    try:
-        ok = md5_of(path) == file.md5
-    except OSError:
-        return False
-    if ok and record:
-        _record_verified(folder, path, file.md5)
-    return ok
-
-
-def all_verified(files: Sequence[RemoteFile], folder: Path) -> bool:
-    return all(is_verified(folder, file) for file in files)
 
 
 # --- errors --------------------------------------------------------------------------------------
@@ -301,7 +249,7 @@ class _Fetch:
                                     "the file was discarded")
         final = self.folder / file.filename
         os.replace(part, final)
-        _record_verified(self.folder, final, file.md5)
+        record_verified(self.folder, final, file.md5)
 
     def copy_body(self, response: http.client.HTTPResponse, part: Path, start: int,
                   index: int, total: int | None) -> tuple[int, str]:

@@ -31,6 +31,14 @@ class KNNInverse:
         self.power = float(power)
         self.tree = cKDTree(coords)
 
+    def use_codes(self, codes: np.ndarray) -> None:
+        """Interpolate other codes of the same points (a map of the inputs while a model
+        trains): the KD-tree over the map stays."""
+        codes = np.asarray(codes, dtype=np.float32).reshape(len(codes), -1)
+        if len(codes) != len(self.codes):
+            raise ProjectionError(f"{self.tree.n} map points against {len(codes)} codes")
+        self.codes = codes
+
     def weights(self, xy: np.ndarray | tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
         """Indices (M×k) of the nearest stored points to each of M points, and their weights."""
         xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)

@@ -158,3 +158,23 @@ def warm_up_umap() -> float:
             model.fit(x)
         _warm_seconds = time.perf_counter() - start
         return _warm_seconds
+
+
+def warm_up_umap_in_background(done: Callable[[str], None]) -> threading.Thread:
+    """:func:`warm_up_umap` on a daemon thread; ``done`` gets one line saying how it went.
+
+    A daemon thread: numba cannot be interrupted while it compiles, and a window closed
+    meanwhile must close now; the process may end with the thread unfinished (what was compiled
+    so far is in numba's cache).
+    """
+
+    def warm() -> None:
+        try:
+            text = f"UMAP is ready (prepared in {warm_up_umap():.1f} s)."
+        except Exception as exc:  # a message, never a traceback from a thread
+            text = f"UMAP could not be prepared: {exc}"
+        done(text)
+
+    thread = threading.Thread(target=warm, name="latentlab-umap-warm-up", daemon=True)
+    thread.start()
+    return thread
