@@ -26,6 +26,7 @@
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import os
 import subprocess
@@ -74,10 +75,11 @@ def clustered_points(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 
 def bench_view(n_points: int, n_drag: int, repeats: int) -> dict:
+    from latentlab.lab.data_session import PreparedData
+    from latentlab.lab.map_state import PIXELS
     from latentlab.qt.app import create_application
-    from latentlab.qt.state import PIXELS, LabState
-    from latentlab.qt.state_data import PreparedMaps
     from latentlab.qt.widgets.map_view import MapView
+    from latentlab.qt.workspaces.latent_maps import qt_lab
 
     app = create_application()
     coords, labels = clustered_points(n_points)
@@ -85,16 +87,19 @@ def bench_view(n_points: int, n_drag: int, repeats: int) -> dict:
     x = rng.random((n_points, 1, 4, 4), dtype=np.float32)  # tiny images: the map is what counts
     data = Dataset("points", x, labels, tuple(str(i) for i in range(10)),
                    random_split(n_points, 0.1, seed=0))
-    state = LabState()
-    view = MapView(state, PIXELS, ("1", "2"))
+    from PySide6.QtWidgets import QMainWindow
+
+    holder = QMainWindow()
+    lab = qt_lab(holder)
+    view = MapView(lab, PIXELS, ("1", "2"))
     view.resize(800, 700)
     view.show()
     from latentlab.core.maps.linear import PCA
 
     baseline = PCA(2).fit(x[:1000].reshape(1000, -1))
-    prepared = PreparedMaps(np.arange(n_points), np.arange(8), baseline, coords,
+    prepared = PreparedData(np.arange(n_points), np.arange(8), baseline, coords,
                             "benchmark points", np.zeros(2, np.float32))
-    state.set_dataset(data, prepared=prepared)
+    lab.data.set_dataset(data, prepared=prepared)
     view._draw()
     app.processEvents()
     assert len(view.coords) == n_points
@@ -140,7 +145,7 @@ def bench_view(n_points: int, n_drag: int, repeats: int) -> dict:
     lasso_ms = timed_ms(lambda: points_in_polygon(coords, polygon), repeats)
     selected = int(points_in_polygon(coords, polygon).sum())
     view.close()
-    state.shutdown()
+    lab.shutdown()
 
     # Decode anywhere at 70,000 points: the map's KD-tree, the k nearest codes, the decoder.
     drag_coords, _ = clustered_points(70_000, seed=2)
@@ -340,11 +345,12 @@ def bench_gui_drag(data: Dataset, n_items: int = 70_000, moves: int = 300, epoch
     from spine import app_session, app_training, wait_until
 
     from latentlab.config import ModelConfig, TrainConfig
-    from latentlab.qt.state import MAX_MAP_POINTS, PIXELS, THIRD
-    from latentlab.qt.state_maps import MapSetup
+    from latentlab.core.maps.setup import MapSetup
+    from latentlab.lab.data_session import MAX_MAP_POINTS
+    from latentlab.lab.map_state import PIXELS, THIRD
 
     app, window = app_session()  # 1440×900, shown (offscreen); the GUI decodes on 1 torch thread
-    state = window.state
+    lab = window.lab
     x, labels = grown_mnist(data, n_items)
     grown = Dataset(f"{data.name} grown to {n_items:,}", x.reshape(n_items, 1, 28, 28), labels,
                     data.class_names, random_split(n_items, 0.1, seed=0))
@@ -354,7 +360,7 @@ def bench_gui_drag(data: Dataset, n_items: int = 70_000, moves: int = 300, epoch
     _loop_rate, _wall_rate, steps = app_training(app, window, grown, model_cfg,
                                                  TrainConfig(epochs=epochs, device="cpu"))
     train_s = time.perf_counter() - start
-    assert state.codes is not None and len(state.codes) == min(n_items, MAX_MAP_POINTS)
+    assert lab.model.codes is not None and len(lab.model.codes) == min(n_items, MAX_MAP_POINTS)
 
     def run_loop(seconds: float) -> None:
         """The real event loop for ``seconds`` (blocking on events, never spinning)."""
@@ -366,22 +372,22 @@ def bench_gui_drag(data: Dataset, n_items: int = 70_000, moves: int = 300, epoch
     warm_s = warm_up_umap()  # numba's code from its cache (or compiled): not part of the fit
     params = {"n_neighbors": 15, "min_dist": 0.1}
     start = time.perf_counter()
-    assert state.project_map(THIRD, MapSetup("codes", "umap", params))
-    wait_until(app, lambda: not state.is_projecting(THIRD), 1800)
+    assert lab.maps.project(THIRD, MapSetup("codes", "umap", params))
+    wait_until(app, lambda: not lab.maps.is_projecting(THIRD), 1800)
     umap_s = time.perf_counter() - start
-    assert THIRD in state.map_fits, "the UMAP did not finish"
-    assert window.map_boxes[THIRD].isVisible(), "the third map is not shown"
+    assert lab.maps[THIRD].fit is not None, "the UMAP did not finish"
+    assert window.workspace.map_boxes[THIRD].isVisible(), "the third map is not shown"
     for map_id in (THIRD, PIXELS):
-        wait_until(app, lambda m=map_id: len(window.maps[m].scatter) == n_items, 30)
+        wait_until(app, lambda m=map_id: len(window.workspace.maps[m].scatter) == n_items, 30)
     run_loop(1.0)  # throttled redraws, auto-range and the first decodes settle
-    decode_status = state.decode_status(THIRD)
+    decode_status = lab.maps.decode_status(THIRD)
     assert "nearest codes" in decode_status, decode_status
 
     # When each map's view last finished painting (its viewport: the points, from their cached
     # picture, and the probe). The instance attribute overrides the Qt virtual for that view only.
     view_painted: dict[str, float] = {}
     for map_id in (THIRD, PIXELS):
-        plot = window.maps[map_id].plot
+        plot = window.workspace.maps[map_id].plot
 
         def timed_paint(event, plot=plot, map_id=map_id) -> None:
             type(plot).paintEvent(plot, event)
@@ -397,8 +403,8 @@ def bench_gui_drag(data: Dataset, n_items: int = 70_000, moves: int = 300, epoch
                                                    buttons, Qt.KeyboardModifier.NoModifier))
 
     def drag(map_id: str) -> dict:
-        view, tile = window.maps[map_id], window.probe_panel.tiles[map_id]
-        viewport, coords = view.plot.viewport(), state.coords[map_id]
+        view, tile = window.workspace.maps[map_id], window.workspace.probe_panel.tiles[map_id]
+        viewport, coords = view.plot.viewport(), lab.maps[map_id].coords
         assert coords is not None
 
         def on_screen(xy) -> np.ndarray:
@@ -407,7 +413,7 @@ def bench_gui_drag(data: Dataset, n_items: int = 70_000, moves: int = 300, epoch
 
         # Through dense regions: straight lines between map points drawn at random (so more
         # often where points are dense), in steps of GUI_STEP_PX on screen.
-        here = on_screen(state.probes[map_id])
+        here = on_screen(lab.maps[map_id].probe)
         path: list[np.ndarray] = []
         while len(path) < moves + GUI_WARM_UP_MOVES:
             there = on_screen(coords[rng.integers(len(coords))])
@@ -415,16 +421,16 @@ def bench_gui_drag(data: Dataset, n_items: int = 70_000, moves: int = 300, epoch
             path += [here + (there - here) * (i + 1) / n for i in range(n)]
             here = there
         path = path[:moves + GUI_WARM_UP_MOVES]
-        start_px = on_screen(state.probes[map_id])
+        start_px = on_screen(lab.maps[map_id].probe)
         send(viewport, QEvent.Type.MouseButtonPress, QPointF(*start_px), left)
         latencies, frames, dropped, spots = [], [], 0, []
         last = time.perf_counter()
         for i, px in enumerate(path):
             run_loop(max(0.0, last + GUI_MOVE_GAP_S - time.perf_counter()))
-            before, probe_before = tile.paint_count, state.probes[map_id].copy()
+            before, probe_before = tile.paint_count, lab.maps[map_id].probe.copy()
             start = last = time.perf_counter()
             send(viewport, QEvent.Type.MouseMove, QPointF(round(px[0]), round(px[1])), left)
-            if np.array_equal(state.probes[map_id], probe_before):
+            if np.array_equal(lab.maps[map_id].probe, probe_before):
                 dropped += 1  # not taken as a drag move (it cannot be: each is 6 px and 12 ms)
                 continue
             wait_until(app, lambda b=before: tile.paint_count > b, 5)
@@ -434,18 +440,17 @@ def bench_gui_drag(data: Dataset, n_items: int = 70_000, moves: int = 300, epoch
             if i >= GUI_WARM_UP_MOVES:  # the first moves build the hover's KD-tree, etc.
                 latencies.append((painted - start) * 1000)
                 frames.append((framed - start) * 1000)
-                spots.append(state.probes[map_id].copy())
+                spots.append(lab.maps[map_id].probe.copy())
         send(viewport, QEvent.Type.MouseButtonRelease, QPointF(*path[-1]), no_button)
         app.processEvents()
         assert len(latencies) >= 0.9 * moves, f"{map_id}: only {len(latencies)} moves decoded"
         # The decode alone at the same spots (what the decode timer runs per move).
-        decode_ms, kept = [], state.probes[map_id]
+        decode_ms, shadow = [], copy.copy(lab.maps[map_id])  # the map's fit, probes of its own
         for xy in spots:
-            state.probes[map_id] = xy
+            shadow.probe = xy
             begin = time.perf_counter()
-            state._decode(map_id)
+            lab.maps.decoder.decode(shadow, lab.maps.latent_map)
             decode_ms.append((time.perf_counter() - begin) * 1000)
-        state.probes[map_id] = kept
         return {"move_to_image_painted": stats(latencies),
                 "move_to_image_and_map_painted": stats(frames),
                 "decode_only": stats(decode_ms),
@@ -455,8 +460,8 @@ def bench_gui_drag(data: Dataset, n_items: int = 70_000, moves: int = 300, epoch
     third = drag(THIRD)
     pixels = drag(PIXELS)
     for map_id in (THIRD, PIXELS):
-        del window.maps[map_id].plot.paintEvent
-    map_size = window.maps[THIRD].plot.viewport().size()
+        del window.workspace.maps[map_id].plot.paintEvent
+    map_size = window.workspace.maps[THIRD].plot.viewport().size()
     report = {
         "unit": "ms",
         "what": "mouse events sent to a MapView's viewport (press on the probe, moves "
@@ -465,11 +470,11 @@ def bench_gui_drag(data: Dataset, n_items: int = 70_000, moves: int = 300, epoch
                 "the probe panel (its tile's paint count goes up, as in spine.py's drag), and "
                 "to the map's view repainted as well (its points from their cached picture, "
                 "and the probe); the first "
-                f"{GUI_WARM_UP_MOVES} moves of each drag not counted. decode_only: the state's "
+                f"{GUI_WARM_UP_MOVES} moves of each drag not counted. decode_only: the lab's "
                 "decode at the same spots, without events or painting",
         "window": "1440×900 MainWindow, offscreen, three maps shown",
         "map_viewport_px": [map_size.width(), map_size.height()],
-        "items": n_items, "map_points": len(state.coords[THIRD]),
+        "items": n_items, "map_points": len(lab.maps[THIRD].coords),
         "model": f"AE MLP 784-512-256-{latent_dim}, decoder {latent_dim}-256-512-784, "
                  f"{epochs} epoch(s) through the GUI ({steps} steps, {train_s:.1f} s)",
         "umap": {"params": params, "source": "codes", "seconds": round(umap_s, 1),

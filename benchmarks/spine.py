@@ -73,15 +73,15 @@ def wait_until(app, predicate, timeout_s: float) -> None:
 def app_training(app, window, data: Dataset, model_cfg: ModelConfig,
                  train_cfg: TrainConfig) -> tuple[float, float, int]:
     """Train through the GUI; steps/s over the training loop and over the whole wall time."""
-    state = window.state
-    state.set_dataset(data)
+    lab = window.lab
+    lab.data.set_dataset(data)
     finished: list = []
-    state.training_finished.connect(finished.append)
+    lab.model.finished.connect(finished.append)
     start = time.perf_counter()
-    state.start_training(model_cfg, train_cfg)
-    wait_until(app, lambda: bool(finished) and not state.runner.running, 3600)
+    lab.model.start_training(model_cfg, train_cfg)
+    wait_until(app, lambda: bool(finished) and not lab.model.training, 3600)
     wall = time.perf_counter() - start
-    state.training_finished.disconnect(finished.append)
+    lab.model.finished.disconnect(finished.append)
     event = finished[0]
     return event.global_step / event.elapsed_s, event.global_step / wall, event.global_step
 
@@ -121,19 +121,19 @@ def bench_throughput(app, window, data: Dataset, epochs: int, rounds: int) -> di
 
 def bench_drag(app, window, data: Dataset, moves: int) -> dict:
     """From a probe move (as the drag handler makes it) to the decoded image painted."""
-    from latentlab.qt.state import LATENT, PIXELS
+    from latentlab.lab.map_state import LATENT, PIXELS
 
-    state = window.state
-    state.set_dataset(data)
+    lab = window.lab
+    lab.data.set_dataset(data)
     # A short training run gives the GUI its live decoder (28×28 MLP) and a latent map.
     app_training(app, window, data, ModelConfig(hidden=(512, 256)),
                  TrainConfig(epochs=1, device="cpu"))
     results = {}
     rng = np.random.default_rng(0)
     for map_id in (LATENT, PIXELS):
-        view = window.maps[map_id]
-        tile = window.probe_panel.tiles[map_id]
-        coords = state.coords[map_id]
+        view = window.workspace.maps[map_id]
+        tile = window.workspace.probe_panel.tiles[map_id]
+        coords = lab.maps[map_id].coords
         lo, hi = coords.min(0), coords.max(0)
         latencies = []
         for _ in range(moves):
@@ -149,21 +149,21 @@ def bench_drag(app, window, data: Dataset, moves: int) -> dict:
 
 def bench_code_slider(app, window, data: Dataset, moves: int) -> dict:
     """From an InfoGAN code slider's change to the generated image painted (DCGAN and MLP)."""
-    from latentlab.qt.state import LATENT
+    from latentlab.lab.map_state import LATENT
 
-    state = window.state
-    state.set_dataset(data)
-    tile = window.probe_panel.tiles[LATENT]
+    lab = window.lab
+    lab.data.set_dataset(data)
+    tile = window.workspace.probe_panel.tiles[LATENT]
     results = {}
     rng = np.random.default_rng(0)
     for arch in ("conv", "mlp"):
         # A few seconds of training give the GUI its live generator; latency needs no more.
-        state.start_training(ModelConfig(family="infogan", architecture=arch),
+        lab.model.start_training(ModelConfig(family="infogan", architecture=arch),
                              TrainConfig(epochs=1, device="cpu"))
-        wait_until(app, lambda: state.samples is not None, 120)
-        state.stop_training()
-        wait_until(app, lambda: not state.runner.running, 120)
-        sliders = window.code_panel.sliders
+        wait_until(app, lambda: lab.model.samples is not None, 120)
+        lab.model.stop()
+        wait_until(app, lambda: not lab.model.training, 120)
+        sliders = window.workspace.code_panel.sliders
         latencies = []
         for i in range(moves):
             slider = sliders[i % len(sliders)]
@@ -199,7 +199,7 @@ def bench_stall(app, window, data: Dataset, epochs: int) -> dict:
         delays.clear()
         last[0] = time.perf_counter()
 
-    window.state.training_started.connect(restart)
+    window.lab.model.started.connect(restart)
     timer.start()
     app_training(app, window, data, ModelConfig(hidden=(512, 256)),
                  TrainConfig(epochs=epochs, device="cpu"))

@@ -65,7 +65,7 @@ def _open_window() -> str:
 
     app = create_application()
     window = MainWindow()
-    window.state.set_dataset(load_builtin("digits"))
+    window.lab.data.set_dataset(load_builtin("digits"))
     window.show()
     app.processEvents()
     picture = window.grab()

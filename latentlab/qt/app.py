@@ -59,10 +59,10 @@ def run_gui(exit_after_show: bool = False, open_path: str | Path | None = None) 
     app = create_application()
     window = MainWindow()
     install_excepthook(window)
-    window.state.set_dataset(load_builtin("digits"), request=DataSource.parse("digits"))
+    window.lab.data.set_dataset(load_builtin("digits"), source=DataSource.parse("digits"))
     window.show()
     if open_path is not None:
-        window.file_actions.open_path(Path(open_path))
+        window.workspace.file_actions.open_path(Path(open_path))
     if cache.problem:  # say what cannot be done, and carry on
         sys.stderr.write(f"latentlab: {cache.problem}\n")
         window.statusBar().showMessage(f"Cache folder unusable: {cache.problem}.", 15_000)

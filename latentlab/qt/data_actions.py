@@ -1,5 +1,5 @@
 """The File menu's dataset actions: open a file or folder, the catalogue, and the questions a load
-may need answered (image size, which NumPy arrays). Talks to the state only; the state loads.
+may need answered (image size, which NumPy arrays). Talks to the data session only; it loads.
 """
 
 from __future__ import annotations
@@ -7,12 +7,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QFileDialog, QWidget
 
 from latentlab.core.data import folder_kind
 from latentlab.core.data.source import DataSource
+from latentlab.lab.data_session import LoadOutcome
+from latentlab.lab.latent_lab import LatentLab
 from latentlab.qt.actions import make_action
-from latentlab.qt.state import LabState, LoadOutcome
 from latentlab.qt.widgets.catalogue_dialog import CatalogueDialog
 from latentlab.qt.widgets.load_dialogs import ImageOptionsDialog, KeyChoiceDialog
 
@@ -24,9 +25,9 @@ FILE_FILTER = ("Datasets (*.npz *.npy *.csv *.tsv *-ubyte *-ubyte.gz);;"
 class DataActions(QObject):
     """Owned by the main window, which puts ``actions`` into its File menu."""
 
-    def __init__(self, state: LabState, window: QWidget) -> None:
+    def __init__(self, lab: LatentLab, window: QWidget) -> None:
         super().__init__(window)
-        self.state = state
+        self.lab = lab
         self.window = window
         self.last_folder = str(Path.home())
         self.catalogue: CatalogueDialog | None = None
@@ -40,9 +41,7 @@ class DataActions(QObject):
             self.window, "Datasets…", "Ctrl+D", self.show_catalogue,
             "Digits, MNIST, Fashion-MNIST and Kuzushiji-MNIST (downloaded once, then cached)")
         self.actions = (self.open_file_action, self.open_folder_action, self.catalogue_action)
-        state.load_ended.connect(self._on_load_ended)
-        state.notice.connect(self.show_notice)
-
+        lab.data.load_ended.connect(self._on_load_ended)
 
     # ------------------------------------------------------------ choosing
     def open_file(self) -> None:
@@ -64,15 +63,15 @@ class DataActions(QObject):
         if path.is_dir() and folder_kind(path) == "images":
             dialog = ImageOptionsDialog(path.name, self.window)
             dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-            dialog.accepted.connect(lambda: self.state.load_dataset(
+            dialog.accepted.connect(lambda: self.lab.data.load(
                 DataSource.parse(path, **dialog.options())))
             dialog.open()
             return
-        self.state.load_dataset(DataSource.parse(path))
+        self.lab.data.load(DataSource.parse(path))
 
     def show_catalogue(self) -> CatalogueDialog:
         if self.catalogue is None:
-            self.catalogue = CatalogueDialog(self.state, self.window)
+            self.catalogue = CatalogueDialog(self.lab, self.window)
             self.catalogue.open_folder_requested.connect(self._open_local(self.open_folder))
             self.catalogue.open_file_requested.connect(self._open_local(self.open_file))
         self.catalogue.show()
@@ -94,17 +93,7 @@ class DataActions(QObject):
             return
         dialog = KeyChoiceDialog(problem, self.window)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        request = outcome.request
+        source = outcome.source
         dialog.accepted.connect(
-            lambda: self.state.load_dataset(request.with_options(**dialog.options())))
+            lambda: self.lab.data.load(source.with_options(**dialog.options())))
         dialog.open()
-
-    def show_notice(self, title: str, message: str, details: str = "") -> None:
-        """One non-blocking summary (e.g. files skipped), the list folded into its details."""
-        box = QMessageBox(QMessageBox.Icon.Information, title, message,
-                          QMessageBox.StandardButton.Ok, self.window)
-        box.setObjectName("noticeBox")
-        if details:
-            box.setDetailedText(details)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()

@@ -1,6 +1,6 @@
 """The File menu's model and lab actions: open a checkpoint or a lab, save either.
 
-Talks to the state only; the one question it answers itself is where a lab's moved dataset is.
+Talks to the lab only; the one question it answers itself is where a lab's moved dataset is.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from latentlab.core.files.checkpoint import SUFFIX
-from latentlab.core.files.labfile import LAB_SUFFIX, DatasetMissing, relocate_dataset
+from latentlab.core.files.labfile import LAB_SUFFIX, DatasetMissing, Lab, relocate_dataset
+from latentlab.lab.latent_lab import LatentLab
 from latentlab.qt.actions import make_action
-from latentlab.qt.state import LabState
 
 OPEN_FILTER = (f"Models and labs (*{SUFFIX} *{LAB_SUFFIX});;Models (*{SUFFIX});;"
                f"Labs (*{LAB_SUFFIX});;All files (*)")
@@ -22,9 +22,9 @@ OPEN_FILTER = (f"Models and labs (*{SUFFIX} *{LAB_SUFFIX});;Models (*{SUFFIX});;
 class FileActions(QObject):
     """Owned by the main window, which puts ``actions`` into its File menu."""
 
-    def __init__(self, state: LabState, window: QWidget) -> None:
+    def __init__(self, lab: LatentLab, window: QWidget) -> None:
         super().__init__(window)
-        self.state = state
+        self.lab = lab
         self.window = window
         self.last_folder = str(Path.home())
         self.open_action = make_action(
@@ -49,11 +49,11 @@ class FileActions(QObject):
         if path.suffix == LAB_SUFFIX:
             self._open_lab(path)
         else:
-            self.state.open_model(path)
+            self.lab.files.open_model(path)
 
-    def _open_lab(self, path: Path, lab=None) -> None:
+    def _open_lab(self, path: Path, lab_file: Lab | None = None) -> None:
         try:
-            self.state.open_lab(path, lab)
+            self.lab.files.open_lab(path, lab_file)
         except DatasetMissing as missing:
             self._ask_where(path, missing)
 
@@ -64,7 +64,7 @@ class FileActions(QObject):
             f"The lab {path.name} uses the dataset {missing.path}, which is not there any more."
             "\n\nDo you know where it is now?")
         if answer != QMessageBox.StandardButton.Yes or missing.lab is None:
-            self.state.message.emit(f"The lab {path.name} was not opened.")
+            self.lab.notes.say(f"The lab {path.name} was not opened.")
             return
         start = str(missing.path.parent if missing.path.parent.is_dir() else self.last_folder)
         if missing.path.suffix:  # it was a file (npz, csv, …)
@@ -77,19 +77,19 @@ class FileActions(QObject):
             self._open_lab(path, relocate_dataset(missing.lab, found))
 
     def save_model(self) -> None:
-        name = self.state.model_path.name if self.state.model_path else f"model{SUFFIX}"
+        name = self.lab.model.path.name if self.lab.model.path else f"model{SUFFIX}"
         path, _ = QFileDialog.getSaveFileName(self.window, "Save the model",
                                               str(Path(self.last_folder) / name),
                                               f"Models (*{SUFFIX})")
         if path:
-            self.state.save_model(_with_suffix(path, SUFFIX))
+            self.lab.files.save_model(_with_suffix(path, SUFFIX))
 
     def save_lab(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self.window, "Save the lab",
                                               str(Path(self.last_folder) / f"lesson{LAB_SUFFIX}"),
                                               f"Labs (*{LAB_SUFFIX})")
         if path:
-            self.state.save_lab_file(_with_suffix(path, LAB_SUFFIX))
+            self.lab.files.save_lab(_with_suffix(path, LAB_SUFFIX))
 
 
 def _with_suffix(path: str, suffix: str) -> Path:

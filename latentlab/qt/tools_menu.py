@@ -3,8 +3,8 @@ File → Export submenu (embeddings as CSV or for the Embedding Projector, maps 
 as PNG).
 
 Owned by the main window, which puts ``menu`` into its menu bar and ``export_menu`` into its File
-menu. The tools talk to the ``ToolState`` and the lab state only; the one thing read from the
-window is which widget to photograph for a PNG.
+menu. The tools talk to the lab's ``tools`` and its other models only; the one thing read from
+the workspace's views is which widget to photograph for a PNG.
 """
 
 from __future__ import annotations
@@ -15,24 +15,26 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMenu, QWidget
 
+from latentlab.lab.latent_lab import LatentLab
+from latentlab.lab.tools import NEIGHBOURS
 from latentlab.qt.actions import make_action
-from latentlab.qt.state import LabState
-from latentlab.qt.state_tools import NEIGHBOURS, ToolState
 from latentlab.qt.widgets.tools_gallery import SelectionGallery
 from latentlab.qt.widgets.tools_interpolation import InterpolationDialog
 from latentlab.qt.widgets.tools_metrics import MetricsPanel
 
 
 class ToolsMenu(QObject):
-    def __init__(self, state: LabState, window: QMainWindow) -> None:
+    def __init__(self, lab: LatentLab, window: QMainWindow, views: object) -> None:
         super().__init__(window)
-        self.state = state
+        self.lab = lab
         self.window = window
-        self.tools = ToolState(state, self)
+        #: What the export menu photographs: ``maps``, ``probe_panel`` and ``outputs``.
+        self.views = views
+        self.tools = lab.tools
         self.last_folder = str(Path.home())
         self.interpolation: InterpolationDialog | None = None
 
-        self.gallery = SelectionGallery(state, self.tools)
+        self.gallery = SelectionGallery(lab)
         self.gallery_dock = self._dock("Selection", "selectionDock", self.gallery)
         self.metrics_panel = MetricsPanel(self.tools)
         self.metrics_dock = self._dock("Metrics", "metricsDock", self.metrics_panel)
@@ -110,13 +112,11 @@ class ToolsMenu(QObject):
         return self.metrics_panel
 
     def _on_metrics_visible(self, visible: bool) -> None:
-        self.tools.auto_metrics = visible
-        if visible:
-            self.tools._maybe_auto_metrics()
+        self.tools.set_auto_metrics(visible)
 
     def show_interpolation(self) -> InterpolationDialog:
         if self.interpolation is None:
-            self.interpolation = InterpolationDialog(self.tools, self.window)
+            self.interpolation = InterpolationDialog(self.lab, self.window)
         else:
             self.interpolation.take_selection()
         self.interpolation.show()
@@ -139,7 +139,7 @@ class ToolsMenu(QObject):
         return path
 
     def export_csv(self) -> None:
-        stem = self.state.dataset.name if self.state.dataset is not None else "embeddings"
+        stem = self.lab.data.dataset.name if self.lab.data.dataset is not None else "embeddings"
         safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in stem)
         path = self._save_name("Export the embeddings as CSV", f"{safe}-embeddings.csv",
                                "CSV tables (*.csv)")
@@ -155,21 +155,15 @@ class ToolsMenu(QObject):
 
     def _fill_map_menu(self) -> None:
         self.map_menu.clear()
-        for map_id, view in getattr(self.window, "maps", {}).items():
+        for map_id, view in self.views.maps.items():
             title = getattr(getattr(view, "title", None), "text", lambda: "")() or map_id
             title = " ".join(title.replace("<b>", "").replace("</b>", "").split())
             action = self.map_menu.addAction(f"{title[:60]}…")
             action.triggered.connect(lambda _=False, m=map_id: self.save_map_png(m))
 
     def _panels(self) -> dict[str, tuple[str, QWidget]]:
-        panels = {}
-        probe = getattr(self.window, "probe_panel", None)
-        if probe is not None:
-            panels["probe"] = ("Probe images", probe)
-        outputs = getattr(self.window, "outputs", None)
-        if outputs is not None:
-            panels["outputs"] = ("Reconstructions or samples", outputs)
-        return panels
+        return {"probe": ("Probe images", self.views.probe_panel),
+                "outputs": ("Reconstructions or samples", self.views.outputs)}
 
     def _fill_panel_menu(self) -> None:
         self.panel_menu.clear()
@@ -178,7 +172,7 @@ class ToolsMenu(QObject):
             action.triggered.connect(lambda _=False, k=key: self.save_panel_png(k))
 
     def save_map_png(self, map_id: str) -> Path | None:
-        return self._grab(self.window.maps[map_id], f"map-{map_id}.png")
+        return self._grab(self.views.maps[map_id], f"map-{map_id}.png")
 
     def save_panel_png(self, key: str) -> Path | None:
         return self._grab(self._panels()[key][1], f"{key}.png")
@@ -188,11 +182,10 @@ class ToolsMenu(QObject):
         if path is None:
             return None
         if not widget.grab().save(str(path), "PNG"):
-            self.state.error.emit("Could not save the picture",
+            self.lab.notes.report_error("Could not save the picture",
                                   f"{path}: cannot be written (is the folder writable?).", "")
             return None
-        self.state.message.emit(f"Saved {path}.")
+        self.lab.notes.say(f"Saved {path}.")
         return path
 
-    def shutdown(self) -> None:
-        self.tools.shutdown()
+

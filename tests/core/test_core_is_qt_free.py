@@ -1,4 +1,5 @@
-"""The core must run without a display: importing it may not load any Qt module."""
+"""The core and the lab models run without a display: importing them may not load any Qt
+module."""
 
 from __future__ import annotations
 
@@ -7,19 +8,20 @@ import sys
 
 CODE = """
 import importlib, pkgutil, sys
-import latentlab.core, latentlab.config
-for module in pkgutil.walk_packages(latentlab.core.__path__, "latentlab.core."):
-    importlib.import_module(module.name)
+import latentlab.core, latentlab.config, latentlab.lab
+for package in (latentlab.core, latentlab.lab):
+    for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+        importlib.import_module(module.name)
 qt = {"PySide6", "shiboken6", "pyqtgraph", "PyQt5", "PyQt6", "qtpy"}
 bad = sorted(m for m in sys.modules if m.split(".")[0] in qt)
 print(",".join(bad))
 """
 
 
-def test_importing_the_core_loads_no_qt() -> None:
+def test_importing_the_core_and_the_lab_loads_no_qt() -> None:
     result = subprocess.run([sys.executable, "-c", CODE], capture_output=True, text=True,
                             check=True)
-    assert result.stdout.strip() == "", f"Qt modules imported by the core: {result.stdout}"
+    assert result.stdout.strip() == "", f"Qt modules imported: {result.stdout}"
 
 
 def test_cli_version_needs_no_qt() -> None:

@@ -11,10 +11,9 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, Qt, QThread
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
-import latentlab.qt.workers as workers
 from latentlab.config import ModelConfig, TrainConfig
+from latentlab.qt import jobs
 from latentlab.qt.main_window import MainWindow
-from latentlab.qt.state import LabState
 from latentlab.qt.widgets.map_view import MapView
 
 
@@ -29,7 +28,7 @@ class _RecordedThread(QThread):
 @pytest.fixture(autouse=True)
 def no_thread_left_running(monkeypatch):
     """Every test must leave no training thread running when it ends."""
-    monkeypatch.setattr(workers, "QThread", _RecordedThread)
+    monkeypatch.setattr(jobs, "QThread", _RecordedThread)
     _RecordedThread.created = []
     yield
     QApplication.processEvents()
@@ -48,10 +47,9 @@ def no_thread_left_running(monkeypatch):
 
 @pytest.fixture
 def window(qtbot, tiny_digits):
-    state = LabState()
-    win = MainWindow(state)
+    win = MainWindow()
     qtbot.addWidget(win)
-    state.set_dataset(tiny_digits)
+    win.lab.data.set_dataset(tiny_digits)
     win.resize(1200, 800)
     win.show()
     qtbot.waitExposed(win)
@@ -64,15 +62,15 @@ FAST_MODEL = ModelConfig(hidden=(32, 16))
 
 def train_to_end(qtbot, win: MainWindow, model: ModelConfig = FAST_MODEL,
                  train: TrainConfig | None = None) -> None:
-    state = win.state
-    with qtbot.waitSignal(state.training_finished, timeout=60_000):
-        state.start_training(model, train or TrainConfig(epochs=3, snapshot_interval_s=0.02))
-    qtbot.waitUntil(lambda: not state.runner.running, timeout=30_000)
-    state.decode_now()
+    lab = win.lab
+    with qtbot.waitSignal(lab.model.finished, timeout=60_000):
+        lab.model.start_training(model, train or TrainConfig(epochs=3, snapshot_interval_s=0.02))
+    qtbot.waitUntil(lambda: not lab.model.training, timeout=30_000)
+    lab.maps.decode_now()
     # Map redraws are throttled: wait for the final codes to be drawn and the view to fit them.
-    latent = win.maps["latent"]
-    qtbot.waitUntil(lambda: state.coords["latent"] is not None
-                    and len(latent.scatter) == len(state.coords["latent"]), timeout=5000)
+    latent = win.workspace.maps["latent"]
+    qtbot.waitUntil(lambda: lab.maps["latent"].coords is not None
+                    and len(latent.scatter) == len(lab.maps["latent"].coords), timeout=5000)
     qtbot.wait(300)
 
 

@@ -29,7 +29,7 @@ from latentlab.core.data import catalogue
 from latentlab.core.data.catalogue import CATALOGUE, CatalogueFile
 from latentlab.core.data.source import DataSource
 from latentlab.core.data.text import top_words
-from latentlab.qt.state import LATENT, PIXELS
+from latentlab.lab.map_state import LATENT, PIXELS
 from latentlab.qt.widgets.catalogue_dialog import CatalogueDialog
 from latentlab.qt.widgets.load_dialogs import ImageOptionsDialog, KeyChoiceDialog
 
@@ -104,16 +104,16 @@ def file_dialog(monkeypatch) -> type[FakeFileDialog]:
     return FakeFileDialog
 
 
-def wait_loaded(qtbot, state, start) -> object:
-    with qtbot.waitSignal(state.load_ended, timeout=LOAD_MS) as blocker:
+def wait_loaded(qtbot, lab, start) -> object:
+    with qtbot.waitSignal(lab.data.load_ended, timeout=LOAD_MS) as blocker:
         start()
     return blocker.args[0]
 
 
 def wait_drawn(qtbot, window) -> None:
     """Map redraws are throttled: wait until the baseline map shows the state's points."""
-    view = window.maps[PIXELS]
-    qtbot.waitUntil(lambda: len(view.scatter) == len(window.state.coords[PIXELS]),
+    view = window.workspace.maps[PIXELS]
+    qtbot.waitUntil(lambda: len(view.scatter) == len(window.lab.maps[PIXELS].coords),
                     timeout=5000)
 
 
@@ -125,68 +125,68 @@ def message_boxes(window) -> list[QMessageBox]:
 
 
 def test_npz_opens_from_the_file_menu(qtbot, window, tmp_path, file_dialog) -> None:
-    state = window.state
+    lab = window.lab
     file_dialog.file = str(write_npz(tmp_path / "shapes.npz"))
     messages: list[str] = []
-    state.message.connect(messages.append)
-    outcome = wait_loaded(qtbot, state, window.data_actions.open_file_action.trigger)
+    lab.notes.message.connect(messages.append)
+    outcome = wait_loaded(qtbot, lab, window.workspace.data_actions.open_file_action.trigger)
     assert file_dialog.asked == ["file"] and outcome.error is None
-    data = state.dataset
+    data = lab.data.dataset
     assert data is outcome.dataset and data.name == "shapes" and data.input_shape == (1, 10, 10)
     wait_drawn(qtbot, window)
-    assert len(window.maps[PIXELS].scatter) == 60
-    assert window.maps[PIXELS].title.text().startswith("PCA of pixels")
+    assert len(window.workspace.maps[PIXELS].scatter) == 60
+    assert window.workspace.maps[PIXELS].title.text().startswith("PCA of pixels")
     assert messages[-1].startswith("Loaded shapes · 60 images")
-    assert not window.load_status.isVisible() and not state.loading
-    panel = window.dataset_panel
+    assert not window.workspace.load_status.isVisible() and not lab.data.loading
+    panel = window.workspace.dataset_panel
     assert panel.name.text() == "shapes" and panel.shape_label.text() == "10×10, grey"
     assert panel.split_label.text() == "48 train · 12 test"
     assert [panel.classes.item(r, 1).text() for r in range(3)] == ["20", "20", "20"]
     assert panel.thumbnails.array is not None and panel.thumbnails.isVisibleTo(panel)
     # The baseline was fitted on the loader thread, on the training items.
     x = data.x.reshape(data.n, -1)[data.train_indices]
-    np.testing.assert_allclose(state.pixel_pca.mean_, x.mean(0), atol=1e-5)
+    np.testing.assert_allclose(lab.data.baseline.mean_, x.mean(0), atol=1e-5)
 
 
 def test_ambiguous_npz_keys_are_asked_then_loaded(qtbot, window, tmp_path) -> None:
-    state = window.state
+    lab = window.lab
     rng = np.random.default_rng(3)
     other = rng.random((60, 12, 12)).astype(np.float32)
     path = tmp_path / "two.npz"  # two arrays of images, two of labels, none named as such
     np.savez(path, a=rng.random((60, 8, 8)), b=other, y=np.arange(60) % 2, z=np.arange(60) % 5)
-    outcome = wait_loaded(qtbot, state, lambda: state.load_dataset(DataSource.parse(path)))
-    assert outcome.ambiguous is not None and state.dataset.name == "tiny digits"
+    outcome = wait_loaded(qtbot, lab, lambda: lab.data.load(DataSource.parse(path)))
+    assert outcome.ambiguous is not None and lab.data.dataset.name == "tiny digits"
     assert not message_boxes(window)  # a question, not an error
     dialog = window.findChild(KeyChoiceDialog)
     assert dialog is not None and dialog.isVisible()
     assert [dialog.images.itemText(i) for i in range(dialog.images.count())] == ["a", "b"]
     dialog.images.setCurrentIndex(1)
     dialog.labels.setCurrentIndex(dialog.labels.findText("z"))
-    with qtbot.waitSignal(state.load_ended, timeout=LOAD_MS) as blocker:
+    with qtbot.waitSignal(lab.data.load_ended, timeout=LOAD_MS) as blocker:
         dialog.accept()
     data = blocker.args[0].dataset
-    assert data is state.dataset and data.input_shape == (1, 12, 12)
+    assert data is lab.data.dataset and data.input_shape == (1, 12, 12)
     np.testing.assert_allclose(data.x[:, 0], other, atol=1e-6)
     assert data.class_names == ("0", "1", "2", "3", "4")
 
 
 def test_image_folder_asks_the_size_and_summarises_skipped_files(qtbot, window, tmp_path,
                                                                  file_dialog) -> None:
-    state = window.state
+    lab = window.lab
     root = write_image_folder(tmp_path / "shapes")
     (root / "circle" / "broken.png").write_bytes(b"not a png")
     (root / "square" / "empty.png").write_bytes(b"")
     file_dialog.folder = str(root)
-    window.data_actions.open_folder_action.trigger()
+    window.workspace.data_actions.open_folder_action.trigger()
     dialog = window.findChild(ImageOptionsDialog)
     assert dialog is not None and dialog.isVisible()
     assert dialog.size.currentData() == 28
     dialog.size.setCurrentIndex(dialog.size.findData(16))
     notices: list[tuple[str, str, str]] = []
-    state.notice.connect(lambda *args: notices.append(args))
-    with qtbot.waitSignal(state.load_ended, timeout=LOAD_MS):
+    lab.notes.notice.connect(lambda *args: notices.append(args))
+    with qtbot.waitSignal(lab.data.load_ended, timeout=LOAD_MS):
         dialog.accept()
-    data = state.dataset
+    data = lab.data.dataset
     assert data.name == "shapes" and data.input_shape == (1, 16, 16) and data.n == 24
     assert data.class_names == ("circle", "square")
     # One summary for all unreadable files, naming each in the details.
@@ -197,34 +197,34 @@ def test_image_folder_asks_the_size_and_summarises_skipped_files(qtbot, window, 
     qtbot.waitUntil(lambda: len(message_boxes(window)) == 1)
     box = message_boxes(window)[0]
     assert box.text() == text and box.detailedText() == details
-    assert "2 skipped" in window.dataset_label.text()
-    assert window.dataset_panel.skipped_label.text() == "2 unreadable files skipped"
+    assert "2 skipped" in window.workspace.dataset_label.text()
+    assert window.workspace.dataset_panel.skipped_label.text() == "2 unreadable files skipped"
     box.close()
 
 
 def test_a_failed_load_keeps_the_current_dataset_and_names_the_file(qtbot, window,
                                                                     tmp_path) -> None:
-    state = window.state
+    lab = window.lab
     train_to_end(qtbot, window)
-    before, model, coords = state.dataset, state.live_model, state.coords[LATENT].copy()
+    before, model, coords = lab.data.dataset, lab.model.live_model, lab.maps[LATENT].coords.copy()
     bad = tmp_path / "broken.npz"
     bad.write_bytes(b"PK\x03\x04 this is not a zip archive")
-    with qtbot.waitSignal(state.error, timeout=LOAD_MS) as blocker:
-        state.load_dataset(DataSource.parse(bad))
+    with qtbot.waitSignal(lab.notes.error, timeout=LOAD_MS) as blocker:
+        lab.data.load(DataSource.parse(bad))
     title, message, details = blocker.args
     assert title == "Could not load broken.npz"
     assert message.startswith("broken.npz: ") and "tiny digits is still loaded" in message
     assert details == "" and "Traceback" not in message
-    qtbot.waitUntil(lambda: not state.loading)
-    assert state.dataset is before and state.live_model is model
-    np.testing.assert_array_equal(state.coords[LATENT], coords)
+    qtbot.waitUntil(lambda: not lab.data.loading)
+    assert lab.data.dataset is before and lab.model.live_model is model
+    np.testing.assert_array_equal(lab.maps[LATENT].coords, coords)
     qtbot.waitUntil(lambda: len(message_boxes(window)) == 1)
     message_boxes(window)[0].close()
 
 
 def test_cancelling_an_image_folder_load_keeps_the_current_dataset(qtbot, window, tmp_path,
                                                                    monkeypatch) -> None:
-    state = window.state
+    lab = window.lab
     root = write_image_folder(tmp_path / "many", per_class=150, side=8)
     decode = images_module.decode_image
 
@@ -233,53 +233,54 @@ def test_cancelling_an_image_folder_load_keeps_the_current_dataset(qtbot, window
         return decode(*args, **kwargs)
 
     monkeypatch.setattr(images_module, "decode_image", slow_decode)
-    before = state.dataset
-    with qtbot.waitSignal(state.loading_changed):
-        state.load_dataset(DataSource.parse(root, size=8, workers=2))
-    assert window.load_status.isVisible()
-    qtbot.waitUntil(lambda: "Reading many" in window.load_status.label.text(), timeout=LOAD_MS)
+    before = lab.data.dataset
+    with qtbot.waitSignal(lab.data.loading_changed):
+        lab.data.load(DataSource.parse(root, size=8, workers=2))
+    assert window.workspace.load_status.isVisible()
+    status = window.workspace.load_status
+    qtbot.waitUntil(lambda: "Reading many" in status.label.text(), timeout=LOAD_MS)
     started = time.monotonic()
-    with qtbot.waitSignal(state.load_ended, timeout=LOAD_MS) as blocker:
-        window.load_status.cancel_button.click()
+    with qtbot.waitSignal(lab.data.load_ended, timeout=LOAD_MS) as blocker:
+        window.workspace.load_status.cancel_button.click()
     assert blocker.args[0].cancelled and time.monotonic() - started < 2
     wait_drawn(qtbot, window)
-    assert state.dataset is before and len(window.maps[PIXELS].scatter) == before.n
-    assert not window.load_status.isVisible()
+    assert lab.data.dataset is before and len(window.workspace.maps[PIXELS].scatter) == before.n
+    assert not window.workspace.load_status.isVisible()
     assert "cancelled; tiny digits is still loaded" in window.statusBar().currentMessage()
 
 
 def test_a_new_dataset_stops_training_and_resets_the_maps(qtbot, window, tmp_path) -> None:
-    state = window.state
-    state.start_training(ModelConfig(hidden=(16,)), TrainConfig(epochs=10_000))
-    qtbot.waitSignal(state.progress, timeout=10_000).wait()
-    state.set_selection(np.arange(5))
+    lab = window.lab
+    lab.model.start_training(ModelConfig(hidden=(16,)), TrainConfig(epochs=10_000))
+    qtbot.waitSignal(lab.model.progress, timeout=10_000).wait()
+    lab.selection.select(np.arange(5))
     path = write_npz(tmp_path / "next.npz")
-    outcome = wait_loaded(qtbot, state, lambda: state.load_dataset(DataSource.parse(path)))
-    assert outcome.dataset is state.dataset and not state.runner.running
-    assert state.live_model is None and state.coords[LATENT] is None
-    assert len(state.selection) == 0
-    qtbot.waitUntil(window.maps[LATENT].placeholder.isVisible, timeout=5000)
+    outcome = wait_loaded(qtbot, lab, lambda: lab.data.load(DataSource.parse(path)))
+    assert outcome.dataset is lab.data.dataset and not lab.model.training
+    assert lab.model.live_model is None and lab.maps[LATENT].coords is None
+    assert len(lab.selection.items) == 0
+    qtbot.waitUntil(window.workspace.maps[LATENT].placeholder.isVisible, timeout=5000)
 
 
 def test_one_load_at_a_time_and_the_next_may_start_as_one_ends(qtbot, window, tmp_path) -> None:
-    state = window.state
+    lab = window.lab
     first, second = write_npz(tmp_path / "first.npz"), write_npz(tmp_path / "second.npz", n=30)
     messages: list[str] = []
-    state.message.connect(messages.append)
+    lab.notes.message.connect(messages.append)
     ended: list[object] = []
 
     def chain(outcome) -> None:  # a slot that starts the next load at once
         ended.append(outcome)
         if len(ended) == 1:
-            assert state.load_dataset(DataSource.parse(second))
+            assert lab.data.load(DataSource.parse(second))
 
-    state.load_ended.connect(chain)
-    assert state.load_dataset(DataSource.parse(first))
-    assert not state.load_dataset(DataSource.parse(second))  # busy: refused, said why
+    lab.data.load_ended.connect(chain)
+    assert lab.data.load(DataSource.parse(first))
+    assert not lab.data.load(DataSource.parse(second))  # busy: refused, said why
     assert messages[-1] == "Still loading first.npz: cancel it first."
     qtbot.waitUntil(lambda: len(ended) == 2, timeout=LOAD_MS)
     assert [o.dataset.name for o in ended] == ["first", "second"]
-    assert state.dataset.name == "second" and not state.loading
+    assert lab.data.dataset.name == "second" and not lab.data.loading
 
 
 # --- text corpora --------------------------------------------------------------------------------
@@ -287,54 +288,54 @@ def test_one_load_at_a_time_and_the_next_may_start_as_one_ends(qtbot, window, tm
 
 def test_text_corpus_maps_with_lsa_decodes_words_and_hovers_documents(qtbot, window,
                                                                       tmp_path) -> None:
-    state = window.state
+    lab = window.lab
     root = write_corpus(tmp_path / "notes")
-    wait_loaded(qtbot, state, lambda: state.load_dataset(DataSource.parse(root)))
-    data = state.dataset
+    wait_loaded(qtbot, lab, lambda: lab.data.load(DataSource.parse(root)))
+    data = lab.data.dataset
     assert data.kind == "text" and data.n == 75
     wait_drawn(qtbot, window)
-    pixels = window.maps[PIXELS]
+    pixels = window.workspace.maps[PIXELS]
     assert pixels.title.text().startswith("LSA of TF-IDF · ")
     assert pixels.plot.getAxis("bottom").labelText == "LSA 1"
     # The LSA probe decodes to a word distribution, shown as its top words.
-    state.set_probe(PIXELS, state.coords[PIXELS][0])
-    state.decode_now()
-    probe = window.probe_panel
+    lab.maps.set_probe(PIXELS, lab.maps[PIXELS].coords[0])
+    lab.maps.decode_now()
+    probe = window.workspace.probe_panel
     assert probe.stacks[PIXELS].currentWidget() is probe.words[PIXELS]
-    expected = top_words(state.decoded_images[PIXELS], data.vocabulary, 10)
+    expected = top_words(lab.maps[PIXELS].image, data.vocabulary, 10)
     assert probe.words[PIXELS].words == expected and len(expected) == 10
     assert expected[0][0] in TOPICS[data.class_names[data.labels[0]]]
     assert probe.titles[PIXELS].text() == "LSA: top words at the probe"
     # The autoencoder trains on the word vectors, its decoder a softmax over the vocabulary (the
     # form picks that likelihood for text); its probe decodes to words too.
-    form_model, _ = window.training_panel.configs()
+    form_model, _ = window.workspace.training_panel.configs()
     assert form_model.likelihood == "multinomial"
-    assert window.training_panel.text_note.isVisibleTo(window.training_panel)
+    assert window.workspace.training_panel.text_note.isVisibleTo(window.workspace.training_panel)
     train_to_end(qtbot, window, replace(form_model, hidden=(16,)), TrainConfig(epochs=2))
-    state.set_probe(LATENT, state.coords[LATENT][3])
-    state.decode_now()
+    lab.maps.set_probe(LATENT, lab.maps[LATENT].coords[3])
+    lab.maps.decode_now()
     assert len(probe.words[LATENT].words) == 10
     assert all(word in data.vocabulary for word, _ in probe.words[LATENT].words)
-    assert window.recon_strip.word_table.isVisible()
-    assert "→" in window.recon_strip.word_table.text()
+    assert window.workspace.recon_strip.word_table.isVisible()
+    assert "→" in window.workspace.recon_strip.word_table.text()
     # Hovering a point shows the document's first lines, not an image.
     view = pixels
-    x, y = state.coords[PIXELS][7]
-    item = int(state.map_indices[7])
+    x, y = lab.maps[PIXELS].coords[7]
+    item = int(lab.data.map_indices[7])
     send_mouse(view.plot.viewport(), QEvent.Type.MouseMove, to_viewport(view, x, y),
                Qt.MouseButton.NoButton)
     qtbot.waitUntil(view.hover_caption.isVisible, timeout=2000)
     assert not view.hover_tile.isVisible()
     shown = view.hover_caption.text()
-    hits = np.flatnonzero(np.all(np.isclose(state.coords[PIXELS], (x, y)), axis=1))
-    firsts = [data.documents[int(state.map_indices[h])].splitlines()[0] for h in hits]
+    hits = np.flatnonzero(np.all(np.isclose(lab.maps[PIXELS].coords, (x, y)), axis=1))
+    firsts = [data.documents[int(lab.data.map_indices[h])].splitlines()[0] for h in hits]
     assert any(first in shown for first in firsts)
     assert f"#{item}" in shown or len(hits) > 1
     # The dataset panel shows the vocabulary and document snippets; conv is refused.
-    panel = window.dataset_panel
+    panel = window.workspace.dataset_panel
     assert panel.shape_row_label.text() == "Vocabulary" and panel.snippets.isVisibleTo(panel)
     assert "Cooking note 0" in panel.snippets.text()
-    form = window.training_panel
+    form = window.workspace.training_panel
     form.architecture.setCurrentIndex(form.architecture.findData("conv"))
     assert not form.train_button.isEnabled() and "Architecture" in form.problems.text()
 
@@ -396,29 +397,29 @@ def mirror(tmp_path, monkeypatch, window) -> Iterator[_Server]:
     mirrors = tmp_path / "mirrors.json"
     mirrors.write_text(json.dumps({"mnist": [base]}))
     monkeypatch.setenv(catalogue.MIRRORS_ENV, str(mirrors))
-    window.state.catalogue_cache_dir = str(tmp_path / "cache")
+    window.lab.data.catalogue_cache_dir = str(tmp_path / "cache")
     thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02})
     thread.start()
     try:
         yield httpd
     finally:
         httpd.stop.set()
-        window.state.shutdown()  # no download left talking to the server
+        window.lab.shutdown()  # no download left talking to the server
         httpd.shutdown()
         httpd.server_close()
         thread.join(5)
 
 
 def open_catalogue(window, name: str) -> CatalogueDialog:
-    window.data_actions.catalogue_action.trigger()
-    dialog = window.data_actions.catalogue
+    window.workspace.data_actions.catalogue_action.trigger()
+    dialog = window.workspace.data_actions.catalogue
     assert dialog is not None and dialog.isVisible()
     dialog.select(name)
     return dialog
 
 
 def test_catalogue_downloads_once_then_loads_from_the_cache(qtbot, window, mirror) -> None:
-    state = window.state
+    lab = window.lab
     dialog = open_catalogue(window, "mnist")
     assert [dialog.entries.item(i).text() for i in range(4)] == [
         "Digits (8×8)", "MNIST", "Fashion-MNIST", "Kuzushiji-MNIST"]
@@ -426,11 +427,11 @@ def test_catalogue_downloads_once_then_loads_from_the_cache(qtbot, window, mirro
     assert "CC BY-SA 3.0" in dialog.details.text() and "MB" in dialog.details.text()
     assert dialog.load_button.text() == "Download and load"
     reports = []
-    state.load_progress.connect(reports.append)
-    with qtbot.waitSignal(state.load_ended, timeout=LOAD_MS) as blocker:
+    lab.data.load_progress.connect(reports.append)
+    with qtbot.waitSignal(lab.data.load_ended, timeout=LOAD_MS) as blocker:
         dialog.load_button.click()
     data = blocker.args[0].dataset
-    assert data is state.dataset and data.name == "MNIST" and data.n == 50
+    assert data is lab.data.dataset and data.name == "MNIST" and data.n == 50
     assert data.is_test.sum() == 10 and data.class_names == tuple("0123456789")
     downloads = [r for r in reports if r.text.startswith("Downloading MNIST")]
     assert downloads and downloads[-1].total == sum(f.size for f in CATALOGUE["mnist"].files)
@@ -439,29 +440,29 @@ def test_catalogue_downloads_once_then_loads_from_the_cache(qtbot, window, mirro
     assert dialog.load_button.text() == "Load" and dialog.entries.item(1).text() == "MNIST  ✓"
     assert dialog.status.text().startswith("Loaded MNIST")
     mirror.log.clear()
-    with qtbot.waitSignal(state.load_ended, timeout=LOAD_MS) as blocker:
+    with qtbot.waitSignal(lab.data.load_ended, timeout=LOAD_MS) as blocker:
         dialog.load_button.click()
     assert blocker.args[0].dataset.n == 50 and mirror.log == []  # never downloaded twice
     dialog.select("digits")
-    with qtbot.waitSignal(state.load_ended, timeout=LOAD_MS):
+    with qtbot.waitSignal(lab.data.load_ended, timeout=LOAD_MS):
         dialog.load_button.click()
-    assert state.dataset.name == "digits" and mirror.log == []
+    assert lab.data.dataset.name == "digits" and mirror.log == []
     dialog.close()
 
 
 def test_catalogue_download_can_be_cancelled(qtbot, window, mirror) -> None:
-    state = window.state
+    lab = window.lab
     mirror.slow = True
     dialog = open_catalogue(window, "mnist")
     dialog.load_button.click()
     assert not dialog.load_button.isEnabled() and dialog.cancel_button.isEnabled()
     qtbot.waitUntil(lambda: dialog.status.text().startswith("Downloading MNIST"), timeout=LOAD_MS)
     assert dialog.bar.isVisible()
-    with qtbot.waitSignal(state.load_ended, timeout=LOAD_MS) as blocker:
+    with qtbot.waitSignal(lab.data.load_ended, timeout=LOAD_MS) as blocker:
         dialog.cancel_button.click()
-    assert blocker.args[0].cancelled and state.dataset.name == "tiny digits"
+    assert blocker.args[0].cancelled and lab.data.dataset.name == "tiny digits"
     assert dialog.status.text().startswith("Cancelled.") and dialog.load_button.isEnabled()
-    assert list(Path(state.catalogue_cache_dir, "mnist").glob("*.part"))  # kept to resume
+    assert list(Path(lab.data.catalogue_cache_dir, "mnist").glob("*.part"))  # kept to resume
     dialog.close()
 
 
@@ -473,19 +474,19 @@ def _closed_port() -> int:
 
 def test_offline_says_so_and_offers_local_files(qtbot, window, tmp_path, monkeypatch,
                                                 file_dialog) -> None:
-    state = window.state
+    lab = window.lab
     mirrors = tmp_path / "mirrors.json"
     mirrors.write_text(json.dumps({"kmnist": [f"http://127.0.0.1:{_closed_port()}/k/"]}))
     monkeypatch.setenv(catalogue.MIRRORS_ENV, str(mirrors))
     for name in ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"):
         monkeypatch.delenv(name, raising=False)
-    state.catalogue_cache_dir = str(tmp_path / "cache")
+    lab.data.catalogue_cache_dir = str(tmp_path / "cache")
     errors: list[tuple] = []
-    state.error.connect(lambda *args: errors.append(args))
+    lab.notes.error.connect(lambda *args: errors.append(args))
     dialog = open_catalogue(window, "kmnist")
-    with qtbot.waitSignal(state.load_ended, timeout=LOAD_MS) as blocker:
+    with qtbot.waitSignal(lab.data.load_ended, timeout=LOAD_MS) as blocker:
         dialog.load_button.click()
-    assert blocker.args[0].offline and state.dataset.name == "tiny digits" and not errors
+    assert blocker.args[0].offline and lab.data.dataset.name == "tiny digits" and not errors
     box = dialog.findChild(QMessageBox, "offlineBox")
     assert box is not None and box.isVisible()
     assert box.text() == ("You appear to be offline: Kuzushiji-MNIST needs a download. "

@@ -7,7 +7,7 @@ from PIL import Image
 from PySide6.QtWidgets import QFileDialog
 
 from latentlab.config import ModelConfig, TrainConfig
-from latentlab.qt.state import LATENT
+from latentlab.lab.map_state import LATENT
 from latentlab.qt.widgets.legend import ClassLegend
 from latentlab.qt.widgets.map_view import NO_ENCODER_TEXT
 
@@ -19,78 +19,79 @@ GAN = ModelConfig(family="gan", hidden=(32, 16), noise_dim=6)
 FAST = TrainConfig(epochs=2, snapshot_interval_s=0.02)
 
 
-def decoded_after(qtbot, state, action) -> np.ndarray:
-    with qtbot.waitSignal(state.decoded, timeout=5000):
+def decoded_after(qtbot, lab, action) -> np.ndarray:
+    with qtbot.waitSignal(lab.maps[LATENT].decoded, timeout=5000):
         action()
-    return state.decoded_images[LATENT].copy()
+    return lab.maps[LATENT].image.copy()
 
 
 def test_infogan_code_panel_sliders_and_category_change_the_image(qtbot, window) -> None:
-    state = window.state
+    lab = window.lab
     train_to_end(qtbot, window, INFOGAN, FAST)
-    panel = window.code_panel
+    panel = window.workspace.code_panel
     assert panel.isVisible() and panel.category.count() == 4 and len(panel.sliders) == 2
-    assert window.outputs.currentWidget() is window.sample_grid
-    assert window.sample_grid.tile.array is not None  # the live sample grid was drawn
-    start = state.decoded_images[LATENT].copy()
-    slid = decoded_after(qtbot, state, lambda: panel.sliders[0].setValue(150))
+    assert window.workspace.outputs.currentWidget() is window.workspace.sample_grid
+    assert window.workspace.sample_grid.tile.array is not None  # the live sample grid was drawn
+    start = lab.maps[LATENT].image.copy()
+    slid = decoded_after(qtbot, lab, lambda: panel.sliders[0].setValue(150))
     assert not np.allclose(slid, start)
-    assert state.gen_code.continuous[0] == 1.5 and panel.values[0].text() == "+1.50"
+    assert lab.generator.code.continuous[0] == 1.5 and panel.values[0].text() == "+1.50"
     # The probe on Q's map shows the same code: the sliders and the probe are one control.
-    np.testing.assert_allclose(state.probes[LATENT], state.gen_code.continuous, atol=1e-6)
-    other = (state.gen_code.category + 1) % 4
-    recategorised = decoded_after(qtbot, state, lambda: panel.category.setCurrentIndex(other))
-    assert state.gen_code.category == other and not np.allclose(recategorised, slid)
-    noise = state.gen_code.noise.copy()
-    renoised = decoded_after(qtbot, state, panel.new_noise.click)
-    assert not np.allclose(state.gen_code.noise, noise) and not np.allclose(renoised, slid)
+    np.testing.assert_allclose(lab.maps[LATENT].probe, lab.generator.code.continuous, atol=1e-6)
+    other = (lab.generator.code.category + 1) % 4
+    recategorised = decoded_after(qtbot, lab, lambda: panel.category.setCurrentIndex(other))
+    assert lab.generator.code.category == other and not np.allclose(recategorised, slid)
+    noise = lab.generator.code.noise.copy()
+    renoised = decoded_after(qtbot, lab, panel.new_noise.click)
+    assert not np.allclose(lab.generator.code.noise, noise) and not np.allclose(renoised, slid)
 
 
 def test_locked_noise_stays_while_unlocked_noise_is_redrawn(qtbot, window) -> None:
-    state = window.state
+    lab = window.lab
     train_to_end(qtbot, window, INFOGAN, FAST)
-    noise = state.gen_code.noise.copy()
-    window.code_panel.sliders[1].setValue(-120)
-    np.testing.assert_array_equal(state.gen_code.noise, noise)
-    window.code_panel.lock_noise.setChecked(False)
-    window.code_panel.sliders[1].setValue(80)
-    assert not np.allclose(state.gen_code.noise, noise)
+    noise = lab.generator.code.noise.copy()
+    window.workspace.code_panel.sliders[1].setValue(-120)
+    np.testing.assert_array_equal(lab.generator.code.noise, noise)
+    window.workspace.code_panel.lock_noise.setChecked(False)
+    window.workspace.code_panel.sliders[1].setValue(80)
+    assert not np.allclose(lab.generator.code.noise, noise)
 
 
 def test_dragging_the_probe_on_q_map_moves_the_sliders(qtbot, window) -> None:
-    state = window.state
+    lab = window.lab
     train_to_end(qtbot, window, INFOGAN, FAST)
-    view = window.maps[LATENT]
+    view = window.workspace.maps[LATENT]
     assert "through Q" in view.title.text()
-    x0, y0 = state.probes[LATENT]
+    x0, y0 = lab.maps[LATENT].probe
     lo, hi = view.view_box.viewRange()[0]
     target = (x0 + 0.3 * (hi - lo), y0)
-    before = state.decoded_images[LATENT].copy()
-    with qtbot.waitSignal(state.decoded, timeout=5000):
+    before = lab.maps[LATENT].image.copy()
+    with qtbot.waitSignal(lab.maps[LATENT].decoded, timeout=5000):
         drag(qtbot, view, [(x0, y0), ((x0 + target[0]) / 2, y0), target])
-    code = state.gen_code.continuous
-    np.testing.assert_allclose(code, state.probes[LATENT], atol=1e-5)
-    assert window.code_panel.values[0].text() == f"{code[0]:+.2f}"
-    assert not np.allclose(state.decoded_images[LATENT], before)
+    code = lab.generator.code.continuous
+    np.testing.assert_allclose(code, lab.maps[LATENT].probe, atol=1e-5)
+    assert window.workspace.code_panel.values[0].text() == f"{code[0]:+.2f}"
+    assert not np.allclose(lab.maps[LATENT].image, before)
 
 
 def test_colour_by_predicted_category(qtbot, window) -> None:
-    state = window.state
+    lab = window.lab
     train_to_end(qtbot, window, INFOGAN, FAST)
-    assert state.map_categories is not None
-    window.colour_by.setCurrentIndex(window.colour_by.findData("category"))
-    assert state.colour_by == "category"
+    assert lab.model.categories is not None
+    window.workspace.colour_by.setCurrentIndex(window.workspace.colour_by.findData("category"))
+    assert lab.colouring.colour_by == "category"
     names = [entry.text() for entry in window.findChild(ClassLegend).entries]
     assert any("category 3" in name for name in names)
     # A new autoencoder predicts no categories: back to the dataset's classes.
     train_to_end(qtbot, window)
-    assert state.colour_by == "label" and not window.colour_by.model().item(1).isEnabled()
+    assert lab.colouring.colour_by == "label"
+    assert not window.workspace.colour_by.model().item(1).isEnabled()
 
 
 def test_traversal_grid_shows_and_exports_png(qtbot, window, tmp_path, monkeypatch) -> None:
     train_to_end(qtbot, window, INFOGAN, FAST)
-    window.code_panel.traversal_button.click()
-    dialog = window.code_panel.traversal
+    window.workspace.code_panel.traversal_button.click()
+    dialog = window.workspace.code_panel.traversal
     assert dialog is not None and dialog.isVisible()
     grid = dialog.image
     # Rows = 4 categories, columns = the sweep, 8×8 digits with 1-pixel gaps.
@@ -104,27 +105,27 @@ def test_traversal_grid_shows_and_exports_png(qtbot, window, tmp_path, monkeypat
 
 
 def test_plain_gan_map_is_a_noise_slice_without_real_items(qtbot, window) -> None:
-    state = window.state
+    lab = window.lab
     train_to_end(qtbot, window, GAN, FAST)
-    view = window.maps[LATENT]
+    view = window.workspace.maps[LATENT]
     assert len(view.scatter) == 0 and view.placeholder.isVisible()
     assert view.placeholder.toPlainText() == NO_ENCODER_TEXT
     assert "no encoder" in view.title.text()
-    assert not window.code_panel.category.isEnabled()
-    before = state.decoded_images[LATENT].copy()
-    with qtbot.waitSignal(state.decoded, timeout=5000):
-        x, y = state.probes[LATENT]
+    assert not window.workspace.code_panel.category.isEnabled()
+    before = lab.maps[LATENT].image.copy()
+    with qtbot.waitSignal(lab.maps[LATENT].decoded, timeout=5000):
+        x, y = lab.maps[LATENT].probe
         drag(qtbot, view, [(x, y), (x + 0.5, y + 0.2), (x + 1.0, y + 0.4)])
-    np.testing.assert_allclose(state.gen_code.noise[:2], state.probes[LATENT], atol=1e-6)
-    assert not np.allclose(state.decoded_images[LATENT], before)
-    dragged = state.decoded_images[LATENT].copy()
-    sampled = decoded_after(qtbot, state, state.sample_random)
+    np.testing.assert_allclose(lab.generator.code.noise[:2], lab.maps[LATENT].probe, atol=1e-6)
+    assert not np.allclose(lab.maps[LATENT].image, before)
+    dragged = lab.maps[LATENT].image.copy()
+    sampled = decoded_after(qtbot, lab, lab.maps.sample_random)
     assert not np.allclose(sampled, dragged)
-    np.testing.assert_allclose(state.probes[LATENT], state.gen_code.noise[:2], atol=1e-6)
+    np.testing.assert_allclose(lab.maps[LATENT].probe, lab.generator.code.noise[:2], atol=1e-6)
 
 
 def test_form_refuses_settings_a_gan_cannot_use(qtbot, window) -> None:
-    panel = window.training_panel
+    panel = window.workspace.training_panel
     panel.family.setCurrentIndex(panel.family.findData("infogan"))
     assert panel.infogan_box.isVisible() and panel.gan_box.isVisible()
     assert not panel.latent.isEnabled()

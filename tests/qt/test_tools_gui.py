@@ -13,8 +13,8 @@ from PySide6.QtWidgets import QFileDialog
 from latentlab.config import ModelConfig, TrainConfig
 from latentlab.core.evaluation.model import score_map
 from latentlab.core.files.export import METADATA_FILE, SPRITE_FILE, TENSORS_FILE
-from latentlab.qt.state import LATENT, PIXELS, THIRD
-from latentlab.qt.state_maps import MapSetup
+from latentlab.core.maps.setup import MapSetup
+from latentlab.lab.map_state import LATENT, PIXELS, THIRD
 from latentlab.qt.widgets.tools_gallery import GALLERY_MAX
 
 from .conftest import FAST_MODEL, train_to_end
@@ -28,69 +28,69 @@ def save_to(monkeypatch, target) -> None:
 
 
 def test_gallery_shows_the_selection(qtbot, window) -> None:
-    state, tools = window.state, window.tools_menu
+    lab, tools = window.lab, window.workspace.tools_menu
     window.grab().save("/tmp/tools/tools_window_start.png")
     gallery = tools.gallery
     assert "Nothing selected" in gallery.header.text()
-    state.set_selection(np.arange(7))
+    lab.selection.select(np.arange(7))
     assert gallery.list.count() == 7 and "7 selected" in gallery.header.text()
-    first = state.map_indices[0]
+    first = lab.data.map_indices[0]
     assert gallery.list.item(0).toolTip().startswith(f"#{first} ·")
     assert not gallery.list.item(0).icon().isNull()
-    state.set_selection(np.arange(len(state.map_indices)))
-    assert gallery.list.count() == min(GALLERY_MAX, len(state.map_indices))
+    lab.selection.select(np.arange(len(lab.data.map_indices)))
+    assert gallery.list.count() == min(GALLERY_MAX, len(lab.data.map_indices))
     # Double-clicking a thumbnail selects that item alone.
     gallery.list.itemDoubleClicked.emit(gallery.list.item(3))
-    np.testing.assert_array_equal(state.selection, [3])
+    np.testing.assert_array_equal(lab.selection.items, [3])
     # A tab beside the model and dataset docks, behind the model form until asked for.
-    assert tools.gallery_dock in window.tabifiedDockWidgets(window.dataset_dock)
+    assert tools.gallery_dock in window.tabifiedDockWidgets(window.workspace.dataset_dock)
     tools.show_gallery()
     assert tools.gallery_dock.isVisible()
     window.grab().save("/tmp/tools/tools_gallery_window.png")
 
 
 def test_nearest_neighbours_in_input_and_latent_space(qtbot, window) -> None:
-    state, tools = window.state, window.tools_menu.tools
-    state.set_selection(np.array([5]))
+    lab, tools = window.lab, window.workspace.tools_menu.tools
+    lab.selection.select(np.array([5]))
     found = tools.nearest_neighbours("input")
-    assert found is not None and len(state.selection) == 10 and 5 in state.selection
-    flat = state.dataset.x[state.map_indices].reshape(len(state.map_indices), -1)
+    assert found is not None and len(lab.selection.items) == 10 and 5 in lab.selection.items
+    flat = lab.data.dataset.x[lab.data.map_indices].reshape(len(lab.data.map_indices), -1)
     d = np.linalg.norm(flat - flat[5], axis=1)
-    assert d[state.selection].max() <= np.sort(d)[9] + 1e-6
+    assert d[lab.selection.items].max() <= np.sort(d)[9] + 1e-6
     # No model yet: latent neighbours are refused with a message, the selection stays.
-    with qtbot.waitSignal(state.message) as said:
+    with qtbot.waitSignal(lab.notes.message) as said:
         assert tools.nearest_neighbours("latent") is None
-    assert "Train a model" in said.args[0] and len(state.selection) == 10
+    assert "Train a model" in said.args[0] and len(lab.selection.items) == 10
     train_to_end(qtbot, window)
-    state.set_selection(np.array([5]))
-    window.tools_menu.latent_neighbours_action.trigger()
-    assert len(state.selection) == 10 and 5 in state.selection
-    d = np.linalg.norm(state.codes - state.codes[5], axis=1)
-    assert d[state.selection].max() <= np.sort(d)[9] + 1e-6
-    assert window.tools_menu.gallery.list.count() == 10
+    lab.selection.select(np.array([5]))
+    window.workspace.tools_menu.latent_neighbours_action.trigger()
+    assert len(lab.selection.items) == 10 and 5 in lab.selection.items
+    d = np.linalg.norm(lab.model.codes - lab.model.codes[5], axis=1)
+    assert d[lab.selection.items].max() <= np.sort(d)[9] + 1e-6
+    assert window.workspace.tools_menu.gallery.list.count() == 10
     # Nothing selected: the item nearest the latent probe is the anchor.
-    state.clear_selection()
+    lab.selection.clear()
     position, how = tools.anchor()
-    near = np.argmin(np.sum((state.coords[LATENT] - state.probes[LATENT]) ** 2, axis=1))
+    near = np.argmin(np.sum((lab.maps[LATENT].coords - lab.maps[LATENT].probe) ** 2, axis=1))
     assert position == near and "latent probe" in how
 
 
 def test_interpolation_path_for_an_autoencoder(qtbot, window, tmp_path, monkeypatch) -> None:
-    state, menu = window.state, window.tools_menu
+    lab, menu = window.lab, window.workspace.tools_menu
     dialog = menu.show_interpolation()
     dialog.compute()
     assert dialog.path is None and "Train" in dialog.caption.text()
     train_to_end(qtbot, window)
-    state.set_selection(np.array([0, 9]))
+    lab.selection.select(np.array([0, 9]))
     dialog = menu.show_interpolation()
     path = dialog.path
     assert path is not None and path.methods == ("lerp",)
-    assert path.items == (state.map_indices[0], state.map_indices[9])
+    assert path.items == (lab.data.map_indices[0], lab.data.map_indices[9])
     assert path.images.shape == (1, 10, 1, 8, 8)
     assert dialog.image.shape == (1, 8, 10 * 9 - 1)
     # The path's ends are the two items' reconstructions.
-    recon = state.trained_model.reconstruct(
-        __import__("torch").from_numpy(state.dataset.x[list(path.items)])).detach().numpy()
+    recon = lab.model.trained_model.reconstruct(
+        __import__("torch").from_numpy(lab.data.dataset.x[list(path.items)])).detach().numpy()
     np.testing.assert_allclose(path.images[0, [0, -1]], recon, atol=1e-5)
     png = tmp_path / "path"
     save_to(monkeypatch, png)
@@ -107,9 +107,9 @@ def test_interpolation_path_for_an_autoencoder(qtbot, window, tmp_path, monkeypa
 
 
 def test_interpolation_path_for_a_vae_adds_slerp(qtbot, window, tmp_path, monkeypatch) -> None:
-    state, menu = window.state, window.tools_menu
+    lab, menu = window.lab, window.workspace.tools_menu
     train_to_end(qtbot, window, VAE, FAST)
-    state.set_selection(np.array([2, 40]))
+    lab.selection.select(np.array([2, 40]))
     dialog = menu.show_interpolation()
     dialog.steps.setValue(6)
     path = dialog.compute()
@@ -125,12 +125,13 @@ def test_interpolation_path_for_a_vae_adds_slerp(qtbot, window, tmp_path, monkey
 
 
 def test_metrics_table_after_training(qtbot, window) -> None:
-    menu = window.tools_menu
+    menu = window.workspace.tools_menu
     tools = menu.tools
     panel = menu.show_metrics()
     assert panel.table.rowCount() == 0
     # With the panel open, the metrics follow the end of the run by themselves.
-    with qtbot.waitSignal(tools.metrics_runner.succeeded, timeout=30_000):
+    with qtbot.waitSignal(tools.metrics_changed, timeout=30_000,
+                          check_params_cb=lambda: not tools.metrics_busy):
         train_to_end(qtbot, window)
     assert panel.table.rowCount() == 2
     assert panel.value(0, 0).startswith("PCA of pixels")
@@ -141,20 +142,22 @@ def test_metrics_table_after_training(qtbot, window) -> None:
         assert float(panel.value(row, 4).replace(",", "")) > 0
     assert "test items" in panel.status.text() and panel.compute_button.isEnabled()
     # A second model joins the table; the baseline of the same code size is not repeated.
-    with qtbot.waitSignal(tools.metrics_runner.succeeded, timeout=30_000):
+    with qtbot.waitSignal(tools.metrics_changed, timeout=30_000,
+                          check_params_cb=lambda: not tools.metrics_busy):
         train_to_end(qtbot, window, VAE, FAST)
     assert panel.table.rowCount() == 3 and panel.value(2, 0) == "VAE, 2-D code, MLP, epoch 2"
     # A t-SNE map on show gets its row: scored like the others, on its own coordinates.
-    state = window.state
-    with qtbot.waitSignal(state.projection_changed, timeout=60_000,
-                          check_params_cb=lambda _m: not state.is_projecting()):
-        assert state.project_map(THIRD, MapSetup("codes", "tsne", {"perplexity": 20.0,
+    lab = window.lab
+    with qtbot.waitSignal(lab.maps[THIRD].projection_changed, timeout=60_000,
+                          check_params_cb=lambda: not lab.maps.is_projecting()):
+        assert lab.maps.project(THIRD, MapSetup("codes", "tsne", {"perplexity": 20.0,
                                                                   "max_iter": 250}))
-    with qtbot.waitSignal(tools.metrics_runner.succeeded, timeout=30_000):
+    with qtbot.waitSignal(tools.metrics_changed, timeout=30_000,
+                          check_params_cb=lambda: not tools.metrics_busy):
         assert tools.compute_metrics()
     assert panel.table.rowCount() == 4
     assert panel.value(3, 0) == "t-SNE of codes (VAE, 2-D code, MLP, epoch 2)"
-    expected = score_map("t-SNE", state.coords[THIRD], state.map_indices, state.dataset)
+    expected = score_map("t-SNE", lab.maps[THIRD].coords, lab.data.map_indices, lab.data.dataset)
     assert float(panel.value(3, 1)) == pytest.approx(expected["knn1"], abs=5e-4)
     assert float(panel.value(3, 3)) == pytest.approx(expected["trustworthiness"], abs=5e-4)
     assert panel.value(3, 4) == "—"  # no inverse: no reconstruction error
@@ -163,16 +166,16 @@ def test_metrics_table_after_training(qtbot, window) -> None:
 
 
 def test_metrics_refused_without_a_model(qtbot, window) -> None:
-    tools = window.tools_menu.tools
+    tools = window.workspace.tools_menu.tools
     assert not tools.compute_metrics()
-    assert "Train or open a model" in window.tools_menu.metrics_panel.status.text()
+    assert "Train or open a model" in window.workspace.tools_menu.metrics_panel.status.text()
 
 
 @pytest.mark.parametrize("fmt", ["csv", "projector"])
 def test_export_embeddings(qtbot, window, tmp_path, monkeypatch, fmt) -> None:
-    state, menu = window.state, window.tools_menu
+    lab, menu = window.lab, window.workspace.tools_menu
     train_to_end(qtbot, window, FAST_MODEL, FAST)
-    n = state.dataset.n
+    n = lab.data.dataset.n
     if fmt == "csv":
         save_to(monkeypatch, tmp_path / "codes")
         with qtbot.waitSignal(menu.tools.exported, timeout=30_000) as done:
@@ -195,20 +198,20 @@ def test_export_embeddings(qtbot, window, tmp_path, monkeypatch, fmt) -> None:
 
 
 def test_export_refuses_during_training_and_reports_errors(qtbot, window, tmp_path) -> None:
-    state, tools = window.state, window.tools_menu.tools
-    with qtbot.waitSignal(state.message) as said:
+    lab, tools = window.lab, window.workspace.tools_menu.tools
+    with qtbot.waitSignal(lab.notes.message) as said:
         assert not tools.export_embeddings("csv", tmp_path / "x.csv")
     assert "Train or open a model" in said.args[0]
     train_to_end(qtbot, window, FAST_MODEL, FAST)
-    with qtbot.waitSignal(state.error, timeout=30_000) as failed:
+    with qtbot.waitSignal(lab.notes.error, timeout=30_000) as failed:
         tools.export_embeddings("csv", tmp_path / "missing" / "x.csv")
     assert "missing" in failed.args[1]
 
 
 def test_maps_and_panels_as_png(qtbot, window, tmp_path, monkeypatch) -> None:
-    menu = window.tools_menu
+    menu = window.workspace.tools_menu
     assert {a.text() for a in window.menuBar().actions()} >= {"&File", "&Tools"}
-    assert len(menu.map_menu.actions()) == len(window.maps)
+    assert len(menu.map_menu.actions()) == len(window.workspace.maps)
     save_to(monkeypatch, tmp_path / "map.png")
     path = menu.save_map_png(PIXELS)
     with Image.open(path) as picture:
@@ -217,7 +220,7 @@ def test_maps_and_panels_as_png(qtbot, window, tmp_path, monkeypatch) -> None:
     with Image.open(menu.save_panel_png("probe")) as picture:
         assert picture.size[0] > 100
     save_to(monkeypatch, tmp_path / "nowhere" / "probe.png")
-    with qtbot.waitSignal(window.state.error) as failed:
+    with qtbot.waitSignal(window.lab.notes.error) as failed:
         assert menu.save_panel_png("probe") is None
     assert "nowhere" in failed.args[1]
 
@@ -227,15 +230,15 @@ def test_text_gallery_neighbours_and_no_interpolation(qtbot, window, tmp_path) -
 
     from .test_datasets_gui import wait_loaded, write_corpus
 
-    state, menu = window.state, window.tools_menu
+    lab, menu = window.lab, window.workspace.tools_menu
     root = write_corpus(tmp_path / "notes")
-    wait_loaded(qtbot, state, lambda: state.load_dataset(DataSource.parse(root)))
-    state.set_selection(np.array([0]))
+    wait_loaded(qtbot, lab, lambda: lab.data.load(DataSource.parse(root)))
+    lab.selection.select(np.array([0]))
     menu.input_neighbours_action.trigger()
-    assert len(state.selection) == 10 and 0 in state.selection
+    assert len(lab.selection.items) == 10 and 0 in lab.selection.items
     gallery = menu.gallery
     assert gallery.list.count() == 10
-    first = int(state.map_indices[state.selection[0]])
+    first = int(lab.data.map_indices[lab.selection.items[0]])
     assert gallery.list.item(0).text().startswith(f"#{first} ")
     assert "text" in menu.tools.interpolation_problem()
     gallery.grab().save("/tmp/tools/tools_gallery_text.png")

@@ -1,7 +1,7 @@
 """The built-in catalogue: the embedded digits and the MNIST family, downloaded once and cached.
 
-The dialog only asks the state to load a catalogue entry and observes how the load goes; offline,
-it says so and offers local files (``open_folder_requested`` / ``open_file_requested``).
+The dialog only asks the data session to load a catalogue entry and observes how the load goes;
+offline, it says so and offers local files (``open_folder_requested`` / ``open_file_requested``).
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from PySide6.QtWidgets import (
 
 from latentlab.core.data.catalogue import CATALOGUE, CatalogueEntry, is_cached
 from latentlab.core.data.source import DataSource, LoadProgress
-from latentlab.qt.state import LabState, LoadOutcome
+from latentlab.lab.data_session import LoadOutcome
+from latentlab.lab.latent_lab import LatentLab
 from latentlab.qt.widgets.load_status import set_progress
 
 
@@ -43,9 +44,9 @@ class CatalogueDialog(QDialog):
     open_folder_requested = Signal()
     open_file_requested = Signal()
 
-    def __init__(self, state: LabState, parent: QWidget | None = None) -> None:
+    def __init__(self, lab: LatentLab, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.state = state
+        self.lab = lab
         self.setWindowTitle("Datasets")
         self.resize(720, 420)
         self.entries = QListWidget()
@@ -89,11 +90,11 @@ class CatalogueDialog(QDialog):
 
         self.entries.currentRowChanged.connect(lambda _row: self._show_entry())
         self.load_button.clicked.connect(self.load_selected)
-        self.cancel_button.clicked.connect(state.cancel_load)
+        self.cancel_button.clicked.connect(lab.data.cancel_load)
         self.close_button.clicked.connect(self.close)
-        state.loading_changed.connect(self._on_loading_changed)
-        state.load_progress.connect(self._on_progress)
-        state.load_ended.connect(self._on_load_ended)
+        lab.data.loading_changed.connect(self._on_loading_changed)
+        lab.data.load_progress.connect(self._on_progress)
+        lab.data.load_ended.connect(self._on_load_ended)
         self.entries.setCurrentRow(0)
         self._on_loading_changed()
 
@@ -107,7 +108,7 @@ class CatalogueDialog(QDialog):
         self.entries.setCurrentRow(list(CATALOGUE).index(name))
 
     def cached(self, entry: CatalogueEntry) -> bool:
-        return is_cached(entry.name, self.state.catalogue_cache_dir)
+        return is_cached(entry.name, self.lab.data.catalogue_cache_dir)
 
     def _show_entry(self) -> None:
         entry = self.selected
@@ -135,7 +136,7 @@ class CatalogueDialog(QDialog):
         return request is not None and request.is_catalogue
 
     def _on_loading_changed(self) -> None:
-        request = self.state.load_request
+        request = self.lab.data.loading_source
         busy = request is not None
         self.load_button.setEnabled(not busy)
         self.cancel_button.setEnabled(self._ours(request))
@@ -147,28 +148,27 @@ class CatalogueDialog(QDialog):
             self.status.setText(f"Loading {request.label}: wait for it, or cancel it first.")
 
     def _on_progress(self, progress: LoadProgress) -> None:
-        if self._ours(self.state.load_request):
+        if self._ours(self.lab.data.loading_source):
             self.status.setText(progress.text)
             set_progress(self.bar, progress)
 
     # ----------------------------------------------------------------- actions
     def load_selected(self) -> None:
         entry = self.selected
-        self.state.load_dataset(DataSource.parse(entry.name,
-                                                 cache_dir=self.state.catalogue_cache_dir))
+        self.lab.data.load(DataSource.parse(entry.name))
 
     def _on_load_ended(self, outcome: LoadOutcome) -> None:
-        if not outcome.request.is_catalogue:
+        if not outcome.source.is_catalogue:
             return
         self._show_entry()  # cached or not, now
-        label = outcome.request.label
+        label = outcome.source.label
         if outcome.dataset is not None:
             self.status.setText(f"Loaded {outcome.dataset.describe()}.")
         elif outcome.cancelled:
             self.status.setText(f"Cancelled. What was downloaded of {label} is kept, and the "
                                 "next download resumes from there.")
         elif outcome.offline:
-            entry = CATALOGUE[outcome.request.location]
+            entry = CATALOGUE[outcome.source.location]
             self.status.setText(offline_text(entry))
             self._ask_offline(entry, str(outcome.error))
         else:

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from latentlab.core.data.dataset import Dataset
 from latentlab.core.files.images import tile_images
-from latentlab.qt.state import LabState
+from latentlab.lab.latent_lab import LatentLab
 from latentlab.qt.widgets.image_tile import ImageTile
 from latentlab.qt.widgets.palette import class_colour
 
@@ -97,11 +97,11 @@ class _GridTile(ImageTile):
 
 
 class DatasetPanel(QWidget):
-    """Observes ``state.dataset_changed``; shows the dataset, never changes it."""
+    """Observes ``lab.data.changed``; shows the dataset, never changes it."""
 
-    def __init__(self, state: LabState, parent: QWidget | None = None) -> None:
+    def __init__(self, lab: LatentLab, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.state = state
+        self.lab = lab
         self.name = QLabel()
         self.name.setObjectName("datasetName")
         self.name.setWordWrap(True)
@@ -150,11 +150,11 @@ class DatasetPanel(QWidget):
         layout.addWidget(self.thumbnails)
         layout.addWidget(self.snippets)
         layout.addStretch(1)
-        state.dataset_changed.connect(self._on_dataset_changed)
+        lab.data.changed.connect(self._on_dataset_changed)
         self._on_dataset_changed()
 
     def _on_dataset_changed(self) -> None:
-        dataset = self.state.dataset
+        dataset = self.lab.data.dataset
         if dataset is None:
             self.name.setText("No dataset loaded")
             return

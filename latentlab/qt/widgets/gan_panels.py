@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from latentlab.core.files.images import save_png
 from latentlab.core.models import InfoGAN
 from latentlab.core.models.generator_codes import CODE_RANGE
-from latentlab.qt.state import LabState
+from latentlab.lab.latent_lab import LatentLab
 from latentlab.qt.throttle import Throttle
 from latentlab.qt.widgets.image_tile import ImageTile
 
@@ -37,9 +37,9 @@ def _subscript(i: int) -> str:
 class CodePanel(QWidget):
     """Steer the generator: InfoGAN's category and continuous codes, and the noise."""
 
-    def __init__(self, state: LabState, parent: QWidget | None = None) -> None:
+    def __init__(self, lab: LatentLab, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.state = state
+        self.lab = lab
         self._syncing = False
         title = QLabel("Generator codes")
         title.setObjectName("panelTitle")
@@ -53,14 +53,14 @@ class CodePanel(QWidget):
         self.new_noise = QPushButton("New noise")
         self.new_noise.setShortcut("N")
         self.new_noise.setToolTip("Draw a new noise vector z, keeping the codes (N)")
-        self.new_noise.clicked.connect(state.new_noise)
+        self.new_noise.clicked.connect(lab.generator.new_noise)
         self.lock_noise = QCheckBox("Lock noise")
-        self.lock_noise.setChecked(state.lock_noise)
+        self.lock_noise.setChecked(lab.generator.lock_noise)
         self.lock_noise.setToolTip(
             "Locked: only the codes change while you move them. Unlocked: every change of a "
             "code also draws new noise, to show the code's effect across styles."
         )
-        self.lock_noise.toggled.connect(state.set_lock_noise)
+        self.lock_noise.toggled.connect(lab.generator.set_lock_noise)
         self.traversal_button = QPushButton("Traversal grid…")
         self.traversal_button.setToolTip("Categories × one continuous code swept across its range")
         self.traversal_button.clicked.connect(self._open_traversal)
@@ -79,13 +79,13 @@ class CodePanel(QWidget):
         layout.addWidget(self.hint)
         layout.addStretch(1)
         self.traversal: TraversalDialog | None = None
-        state.model_changed.connect(self._rebuild)
-        state.code_changed.connect(self._on_code_changed)
+        lab.model.changed.connect(self._rebuild)
+        lab.generator.changed.connect(self._on_code_changed)
         self._rebuild()
 
     def _rebuild(self) -> None:
         """Match the controls to the model: K categories and one slider per continuous code."""
-        gan = self.state.gan
+        gan = self.lab.model.gan
         self.setVisible(gan is not None)
         while self.form.rowCount() > 1:
             self.form.removeRow(1)
@@ -121,7 +121,7 @@ class CodePanel(QWidget):
         self._on_code_changed()
 
     def _on_code_changed(self) -> None:
-        code = self.state.gen_code
+        code = self.lab.generator.code
         if code is None:
             return
         self._syncing = True
@@ -137,15 +137,15 @@ class CodePanel(QWidget):
 
     def _on_category(self, index: int) -> None:
         if not self._syncing and index >= 0:
-            self.state.set_category(index)
+            self.lab.generator.set_category(index)
 
     def _on_slider(self, index: int, position: int) -> None:
         if not self._syncing:
-            self.state.set_continuous_code(index, position / SLIDER_STEPS_PER_UNIT)
+            self.lab.generator.set_continuous_code(index, position / SLIDER_STEPS_PER_UNIT)
 
     def _open_traversal(self) -> None:
         if self.traversal is None:
-            self.traversal = TraversalDialog(self.state, self.window())
+            self.traversal = TraversalDialog(self.lab, self.window())
         self.traversal.show()
         self.traversal.raise_()
 
@@ -153,9 +153,9 @@ class CodePanel(QWidget):
 class SampleGrid(QWidget):
     """Images the generator makes from one fixed batch of inputs, refreshed while it trains."""
 
-    def __init__(self, state: LabState, parent: QWidget | None = None) -> None:
+    def __init__(self, lab: LatentLab, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.state = state
+        self.lab = lab
         self.title = QLabel("Samples from a fixed noise batch")
         self.title.setObjectName("panelTitle")
         self.tile = ImageTile("Samples appear once training starts", min_side=80)
@@ -163,25 +163,25 @@ class SampleGrid(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.title)
         layout.addWidget(self.tile, 1)
-        state.samples_changed.connect(self._on_samples)
-        state.model_changed.connect(self._on_samples)
+        lab.model.samples_changed.connect(self._on_samples)
+        lab.model.changed.connect(self._on_samples)
 
     def _on_samples(self) -> None:
-        samples = self.state.samples
-        if isinstance(self.state.gan, InfoGAN):
+        samples = self.lab.model.samples
+        if isinstance(self.lab.model.gan, InfoGAN):
             self.title.setText("Fixed noise per column, one category per row")
         else:
             self.title.setText("Samples from a fixed noise batch")
         self.tile.set_image(None if samples is None else
-                            self.state.sample_grid_image())
+                            self.lab.model.sample_grid_image())
 
 
 class TraversalDialog(QDialog):
     """Rows = categories, columns = one continuous code swept across the slider range."""
 
-    def __init__(self, state: LabState, parent: QWidget | None = None) -> None:
+    def __init__(self, lab: LatentLab, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.state = state
+        self.lab = lab
         self.setWindowTitle("InfoGAN traversal")
         self.resize(560, 640)
         self.code = QComboBox()
@@ -202,13 +202,13 @@ class TraversalDialog(QDialog):
         layout.addWidget(self.caption)
         self._redraw = Throttle(self._draw, TRAVERSAL_REDRAW_MS, self)
         self.image: np.ndarray | None = None
-        state.model_changed.connect(self._on_model_changed)
-        state.code_changed.connect(self._redraw)
-        state.samples_changed.connect(self._redraw)  # new weights
+        lab.model.changed.connect(self._on_model_changed)
+        lab.generator.changed.connect(self._redraw)
+        lab.model.samples_changed.connect(self._redraw)  # new weights
         self._on_model_changed()
 
     def _on_model_changed(self) -> None:
-        gan = self.state.gan
+        gan = self.lab.model.gan
         self.code.blockSignals(True)
         self.code.clear()
         if isinstance(gan, InfoGAN):
@@ -218,12 +218,14 @@ class TraversalDialog(QDialog):
 
     def _draw(self) -> None:
         index = self.code.currentIndex()
-        self.image = self.state.traversal_grid(index, TRAVERSAL_COLUMNS) if index >= 0 else None
+        self.image = (self.lab.generator.traversal_grid(index, TRAVERSAL_COLUMNS)
+                      if index >= 0 else None)
         self.tile.set_image(self.image)
         self.save_button.setEnabled(self.image is not None)
         lo, hi = CODE_RANGE
+        last_category = self.lab.model.model_cfg.n_categories - 1
         self.caption.setText(
-            f"Rows: categories 0…{self.code.count() and self.state.model_cfg.n_categories - 1}. "
+            f"Rows: categories 0…{self.code.count() and last_category}. "
             f"Columns: {self.code.currentText()} from {lo:g} to {hi:g}; noise and the other "
             "codes as in the code panel." if self.image is not None else "")
 
@@ -237,6 +239,6 @@ class TraversalDialog(QDialog):
         try:
             save_png(self.image, path, scale=4)
         except OSError as exc:
-            self.state.error.emit("Cannot save the image", str(exc), "")
+            self.lab.notes.report_error("Cannot save the image", str(exc), "")
         else:
-            self.state.message.emit(f"Saved {path}.")
+            self.lab.notes.say(f"Saved {path}.")

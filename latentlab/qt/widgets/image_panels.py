@@ -22,7 +22,8 @@ from PySide6.QtWidgets import (
 
 from latentlab.core.data.text import top_words
 from latentlab.core.maps.methods import METHOD_NAMES
-from latentlab.qt.state import LATENT, PIXELS, THIRD, LabState
+from latentlab.lab.latent_lab import LatentLab
+from latentlab.lab.map_state import LATENT, PIXELS, THIRD
 from latentlab.qt.widgets.image_tile import ImageTile
 from latentlab.qt.widgets.word_list import WordList
 
@@ -40,9 +41,9 @@ TITLES = {
 class ProbePanel(QWidget):
     """Linear vs nonlinear, side by side: PCA's reconstruction and the decoder's output."""
 
-    def __init__(self, state: LabState, parent: QWidget | None = None) -> None:
+    def __init__(self, lab: LatentLab, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.state = state
+        self.lab = lab
         self.tiles = {
             PIXELS: ImageTile("Drag the probe on the PCA map"),
             LATENT: ImageTile("Train a model, then drag the probe on its map"),
@@ -62,7 +63,7 @@ class ProbePanel(QWidget):
             "Decode a random code: from the prior N(0, I) for a VAE, from a Gaussian fitted to "
             "the codes for an autoencoder (R)"
         )
-        self.random_button.clicked.connect(state.sample_random)
+        self.random_button.clicked.connect(lab.maps.sample_random)
 
         columns = QHBoxLayout()
         for map_id in (PIXELS, LATENT, THIRD):
@@ -90,15 +91,17 @@ class ProbePanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(columns, 1)
         layout.addWidget(self.random_button)
-        state.decoded.connect(self._on_decoded)
-        state.model_changed.connect(self._on_model_changed)
-        state.probe_moved.connect(self._on_probe_moved)
-        state.dataset_changed.connect(self._on_dataset_changed)
-        state.map_changed.connect(self._update_title)
+        lab.model.changed.connect(self._on_model_changed)
+        lab.data.changed.connect(self._on_dataset_changed)
+        for map_id in (PIXELS, LATENT, THIRD):
+            state = lab.maps[map_id]
+            state.decoded.connect(lambda m=map_id: self._on_decoded(m))
+            state.probe_moved.connect(lambda m=map_id: self._on_probe_moved(m))
+            state.changed.connect(lambda m=map_id: self._update_title(m))
 
     @property
     def text_mode(self) -> bool:
-        return self.state.dataset is not None and self.state.dataset.kind == "text"
+        return self.lab.data.dataset is not None and self.lab.data.dataset.kind == "text"
 
     def _on_dataset_changed(self) -> None:
         kind = "text" if self.text_mode else "image"
@@ -111,14 +114,14 @@ class ProbePanel(QWidget):
     def _update_title(self, map_id: str) -> None:
         """Built-in maps say how they decode; a chosen projection says what it is."""
         kind = "text" if self.text_mode else "image"
-        fit = self.state.map_fits.get(map_id)
+        fit = self.lab.maps[map_id].fit
         if fit is not None:
-            spec = fit[1].spec
+            spec = fit.projection.spec
             method = METHOD_NAMES.get(spec.method, spec.method)
             what = spec.source.capitalize() if spec.method == "codes" else (
                 f"{method} of {spec.source}")
             title = f"{what}: top words" if kind == "text" else f"{what} at the probe"
-        elif map_id == LATENT and self.state.gan is not None:
+        elif map_id == LATENT and self.lab.model.gan is not None:
             title = "Generator at the probe"
         else:
             title = TITLES[kind][map_id]
@@ -128,8 +131,8 @@ class ProbePanel(QWidget):
         self.columns[THIRD].setVisible(shown)
 
     def _on_decoded(self, map_id: str) -> None:
-        decoded = self.state.decoded_images[map_id]
-        dataset = self.state.dataset
+        decoded = self.lab.maps[map_id].image
+        dataset = self.lab.data.dataset
         if self.text_mode and dataset is not None and dataset.vocabulary is not None:
             words = [] if decoded is None else top_words(decoded, dataset.vocabulary, TOP_WORDS)
             self.words[map_id].set_words(words)
@@ -137,20 +140,20 @@ class ProbePanel(QWidget):
             self.tiles[map_id].set_image(decoded)
 
     def _on_probe_moved(self, map_id: str) -> None:
-        x, y = self.state.probes[map_id]
+        x, y = self.lab.maps[map_id].probe
         text = f"at ({x:+.2f}, {y:+.2f})"
-        code = self.state.gen_code
-        if map_id == LATENT and self.state.model_cfg.family == "infogan" and code is not None:
+        code = self.lab.generator.code
+        if map_id == LATENT and self.lab.model.model_cfg.family == "infogan" and code is not None:
             text += f" · k={code.category}"
-        if map_id in self.state.map_fits or map_id == THIRD:
-            how = self.state.decode_status(map_id)
+        if self.lab.maps[map_id].fit is not None or map_id == THIRD:
+            how = self.lab.maps.decode_status(map_id)
             text += f" · {how}" if how else ""
         self.captions[map_id].setText(text)
 
     def _on_model_changed(self) -> None:
         for map_id in self.titles:
             self._update_title(map_id)
-        if self.state.decoded_images[LATENT] is None:
+        if self.lab.maps[LATENT].image is None:
             self.tiles[LATENT].set_image(None)
             self.words[LATENT].set_words([])
             self.captions[LATENT].setText("")
@@ -159,9 +162,9 @@ class ProbePanel(QWidget):
 class ReconstructionStrip(QWidget):
     """A few held-out images (top row) and the model's reconstructions (bottom row), live."""
 
-    def __init__(self, state: LabState, parent: QWidget | None = None) -> None:
+    def __init__(self, lab: LatentLab, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.state = state
+        self.lab = lab
         self.grid = QGridLayout()
         self.grid.setSpacing(2)
         self.title = QLabel("Held-out images and their reconstructions")
@@ -179,19 +182,19 @@ class ReconstructionStrip(QWidget):
         layout.addWidget(self.word_table, 1)
         self.originals: list[ImageTile] = []
         self.recons: list[ImageTile] = []
-        state.dataset_changed.connect(self._on_dataset_changed)
-        state.recon_changed.connect(self._on_recon_changed)
+        lab.data.changed.connect(self._on_dataset_changed)
+        lab.model.recon_changed.connect(self._on_recon_changed)
 
     @property
     def text_mode(self) -> bool:
-        return self.state.dataset is not None and self.state.dataset.kind == "text"
+        return self.lab.data.dataset is not None and self.lab.data.dataset.kind == "text"
 
     def _on_dataset_changed(self) -> None:
         for tile in self.originals + self.recons:
             self.grid.removeWidget(tile)
             tile.deleteLater()
         self.originals, self.recons = [], []
-        dataset = self.state.dataset
+        dataset = self.lab.data.dataset
         text = self.text_mode
         self.word_table.setVisible(text)
         self.title.setText("Held-out documents: top words, and their reconstruction's"
@@ -201,7 +204,7 @@ class ReconstructionStrip(QWidget):
         if text:
             self._show_words(None)
             return
-        for col, item in enumerate(self.state.strip_indices):
+        for col, item in enumerate(self.lab.data.strip_indices):
             original, recon = ImageTile(min_side=28), ImageTile("…", min_side=28)
             original.set_image(dataset.x[item])
             self.grid.addWidget(original, 0, col)
@@ -210,7 +213,7 @@ class ReconstructionStrip(QWidget):
             self.recons.append(recon)
 
     def _on_recon_changed(self) -> None:
-        recon = self.state.strip_recon
+        recon = self.lab.model.strip_recon
         if self.text_mode:
             self._show_words(recon)
             return
@@ -218,10 +221,10 @@ class ReconstructionStrip(QWidget):
             tile.set_image(None if recon is None else recon[i])
 
     def _show_words(self, recon: np.ndarray | None) -> None:
-        dataset = self.state.dataset
+        dataset = self.lab.data.dataset
         assert dataset is not None and dataset.vocabulary is not None
         rows = []
-        for i, item in enumerate(self.state.strip_indices):
+        for i, item in enumerate(self.lab.data.strip_indices):
             original = self._words(dataset.x[item], dataset.vocabulary)
             rebuilt = "…" if recon is None else self._words(recon[i], dataset.vocabulary)
             rows.append(f"<tr><td style='color:#777'>#{item}</td><td>{original}</td>"

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
 )
 
 from latentlab.core.data.source import LoadProgress
-from latentlab.qt.state import LabState
+from latentlab.lab.latent_lab import LatentLab
 
 BAR_STEPS = 1000
 
@@ -20,9 +20,9 @@ BAR_STEPS = 1000
 class LoadStatus(QWidget):
     """Visible while a dataset loads; observes the state's loading signals."""
 
-    def __init__(self, state: LabState, parent: QWidget | None = None) -> None:
+    def __init__(self, lab: LatentLab, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.state = state
+        self.lab = lab
         self.label = QLabel()
         self.bar = QProgressBar()
         self.bar.setFixedWidth(180)
@@ -30,19 +30,19 @@ class LoadStatus(QWidget):
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setToolTip("Stop loading; the current dataset stays")
         self.cancel_button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
-        self.cancel_button.clicked.connect(state.cancel_load)
+        self.cancel_button.clicked.connect(lab.data.cancel_load)
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         row.addStretch(1)
         row.addWidget(self.label)
         row.addWidget(self.bar)
         row.addWidget(self.cancel_button)
-        state.loading_changed.connect(self._on_loading_changed)
-        state.load_progress.connect(self._on_progress)
+        lab.data.loading_changed.connect(self._on_loading_changed)
+        lab.data.load_progress.connect(self._on_progress)
         self._on_loading_changed()
 
     def _on_loading_changed(self) -> None:
-        request = self.state.load_request
+        request = self.lab.data.loading_source
         self.setVisible(request is not None)
         if request is not None:
             self.label.setText(f"Loading {request.label}…")

@@ -7,7 +7,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from latentlab.core.training.events import EpochEnded, StepProgress, TrainingStarted
-from latentlab.qt.state import LabState
+from latentlab.lab.latent_lab import LatentLab
 from latentlab.qt.throttle import Throttle
 
 REDRAW_MS = 1000  # a loss curve needs no more; each redraw also re-renders the axes
@@ -19,7 +19,7 @@ TERM_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e")
 
 
 class LossPlot(QWidget):
-    def __init__(self, state: LabState, parent: QWidget | None = None) -> None:
+    def __init__(self, lab: LatentLab, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.plot = pg.PlotWidget()
         self.plot.setLabel("bottom", "epoch")
@@ -34,10 +34,10 @@ class LossPlot(QWidget):
         self.points: dict[tuple[str, str], tuple[list[float], list[float]]] = {}
         self._changed: set[tuple[str, str]] = set()
         self._redraw = Throttle(self._draw, REDRAW_MS, self)
-        state.training_started.connect(self._on_started)
-        state.progress.connect(self._on_progress)
-        state.epoch_ended.connect(self._on_epoch)
-        state.training_finished.connect(lambda _event: self._redraw.flush())
+        lab.model.started.connect(self._on_started)
+        lab.model.progress.connect(self._on_progress)
+        lab.model.epoch_ended.connect(self._on_epoch)
+        lab.model.finished.connect(lambda _event: self._redraw.flush())
 
     def _on_started(self, event: TrainingStarted) -> None:
         # A fixed epoch axis: the x axis need not be redrawn as the curves grow.

@@ -18,10 +18,11 @@ from PySide6.QtWidgets import (
 )
 
 from latentlab.core.maps.methods import DEFAULT_PARAMS, MENU_METHODS, METHOD_NAMES, SOURCES
-from latentlab.qt.map_ids import LATENT
-from latentlab.qt.state import LabState
-from latentlab.qt.state_maps import DECODE_ANYWHERE_HELP, MapSetup
-from latentlab.qt.state_timeline import TIMELINE_EVERY
+from latentlab.core.maps.setup import MapSetup
+from latentlab.lab.decoding import DECODE_ANYWHERE_HELP
+from latentlab.lab.latent_lab import LatentLab
+from latentlab.lab.map_state import LATENT
+from latentlab.lab.timeline import TIMELINE_EVERY
 
 
 def _compact(widget: QWidget, tip: str) -> QWidget:
@@ -32,11 +33,11 @@ def _compact(widget: QWidget, tip: str) -> QWidget:
 class ProjectionControls(QWidget):
     """Source · method · parameters · Apply (Cancel while computing) for one map."""
 
-    def __init__(self, state: LabState, map_id: str, parent: QWidget | None = None) -> None:
+    def __init__(self, lab: LatentLab, map_id: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.state = state
+        self.lab = lab
         self.map_id = map_id
-        setup = state.map_setups[map_id]
+        setup = lab.maps[map_id].setup
         self.source = QComboBox()
         for key, name in SOURCES.items():
             self.source.addItem(name, key)
@@ -65,7 +66,7 @@ class ProjectionControls(QWidget):
         self.apply_button.clicked.connect(self.apply)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setToolTip("Stop the projection; the map stays as it was")
-        self.cancel_button.clicked.connect(lambda: state.cancel_projection(map_id))
+        self.cancel_button.clicked.connect(lambda: lab.maps.cancel_projection(map_id))
         self.status = QLabel("")
         self.status.setObjectName("caption")
         # Progress text changes often and may be long: it must never widen the window.
@@ -92,16 +93,17 @@ class ProjectionControls(QWidget):
         details.setFixedHeight(self.perplexity.sizeHint().height())
         outer.addWidget(details)
         self.method.currentIndexChanged.connect(self._on_method_changed)
-        state.projection_changed.connect(self._on_projection_changed)
-        state.projection_progress.connect(self._on_progress)
+        self.map = lab.maps[map_id]
+        self.map.projection_changed.connect(self._on_projection_changed)
+        self.map.projection_progress.connect(self._on_progress)
         if map_id == LATENT:
-            state.model_changed.connect(self._on_model_changed)
+            lab.model.changed.connect(self._on_model_changed)
         self.set_setup(setup)
-        self._on_projection_changed(map_id)
+        self._on_projection_changed()
 
     def _on_model_changed(self) -> None:
         # A GAN's map is its generator's code space, tied to the code panel: not replaceable.
-        gan = self.state.gan is not None
+        gan = self.lab.model.gan is not None
         self.setEnabled(not gan)
         self.setToolTip("A GAN's map is its generator's code space" if gan else "")
 
@@ -125,7 +127,7 @@ class ProjectionControls(QWidget):
         return MapSetup(self.source.currentData(), method, params)
 
     def apply(self) -> None:
-        self.state.project_map(self.map_id, self.current_setup())
+        self.lab.maps.project(self.map_id, self.current_setup())
 
     def _on_method_changed(self, _index: int = 0) -> None:
         method = self.method.currentData()
@@ -135,34 +137,31 @@ class ProjectionControls(QWidget):
         if method == "codes":
             self.source.setCurrentIndex(self.source.findData("codes"))
         if method == "umap" and self.isVisible():
-            self.state.warm_up_umap()  # lazily, on a background thread
+            self.lab.maps.warm_up_umap()  # lazily, on a background thread
 
-    def _on_projection_changed(self, map_id: str) -> None:
-        if map_id != self.map_id:
-            return
-        running = self.state.is_projecting(self.map_id)
+    def _on_projection_changed(self) -> None:
+        running = self.map.projecting
         # One place for the button: Apply, or Cancel while this map is computed.
         self.cancel_button.setEnabled(running)
         self.cancel_button.setVisible(running)
         self.apply_button.setEnabled(not running)
         self.apply_button.setVisible(not running)
-        setup = self.state.map_setups.get(self.map_id)
-        if setup is not None and setup != self.current_setup():
+        setup = self.map.setup
+        if setup != self.current_setup():
             # Started elsewhere (a lab), or back to what the map shows (cancelled, new data).
             self.set_setup(setup)
 
-    def _on_progress(self, map_id: str, text: str) -> None:
-        if map_id == self.map_id:
-            self.status.setText(text or self.state.decode_status(map_id))
-            self.status.setToolTip(self.status.text())
+    def _on_progress(self, text: str) -> None:
+        self.status.setText(text or self.lab.maps.decode_status(self.map_id))
+        self.status.setToolTip(self.status.text())
 
 
 class TimelineBar(QWidget):
     """Replays how the codes map formed: a stop per frame, Live, and how often to record one."""
 
-    def __init__(self, state: LabState, parent: QWidget | None = None) -> None:
+    def __init__(self, lab: LatentLab, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.state = state
+        self.lab = lab
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setToolTip("Drag to replay how the codes map formed, frame by frame; release "
                                "to return to the live map")
@@ -187,25 +186,25 @@ class TimelineBar(QWidget):
         row.addWidget(self.live_button)
         row.addWidget(self.every)
         self.slider.valueChanged.connect(self._on_value_changed)
-        self.slider.sliderReleased.connect(lambda: state.show_frame(None))
-        self.live_button.clicked.connect(lambda: state.show_frame(None))
+        self.slider.sliderReleased.connect(lambda: lab.timeline.show_frame(None))
+        self.live_button.clicked.connect(lambda: lab.timeline.show_frame(None))
         self.every.currentIndexChanged.connect(
-            lambda _i: state.set_timeline_every(self.every.currentData()))
-        state.timeline_changed.connect(self._sync)
-        state.map_changed.connect(lambda map_id: map_id == LATENT and self._sync())
+            lambda _i: lab.timeline.set_every(self.every.currentData()))
+        lab.timeline.changed.connect(self._sync)
+        lab.maps[LATENT].changed.connect(self._sync)
         self._sync()
 
     def _sync(self) -> None:
-        frames = self.state.timeline
-        replaced = self.state.replaced(LATENT)
-        shown = self.state.timeline_index
+        frames = self.lab.timeline.frames
+        replaced = self.lab.maps[LATENT].replaced
+        shown = self.lab.timeline.index
         self.slider.blockSignals(True)
         self.slider.setEnabled(bool(frames) and not replaced)
         self.slider.setRange(0, max(len(frames) - 1, 0))
         self.slider.setValue(len(frames) - 1 if shown is None else shown)
         self.slider.blockSignals(False)
         self.every.blockSignals(True)
-        self.every.setCurrentIndex(max(0, self.every.findData(self.state.timeline_every)))
+        self.every.setCurrentIndex(max(0, self.every.findData(self.lab.timeline.every)))
         self.every.blockSignals(False)
         self.live_button.setEnabled(shown is not None)
         if replaced:
@@ -225,4 +224,4 @@ class TimelineBar(QWidget):
         self.label.setToolTip(tip)
 
     def _on_value_changed(self, value: int) -> None:
-        self.state.show_frame(value)
+        self.lab.timeline.show_frame(value)

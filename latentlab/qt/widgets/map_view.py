@@ -12,7 +12,8 @@ from latentlab.core.data.dataset import Dataset
 from latentlab.core.data.text import top_words
 from latentlab.core.maps.geometry import points_in_box, points_in_polygon
 from latentlab.core.maps.methods import METHOD_NAMES
-from latentlab.qt.state import PIXELS, LabState
+from latentlab.lab.latent_lab import LatentLab
+from latentlab.lab.map_state import PIXELS
 from latentlab.qt.throttle import Throttle
 from latentlab.qt.widgets.image_tile import ImageTile
 from latentlab.qt.widgets.palette import palette_colours
@@ -89,18 +90,19 @@ class SelectViewBox(pg.ViewBox):
 
 
 class MapView(QWidget):
-    """Observes the state's coordinates, selection, probe and tool for one map id."""
+    """Observes one map's state (points, title, probe), the selection, the colours and the
+    tool; a probe drag and a selection call the lab's methods."""
 
-    def __init__(self, state: LabState, map_id: str, axis_names: tuple[str, str],
+    def __init__(self, lab: LatentLab, map_id: str, axis_names: tuple[str, str],
                  parent: QWidget | None = None,
                  empty_text: str = "Train a model to see its latent codes") -> None:
         super().__init__(parent)
-        self.state = state
+        self.lab = lab
         self.map_id = map_id
+        self.map = lab.maps[map_id]
         self.empty_text = empty_text
         self._tree = None  # scipy cKDTree over the coordinates, built on first hover
         self._tree_scale = np.ones(2)
-        self._syncing_probe = False
         self._shows: object = None  # what the map last drew: a chosen setup, or None (built in)
         # While training, codes arrive several times a second; redrawing 4×/s looks just as live.
         self._redraw = Throttle(self._draw, REDRAW_MS, self)
@@ -144,19 +146,19 @@ class MapView(QWidget):
         self.view_box.selected.connect(self._on_region_selected)
         self.probe.sigPositionChanged.connect(self._on_probe_dragged)
         self.plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
-        state.map_changed.connect(self._on_map_changed)
-        state.dataset_changed.connect(self._on_dataset_changed)
-        state.selection_changed.connect(self._on_selection_changed)
-        state.probe_moved.connect(self._on_probe_moved)
-        state.tool_changed.connect(self._on_tool_changed)
-        state.colours_changed.connect(self._colour_points)
-        self._on_tool_changed(state.tool)
+        self.map.changed.connect(self._redraw)
+        lab.data.changed.connect(self._on_dataset_changed)
+        lab.selection.changed.connect(self._on_selection_changed)
+        self.map.probe_moved.connect(self._on_probe_moved)
+        lab.selection.tool_changed.connect(self._on_tool_changed)
+        lab.colouring.changed.connect(self._colour_points)
+        self._on_tool_changed(lab.selection.tool)
         self._draw()
 
     # -------------------------------------------------------------- observers
     @property
     def coords(self) -> np.ndarray | None:
-        return self.state.coords[self.map_id]
+        return self.map.coords
 
     def _on_dataset_changed(self) -> None:
         self.view_box.enableAutoRange()
@@ -164,11 +166,11 @@ class MapView(QWidget):
 
     def _label_axes(self) -> None:
         """A chosen projection names its axes after its method; built-in maps keep theirs."""
-        fit = self.state.map_fits.get(self.map_id)
-        dataset = self.state.dataset
+        fit = self.map.fit
+        dataset = self.lab.data.dataset
         names = self.axis_names
         if fit is not None:
-            method = fit[1].spec.method
+            method = fit.projection.spec.method
             names = ("z₁", "z₂") if method == "codes" else tuple(
                 f"{METHOD_NAMES.get(method, method).replace('PCA', 'PC')} {i}" for i in (1, 2))
         elif self.map_id == PIXELS and dataset is not None and dataset.kind == "text":
@@ -176,14 +178,10 @@ class MapView(QWidget):
         for side, name in zip(("bottom", "left"), names, strict=True):
             self.plot.setLabel(side, name)
 
-    def _on_map_changed(self, map_id: str) -> None:
-        if map_id == self.map_id:
-            self._redraw()
-
     def _draw(self) -> None:
-        self.title.setText(self.state.map_method[self.map_id])
-        fit = self.state.map_fits.get(self.map_id)
-        shows = fit[0] if fit is not None else None  # the chosen setup, or the built-in view
+        self.title.setText(self.map.title)
+        fit = self.map.fit
+        shows = fit.setup if fit is not None else None  # the chosen setup, or the built-in view
         if shows != self._shows:
             self._shows = shows
             self._label_axes()
@@ -211,7 +209,7 @@ class MapView(QWidget):
         self._colour_points()
         self._on_selection_changed()
         self.probe.show()
-        self._on_probe_moved(self.map_id)
+        self._on_probe_moved()
 
     def _colour_points(self) -> None:
         coords = self.coords
@@ -220,35 +218,29 @@ class MapView(QWidget):
         if len(coords) == 0:
             self.scatter.clear()
             return
-        classes, _ = self.state.point_classes()
-        self.scatter.set_points(coords, classes, palette_colours(self.state.colour_palette))
+        classes, _ = self.lab.colouring.point_classes()
+        self.scatter.set_points(coords, classes, palette_colours(self.lab.colouring.palette))
 
     def _on_selection_changed(self) -> None:
         coords = self.coords
-        if coords is None or len(self.state.selection) == 0:
+        if coords is None or len(self.lab.selection.items) == 0:
             self.highlight.clear()
             return
-        self.highlight.setData(pos=coords[self.state.selection])
+        self.highlight.setData(pos=coords[self.lab.selection.items])
 
-    def _on_probe_moved(self, map_id: str) -> None:
-        if map_id != self.map_id:
-            return
-        self._syncing_probe = True
-        try:
-            x, y = self.state.probes[map_id]
-            self.probe.setPos(float(x), float(y))
-        finally:
-            self._syncing_probe = False
+    def _on_probe_moved(self) -> None:
+        # The item echoes the move back through sigPositionChanged; the lab ignores a probe
+        # set where it already is.
+        x, y = self.map.probe
+        self.probe.setPos(float(x), float(y))
 
     def _on_tool_changed(self, tool: str) -> None:
         self.view_box.tool = tool
 
     # ----------------------------------------------------------- interaction
     def _on_probe_dragged(self) -> None:
-        if self._syncing_probe:
-            return
         pos = self.probe.pos()
-        self.state.set_probe(self.map_id, (pos.x(), pos.y()))
+        self.lab.maps.set_probe(self.map_id, (pos.x(), pos.y()))
 
     def _on_region_selected(self, polygon: np.ndarray, additive: bool) -> None:
         coords = self.coords
@@ -260,8 +252,8 @@ class MapView(QWidget):
             inside = points_in_polygon(coords, polygon)
         chosen = np.flatnonzero(inside)
         if additive:
-            chosen = np.union1d(self.state.selection, chosen)
-        self.state.set_selection(chosen)
+            chosen = np.union1d(self.lab.selection.items, chosen)
+        self.lab.selection.select(chosen)
 
     def nearest_point(self, x: float, y: float) -> int | None:
         """The map point under (x, y) in data coordinates, within HOVER_RADIUS_PX on screen."""
@@ -283,7 +275,7 @@ class MapView(QWidget):
         return int(candidates[best]) if dist[best] <= HOVER_RADIUS_PX else None
 
     def _on_mouse_moved(self, scene_pos: QPointF) -> None:
-        dataset = self.state.dataset
+        dataset = self.lab.data.dataset
         # No previews while dragging (the probe, a lasso): they would hide what the drag shows.
         scene = self.plot.scene()
         dragging = bool(scene.dragButtons or scene.clickEvents)  # a button is held down
@@ -295,7 +287,7 @@ class MapView(QWidget):
         if position is None:
             self._hide_hover()
             return
-        item = int(self.state.map_indices[position])
+        item = int(self.lab.data.map_indices[position])
         label = ""
         if dataset.labels is not None:
             label = f" · class {dataset.class_names[dataset.labels[item]]}"

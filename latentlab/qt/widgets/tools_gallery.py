@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from latentlab.qt.state import LabState
-from latentlab.qt.state_tools import NEIGHBOURS, ToolState
+from latentlab.lab.latent_lab import LatentLab
+from latentlab.lab.tools import NEIGHBOURS
 from latentlab.qt.widgets.image_tile import to_qimage
 from latentlab.qt.widgets.map_view import document_snippet
 
@@ -30,10 +30,10 @@ SNIPPET_CHARS = 160
 class SelectionGallery(QWidget):
     """Observes the selection; double-click an item to select it alone."""
 
-    def __init__(self, state: LabState, tools: ToolState, parent: QWidget | None = None) -> None:
+    def __init__(self, lab: LatentLab, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.state = state
-        self.tools = tools
+        self.lab = lab
+        tools = lab.tools
         self.header = QLabel()
         self.header.setWordWrap(True)
         self.list = QListWidget()
@@ -59,14 +59,14 @@ class SelectionGallery(QWidget):
         layout.addWidget(self.list, 1)
         layout.addLayout(buttons)
         self._shown = np.zeros(0, dtype=np.int64)  # map positions, in list order
-        state.selection_changed.connect(self.refresh)
-        state.dataset_changed.connect(self.refresh)
+        lab.selection.changed.connect(self.refresh)
+        lab.data.changed.connect(self.refresh)
         self.refresh()
 
     def refresh(self) -> None:
-        state, dataset = self.state, self.state.dataset
+        dataset = self.lab.data.dataset
         self.list.clear()
-        selection = state.selection
+        selection = self.lab.selection.items
         self._shown = selection[:GALLERY_MAX]
         if dataset is None or len(selection) == 0:
             self.header.setText("Nothing selected. Draw a box or a lasso on a map (B, L), or "
@@ -93,7 +93,7 @@ class SelectionGallery(QWidget):
             self.list.setResizeMode(QListView.ResizeMode.Adjust)
             self.list.setMovement(QListView.Movement.Static)
         for position in self._shown:
-            item = int(state.map_indices[position])
+            item = int(self.lab.data.map_indices[position])
             label = ("" if dataset.labels is None
                      else dataset.class_names[int(dataset.labels[item])])
             split = "test" if dataset.is_test[item] else "train"
@@ -114,4 +114,4 @@ class SelectionGallery(QWidget):
             self.list.addItem(entry)
 
     def _select_alone(self, entry: QListWidgetItem) -> None:
-        self.state.set_selection(np.array([entry.data(Qt.ItemDataRole.UserRole)]))
+        self.lab.selection.select(np.array([entry.data(Qt.ItemDataRole.UserRole)]))

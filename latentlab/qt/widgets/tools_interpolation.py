@@ -19,7 +19,8 @@ from PySide6.QtWidgets import (
 
 from latentlab.core.files.images import save_png, tile_images, to_uint8
 from latentlab.core.maps.interpolation import forth_and_back
-from latentlab.qt.state_tools import InterpolationPath, ToolState
+from latentlab.lab.latent_lab import LatentLab
+from latentlab.lab.tools import InterpolationPath
 from latentlab.qt.widgets.image_tile import ImageTile
 
 #: Exports are enlarged so that small digits stay visible: at least this many pixels high.
@@ -63,9 +64,11 @@ def save_gif(path: InterpolationPath, target: str | Path, frame_ms: int = GIF_FR
 
 
 class InterpolationDialog(QDialog):
-    def __init__(self, tools: ToolState, parent: QWidget | None = None) -> None:
+    def __init__(self, lab: LatentLab, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.tools = tools
+        self.lab = lab
+        self.tools = lab.tools
+        self.notes = lab.notes
         self.setWindowTitle("Interpolation path")
         self.path: InterpolationPath | None = None
         self.image: np.ndarray | None = None
@@ -113,12 +116,12 @@ class InterpolationDialog(QDialog):
         layout.addWidget(self.caption)
         layout.addLayout(buttons)
         self.resize(720, 360)
-        tools.state.dataset_changed.connect(self._on_dataset_changed)
+        lab.data.changed.connect(self._on_dataset_changed)
         self._on_dataset_changed()
         self.take_selection()
 
     def _on_dataset_changed(self) -> None:
-        dataset = self.tools.state.dataset
+        dataset = self.lab.data.dataset
         top = 0 if dataset is None else dataset.n - 1
         for box in (self.item_a, self.item_b):
             box.setRange(0, max(0, top))
@@ -179,7 +182,7 @@ class InterpolationDialog(QDialog):
             return save_png(self.image, target, scale=export_scale(self.image.shape[1]
                                                                      // len(self.path.methods)))
         except OSError as exc:
-            self.tools.state.error.emit("Could not save the image", str(exc), "")
+            self.notes.report_error("Could not save the image", str(exc))
             return None
 
     def save_gif(self) -> Path | None:
@@ -192,5 +195,5 @@ class InterpolationDialog(QDialog):
         try:
             return save_gif(self.path, target)
         except OSError as exc:
-            self.tools.state.error.emit("Could not save the animation", str(exc), "")
+            self.notes.report_error("Could not save the animation", str(exc))
             return None

@@ -16,7 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from latentlab.qt.state_tools import MetricsRow, ToolState
+from latentlab.lab.metrics_table import MetricsRow
+from latentlab.lab.tools import Tools
 
 COLUMNS = (
     ("Map or model", "The linear baseline (PCA of pixels; LSA for text), each model trained "
@@ -39,7 +40,7 @@ def _cell(value: float | None) -> str:
 class MetricsPanel(QWidget):
     """Observes the tool state's metrics; "Compute" evaluates the current model."""
 
-    def __init__(self, tools: ToolState, parent: QWidget | None = None) -> None:
+    def __init__(self, tools: Tools, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.tools = tools
         self.table = QTableWidget(0, len(COLUMNS))

@@ -31,7 +31,7 @@ from latentlab.config import (
 )
 from latentlab.core.training.device import available_devices
 from latentlab.core.training.events import StepProgress, TrainingFinished, TrainingStarted
-from latentlab.qt.state import LabState
+from latentlab.lab.latent_lab import LatentLab
 
 
 def _combo(options: dict[str, str], current: str) -> QComboBox:
@@ -67,9 +67,9 @@ def _losses_text(losses: dict[str, float]) -> str:
 
 
 class TrainingPanel(QWidget):
-    def __init__(self, state: LabState, parent: QWidget | None = None) -> None:
+    def __init__(self, lab: LatentLab, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.state = state
+        self.lab = lab
         m, t = ModelConfig(), TrainConfig()
 
         self.family = _combo(MODEL_FAMILIES, m.family)
@@ -177,12 +177,12 @@ class TrainingPanel(QWidget):
             widget.valueChanged.connect(self._validate)
         self.train_button.clicked.connect(self._on_train)
         self.pause_button.clicked.connect(self._on_pause)
-        self.stop_button.clicked.connect(state.stop_training)
-        state.status_changed.connect(self._on_status)
-        state.dataset_changed.connect(self._validate)
-        state.training_started.connect(self._on_started)
-        state.progress.connect(self._on_progress)
-        state.training_finished.connect(self._on_finished)
+        self.stop_button.clicked.connect(lab.model.stop)
+        lab.model.status_changed.connect(self._on_status)
+        lab.data.changed.connect(self._validate)
+        lab.model.started.connect(self._on_started)
+        lab.model.progress.connect(self._on_progress)
+        lab.model.finished.connect(self._on_finished)
         self._on_status()
 
     # ------------------------------------------------------------------ form
@@ -218,7 +218,7 @@ class TrainingPanel(QWidget):
             seed=self.seed.value(),
             device=self.device.currentData(),
         )
-        shape = self.state.dataset.input_shape if self.state.dataset is not None else None
+        shape = self.lab.data.dataset.input_shape if self.lab.data.dataset is not None else None
         problems += model.validate(shape) + train.validate()
         if problems:
             raise ConfigError(problems)
@@ -233,7 +233,7 @@ class TrainingPanel(QWidget):
             return 1.0
 
     def _text_data(self) -> bool:
-        return self.state.dataset is not None and self.state.dataset.kind == "text"
+        return self.lab.data.dataset is not None and self.lab.data.dataset.kind == "text"
 
     def _validate(self) -> bool:
         family = self.family.currentData()
@@ -266,28 +266,28 @@ class TrainingPanel(QWidget):
             self.problems.clear()
             self.problems.hide()
             ok = True
-        self.train_button.setEnabled(ok and self.state.status.state == "idle")
+        self.train_button.setEnabled(ok and self.lab.model.status.state == "idle")
         return ok
 
     # -------------------------------------------------------------- controls
     def _on_train(self) -> None:
         try:
             model, train = self.configs()
-            self.state.start_training(model, train)
+            self.lab.model.start_training(model, train)
         except ConfigError as exc:
             self.problems.setText("\n".join(exc.problems))
             self.problems.show()
         except RuntimeError as exc:  # e.g. the chosen device is not available
-            self.state.error.emit("Cannot start training", str(exc), "")
+            self.lab.notes.report_error("Cannot start training", str(exc), "")
 
     def _on_pause(self) -> None:
-        if self.state.status.state == "paused":
-            self.state.resume_training()
+        if self.lab.model.status.state == "paused":
+            self.lab.model.resume()
         else:
-            self.state.pause_training()
+            self.lab.model.pause()
 
     def _on_status(self) -> None:
-        status = self.state.status.state
+        status = self.lab.model.status.state
         idle = status == "idle"
         self._validate()
         self.pause_button.setEnabled(status in ("running", "paused"))
@@ -295,8 +295,8 @@ class TrainingPanel(QWidget):
         self.stop_button.setEnabled(status in ("running", "paused"))
         for box in self.findChildren(QGroupBox):
             box.setEnabled(idle)
-        if self.state.status.device:
-            self.device_label.setText(f"Device: {self.state.status.device}")
+        if self.lab.model.status.device:
+            self.device_label.setText(f"Device: {self.lab.model.status.device}")
         if status == "running" and self.progress_bar.value() <= 0:
             self.progress_label.setText("Starting…")
         elif status == "paused":

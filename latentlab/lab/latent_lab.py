@@ -1,0 +1,75 @@
+"""The latent-map workspace's lab: its models, composed and wired in one place.
+
+Who writes what — each model is the only writer of its own fields:
+
+=====================  ==============================================================
+``data``               the dataset, its source and loads, the baseline map
+``model``              settings, the trained and the live model, training, snapshots
+``generator``          a GAN's generator code (the GAN map's probe derives from it)
+``maps``               the three maps: ``maps[id]`` holds setup, fit, points, title, probe,
+                       decoded image; ``maps.timeline`` the replay of the codes map
+``selection``          the selected items and the pointer tool
+``colouring``          what colours the points
+``files``              checkpoints and lab files
+``tools``              neighbours, interpolation paths, the metrics table, exports
+``notes``              errors, notices and messages for whatever displays them
+=====================  ==============================================================
+
+Headless (``LatentLab()``), jobs run to their end inside the call that starts them and decodes
+happen at once: a script or a test drives a whole session deterministically. The window passes
+runners that use threads and a ``call_soon`` on its event loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from latentlab.lab.colouring import Colouring
+from latentlab.lab.data_session import DataSession
+from latentlab.lab.files import LabFiles
+from latentlab.lab.generator import GeneratorCodes
+from latentlab.lab.jobs import InlineRunner, RunnerFactory
+from latentlab.lab.maps import Maps
+from latentlab.lab.model_session import ModelSession
+from latentlab.lab.notifications import Notifications
+from latentlab.lab.selection import Selection
+from latentlab.lab.tools import Tools
+
+
+def _inline_runner(_name: str) -> InlineRunner:
+    return InlineRunner()
+
+
+def _call_now(fn: Callable[[], None]) -> None:
+    fn()
+
+
+class LatentLab:
+    def __init__(self, runners: RunnerFactory = _inline_runner,
+                 call_soon: Callable[[Callable[[], None]], None] = _call_now) -> None:
+        self.notes = Notifications()
+        self.data = DataSession(runners("data"), self.notes)
+        self.model = ModelSession(self.data, runners("training"), self.notes)
+        self.generator = GeneratorCodes(self.model)
+        self.selection = Selection()
+        self.maps = Maps(self.data, self.model, self.generator, runners, call_soon, self.notes)
+        self.colouring = Colouring(self.data, self.model)
+        self.files = LabFiles(self.data, self.model, self.maps, self.colouring, self.generator,
+                              self.notes)
+        self.tools = Tools(self.data, self.model, self.maps, self.selection, runners, self.notes)
+        # A new dataset: no model (a run ends, and is saved, first), and selections name items
+        # of the old one.
+        self.data.changing.connect(self.model.stop_and_wait)
+        self.data.changed.connect(self.model.reset)
+        self.data.changed.connect(self.selection.clear)
+
+    @property
+    def timeline(self):  # the codes map's replay, kept by the maps
+        return self.maps.timeline
+
+    def shutdown(self) -> None:
+        """Stop training, loads, projections and tool jobs and wait for them."""
+        self.model.stop_and_wait()
+        self.data.shutdown()
+        self.maps.shutdown()
+        self.tools.shutdown()

@@ -1,0 +1,155 @@
+"""One map's state: what it shows (setup and fitted projection), its points, title, probe and
+what the probe decodes to. Each :class:`MapState` is the only writer of its fields; the maps
+coordinator (:mod:`latentlab.lab.maps`) and the decoder call its methods.
+
+The first two maps start as *built-in views* that need no projection: the PCA (LSA) baseline of
+the inputs, and the model's codes (which follow training and replay on the timeline). A chosen
+projection *replaces* such a view until its default setup is chosen again; the view is kept,
+and kept up to date, meanwhile.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from psygnal import Signal
+
+from latentlab.core.maps.setup import MapSetup
+
+PIXELS, LATENT, THIRD = "pixels", "latent", "third"
+#: The three maps, named after what the first two show until the user chooses otherwise.
+MAP_IDS = (PIXELS, LATENT, THIRD)
+#: What each map shows until the user chooses otherwise. The first two are built-in views.
+DEFAULT_SETUPS = {PIXELS: MapSetup("inputs", "pca"), LATENT: MapSetup("codes", "codes"),
+                  THIRD: MapSetup("inputs", "tsne")}
+BUILT_IN = (PIXELS, LATENT)
+
+
+@dataclass(frozen=True)
+class MapFit:
+    """A projection a map shows: the setup, the fitted projection, the codes it maps (or None
+    for a map of the inputs)."""
+
+    setup: MapSetup
+    projection: Any  # latentlab.core.maps.projection.FittedProjection
+    codes: np.ndarray | None
+
+
+@dataclass(frozen=True)
+class View:
+    """A map's points and the title that says what they are."""
+
+    coords: np.ndarray | None
+    title: str
+
+
+def empty_title(setup: MapSetup) -> str:
+    return f"{setup.title}: press Apply"
+
+
+class MapState:
+    changed = Signal()  # points or title
+    probe_moved = Signal()
+    decoded = Signal()
+    projection_changed = Signal()  # a projection started or ended
+    projection_progress = Signal(str)  # empty when done
+
+    def __init__(self, map_id: str) -> None:
+        self.id = map_id
+        self.setup = DEFAULT_SETUPS[map_id]
+        #: The projection shown (None: a built-in view, or nothing yet).
+        self.fit: MapFit | None = None
+        self.coords: np.ndarray | None = None
+        self.title = empty_title(self.setup) if map_id not in BUILT_IN else ""
+        self.probe = np.zeros(2, np.float32)
+        #: What the probe decodes to: an image, or word probabilities for text.
+        self.image: np.ndarray | None = None
+        #: A projection is being computed for ``setup``.
+        self.projecting = False
+        self.progress = ""
+        #: A replaced built-in view, kept up to date until it returns.
+        self.hidden_view: View | None = None
+
+    @property
+    def built_in(self) -> bool:
+        return self.id in BUILT_IN
+
+    @property
+    def replaced(self) -> bool:
+        """A built-in map showing a chosen projection."""
+        return self.built_in and self.fit is not None
+
+    def show(self, coords: np.ndarray | None, title: str | None = None) -> None:
+        self.coords = None if coords is None else np.asarray(coords, np.float32)
+        if title is not None:
+            self.title = title
+        self.changed.emit()
+
+    def show_built_in(self, view: View) -> None:
+        """The built-in view's points: shown, or kept for its return while replaced."""
+        if self.replaced:
+            self.hidden_view = view
+        else:
+            self.show(view.coords, view.title)
+
+    def move_probe(self, xy: np.ndarray | tuple[float, float]) -> None:
+        self.probe = np.asarray(xy, dtype=np.float32).reshape(2)
+        self.probe_moved.emit()
+
+    def set_image(self, image: np.ndarray | None) -> None:
+        """What the probe decodes to (None: nothing to show)."""
+        self.image = image
+        self.decoded.emit()
+
+    def begin_projection(self, setup: MapSetup, title: str | None = None) -> None:
+        self.setup, self.projecting = setup, True
+        if title is not None:
+            self.title = title
+            self.changed.emit()
+        self.projection_changed.emit()
+
+    def report_progress(self, text: str) -> None:
+        self.progress = text
+        self.projection_progress.emit(text)
+
+    def end_projection(self, fit: MapFit | None) -> None:
+        """A projection ended: shown when ``fit`` is given, else the map stays as it was."""
+        self.projecting = False
+        if fit is not None:
+            if self.built_in and self.fit is None:
+                self.hidden_view = View(self.coords, self.title)
+            self.fit = fit
+            self.setup = fit.setup
+            self.show(fit.projection.coords, fit.projection.method_label)
+        elif self.fit is not None:
+            self.setup = self.fit.setup
+        elif self.built_in:
+            self.setup = DEFAULT_SETUPS[self.id]
+        else:
+            self.title = empty_title(self.setup)
+            self.changed.emit()
+        self.projection_changed.emit()
+        self.report_progress("")
+
+    def refit(self, fit: MapFit) -> None:
+        """The same projection fitted again (a linear map of codes that moved)."""
+        self.fit = fit
+        self.show(fit.projection.coords)
+
+    def restore_built_in(self) -> bool:
+        """Show the built-in view again; True when it had been replaced."""
+        self.setup = DEFAULT_SETUPS[self.id]
+        replaced, view = self.fit is not None, self.hidden_view
+        self.fit, self.hidden_view = None, None
+        if replaced and view is not None:
+            self.image = None
+            self.show(view.coords, view.title)
+        return replaced
+
+    def clear(self) -> None:
+        """A map of a source that is gone: empty, its setup kept to be applied again."""
+        self.fit = None
+        self.image = None
+        self.show(None, empty_title(self.setup))

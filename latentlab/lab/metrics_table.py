@@ -1,0 +1,61 @@
+"""The metrics table's rows: the linear baseline, each model of the session and each nonlinear
+map on show, scored on the held-out split by the core's evaluation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from latentlab.core.models import LatentModel
+
+FAMILY_NAMES = {"ae": "Autoencoder", "vae": "VAE", "gan": "GAN", "infogan": "InfoGAN"}
+
+
+@dataclass(frozen=True)
+class MetricsRow:
+    """One row of the metrics table: a linear baseline, a model or a nonlinear map on show.
+    None: does not apply."""
+
+    name: str
+    kind: str  # "baseline", "model", or "map" (a UMAP or t-SNE map on show)
+    map_method: str
+    knn1: float | None
+    knn5: float | None
+    trust: float | None
+    sse: float | None
+    note: str = ""
+
+
+def model_name(model: LatentModel, epoch: int) -> str:
+    cfg = model.cfg
+    name = FAMILY_NAMES.get(cfg.family, cfg.family)
+    architecture = cfg.architecture.upper() if cfg.architecture == "mlp" else cfg.architecture
+    if cfg.family == "vae" and cfg.beta != 1.0:
+        name = f"β-VAE (β={cfg.beta:g})"
+    if not cfg.is_gan:
+        name += f", {cfg.latent_dim}-D code"
+    return f"{name}, {architecture}, epoch {epoch}"
+
+
+def rows_from_evaluation(result: dict[str, Any], name: str) -> list[MetricsRow]:
+    """The baseline's row and the model's row of one ``evaluate_model`` result."""
+    maps, recon = result["maps"], result["reconstruction_sse_per_image"]
+    pca = maps["pca"]
+    k = None if recon is None else recon["pca_components"]
+    base_name = pca["method"] + ("" if k is None else f", {k} components")
+    baseline = MetricsRow(base_name, "baseline", f"{pca['method']} (2 components)", pca["knn1"],
+                          pca["knn5"], pca["trustworthiness"], None if recon is None
+                          else recon["pca"])
+    latent = maps["latent"] or {}
+    note = ""
+    if not latent:
+        note = "no encoder: real items have no codes"
+    elif recon is None:
+        note = "a GAN cannot reconstruct"
+    infogan = result.get("infogan") or {}
+    if infogan.get("category_accuracy") is not None:
+        note = f"Q's category accuracy {infogan['category_accuracy']:.3f}"
+    model_row = MetricsRow(name, "model", latent.get("method", "—"), latent.get("knn1"),
+                           latent.get("knn5"), latent.get("trustworthiness"),
+                           None if recon is None else recon["model"], note)
+    return [baseline, model_row]

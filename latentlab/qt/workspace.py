@@ -1,0 +1,47 @@
+"""A workspace: one lab model and its views, hosted by the main window.
+
+The window gives each workspace its place — a central page, docks on the left, toolbars, menus
+and File actions — and shows one workspace at a time; it displays every workspace's
+notifications (errors as dialogs, messages in the status bar) and shuts them all down on close.
+A workspace never reaches into another: adding one is a new module and one line in
+:data:`latentlab.qt.workspaces.WORKSPACES`.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QToolBar, QWidget
+
+from latentlab.lab.notifications import Notifications
+
+
+class Workspace:
+    """What a workspace hands the window; subclasses build these in ``__init__``."""
+
+    title = ""
+
+    def __init__(self, window: QMainWindow, notes: Notifications) -> None:
+        self.window = window
+        self.notes = notes
+        self.central: QWidget = QWidget()
+        self.docks: list[QDockWidget] = []
+        self.toolbars: list[QToolBar] = []
+        self.menus: list[QMenu] = []  # after File, before View and Help
+        self.file_items: list[QAction | QMenu | None] = []  # the File menu's; None: a separator
+        self.help_actions: list[QAction] = []
+        self.status_widgets: list[QWidget] = []  # permanent widgets in the status bar
+        self.view_actions: list[QAction] = []  # in the View menu
+        self._shown: list[QWidget] = []
+
+    def set_active(self, active: bool) -> None:
+        """Show or hide what belongs to this workspace outside its central page; docks and
+        status widgets come back as they were."""
+        if not active:
+            self._shown = [w for w in (*self.docks, *self.status_widgets) if w.isVisible()]
+        for widget in (*self._shown, *self.toolbars):
+            widget.setVisible(active)
+        for menu in self.menus:
+            menu.menuAction().setVisible(active)
+
+    def shutdown(self) -> None:
+        """Stop background work and wait for it: the window is closing."""

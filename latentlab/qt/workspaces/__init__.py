@@ -1,0 +1,8 @@
+"""The workspaces the window offers, in menu order (see :mod:`latentlab.qt.workspace`)."""
+
+from __future__ import annotations
+
+from latentlab.qt.workspace import Workspace
+from latentlab.qt.workspaces.latent_maps import LatentMapsWorkspace
+
+WORKSPACES: tuple[type[Workspace], ...] = (LatentMapsWorkspace,)
