@@ -60,10 +60,12 @@ class Snapshot:
 
 @dataclass(frozen=True)
 class TrainingFinished:
-    reason: str  # "completed" or "stopped"
+    reason: str  # "completed", "stopped" or "early_stopped" (the held-out loss stopped falling)
     epochs_done: int
     global_step: int
     elapsed_s: float
+    #: After an early stop, the epoch whose weights the model keeps.
+    best_epoch: int | None = None
 
 
 @dataclass(frozen=True)

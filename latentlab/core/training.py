@@ -107,14 +107,17 @@ def infer_all(model: LatentModel, x: torch.Tensor,
 
 
 @torch.no_grad()
-def evaluate(model: LatentModel, x: torch.Tensor, batch_size: int = EVAL_BATCH) -> dict[str, float]:
-    """Mean of each loss term over ``x`` (weighted by batch size)."""
+def evaluate(model: LatentModel, x: torch.Tensor, batch_size: int = EVAL_BATCH,
+             lengths: torch.Tensor | None = None) -> dict[str, float]:
+    """Mean of each loss term over ``x`` (weighted by batch size); ``lengths`` for text models
+    that score word counts."""
     was_training = model.training
     model.eval()
     totals: dict[str, float] = {}
     for i in range(0, len(x), batch_size):
         batch = x[i : i + batch_size]
-        terms = model.losses(batch)
+        terms = (model.losses(batch) if lengths is None
+                 else model.losses(batch, lengths[i : i + batch_size]))
         values = torch.stack(list(terms.values())).tolist()
         for name, value in zip(terms, values, strict=True):
             totals[name] = totals.get(name, 0.0) + value * len(batch)
@@ -136,6 +139,26 @@ def _all_finite(tensors: Iterable[torch.Tensor]) -> bool:
 
 def _cpu_copy(model: torch.nn.Module) -> dict[str, torch.Tensor]:
     return {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+
+
+def lr_factor(schedule: str, step: int, total_steps: int) -> float:
+    """The share of the base learning rate for ``step`` (0-based) of ``total_steps``.
+
+    ``cosine`` decays from 1 to 0 along half a cosine (Loshchilov & Hutter 2017): large steps
+    early, small ones that settle the weights at the end.
+    """
+    if schedule == "constant":
+        return 1.0
+    if schedule == "cosine":
+        return 0.5 * (1.0 + math.cos(math.pi * min(step / max(total_steps, 1), 1.0)))
+    raise ValueError(f"Unknown learning-rate schedule {schedule!r}.")
+
+
+def _set_lr(optimizers: list[torch.optim.Optimizer], base_lrs: list[list[float]],
+            factor: float) -> None:
+    for optimizer, lrs in zip(optimizers, base_lrs, strict=True):
+        for group, lr in zip(optimizer.param_groups, lrs, strict=True):
+            group["lr"] = lr * factor
 
 
 def _evenly_spaced(indices: np.ndarray, k: int) -> np.ndarray:
@@ -179,10 +202,21 @@ def train(
     if x_train is None:
         raise ValueError(f"{data.name}: the training split is empty.")
     # A fixed subset keeps the per-epoch held-out pass cheap on big test splits.
-    x_test = on_device(_evenly_spaced(data.test_indices, cfg.eval_items))
+    test_subset = _evenly_spaced(data.test_indices, cfg.eval_items)
+    x_test = on_device(test_subset)
+    # A text model that scores word counts needs each document's length with its batch.
+    lengths = None
+    if model.scores_word_counts and data.lengths is not None:
+        lengths = torch.from_numpy(data.lengths.astype(np.float32)).to(device)
+    l_train = lengths[torch.from_numpy(data.train_indices).to(device)] \
+        if lengths is not None else None
+    l_test = lengths[torch.from_numpy(test_subset).to(device)] \
+        if lengths is not None and x_test is not None else None
     x_map, x_strip = on_device(live.map_indices), on_device(live.strip_indices)
     shuffle = torch.Generator().manual_seed(cfg.seed)
+    model.prepare_training(x_train)
     optimizers = model.make_optimizers(cfg)
+    base_lrs = [[group["lr"] for group in o.param_groups] for o in optimizers]
     n_train = len(x_train) if shard is None else shard.num_samples(len(x_train))
     if shard is not None:
         shard.attach(model, optimizers)
@@ -220,6 +254,7 @@ def train(
     window: dict[str, float] = {}
     window_n = 0
     epoch = 0
+    best_loss, best_epoch, best_weights = math.inf, 0, None
 
     for epoch in range(1, cfg.epochs + 1):
         epoch_sums: dict[str, float] = {}
@@ -234,8 +269,12 @@ def train(
                 yield TrainingFinished("stopped", epoch - 1, global_step,
                                        time.perf_counter() - start - paused_s)
                 return
-            batch = x_train[order[(step - 1) * cfg.batch_size : step * cfg.batch_size]]
-            terms = model.train_step(batch, optimizers)
+            rows = order[(step - 1) * cfg.batch_size : step * cfg.batch_size]
+            batch = x_train[rows]
+            if cfg.lr_schedule != "constant":
+                _set_lr(optimizers, base_lrs, lr_factor(cfg.lr_schedule, global_step, total_steps))
+            terms = (model.train_step(batch, optimizers) if l_train is None
+                     else model.train_step(batch, optimizers, l_train[rows]))
             if not all(math.isfinite(v) for v in terms.values()):
                 kept_step = global_step
                 # A GAN's generator may have stepped after its discriminator's loss was fine.
@@ -281,11 +320,22 @@ def train(
         train_means = {k: v / n_train for k, v in epoch_sums.items()}
         if shard is not None:
             train_means = shard.end_epoch(model, train_means)
-        test_means = evaluate(model, x_test) if x_test is not None else {}
+        test_means = evaluate(model, x_test, lengths=l_test) if x_test is not None else {}
         if x_map is not None and model.has_encoder:
             # Every epoch's map, for the GUI's timeline: the codes as the epoch ends.
             yield snapshot(global_step, float(epoch), True)
         yield EpochEnded(epoch, train_means, test_means)
+        held_out = test_means.get("loss")
+        if cfg.early_stopping and held_out is not None and shard is None:
+            if held_out < best_loss:
+                best_loss, best_epoch, best_weights = held_out, epoch, _cpu_copy(model)
+            elif epoch - best_epoch >= cfg.early_stopping and best_weights is not None:
+                # No better held-out loss for `patience` epochs: back to the best epoch's weights.
+                model.load_state_dict(best_weights)
+                yield snapshot(global_step, float(epoch), True)
+                yield TrainingFinished("early_stopped", epoch, global_step,
+                                       time.perf_counter() - start - paused_s, best_epoch)
+                return
 
     yield snapshot(global_step, float(epoch), True)
     yield TrainingFinished("completed", epoch, global_step, time.perf_counter() - start - paused_s)
