@@ -6,7 +6,7 @@ with the live model, no Qt types. A listener may keep them as long as it likes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -42,6 +42,9 @@ class EpochEnded:
     epoch: int
     train: dict[str, float]  # means over the epoch's batches
     test: dict[str, float]  # on the held-out split (empty when there is none)
+    #: Held-out scores that are not losses, e.g. an InfoGAN's category accuracy (Hungarian-
+    #: matched to the labels, when the data has labels).
+    scores: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from latentlab.core.events import (
     TrainingFinished,
     TrainingStarted,
 )
+from latentlab.core.metrics import hungarian_accuracy
 from latentlab.core.models.base import LatentModel
 
 if TYPE_CHECKING:
@@ -213,6 +214,9 @@ def train(
     l_test = lengths[torch.from_numpy(test_subset).to(device)] \
         if lengths is not None and x_test is not None else None
     x_map, x_strip = on_device(live.map_indices), on_device(live.strip_indices)
+    # Models that sort items into categories (InfoGAN) are scored against the labels each epoch.
+    y_test = data.labels[test_subset] if data.labels is not None and x_test is not None \
+        and model.predicts_categories else None
     shuffle = torch.Generator().manual_seed(cfg.seed)
     model.prepare_training(x_train)
     optimizers = model.make_optimizers(cfg)
@@ -324,7 +328,14 @@ def train(
         if x_map is not None and model.has_encoder:
             # Every epoch's map, for the GUI's timeline: the codes as the epoch ends.
             yield snapshot(global_step, float(epoch), True)
-        yield EpochEnded(epoch, train_means, test_means)
+        scores = {}
+        if y_test is not None:
+            model.eval()
+            categories = infer_all(model, x_test)[1]
+            model.train()
+            if categories is not None:
+                scores["category_accuracy"] = hungarian_accuracy(categories, y_test)
+        yield EpochEnded(epoch, train_means, test_means, scores)
         held_out = test_means.get("loss")
         if cfg.early_stopping and held_out is not None and shard is None:
             if held_out < best_loss:

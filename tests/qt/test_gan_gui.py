@@ -28,6 +28,10 @@ def decoded_after(qtbot, state, action) -> np.ndarray:
 def test_infogan_code_panel_sliders_and_category_change_the_image(qtbot, window) -> None:
     state = window.state
     train_to_end(qtbot, window, INFOGAN, FAST)
+    # The category accuracy is drawn live in the loss plot, the latest value in its title.
+    xs, ys = window.loss_plot.points[("score", "category_accuracy")]
+    assert xs == [1.0, 2.0] and all(0.0 <= y <= 1.0 for y in ys)
+    assert "category accuracy" in window.loss_plot.plot.getPlotItem().titleLabel.text
     panel = window.code_panel
     assert panel.isVisible() and panel.category.count() == 4 and len(panel.sliders) == 2
     assert window.outputs.currentWidget() is window.sample_grid

@@ -24,6 +24,8 @@ class LatentModel(nn.Module):
     has_encoder: bool = True
     #: Whether ``reconstruct`` means anything (autoencoders yes, GANs no).
     reconstructs: bool = True
+    #: Whether ``infer_codes`` also sorts items into categories (InfoGAN's categorical code).
+    predicts_categories: bool = False
     #: Whether the losses take each document's length (a multinomial over word counts); the
     #: trainer then passes ``lengths`` with every batch of a text dataset.
     scores_word_counts: bool = False
