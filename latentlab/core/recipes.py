@@ -42,32 +42,36 @@ def recommended_settings(family: str, data_kind: str = "image",
 
 
 def _image(family: str) -> tuple[ModelConfig, TrainConfig]:
-    # Measured on 28×28 digits: an MLP with batch norm maps as well as the convolutional
-    # net in a quarter of the time, so images of every size start with the MLP. Input dropout
-    # (a denoising autoencoder) spreads the classes apart on the map and keeps the held-out
-    # loss at the training loss; the cosine schedule settles the weights at the end.
+    # Measured on the MNIST sample: an MLP with batch norm maps as well as the convolutional
+    # net (1-NN 0.62 for both at 40-60 epochs) in a quarter of the time, so images of every size
+    # start with the MLP. Input dropout (a denoising autoencoder) keeps the held-out loss at the
+    # training loss; the cosine schedule settles the weights at the end.
     model = ModelConfig(family=family, architecture="mlp", hidden=(512, 256), latent_dim=2,
                         batch_norm=True, input_dropout=0.2)
     train = TrainConfig(epochs=100, batch_size=64, learning_rate=1e-3, lr_schedule="cosine")
     if family == "umap_ae":
-        # Sainburg et al.'s small encoder, no batch norm: each step's batch is a set of graph
-        # edges rather than a sample of items. Small batches give the graph more steps per
-        # epoch; UMAP's term dominates, the decoder still learns as well as a plain AE's.
+        # Each step also encodes both ends of 1,024 graph edges: a smaller encoder, and no batch
+        # norm (a batch of edge ends is not a sample of items). Small item batches give the graph
+        # more steps per epoch; UMAP's term dominates, and the decoder still reconstructs as
+        # well as a plain AE's. Input dropout lifted the held-out 1-NN from 0.72 to 0.81 here:
+        # the encoder places unseen items better.
         model = replace(model, hidden=(256, 256), batch_norm=False, umap_weight=1000.0)
-        train = replace(train, epochs=48, batch_size=32, learning_rate=3e-3)
+        train = replace(train, epochs=30, batch_size=32, learning_rate=3e-3)
     return model, train
 
 
 def _text(family: str) -> tuple[ModelConfig, TrainConfig]:
-    # Word dropout and weight decay keep a text model from memorising its documents; early
-    # stopping keeps the epoch with the lowest held-out loss.
+    # Word dropout (half the words of each document, a new half every time) and weight decay
+    # keep a text model from memorising its documents: without them the held-out loss ended
+    # well above the training loss. The cosine schedule settles the map; early stopping is a
+    # safeguard that keeps the best epoch when the held-out loss climbs for 15 epochs.
     model = ModelConfig(family=family, architecture="mlp", hidden=(512, 128), latent_dim=2,
                         likelihood="multinomial", batch_norm=True, input_dropout=0.5)
-    train = TrainConfig(epochs=60, batch_size=64, learning_rate=1e-3, weight_decay=0.01,
-                        early_stopping=8)
+    train = TrainConfig(epochs=60, batch_size=64, learning_rate=1e-3, lr_schedule="cosine",
+                        weight_decay=0.01, early_stopping=15)
     if family == "umap_ae":
         model = replace(model, batch_norm=False, umap_weight=1000.0)
-        train = replace(train, epochs=48, batch_size=32, learning_rate=3e-3, early_stopping=0)
+        train = replace(train, epochs=30, batch_size=32, learning_rate=3e-3, early_stopping=0)
     return model, train
 
 

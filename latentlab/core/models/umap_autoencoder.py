@@ -21,7 +21,7 @@ from latentlab.config import ModelConfig
 from latentlab.core.models.autoencoder import Autoencoder
 
 #: Edges sampled per training step (Sainburg et al. train on batches of 1,000 edges).
-EDGES_PER_STEP = 512
+EDGES_PER_STEP = 1024
 #: Negative samples per positive edge (UMAP's negative_sample_rate).
 NEGATIVES_PER_EDGE = 5
 #: Keeps log q and log (1 − q) finite where q reaches 0 or 1.
