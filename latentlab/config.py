@@ -64,7 +64,7 @@ class ModelConfig(_JsonSettings):
     input_dropout: float = 0.0
     # UMAP autoencoder (parametric UMAP with a decoder, Sainburg, McInnes & Gentner 2021).
     #: Weight of UMAP's cross-entropy against the reconstruction loss (per item).
-    umap_weight: float = 1.0
+    umap_weight: float = 1000.0
     umap_neighbors: int = 15
     umap_min_dist: float = 0.1
     # GAN and InfoGAN (Chen et al. 2016's MNIST set-up by default).

@@ -49,6 +49,11 @@ def _image(family: str) -> tuple[ModelConfig, TrainConfig]:
     model = ModelConfig(family=family, architecture="mlp", hidden=(512, 256), latent_dim=2,
                         batch_norm=True, input_dropout=0.2)
     train = TrainConfig(epochs=100, batch_size=64, learning_rate=1e-3, lr_schedule="cosine")
+    if family == "vae":
+        # The VAE's sampled codes regularise it already: batch norm and input dropout lowered
+        # its 1-NN (0.63 and 0.62 against 0.67 without, 40 epochs being enough).
+        model = replace(model, batch_norm=False, input_dropout=0.0)
+        train = replace(train, epochs=40)
     if family == "umap_ae":
         # Each step also encodes both ends of 1,024 graph edges: a smaller encoder, and no batch
         # norm (a batch of edge ends is not a sample of items). Small item batches give the graph
