@@ -10,8 +10,8 @@ import math
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Self
 
-MODEL_FAMILIES = {"ae": "Autoencoder", "vae": "Variational autoencoder", "gan": "GAN",
-                  "infogan": "InfoGAN"}
+MODEL_FAMILIES = {"ae": "Autoencoder", "vae": "Variational autoencoder",
+                  "umap_ae": "UMAP autoencoder", "gan": "GAN", "infogan": "InfoGAN"}
 GAN_FAMILIES = ("gan", "infogan")
 ARCHITECTURES = {"mlp": "MLP", "conv": "Convolutional", "linear": "Linear (no nonlinearity)"}
 LIKELIHOODS = {"bernoulli": "Bernoulli", "gaussian": "Gaussian",
@@ -20,6 +20,7 @@ GAN_LOSSES = {"non_saturating": "Non-saturating", "saturating": "Saturating"}
 #: Image sides the DCGAN generator builds (two stride-2 stages from a 7×7 or 8×8 start).
 DCGAN_SIDES = (28, 32)
 DEVICES = ("auto", "cpu", "cuda", "mps")
+LR_SCHEDULES = {"constant": "Constant", "cosine": "Cosine decay to zero"}
 
 #: Smallest image side the convolutional architecture accepts (two stride-2 stages).
 MIN_CONV_SIDE = 16
@@ -57,6 +58,15 @@ class ModelConfig(_JsonSettings):
     conv_channels: tuple[int, ...] = (32, 64)
     likelihood: str = "bernoulli"
     beta: float = 1.0
+    #: Batch normalisation in the hidden layers of an AE's or VAE's encoder and decoder.
+    batch_norm: bool = False
+    #: Share of input entries dropped while training (a denoising regulariser; 0 = none).
+    input_dropout: float = 0.0
+    # UMAP autoencoder (parametric UMAP with a decoder, Sainburg, McInnes & Gentner 2021).
+    #: Weight of UMAP's cross-entropy against the reconstruction loss (per item).
+    umap_weight: float = 1000.0
+    umap_neighbors: int = 15
+    umap_min_dist: float = 0.1
     # GAN and InfoGAN (Chen et al. 2016's MNIST set-up by default).
     gan_loss: str = "non_saturating"
     noise_dim: int = 62
@@ -112,6 +122,20 @@ class ModelConfig(_JsonSettings):
                             "datasets), not images.")
         if self.family == "vae" and (not math.isfinite(self.beta) or self.beta < 0):
             problems.append(f"KL weight β: must be zero or positive (got {self.beta}).")
+        if not 0 <= self.input_dropout < 1:
+            problems.append(f"Input dropout: must lie in [0, 1) (got {self.input_dropout}).")
+        if self.family == "umap_ae":
+            problems += self._umap_problems()
+        return problems
+
+    def _umap_problems(self) -> list[str]:
+        problems: list[str] = []
+        if not math.isfinite(self.umap_weight) or self.umap_weight < 0:
+            problems.append(f"UMAP weight: must be zero or positive (got {self.umap_weight}).")
+        if self.umap_neighbors < 2:
+            problems.append(f"UMAP neighbours: must be at least 2 (got {self.umap_neighbors}).")
+        if not math.isfinite(self.umap_min_dist) or self.umap_min_dist < 0:
+            problems.append(f"UMAP min_dist: must be zero or positive (got {self.umap_min_dist}).")
         return problems
 
     def _gan_problems(self, input_shape: tuple[int, ...] | None) -> list[str]:
@@ -168,6 +192,13 @@ class TrainConfig(_JsonSettings):
     eval_items: int = 256
     #: Torch CPU threads for training; 0 = one fewer than the cores, so the GUI keeps one.
     cpu_threads: int = 0
+    #: How the learning rate moves over the run (LR_SCHEDULES).
+    lr_schedule: str = "constant"
+    #: Decoupled weight decay (AdamW) of an AE's or VAE's weights; 0 = plain Adam.
+    weight_decay: float = 0.0
+    #: Stop when the held-out loss has not improved for this many epochs and keep the best
+    #: epoch's weights; 0 = train every epoch.
+    early_stopping: int = 0
 
     def validate(self) -> list[str]:
         problems: list[str] = []
@@ -189,6 +220,14 @@ class TrainConfig(_JsonSettings):
             problems.append("Held-out items: must be at least 1.")
         if self.cpu_threads < 0:
             problems.append("CPU threads: must be zero (automatic) or positive.")
+        if self.lr_schedule not in LR_SCHEDULES:
+            problems.append(f"Learning-rate schedule: must be one of {', '.join(LR_SCHEDULES)} "
+                            f"(got {self.lr_schedule!r}).")
+        if not math.isfinite(self.weight_decay) or self.weight_decay < 0:
+            problems.append(f"Weight decay: must be zero or positive (got {self.weight_decay}).")
+        if self.early_stopping < 0:
+            problems.append(f"Early stopping: patience in epochs, zero (off) or positive "
+                            f"(got {self.early_stopping}).")
         return problems
 
 
@@ -210,6 +249,7 @@ __all__ = [
     "GAN_FAMILIES",
     "GAN_LOSSES",
     "LIKELIHOODS",
+    "LR_SCHEDULES",
     "MODEL_FAMILIES",
     "ConfigError",
     "ModelConfig",

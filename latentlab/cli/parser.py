@@ -15,9 +15,9 @@ from latentlab.config import (
     DEVICES,
     GAN_LOSSES,
     LIKELIHOODS,
+    LR_SCHEDULES,
     MODEL_FAMILIES,
     ModelConfig,
-    TrainConfig,
 )
 
 
@@ -53,9 +53,11 @@ def _add_data_options(parser: argparse.ArgumentParser, required: bool) -> None:
 def _add_train_parser(commands: Any) -> None:
     p = commands.add_parser(
         "train", help="train a model headless and write a checkpoint",
-        description="Train an autoencoder, VAE, GAN or InfoGAN on a dataset's train split and "
-                    "write DIR/checkpoint.safetensors. Progress (epoch, loss, ETA) goes to "
-                    "stderr. Under torchrun it trains data-parallel across the processes.")
+        description="Train an autoencoder, VAE, UMAP autoencoder, GAN or InfoGAN on a dataset's "
+                    "train split and write DIR/checkpoint.safetensors. Settings not given start "
+                    "from the ones recommended for the model and the kind of data. Progress "
+                    "(epoch, loss, ETA) goes to stderr. Under torchrun it trains data-parallel "
+                    "across the processes.")
     _add_data_options(p, required=True)
     model = p.add_argument_group("model")
     model.add_argument("--model", dest="family", choices=tuple(MODEL_FAMILIES), default="ae",
@@ -65,7 +67,7 @@ def _add_train_parser(commands: Any) -> None:
     model.add_argument("--latent-dim", type=int, metavar="N",
                        help=f"code size of an AE or VAE ({_default(ModelConfig, 'latent_dim')})")
     model.add_argument("--hidden", type=str, metavar="W,W",
-                       help="MLP hidden layer widths (256,128)")
+                       help="MLP hidden layer widths (recommended: 512,256)")
     model.add_argument("--conv-channels", type=str, metavar="C,C",
                        help="convolutional channels per stride-2 stage (32,64)")
     model.add_argument("--likelihood", choices=tuple(LIKELIHOODS),
@@ -83,15 +85,36 @@ def _add_train_parser(commands: Any) -> None:
                        help="InfoGAN: weight of the information term (1.0)")
     model.add_argument("--d-steps", type=int, metavar="N",
                        help="GAN: discriminator steps per generator step (1)")
+    model.add_argument("--batch-norm", action=argparse.BooleanOptionalAction,
+                       help="batch normalisation in the hidden layers (recommended: on)")
+    model.add_argument("--input-dropout", type=float, metavar="P",
+                       help="share of input pixels or words dropped in training (recommended: "
+                            "0.2 for images, 0.5 for text)")
+    model.add_argument("--umap-weight", type=float, metavar="W",
+                       help="UMAP autoencoder: weight of UMAP's cross-entropy against the "
+                            "reconstruction (1000)")
+    model.add_argument("--umap-neighbors", type=int, metavar="K",
+                       help="UMAP autoencoder: neighbours of the fuzzy graph (15)")
+    model.add_argument("--umap-min-dist", type=float, metavar="D",
+                       help="UMAP autoencoder: UMAP's min_dist (0.1)")
     train = p.add_argument_group("training")
     train.add_argument("--epochs", type=int, metavar="N",
-                       help=f"passes over the train split ({_default(TrainConfig, 'epochs')})")
+                       help="passes over the train split (the recommended number for the "
+                            "model and the kind of data, see the README)")
     train.add_argument("--batch-size", type=int, metavar="N",
-                       help=f"per process ({_default(TrainConfig, 'batch_size')})")
+                       help="per process (recommended for the model and data)")
     train.add_argument("--lr", type=float, dest="learning_rate", metavar="LR",
-                       help="learning rate; a GAN's generator's (1e-3)")
+                       help="learning rate; a GAN's generator's (recommended for the model)")
     train.add_argument("--d-lr", type=float, dest="d_learning_rate", metavar="LR",
                        help="GAN: the discriminator's learning rate (2e-4)")
+    train.add_argument("--lr-schedule", choices=tuple(LR_SCHEDULES),
+                       help="constant or cosine decay to zero (recommended: cosine)")
+    train.add_argument("--weight-decay", type=float, metavar="W",
+                       help="AdamW's decoupled weight decay (recommended: 0.01 for text)")
+    train.add_argument("--early-stopping", type=int, metavar="EPOCHS",
+                       help="stop when the held-out loss has not improved for this many epochs "
+                            "and keep the best epoch's weights; 0 = off (recommended: 8 for "
+                            "text)")
     train.add_argument("--seed", type=int, metavar="N",
                        help="seed of the weights, the batches and the noise: the same seed "
                             "trains the same model (0)")

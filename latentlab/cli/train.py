@@ -35,11 +35,16 @@ from latentlab.config import (
 
 def _configs(args: argparse.Namespace, text_data: bool | None = None
              ) -> tuple[ModelConfig, TrainConfig]:
-    """The settings the flags give (dataclass defaults elsewhere); ConfigError → exit 2."""
+    """The settings the flags give over the recommended settings for the family and the kind
+    of data (``core.recipes``); ConfigError → exit 2."""
+    from latentlab.core.training.recipes import recommended_settings
+
     problems: list[str] = []
-    model: dict[str, Any] = {"family": args.family}
+    base_model, base_train = recommended_settings(args.family, "text" if text_data else "image")
+    model: dict[str, Any] = {}
     for name in ("architecture", "latent_dim", "likelihood", "beta", "gan_loss", "noise_dim",
-                 "n_categories", "n_continuous", "info_weight", "d_steps"):
+                 "n_categories", "n_continuous", "info_weight", "d_steps", "batch_norm",
+                 "input_dropout", "umap_weight", "umap_neighbors", "umap_min_dist"):
         if getattr(args, name) is not None:
             model[name] = getattr(args, name)
     for name, flag in (("hidden", "--hidden"), ("conv_channels", "--conv-channels")):
@@ -55,9 +60,10 @@ def _configs(args: argparse.Namespace, text_data: bool | None = None
         model["likelihood"] = "multinomial"
     train = {name: getattr(args, name) for name in ("epochs", "batch_size", "learning_rate",
                                                     "d_learning_rate", "seed", "device",
-                                                    "cpu_threads")
+                                                    "cpu_threads", "lr_schedule",
+                                                    "weight_decay", "early_stopping")
              if getattr(args, name) is not None}
-    model_cfg, train_cfg = ModelConfig(**model), TrainConfig(**train)
+    model_cfg, train_cfg = replace(base_model, **model), replace(base_train, **train)
     problems += model_cfg.validate() + train_cfg.validate()
     if problems:
         raise ConfigError(problems)

@@ -57,7 +57,8 @@ def codes_title(model: ModelSession) -> str:
         return "GAN noise space · slice through z₁, z₂ (the rest held) — no encoder"
     if model.live_model is None:
         return "no model yet"
-    return (f"{'VAE' if cfg.family == 'vae' else 'Autoencoder'} codes"
+    family = {"vae": "VAE", "umap_ae": "UMAP autoencoder"}.get(cfg.family, "Autoencoder")
+    return (f"{family} codes"
             + ("" if cfg.latent_dim <= 2 else f" · PCA of {cfg.latent_dim}-D"))
 
 

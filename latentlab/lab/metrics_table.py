@@ -8,7 +8,8 @@ from typing import Any
 
 from latentlab.core.models import LatentModel
 
-FAMILY_NAMES = {"ae": "Autoencoder", "vae": "VAE", "gan": "GAN", "infogan": "InfoGAN"}
+FAMILY_NAMES = {"ae": "Autoencoder", "vae": "VAE", "umap_ae": "UMAP autoencoder", "gan": "GAN",
+                "infogan": "InfoGAN"}
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,8 @@ from latentlab.core.models import GAN, InfoGAN, build_model
 from latentlab.core.models.gan import discriminator_loss, generator_loss
 from latentlab.core.models.generator_codes import GeneratorCode, traversal_inputs
 from latentlab.core.training.events import EpochEnded, Snapshot, TrainingFailed, TrainingFinished
-from latentlab.core.training.loop import train
-from latentlab.core.training.views import LiveItems
+from latentlab.core.training.loop import _evenly_spaced, train
+from latentlab.core.training.views import LiveItems, infer_all
 
 from ..conftest import blobs_dataset
 
@@ -145,6 +145,12 @@ def test_gan_trains_in_the_loop_with_live_samples_and_info_codes(digits: Dataset
     assert isinstance(events[-1], TrainingFinished)
     epochs = [e for e in events if isinstance(e, EpochEnded)]
     assert set(epochs[-1].train) == set(InfoGAN.loss_terms) == set(epochs[-1].test)
+    # The categorical code is scored live against the labels on the held-out items.
+    held_out = _evenly_spaced(digits.test_indices, TrainConfig().eval_items)
+    model.eval()
+    categories = infer_all(model, torch.from_numpy(digits.x[held_out]))[1]
+    assert epochs[-1].scores == {
+        "category_accuracy": hungarian_accuracy(categories, digits.labels[held_out])}
     last = [e for e in events if isinstance(e, Snapshot)][-1]
     assert last.samples is not None and last.samples.shape == (80, 1, 8, 8)  # 10 rows × 8
     assert last.map_codes is not None and last.map_codes.shape == (50, 2)

@@ -140,6 +140,10 @@ def test_metrics_table_after_training(qtbot, window) -> None:
         for col in (1, 2, 3):
             assert 0.0 <= float(panel.value(row, col)) <= 1.0
         assert float(panel.value(row, 4).replace(",", "")) > 0
+    # The model's 1-NN against the baseline's: the comparison in one figure.
+    assert panel.value(0, 5) == "1.00×"
+    ratio = float(panel.value(1, 1)) / float(panel.value(0, 1))
+    assert panel.value(1, 5) == f"{ratio:.2f}×"
     assert "test items" in panel.status.text() and panel.compute_button.isEnabled()
     # A second model joins the table; the baseline of the same code size is not repeated.
     with qtbot.waitSignal(tools.metrics_changed, timeout=30_000,

@@ -22,6 +22,8 @@ class Dataset:
     A text corpus is the same object with ``vocabulary`` set: ``x`` is N×1×1×V, each row the
     word probabilities of one document over ``vocabulary`` (all zeros for a document with no
     known word), and ``documents`` may hold the texts themselves (for hover snippets).
+    ``lengths`` holds each document's count of vocabulary words, so that a model can score the
+    counts themselves (a multinomial over the document's words) rather than their proportions.
     ``skipped`` lists (file, reason) for items a loader could not read, as one summary.
     """
 
@@ -33,6 +35,7 @@ class Dataset:
     vocabulary: tuple[str, ...] | None = None
     documents: tuple[str, ...] | None = None
     skipped: tuple[tuple[str, str], ...] = ()
+    lengths: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         x = self.x
@@ -72,6 +75,11 @@ class Dataset:
                     f"{self.name}: {len(self.vocabulary):,} vocabulary words for "
                     f"{self.x.shape[3]:,} vector entries."
                 )
+        if self.lengths is not None and (self.lengths.shape != (len(self.x),)
+                                         or self.lengths.min() < 0):
+            raise DatasetError(
+                f"{self.name}: document lengths must be one non-negative count per document."
+            )
         if self.documents is not None and len(self.documents) != len(self.x):
             raise DatasetError(
                 f"{self.name}: {len(self.documents):,} documents for {len(self.x):,} vectors."

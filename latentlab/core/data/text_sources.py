@@ -49,11 +49,14 @@ def corpus_dataset(texts: Sequence[str], *, name: str, labels: np.ndarray | None
     vocabulary = build_vocabulary(token_lists, max_words)
     if not vocabulary:
         raise DatasetError(f"{name}: no document holds a word (after dropping stop words).")
-    x = word_probabilities(count_matrix(token_lists, vocabulary))
+    counts = count_matrix(token_lists, vocabulary)
+    lengths = counts.sum(axis=1)
+    x = word_probabilities(counts)
     if is_test is None:
         is_test = random_split(len(x), test_fraction, seed)
     return Dataset(name, x[:, None, None, :], labels, class_names, is_test,
-                   vocabulary=vocabulary, documents=tuple(texts), skipped=skipped)
+                   vocabulary=vocabulary, documents=tuple(texts), skipped=skipped,
+                   lengths=lengths)
 
 
 def load_text_folder(folder: str | Path, *, max_words: int = 2000, stem: bool = False,

@@ -29,7 +29,8 @@ FORMAT_VERSION = 1
 _MAX_SIDE = 1 << 20
 NORMALISATION = {"image": "[0, 1] per pixel",
                   "text": "word probabilities per document (each row sums to 1)"}
-_FAMILY_NOUNS = {"ae": "an autoencoder", "vae": "a VAE", "gan": "a GAN", "infogan": "an InfoGAN"}
+_FAMILY_NOUNS = {"ae": "an autoencoder", "vae": "a VAE", "umap_ae": "a UMAP autoencoder",
+                 "gan": "a GAN", "infogan": "an InfoGAN"}
 
 
 _Settings = typing.TypeVar("_Settings", ModelConfig, TrainConfig)

@@ -24,25 +24,38 @@ class LatentModel(nn.Module):
     has_encoder: bool = True
     #: Whether ``reconstruct`` means anything (autoencoders yes, GANs no).
     reconstructs: bool = True
+    #: Whether ``infer_codes`` also sorts items into categories (InfoGAN's categorical code).
+    predicts_categories: bool = False
+    #: Whether the losses take each document's length (a multinomial over word counts); the
+    #: trainer then passes ``lengths`` with every batch of a text dataset.
+    scores_word_counts: bool = False
 
     def __init__(self, cfg: ModelConfig, input_shape: tuple[int, int, int]) -> None:
         super().__init__()
         self.cfg = cfg
         self.input_shape = input_shape
 
-    def losses(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+    def losses(self, x: torch.Tensor,
+               lengths: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
         raise NotImplementedError
 
+    def prepare_training(self, x_train: torch.Tensor) -> None:
+        """Called once by the trainer before the first step with the whole train split (on the
+        training device): a model that needs more than batches (a neighbour graph) builds it."""
+
     def make_optimizers(self, cfg: TrainConfig) -> list[torch.optim.Optimizer]:
+        if cfg.weight_decay > 0:
+            return [torch.optim.AdamW(self.parameters(), lr=cfg.learning_rate,
+                                      weight_decay=cfg.weight_decay)]
         return [torch.optim.Adam(self.parameters(), lr=cfg.learning_rate)]
 
-    def train_step(self, x: torch.Tensor,
-                   optimizers: list[torch.optim.Optimizer]) -> dict[str, float]:
+    def train_step(self, x: torch.Tensor, optimizers: list[torch.optim.Optimizer],
+                   lengths: torch.Tensor | None = None) -> dict[str, float]:
         """One optimisation step on a batch; returns the loss terms before the step.
 
         A non-finite loss is returned without stepping, so the weights stay as they were.
         """
-        terms = self.losses(x)
+        terms = self.training_losses(x, lengths)
         values = dict(zip(terms, torch.stack([t.detach() for t in terms.values()]).tolist(),
                           strict=True))
         if all(math.isfinite(v) for v in values.values()):
@@ -51,6 +64,12 @@ class LatentModel(nn.Module):
             terms["loss"].backward()
             optimizer.step()
         return values
+
+    def training_losses(self, x: torch.Tensor,
+                        lengths: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """The terms a training step optimises; the held-out curve uses ``losses``. The same
+        for most models; one that trains on more than the batch (a graph) overrides this."""
+        return self.losses(x) if lengths is None else self.losses(x, lengths)
 
     def embed(self, x: torch.Tensor) -> torch.Tensor:
         """Deterministic codes used for maps (the posterior mean for a VAE)."""
@@ -81,6 +100,14 @@ def sum_per_item(t: torch.Tensor) -> torch.Tensor:
     return t.flatten(1).sum(1)
 
 
-def multinomial_nll(out: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-    """Cross-entropy −Σ_w x_w log softmax(out)_w per item: x holds word probabilities."""
-    return -(x.flatten(1) * torch.log_softmax(out.flatten(1), dim=1)).sum(1)
+def multinomial_nll(out: torch.Tensor, x: torch.Tensor,
+                    lengths: torch.Tensor | None = None) -> torch.Tensor:
+    """−log p(document) per item under a multinomial over its words, p = softmax(out).
+
+    x holds word probabilities; with the documents' ``lengths`` L the counts are n_w = L·x_w
+    and the NLL is −Σ_w n_w log p_w (the multinomial coefficient, constant in the weights, is
+    left out): a long document is more evidence than a short one. Without lengths, the
+    cross-entropy −Σ_w x_w log p_w (every document weighs the same).
+    """
+    cross_entropy = -(x.flatten(1) * torch.log_softmax(out.flatten(1), dim=1)).sum(1)
+    return cross_entropy if lengths is None else cross_entropy * lengths

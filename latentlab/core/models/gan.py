@@ -168,6 +168,7 @@ class InfoGAN(GAN):
     """
 
     loss_terms = ("d_loss", "g_loss", "d_real", "d_fake", "info")
+    predicts_categories = True
     has_encoder = True
 
     def __init__(self, cfg: ModelConfig, input_shape: tuple[int, int, int]) -> None:

@@ -13,14 +13,24 @@ from latentlab.config import ModelConfig
 _CONV_FC = 256  # width of the fully connected layer between conv features and the code
 
 
-def mlp(sizes: list[int], activation: type[nn.Module] = nn.ReLU) -> nn.Sequential:
-    """Linear layers with ``activation`` between them (none after the last)."""
+def mlp(sizes: list[int], activation: type[nn.Module] = nn.ReLU,
+        batch_norm: bool = False) -> nn.Sequential:
+    """Linear layers with ``activation`` between them (none after the last); with
+    ``batch_norm`` each hidden layer is normalised before its activation (Ioffe & Szegedy)."""
     layers: list[nn.Module] = []
     for i, (fan_in, fan_out) in enumerate(itertools.pairwise(sizes)):
-        layers.append(nn.Linear(fan_in, fan_out))
-        if i < len(sizes) - 2:
+        hidden = i < len(sizes) - 2
+        # A bias before batch norm is cancelled by its mean subtraction.
+        layers.append(nn.Linear(fan_in, fan_out, bias=not (hidden and batch_norm)))
+        if hidden:
+            if batch_norm:
+                layers.append(nn.BatchNorm1d(fan_out))
             layers.append(activation())
     return nn.Sequential(*layers)
+
+
+def _norm2d(channels: int, batch_norm: bool) -> list[nn.Module]:
+    return [nn.BatchNorm2d(channels)] if batch_norm else []
 
 
 def _halvings(side: int, stages: int) -> list[int]:
@@ -34,17 +44,21 @@ def _halvings(side: int, stages: int) -> list[int]:
 class ConvEncoder(nn.Module):
     """Stride-2 convolutions (k=4, p=1 halve the side exactly), then a small MLP head."""
 
-    def __init__(self, input_shape: tuple[int, int, int], channels: tuple[int, ...], out: int):
+    def __init__(self, input_shape: tuple[int, int, int], channels: tuple[int, ...], out: int,
+                 batch_norm: bool = False):
         super().__init__()
         c, h, w = input_shape
         layers: list[nn.Module] = []
-        for c_out in channels:
-            layers += [nn.Conv2d(c, c_out, 4, stride=2, padding=1), nn.LeakyReLU(0.2)]
+        for i, c_out in enumerate(channels):
+            # The first stage sees raw pixels: normalising them would only rescale the input.
+            norm = batch_norm and i > 0
+            layers += [nn.Conv2d(c, c_out, 4, stride=2, padding=1, bias=not norm),
+                       *_norm2d(c_out, norm), nn.LeakyReLU(0.2)]
             c = c_out
         self.features = nn.Sequential(*layers)
         hs, ws = _halvings(h, len(channels)), _halvings(w, len(channels))
         flat = c * hs[-1] * ws[-1]
-        self.head = mlp([flat, _CONV_FC, out], nn.LeakyReLU)
+        self.head = mlp([flat, _CONV_FC, out], nn.LeakyReLU, batch_norm)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(x).flatten(1))
@@ -53,13 +67,14 @@ class ConvEncoder(nn.Module):
 class ConvDecoder(nn.Module):
     """Mirror of ConvEncoder; output_padding restores odd sides (7 → 15 rather than 14)."""
 
-    def __init__(self, input_shape: tuple[int, int, int], channels: tuple[int, ...], latent: int):
+    def __init__(self, input_shape: tuple[int, int, int], channels: tuple[int, ...], latent: int,
+                 batch_norm: bool = False):
         super().__init__()
         c_img, h, w = input_shape
         hs, ws = _halvings(h, len(channels)), _halvings(w, len(channels))
         self.start_shape = (channels[-1], hs[-1], ws[-1])
         self.head = nn.Sequential(
-            mlp([latent, _CONV_FC, math.prod(self.start_shape)], nn.ReLU), nn.ReLU()
+            mlp([latent, _CONV_FC, math.prod(self.start_shape)], nn.ReLU, batch_norm), nn.ReLU()
         )
         layers: list[nn.Module] = []
         outs = [*reversed(channels[:-1]), c_img]
@@ -67,9 +82,11 @@ class ConvDecoder(nn.Module):
         for i, c_out in enumerate(outs):
             stage = len(channels) - i  # sides index we are growing back to
             pad = (hs[stage - 1] - 2 * hs[stage], ws[stage - 1] - 2 * ws[stage])
-            layers.append(nn.ConvTranspose2d(c, c_out, 4, stride=2, padding=1, output_padding=pad))
-            if i < len(outs) - 1:
-                layers.append(nn.ReLU())
+            hidden = i < len(outs) - 1
+            layers.append(nn.ConvTranspose2d(c, c_out, 4, stride=2, padding=1, output_padding=pad,
+                                             bias=not (hidden and batch_norm)))
+            if hidden:
+                layers += [*_norm2d(c_out, batch_norm), nn.ReLU()]
             c = c_out
         self.features = nn.Sequential(*layers)
 
@@ -112,12 +129,17 @@ class Decoder(nn.Module):
 
 
 def build_encoder(cfg: ModelConfig, input_shape: tuple[int, int, int], out: int) -> nn.Module:
+    """The encoder body; ``cfg.input_dropout`` drops input entries (words, pixels) in training,
+    a denoising regulariser that keeps a text model from memorising its documents."""
     size = math.prod(input_shape)
+    dropout = [nn.Dropout(cfg.input_dropout)] if cfg.input_dropout > 0 else []
     if cfg.architecture == "linear":
-        return nn.Sequential(nn.Flatten(), nn.Linear(size, out))
+        return nn.Sequential(nn.Flatten(), *dropout, nn.Linear(size, out))
     if cfg.architecture == "conv":
-        return ConvEncoder(input_shape, cfg.conv_channels, out)
-    return nn.Sequential(nn.Flatten(), mlp([size, *cfg.hidden, out]))
+        conv = ConvEncoder(input_shape, cfg.conv_channels, out, cfg.batch_norm)
+        return nn.Sequential(*dropout, conv) if dropout else conv  # keeps older weight names
+    return nn.Sequential(nn.Flatten(), *dropout, mlp([size, *cfg.hidden, out],
+                                                     batch_norm=cfg.batch_norm))
 
 
 def build_decoder_body(cfg: ModelConfig, input_shape: tuple[int, int, int]) -> nn.Module:
@@ -125,5 +147,5 @@ def build_decoder_body(cfg: ModelConfig, input_shape: tuple[int, int, int]) -> n
     if cfg.architecture == "linear":
         return nn.Linear(cfg.latent_dim, size)
     if cfg.architecture == "conv":
-        return ConvDecoder(input_shape, cfg.conv_channels, cfg.latent_dim)
-    return mlp([cfg.latent_dim, *reversed(cfg.hidden), size])
+        return ConvDecoder(input_shape, cfg.conv_channels, cfg.latent_dim, cfg.batch_norm)
+    return mlp([cfg.latent_dim, *reversed(cfg.hidden), size], batch_norm=cfg.batch_norm)

@@ -32,6 +32,7 @@ class VAE(LatentModel):
             link = "softmax"
         else:
             link = "identity" if gaussian and cfg.architecture == "linear" else "sigmoid"
+        self.scores_word_counts = cfg.likelihood == "multinomial"
         self.encoder = build_encoder(cfg, input_shape, 2 * cfg.latent_dim)
         self.decoder = Decoder(build_decoder_body(cfg, input_shape), input_shape, link, gaussian)
 
@@ -51,9 +52,10 @@ class VAE(LatentModel):
         mu, log_var = self.encode(x)
         return self.decoder(self.reparameterize(mu, log_var)), mu, log_var
 
-    def losses(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+    def losses(self, x: torch.Tensor,
+               lengths: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
         out, mu, log_var = self(x)
-        recon = reconstruction_nll(out, x, self.cfg.likelihood, self.decoder)
+        recon = reconstruction_nll(out, x, self.cfg.likelihood, self.decoder, lengths)
         kl = kl_to_standard_normal(mu, log_var)
         return {"loss": (recon + self.cfg.beta * kl).mean(), "recon": recon.mean(), "kl": kl.mean()}
 
@@ -67,10 +69,11 @@ def kl_to_standard_normal(mu: torch.Tensor, log_var: torch.Tensor) -> torch.Tens
 
 
 def reconstruction_nll(out: torch.Tensor, x: torch.Tensor, likelihood: str,
-                       decoder: Decoder) -> torch.Tensor:
-    """−log p(x|z) per item. ``out`` is the decoder's pre-activation output."""
+                       decoder: Decoder, lengths: torch.Tensor | None = None) -> torch.Tensor:
+    """−log p(x|z) per item. ``out`` is the decoder's pre-activation output; ``lengths`` (text)
+    turns word probabilities back into counts for the multinomial."""
     if likelihood == "multinomial":
-        return multinomial_nll(out, x)
+        return multinomial_nll(out, x, lengths)
     if likelihood == "bernoulli":
         # Cross-entropy on logits is the Bernoulli likelihood for pixel intensities in [0, 1].
         return sum_per_item(F.binary_cross_entropy_with_logits(out, x, reduction="none"))

@@ -6,7 +6,7 @@ with the live model, no Qt types. A listener may keep them as long as it likes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -42,6 +42,9 @@ class EpochEnded:
     epoch: int
     train: dict[str, float]  # means over the epoch's batches
     test: dict[str, float]  # on the held-out split (empty when there is none)
+    #: Held-out scores that are not losses, e.g. an InfoGAN's category accuracy (Hungarian-
+    #: matched to the labels, when the data has labels).
+    scores: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -60,10 +63,12 @@ class Snapshot:
 
 @dataclass(frozen=True)
 class TrainingFinished:
-    reason: str  # "completed" or "stopped"
+    reason: str  # "completed", "stopped" or "early_stopped" (the held-out loss stopped falling)
     epochs_done: int
     global_step: int
     elapsed_s: float
+    #: After an early stop, the epoch whose weights the model keeps.
+    best_epoch: int | None = None
 
 
 @dataclass(frozen=True)

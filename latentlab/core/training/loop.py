@@ -18,6 +18,7 @@ import torch
 
 from latentlab.config import ConfigError, TrainConfig
 from latentlab.core.data.dataset import Dataset
+from latentlab.core.evaluation.metrics import hungarian_accuracy
 from latentlab.core.models.base import LatentModel
 from latentlab.core.training.device import describe_device, resolve_device
 from latentlab.core.training.events import (
@@ -29,11 +30,13 @@ from latentlab.core.training.events import (
     TrainingFinished,
     TrainingStarted,
 )
+from latentlab.core.training.schedule import EarlyStopping, LearningRate
 from latentlab.core.training.views import (
     EVAL_BATCH,
     LiveItems,
     ViewInputs,
     decoder_state,
+    infer_all,
     items_on,
     snapshot_of,
 )
@@ -84,14 +87,17 @@ class TrainControl:
 
 
 @torch.no_grad()
-def evaluate(model: LatentModel, x: torch.Tensor, batch_size: int = EVAL_BATCH) -> dict[str, float]:
-    """Mean of each loss term over ``x`` (weighted by batch size)."""
+def evaluate(model: LatentModel, x: torch.Tensor, batch_size: int = EVAL_BATCH,
+             lengths: torch.Tensor | None = None) -> dict[str, float]:
+    """Mean of each loss term over ``x`` (weighted by batch size); ``lengths`` for text models
+    that score word counts."""
     was_training = model.training
     model.eval()
     totals: dict[str, float] = {}
     for i in range(0, len(x), batch_size):
         batch = x[i : i + batch_size]
-        terms = model.losses(batch)
+        terms = (model.losses(batch) if lengths is None
+                 else model.losses(batch, lengths[i : i + batch_size]))
         values = torch.stack(list(terms.values())).tolist()
         for name, value in zip(terms, values, strict=True):
             totals[name] = totals.get(name, 0.0) + value * len(batch)
@@ -197,6 +203,27 @@ def _cpu_copy(model: torch.nn.Module) -> dict[str, torch.Tensor]:
     return {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
 
 
+def _lengths(model: LatentModel, data: Dataset, indices: np.ndarray,
+             device: torch.device) -> torch.Tensor | None:
+    """Documents' lengths, for a text model that scores word counts (else None)."""
+    if not model.scores_word_counts or data.lengths is None or len(indices) == 0:
+        return None
+    return torch.from_numpy(data.lengths[indices].astype(np.float32)).to(device)
+
+
+@torch.no_grad()
+def _category_scores(model: LatentModel, x: torch.Tensor | None,
+                     labels: np.ndarray | None) -> dict[str, float]:
+    """A model that sorts items into categories (InfoGAN), scored against the labels."""
+    if x is None or labels is None or not model.predicts_categories:
+        return {}
+    model.eval()
+    categories = infer_all(model, x)[1]
+    model.train()
+    return {} if categories is None else {
+        "category_accuracy": hungarian_accuracy(categories, labels)}
+
+
 def _evenly_spaced(indices: np.ndarray, k: int) -> np.ndarray:
     """At most ``k`` of ``indices``, spread evenly: a fixed subset for the held-out curve."""
     if len(indices) <= k:
@@ -231,9 +258,14 @@ def train(
     if x_train is None:
         raise ValueError(f"{data.name}: the training split is empty.")
     # A fixed subset keeps the per-epoch held-out pass cheap on big test splits.
-    x_test = items_on(data, _evenly_spaced(data.test_indices, cfg.eval_items), device)
+    test_subset = _evenly_spaced(data.test_indices, cfg.eval_items)
+    x_test = items_on(data, test_subset, device)
+    l_train = _lengths(model, data, data.train_indices, device)
+    l_test = _lengths(model, data, test_subset, device)
+    y_test = data.labels[test_subset] if data.labels is not None else None
     views = ViewInputs.of(model, data, live or LiveItems(), cfg.seed, device)
     shuffle = torch.Generator().manual_seed(cfg.seed)
+    model.prepare_training(x_train)
     optimizers = model.make_optimizers(cfg)
     n_train = len(x_train) if shard is None else shard.num_samples(len(x_train))
     if shard is not None:
@@ -251,6 +283,9 @@ def train(
     clock = SnapshotClock(cfg.snapshot_interval_s, cfg.map_update_budget, start)
     last_good = LastGoodWeights(model, start, GOOD_WEIGHTS_INTERVAL_S)
     losses = LossSums()
+    learning_rate = LearningRate(optimizers, cfg.lr_schedule, total_steps)
+    # Early stopping keeps one process's best weights: not under data-parallel training.
+    early = EarlyStopping(cfg.early_stopping if shard is None else 0)
     for epoch in range(1, cfg.epochs + 1):
         if shard is None:
             order = torch.randperm(n_train, generator=shuffle).to(device)
@@ -263,15 +298,17 @@ def train(
                 yield TrainingFinished("stopped", epoch - 1, global_step,
                                        time.perf_counter() - start - paused_s)
                 return
-            batch = x_train[order[(step - 1) * cfg.batch_size : step * cfg.batch_size]]
-            terms = model.train_step(batch, optimizers)
+            rows = order[(step - 1) * cfg.batch_size : step * cfg.batch_size]
+            learning_rate.at(global_step)
+            terms = (model.train_step(x_train[rows], optimizers) if l_train is None
+                     else model.train_step(x_train[rows], optimizers, l_train[rows]))
             if not all(math.isfinite(v) for v in terms.values()):
                 kept_step = last_good.restore(model, global_step)
                 yield snapshot(kept_step, epoch - 1 + step / steps_per_epoch)
                 yield TrainingFailed(_nan_message(terms, epoch, step, kept_step), global_step)
                 return
             global_step += 1
-            losses.add(terms, len(batch))
+            losses.add(terms, len(rows))
             now = time.perf_counter()
             if now - last_progress >= progress_interval_s or global_step == total_steps:
                 elapsed = now - start - paused_s
@@ -290,11 +327,18 @@ def train(
         train_means = losses.epoch_means(n_train)
         if shard is not None:
             train_means = shard.end_epoch(model, train_means)
-        test_means = evaluate(model, x_test) if x_test is not None else {}
+        test_means = evaluate(model, x_test, lengths=l_test) if x_test is not None else {}
         if views.x_map is not None and model.has_encoder:
             # Every epoch's map, for the GUI's timeline: the codes as the epoch ends.
             yield snapshot(global_step, float(epoch))
-        yield EpochEnded(epoch, train_means, test_means)
+        yield EpochEnded(epoch, train_means, test_means, _category_scores(model, x_test, y_test))
+        if early.should_stop(model, epoch, test_means.get("loss")):
+            # No better held-out loss for `patience` epochs: back to the best epoch's weights.
+            early.restore_best(model)
+            yield snapshot(global_step, float(epoch))
+            yield TrainingFinished("early_stopped", epoch, global_step,
+                                   time.perf_counter() - start - paused_s, early.best_epoch)
+            return
 
     yield snapshot(global_step, float(epoch))
     yield TrainingFinished("completed", epoch, global_step, time.perf_counter() - start - paused_s)

@@ -1,8 +1,10 @@
-"""Live loss curves: train (running, per progress event) and held-out (per epoch), per loss term."""
+"""Live loss curves: train (running, per progress event) and held-out (per epoch), per loss term;
+held-out scores (an InfoGAN's category accuracy) as a dashed curve, the latest in the title."""
 
 from __future__ import annotations
 
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
@@ -14,7 +16,9 @@ REDRAW_MS = 1000  # a loss curve needs no more; each redraw also re-renders the 
 
 # Short names: a GAN's five terms share a narrow plot with their legend.
 TERM_NAMES = {"loss": "total", "recon": "reconstruction", "kl": "KL", "d_loss": "D loss",
-              "g_loss": "G loss", "d_real": "D(x)", "d_fake": "D(G(z))", "info": "info"}
+              "g_loss": "G loss", "d_real": "D(x)", "d_fake": "D(G(z))", "info": "info",
+              "umap": "UMAP"}
+SCORE_NAMES = {"category_accuracy": "category accuracy"}
 TERM_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e")
 
 
@@ -44,6 +48,7 @@ class LossPlot(QWidget):
         self.plot.setXRange(0, event.epochs, padding=0.02)
         self.plot.enableAutoRange(x=False, y=True)
         self.plot.clear()
+        self.plot.setTitle(None)
         self.legend.clear()
         self.curves.clear()
         self.points.clear()
@@ -87,3 +92,14 @@ class LossPlot(QWidget):
 
     def _on_epoch(self, event: EpochEnded) -> None:
         self._append("test", float(event.epoch), event.test)
+        for name, value in event.scores.items():
+            key = ("score", name)
+            if key not in self.curves:  # the first epoch that brings this score
+                self.curves[key] = self.plot.plot(
+                    [], [], pen=pg.mkPen("#444", width=1.5, style=Qt.PenStyle.DashLine),
+                    symbol="s", symbolSize=5, symbolBrush="#444",
+                    name=SCORE_NAMES.get(name, name))
+                self.points[key] = ([], [])
+            self.plot.setTitle(f"{SCORE_NAMES.get(name, name)} {value:.1%} "
+                               "(held-out, matched to the labels)", size="9pt")
+        self._append("score", float(event.epoch), event.scores)

@@ -30,7 +30,15 @@ COLUMNS = (
                "input too? 1 = every one is"),
     ("SSE / image", "Reconstruction error: the sum of squared errors over the pixels, mean per "
                     "test image. PCA keeps as many components as the model's code has dimensions"),
+    ("× baseline", "The row's 1-NN accuracy divided by the linear baseline's (PCA of pixels; "
+                   "LSA for text): how many times better its map keeps the classes apart"),
 )
+
+
+def _ratio(value: float | None, baseline: float | None) -> str:
+    if value is None or not baseline:
+        return "—"
+    return f"{value / baseline:.2f}×"
 
 
 def _cell(value: float | None) -> str:
@@ -79,9 +87,10 @@ class MetricsPanel(QWidget):
         rows: list[MetricsRow] = self.tools.metrics_rows
         self.table.setRowCount(len(rows))
         baseline_brush = QBrush(QColor(235, 240, 250))
+        baseline_knn1 = next((row.knn1 for row in rows if row.kind == "baseline"), None)
         for r, row in enumerate(rows):
             values = (row.name, _cell(row.knn1), _cell(row.knn5), _cell(row.trust),
-                      _cell(row.sse))
+                      _cell(row.sse), _ratio(row.knn1, baseline_knn1))
             for c, text in enumerate(values):
                 item = QTableWidgetItem(text)
                 if c:

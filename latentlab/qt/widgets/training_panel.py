@@ -1,6 +1,13 @@
-"""The model form and the training controls: settings in, Train/Pause/Stop, progress with ETA."""
+"""The model form and the training controls: settings in, Train/Pause/Stop, progress with ETA.
+
+The form starts from ``recommended_settings`` for the model type and the kind of data; choosing
+a model type or loading another kind of data fills them in again, and the Recommended button
+puts them back. Settings the form does not show follow the recipe of the chosen type.
+"""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
@@ -31,6 +38,7 @@ from latentlab.config import (
 )
 from latentlab.core.training.device import available_devices
 from latentlab.core.training.events import StepProgress, TrainingFinished, TrainingStarted
+from latentlab.core.training.recipes import recommended_settings
 from latentlab.lab.latent_lab import LatentLab
 
 
@@ -70,7 +78,8 @@ class TrainingPanel(QWidget):
     def __init__(self, lab: LatentLab, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.lab = lab
-        m, t = ModelConfig(), TrainConfig()
+        m, t = recommended_settings("ae", self._data_kind())
+        self._kind = self._data_kind()
 
         self.family = _combo(MODEL_FAMILIES, m.family)
         self.architecture = _combo(ARCHITECTURES, m.architecture)
@@ -103,6 +112,13 @@ class TrainingPanel(QWidget):
         self.info_weight = QDoubleSpinBox(minimum=-100.0, maximum=100.0, value=m.info_weight,
                                           decimals=2, singleStep=0.1)
         self.info_weight.setToolTip("λ: weight of the mutual-information term.")
+        self.umap_weight = QDoubleSpinBox(minimum=-1.0, maximum=1e6, value=m.umap_weight,
+                                          decimals=1, singleStep=100.0)
+        self.umap_weight.setToolTip("Weight of UMAP's cross-entropy on the neighbour graph\n"
+                                    "against the reconstruction error per item.")
+        self.recommended_button = QPushButton("Recommended")
+        self.recommended_button.setToolTip(
+            "Put back the settings recommended for this model type and this kind of data")
         self.device = QComboBox()
         devices = available_devices()
         self.device.addItem(f"Auto ({devices[0].upper()})", "auto")
@@ -120,6 +136,7 @@ class TrainingPanel(QWidget):
         self.infogan_box = _group("InfoGAN codes", [("Categories K", self.categories),
                                                     ("Continuous codes", self.continuous),
                                                     ("Information weight λ", self.info_weight)])
+        self.umap_box = _group("UMAP autoencoder", [("UMAP weight", self.umap_weight)])
         train_box = _group("Training", [("Epochs", self.epochs), ("Batch size", self.batch),
                                         ("Learning rate", self.learning_rate), ("Seed", self.seed),
                                         ("Device", self.device)])
@@ -159,7 +176,9 @@ class TrainingPanel(QWidget):
         layout.addWidget(self.vae_box)
         layout.addWidget(self.gan_box)
         layout.addWidget(self.infogan_box)
+        layout.addWidget(self.umap_box)
         layout.addWidget(train_box)
+        layout.addWidget(self.recommended_button)
         layout.addWidget(self.problems)
         layout.addLayout(buttons)
         layout.addWidget(self.progress_bar)
@@ -173,8 +192,12 @@ class TrainingPanel(QWidget):
         for widget in (self.hidden, self.learning_rate, self.d_learning_rate):
             widget.textChanged.connect(self._validate)
         for widget in (self.latent, self.epochs, self.batch, self.seed, self.beta, self.noise,
-                       self.d_steps, self.categories, self.continuous, self.info_weight):
+                       self.d_steps, self.categories, self.continuous, self.info_weight,
+                       self.umap_weight):
             widget.valueChanged.connect(self._validate)
+        self.family.currentIndexChanged.connect(self.apply_recommended)
+        self.recommended_button.clicked.connect(self.apply_recommended)
+        lab.data.changed.connect(self._on_dataset)
         self.train_button.clicked.connect(self._on_train)
         self.pause_button.clicked.connect(self._on_pause)
         self.stop_button.clicked.connect(lab.model.stop)
@@ -186,6 +209,39 @@ class TrainingPanel(QWidget):
         self._on_status()
 
     # ------------------------------------------------------------------ form
+    def _data_kind(self) -> str:
+        return self.lab.data.dataset.kind if self.lab.data.dataset is not None else "image"
+
+    def _recipe(self) -> tuple[ModelConfig, TrainConfig]:
+        shape = self.lab.data.dataset.input_shape if self.lab.data.dataset is not None else None
+        return recommended_settings(self.family.currentData(), self._data_kind(), shape)
+
+    def apply_recommended(self) -> None:
+        """Fill the form with the recommended settings for the model type and the data."""
+        m, t = self._recipe()
+        self.architecture.setCurrentIndex(self.architecture.findData(m.architecture))
+        self.hidden.setText(", ".join(str(h) for h in m.hidden))
+        self.latent.setValue(m.latent_dim)
+        self.epochs.setValue(t.epochs)
+        self.batch.setValue(t.batch_size)
+        self.learning_rate.setText(f"{t.learning_rate:g}")
+        self.d_learning_rate.setText(f"{t.d_learning_rate:g}")
+        if not self._text_data():
+            self.likelihood.setCurrentIndex(self.likelihood.findData(m.likelihood))
+        self.beta.setValue(m.beta)
+        self.gan_loss.setCurrentIndex(self.gan_loss.findData(m.gan_loss))
+        self.noise.setValue(m.noise_dim)
+        self.d_steps.setValue(m.d_steps)
+        self.categories.setValue(m.n_categories)
+        self.continuous.setValue(m.n_continuous)
+        self.info_weight.setValue(m.info_weight)
+        self.umap_weight.setValue(m.umap_weight)
+
+    def _on_dataset(self) -> None:
+        if self._data_kind() != self._kind:  # text and images have different recipes
+            self._kind = self._data_kind()
+            self.apply_recommended()
+
     def configs(self) -> tuple[ModelConfig, TrainConfig]:
         """The form's settings; raises ConfigError naming every field that cannot work."""
         problems: list[str] = []
@@ -196,8 +252,9 @@ class TrainingPanel(QWidget):
             hidden = (1,)
         lr, d_lr = (self._number(field, name, problems) for field, name in (
             (self.learning_rate, "Learning rate"), (self.d_learning_rate, "D learning rate")))
-        model = ModelConfig(
-            family=self.family.currentData(),
+        base_model, base_train = self._recipe()
+        model = replace(
+            base_model,
             architecture=self.architecture.currentData(),
             hidden=hidden,
             latent_dim=self.latent.value(),
@@ -209,8 +266,10 @@ class TrainingPanel(QWidget):
             n_continuous=self.continuous.value(),
             info_weight=self.info_weight.value(),
             d_steps=self.d_steps.value(),
+            umap_weight=self.umap_weight.value(),
         )
-        train = TrainConfig(
+        train = replace(
+            base_train,
             epochs=self.epochs.value(),
             batch_size=self.batch.value(),
             learning_rate=lr,
@@ -241,6 +300,7 @@ class TrainingPanel(QWidget):
         self.vae_box.setVisible(family == "vae")
         self.gan_box.setVisible(gan)
         self.infogan_box.setVisible(family == "infogan")
+        self.umap_box.setVisible(family == "umap_ae")
         self.latent.setEnabled(not gan)
         conv = self.architecture.findData("conv")
         self.architecture.setItemText(conv, "DCGAN" if gan else ARCHITECTURES["conv"])
@@ -295,6 +355,7 @@ class TrainingPanel(QWidget):
         self.stop_button.setEnabled(status in ("running", "paused"))
         for box in self.findChildren(QGroupBox):
             box.setEnabled(idle)
+        self.recommended_button.setEnabled(idle)
         if self.lab.model.status.device:
             self.device_label.setText(f"Device: {self.lab.model.status.device}")
         if status == "running" and self.progress_bar.value() <= 0:
@@ -318,8 +379,10 @@ class TrainingPanel(QWidget):
         )
 
     def _on_finished(self, event: TrainingFinished) -> None:
-        verb = "Finished" if event.reason == "completed" else "Stopped"
+        verb = "Finished" if event.reason in ("completed", "early_stopped") else "Stopped"
+        kept = (f" The held-out loss stopped improving: the weights of epoch "
+                f"{event.best_epoch} are kept." if event.best_epoch is not None else "")
         self.progress_label.setText(
             f"{verb}: {event.epochs_done} epoch(s), {event.global_step:,} steps in "
-            f"{format_duration(event.elapsed_s)}."
+            f"{format_duration(event.elapsed_s)}.{kept}"
         )

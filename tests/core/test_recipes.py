@@ -1,0 +1,40 @@
+"""The recommended settings: valid for every family and kind of data, and refused by name."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from latentlab.config import MODEL_FAMILIES, ConfigError
+from latentlab.core.models import build_model
+from latentlab.core.training.recipes import DATA_KINDS, recommended_settings
+
+SHAPES = {"image": [(1, 28, 28), (1, 8, 8), (3, 32, 32)], "text": [(1, 1, 500)]}
+
+
+@pytest.mark.parametrize("family", list(MODEL_FAMILIES))
+@pytest.mark.parametrize("kind", DATA_KINDS)
+def test_recommended_settings_validate_and_build(family: str, kind: str) -> None:
+    for shape in SHAPES[kind]:
+        model_cfg, train_cfg = recommended_settings(family, kind, shape)
+        assert model_cfg.family == family
+        assert model_cfg.validate(shape) == [] and train_cfg.validate() == []
+        if kind == "text" and not model_cfg.is_gan:
+            assert model_cfg.likelihood == "multinomial"
+        with torch.device("meta"):
+            build_model(model_cfg, shape)
+
+
+def test_text_settings_regularise_and_stop_early() -> None:
+    model_cfg, train_cfg = recommended_settings("ae", "text")
+    assert model_cfg.input_dropout > 0 and train_cfg.weight_decay > 0
+    assert train_cfg.early_stopping > 0
+
+
+@pytest.mark.parametrize(("args", "field"), [
+    (("pca", "image"), "Model type"),
+    (("ae", "audio"), "Data kind"),
+])
+def test_unknown_family_or_kind_is_refused_by_name(args: tuple[str, str], field: str) -> None:
+    with pytest.raises(ConfigError, match=field):
+        recommended_settings(*args)

@@ -1,0 +1,37 @@
+"""The model form proposes the recommended settings and its Recommended button puts them back."""
+
+from __future__ import annotations
+
+from latentlab.core.training.recipes import recommended_settings
+
+
+def test_recommended_button_puts_the_recipe_back(qtbot, window) -> None:
+    panel = window.workspace.training_panel
+    model, train = recommended_settings("ae", "image")
+    assert panel.epochs.value() == train.epochs and panel.batch.value() == train.batch_size
+    panel.epochs.setValue(3)
+    panel.hidden.setText("7")
+    panel.learning_rate.setText("0.5")
+    panel.recommended_button.click()
+    assert panel.epochs.value() == train.epochs
+    assert panel.hidden.text() == ", ".join(map(str, model.hidden))
+    assert float(panel.learning_rate.text()) == train.learning_rate
+    form_model, form_train = panel.configs()
+    # What the form does not show follows the recipe too.
+    assert form_model.batch_norm == model.batch_norm
+    assert form_model.input_dropout == model.input_dropout
+    assert form_train.lr_schedule == train.lr_schedule
+
+
+def test_choosing_a_model_type_fills_in_its_recipe(qtbot, window) -> None:
+    panel = window.workspace.training_panel
+    panel.family.setCurrentIndex(panel.family.findData("umap_ae"))
+    model, train = recommended_settings("umap_ae", "image")
+    assert panel.umap_box.isVisible() and not panel.vae_box.isVisible()
+    assert panel.umap_weight.value() == model.umap_weight
+    assert panel.batch.value() == train.batch_size
+    form_model, form_train = panel.configs()
+    assert form_model.family == "umap_ae" and form_model.hidden == model.hidden
+    assert form_train.learning_rate == train.learning_rate
+    panel.umap_weight.setValue(-1.0)
+    assert "UMAP weight" in panel.problems.text() and not panel.train_button.isEnabled()
