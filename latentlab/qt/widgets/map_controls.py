@@ -100,6 +100,7 @@ class ProjectionControls(QWidget):
             lab.model.changed.connect(self._on_model_changed)
         self.set_setup(setup)
         self._on_projection_changed()
+        self._on_progress(self.map.progress)
 
     def _on_model_changed(self) -> None:
         # A GAN's map is its generator's code space, tied to the code panel: not replaceable.
