@@ -14,8 +14,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from latentlab.core.data.dataset import Dataset
 
 _TOKEN = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
 # A word list reads best as prose.
@@ -201,3 +205,16 @@ class LSA:
 
     def fit_transform(self, x: np.ndarray) -> np.ndarray:
         return self.fit(x).transform(x)
+
+
+def document_snippet(dataset: Dataset, item: int, max_lines: int = 4, max_chars: int = 280) -> str:
+    """The first few non-empty lines of a document (or its top words, without the text)."""
+    if dataset.documents is None:
+        assert dataset.vocabulary is not None
+        words = top_words(dataset.x[item], dataset.vocabulary, 8)
+        return "Top words: " + ", ".join(w for w, _ in words) if words else "(no known words)"
+    lines = [line.strip() for line in dataset.documents[item].splitlines() if line.strip()]
+    snippet = "\n".join(lines[:max_lines])
+    if len(snippet) > max_chars or len(lines) > max_lines:
+        snippet = snippet[:max_chars].rstrip() + " …"
+    return snippet or "(empty document)"

@@ -8,8 +8,7 @@ from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsPathItem, QLabel, QVBoxLayout, QWidget
 
-from latentlab.core.data.dataset import Dataset
-from latentlab.core.data.text import top_words
+from latentlab.core.data.text import document_snippet
 from latentlab.core.maps.geometry import points_in_box, points_in_polygon
 from latentlab.core.maps.methods import METHOD_NAMES
 from latentlab.lab.latent_lab import LatentLab
@@ -21,27 +20,12 @@ from latentlab.qt.widgets.point_layer import PointLayer
 
 HOVER_RADIUS_PX = 8
 HOVER_SIDE_PX = 96
-#: Text datasets: the hover shows a document's first lines, this many and this wide.
-SNIPPET_LINES = 4
-SNIPPET_CHARS = 280
+#: Text datasets: the hover shows a document's first lines, this wide.
 SNIPPET_WIDTH_PX = 320
 REDRAW_MS = 250
 NOISE_RANGE = (-3.0, 3.0)
 NO_ENCODER_TEXT = ("A GAN has no encoder: real images have no place in its noise space.\n"
                    "Drag the probe through this slice of it.")
-
-
-def document_snippet(dataset: Dataset, item: int) -> str:
-    """The first few non-empty lines of a document (or its top words, without the text)."""
-    if dataset.documents is None:
-        assert dataset.vocabulary is not None
-        words = top_words(dataset.x[item], dataset.vocabulary, 8)
-        return "Top words: " + ", ".join(w for w, _ in words) if words else "(no known words)"
-    lines = [line.strip() for line in dataset.documents[item].splitlines() if line.strip()]
-    snippet = "\n".join(lines[:SNIPPET_LINES])
-    if len(snippet) > SNIPPET_CHARS or len(lines) > SNIPPET_LINES:
-        snippet = snippet[:SNIPPET_CHARS].rstrip() + " …"
-    return snippet or "(empty document)"
 
 
 class SelectViewBox(pg.ViewBox):

@@ -16,10 +16,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from latentlab.core.data.text import document_snippet
 from latentlab.lab.latent_lab import LatentLab
 from latentlab.lab.tools import NEIGHBOURS
 from latentlab.qt.widgets.image_tile import to_qimage
-from latentlab.qt.widgets.map_view import document_snippet
 
 #: Items shown at most; the rest are counted.
 GALLERY_MAX = 200
