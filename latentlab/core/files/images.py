@@ -1,10 +1,13 @@
-"""Image grids and PNG export, shared by the GUI's panels and the command line."""
+"""Image grids, PNG export and animated GIFs of paths, shared by the GUI's panels and the
+command line."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
+
+from latentlab.core.maps.interpolation import forth_and_back
 
 
 def tile_images(images: np.ndarray, rows: int, cols: int, pad: int = 1,
@@ -40,3 +43,44 @@ def save_png(image: np.ndarray, path: str | Path, scale: int = 1) -> Path:
     except OSError as exc:
         raise OSError(f"{path}: cannot be written ({exc.strerror or exc}).") from None
     return path
+
+
+#: Exports are enlarged so that small digits stay visible: at least this many pixels high.
+EXPORT_MIN_PX = 128
+GIF_FRAME_MS = 120
+GIF_BAR_PX = 4
+
+
+def export_scale(height: int) -> int:
+    """How many times to enlarge an exported picture ``height`` pixels high."""
+    return max(1, -(-EXPORT_MIN_PX // max(1, height)))
+
+
+def save_path_gif(images: np.ndarray, target: str | Path, frame_ms: int = GIF_FRAME_MS) -> Path:
+    """An animated GIF along a path of decoded images (rows × steps × C×H×W), forth and back,
+    looping for ever; each frame shows every row's image at that step. A bar along the bottom
+    shows how far along the path each frame is (it also keeps two alike frames from being
+    merged)."""
+    from PIL import Image, ImageDraw
+
+    rows, n = images.shape[:2]
+    h = images.shape[-2]
+    scale = export_scale(h)
+    frames = []
+    for i in forth_and_back(n):
+        picture = Image.fromarray(to_uint8(tile_images(images[:, i], 1, rows, pad=1)))
+        picture = picture.convert("RGB").resize((picture.width * scale, picture.height * scale),
+                                                Image.Resampling.NEAREST)
+        frame = Image.new("RGB", (picture.width, picture.height + GIF_BAR_PX), (255, 255, 255))
+        frame.paste(picture, (0, 0))
+        end = round(i / (n - 1) * (frame.width - 1))
+        ImageDraw.Draw(frame).rectangle((0, picture.height + 1, end, frame.height - 1),
+                                        fill=(70, 130, 220))
+        frames.append(frame)
+    target = Path(target)
+    try:
+        frames[0].save(target, format="GIF", save_all=True, append_images=frames[1:],
+                       duration=frame_ms, loop=0, disposal=1)
+    except OSError as exc:
+        raise OSError(f"{target}: cannot be written ({exc.strerror or exc}).") from None
+    return target

@@ -17,50 +17,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from latentlab.core.files.images import save_png, tile_images, to_uint8
-from latentlab.core.maps.interpolation import forth_and_back
+from latentlab.core.files.images import export_scale, save_path_gif, save_png, tile_images
 from latentlab.lab.latent_lab import LatentLab
 from latentlab.lab.tools import InterpolationPath
 from latentlab.qt.widgets.image_tile import ImageTile
 
-#: Exports are enlarged so that small digits stay visible: at least this many pixels high.
-EXPORT_MIN_PX = 128
-GIF_FRAME_MS = 120
-GIF_BAR_PX = 4
 ROW_NAMES = {"lerp": "straight line", "slerp": "great circle (slerp)"}
-
-
-def export_scale(height: int) -> int:
-    return max(1, -(-EXPORT_MIN_PX // max(1, height)))
-
-
-def save_gif(path: InterpolationPath, target: str | Path, frame_ms: int = GIF_FRAME_MS) -> Path:
-    """An animated GIF along the path, forth and back, looping for ever; for a VAE each frame
-    shows the straight line's image beside the great circle's. A bar along the bottom shows how
-    far along the path each frame is (it also keeps two alike frames from being merged)."""
-    from PIL import Image, ImageDraw
-
-    rows, n = path.images.shape[:2]
-    h = path.images.shape[-2]
-    scale = export_scale(h)
-    frames = []
-    for i in forth_and_back(n):
-        picture = Image.fromarray(to_uint8(tile_images(path.images[:, i], 1, rows, pad=1)))
-        picture = picture.convert("RGB").resize((picture.width * scale, picture.height * scale),
-                                                Image.Resampling.NEAREST)
-        frame = Image.new("RGB", (picture.width, picture.height + GIF_BAR_PX), (255, 255, 255))
-        frame.paste(picture, (0, 0))
-        end = round(i / (n - 1) * (frame.width - 1))
-        ImageDraw.Draw(frame).rectangle((0, picture.height + 1, end, frame.height - 1),
-                                        fill=(70, 130, 220))
-        frames.append(frame)
-    target = Path(target)
-    try:
-        frames[0].save(target, format="GIF", save_all=True, append_images=frames[1:],
-                       duration=frame_ms, loop=0, disposal=1)
-    except OSError as exc:
-        raise OSError(f"{target}: cannot be written ({exc.strerror or exc}).") from None
-    return target
 
 
 class InterpolationDialog(QDialog):
@@ -193,7 +155,7 @@ class InterpolationDialog(QDialog):
         if target is None:
             return None
         try:
-            return save_gif(self.path, target)
+            return save_path_gif(self.path.images, target)
         except OSError as exc:
             self.notes.report_error("Could not save the animation", str(exc))
             return None
