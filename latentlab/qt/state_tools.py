@@ -25,7 +25,8 @@ from latentlab.qt.workers import TaskRunner
 #: Neighbours selected by "nearest neighbours", the item itself included.
 NEIGHBOURS = 10
 SPACES = {"latent": "latent space", "input": "input space"}
-FAMILY_NAMES = {"ae": "Autoencoder", "vae": "VAE", "gan": "GAN", "infogan": "InfoGAN"}
+FAMILY_NAMES = {"ae": "Autoencoder", "vae": "VAE", "umap_ae": "UMAP autoencoder", "gan": "GAN",
+                "infogan": "InfoGAN"}
 
 
 @dataclass(frozen=True)
