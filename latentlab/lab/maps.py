@@ -103,8 +103,7 @@ class Maps:
         """Move a probe (a drag, a random sample): it stays where it was put from now on.
         On a GAN's map the probe is a view of the generator code: the code moves instead."""
         xy = np.asarray(xy, np.float32).reshape(2)
-        state = self.states[map_id]
-        if np.array_equal(xy, state.probe) and state.image is not None:
+        if np.array_equal(xy, self.states[map_id].probe):
             return  # a view echoing the probe back
         if map_id == LATENT:
             self._probe_follows_codes = False
@@ -169,7 +168,7 @@ class Maps:
         for map_id in MAP_IDS:
             self.states[map_id].set_image(None)
         # PCA's origin decodes to the mean image; LSA's probe starts amid the documents.
-        self.set_probe(PIXELS, prepared.probe_start)
+        self._move_probe(PIXELS, prepared.probe_start)
 
     def _on_model(self) -> None:
         """A new model (or none): maps of the old codes go; the codes map starts afresh."""

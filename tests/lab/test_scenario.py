@@ -27,8 +27,8 @@ class Recorder:
         lab.notes.message.connect(self.messages.append)
 
 
-def loaded_lab() -> tuple[LatentLab, Recorder]:
-    lab = LatentLab()
+def loaded_lab(**kwargs) -> tuple[LatentLab, Recorder]:
+    lab = LatentLab(**kwargs)
     said = Recorder(lab)
     assert lab.data.load(DataSource.parse("digits"))
     assert lab.data.dataset is not None and not lab.data.loading
@@ -140,3 +140,24 @@ def test_a_map_that_cannot_be_made_says_why_and_changes_nothing(setup, why) -> N
     assert not lab.maps.project(THIRD, setup)
     assert len(said.errors) == 1 and why in said.errors[0][1]
     assert lab.maps[THIRD].title == before and lab.maps[THIRD].fit is None
+
+
+def test_the_codes_map_probe_rides_along_until_it_is_placed() -> None:
+    # Decodes wait for the next pass, as in the window: a view echoes the probe back before the
+    # probe has decoded anything.
+    passes: list = []
+    lab, _said = loaded_lab(call_soon=passes.append)
+    lab.model.start_training(FAST_MODEL, ONE_EPOCH)
+    latent = lab.maps[LATENT]
+    assert latent.image is None and passes
+    np.testing.assert_allclose(latent.probe, np.median(latent.coords, axis=0), rtol=1e-6)
+    # A view echoing the probe where it already is does not count as placing it.
+    lab.maps.set_probe(LATENT, latent.probe.copy())
+    lab.model.codes = lab.model.codes * 2  # as the next snapshot's codes would arrive
+    lab.model.codes_changed.emit(100, 1.5)
+    np.testing.assert_allclose(latent.probe, np.median(latent.coords, axis=0), rtol=1e-6)
+    # Placed by the user, it stays.
+    lab.maps.set_probe(LATENT, (0.5, 0.5))
+    lab.model.codes = lab.model.codes * 2
+    lab.model.codes_changed.emit(200, 2.0)
+    np.testing.assert_allclose(latent.probe, (0.5, 0.5))
