@@ -337,7 +337,9 @@ def train(
                 scores["category_accuracy"] = hungarian_accuracy(categories, y_test)
         yield EpochEnded(epoch, train_means, test_means, scores)
         held_out = test_means.get("loss")
-        if cfg.early_stopping and held_out is not None and shard is None:
+        # Under torchrun every rank holds the same weights and scores the same held-out items,
+        # so every rank stops at the same epoch.
+        if cfg.early_stopping and held_out is not None:
             if held_out < best_loss:
                 best_loss, best_epoch, best_weights = held_out, epoch, _cpu_copy(model)
             elif epoch - best_epoch >= cfg.early_stopping and best_weights is not None:
