@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from latentlab.config import ModelConfig
+from latentlab.core.maps.nonlinear import _configure_numba_cache
 from latentlab.core.models.autoencoder import Autoencoder
 
 #: Edges sampled per training step (Sainburg et al. train on batches of 1,000 edges).
@@ -30,7 +31,9 @@ _EPS = 1e-4
 
 def curve_parameters(min_dist: float, spread: float = 1.0) -> tuple[float, float]:
     """UMAP's (a, b): q(d) = 1 / (1 + a·d^2b) fitted to 1 below ``min_dist``, exp(−d) beyond."""
-    from umap.umap_ import find_ab_params  # umap imports numba: only when a model needs it
+    # numba's compiled code goes to the user cache, as for every UMAP here: set before import.
+    _configure_numba_cache()
+    from umap.umap_ import find_ab_params  # umap imports numba: only when a model trains
 
     a, b = find_ab_params(spread, min_dist)
     return float(a), float(b)
@@ -39,9 +42,7 @@ def curve_parameters(min_dist: float, spread: float = 1.0) -> tuple[float, float
 def fuzzy_graph(x: np.ndarray, n_neighbors: int, seed: int) -> tuple[np.ndarray, np.ndarray,
                                                                      np.ndarray]:
     """(heads, tails, weights) of the symmetrised fuzzy neighbour graph of the rows of ``x``."""
-    from latentlab.core.maps.nonlinear import _configure_numba_cache
-
-    _configure_numba_cache()  # numba's compiled code in the user cache, as for every UMAP here
+    _configure_numba_cache()
     from umap.umap_ import fuzzy_simplicial_set
 
     n_neighbors = min(n_neighbors, len(x) - 1)

@@ -284,8 +284,9 @@ def train(
     last_good = LastGoodWeights(model, start, GOOD_WEIGHTS_INTERVAL_S)
     losses = LossSums()
     learning_rate = LearningRate(optimizers, cfg.lr_schedule, total_steps)
-    # Early stopping keeps one process's best weights: not under data-parallel training.
-    early = EarlyStopping(cfg.early_stopping if shard is None else 0)
+    # Under torchrun every rank holds the same weights and scores the same held-out items, so
+    # every rank stops at the same epoch.
+    early = EarlyStopping(cfg.early_stopping)
     for epoch in range(1, cfg.epochs + 1):
         if shard is None:
             order = torch.randperm(n_train, generator=shuffle).to(device)
