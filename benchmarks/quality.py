@@ -75,8 +75,7 @@ def settings(model_cfg: ModelConfig, train_cfg: TrainConfig) -> dict:
 
 def map_figures(data: Dataset, family: str, seed: int, args: argparse.Namespace,
                 latent_dim: int = 2) -> dict:
-    model_cfg, train_cfg = recommended_settings(family, data.kind, data.input_shape)
-    model_cfg = replace(model_cfg, latent_dim=latent_dim)
+    model_cfg, train_cfg = recommended_settings(family, data.kind, data.input_shape, latent_dim)
     train_cfg = replace(train_cfg, seed=seed, device=args.device, cpu_threads=args.threads)
     model, outcome = run(data, model_cfg, train_cfg)
     start = time.perf_counter()

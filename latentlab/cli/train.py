@@ -40,7 +40,8 @@ def _configs(args: argparse.Namespace, text_data: bool | None = None
     from latentlab.core.training.recipes import recommended_settings
 
     problems: list[str] = []
-    base_model, base_train = recommended_settings(args.family, "text" if text_data else "image")
+    base_model, base_train = recommended_settings(args.family, "text" if text_data else "image",
+                                                  latent_dim=args.latent_dim or 2)
     model: dict[str, Any] = {}
     for name in ("architecture", "latent_dim", "likelihood", "beta", "gan_loss", "noise_dim",
                  "n_categories", "n_continuous", "info_weight", "d_steps", "batch_norm",

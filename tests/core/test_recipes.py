@@ -38,3 +38,13 @@ def test_text_settings_regularise_and_stop_early() -> None:
 def test_unknown_family_or_kind_is_refused_by_name(args: tuple[str, str], field: str) -> None:
     with pytest.raises(ConfigError, match=field):
         recommended_settings(*args)
+
+
+def test_codes_for_reconstruction_get_their_own_image_recipe() -> None:
+    """A 2-D code is a map (input dropout helps it); larger codes reconstruct (it costs error)."""
+    map_cfg, _ = recommended_settings("ae", "image")
+    codes_cfg, _ = recommended_settings("ae", "image", latent_dim=30)
+    assert map_cfg.latent_dim == 2 and map_cfg.input_dropout > 0
+    assert codes_cfg.latent_dim == 30 and codes_cfg.input_dropout == 0
+    assert codes_cfg.hidden[0] > map_cfg.hidden[0]
+    assert recommended_settings("vae", "text", latent_dim=8)[0].latent_dim == 8

@@ -20,9 +20,10 @@ DATA_KINDS = ("image", "text")
 
 
 def recommended_settings(family: str, data_kind: str = "image",
-                         input_shape: tuple[int, ...] | None = None
+                         input_shape: tuple[int, ...] | None = None, latent_dim: int = 2
                          ) -> tuple[ModelConfig, TrainConfig]:
-    """(model settings, training settings) that train ``family`` well on ``data_kind`` data.
+    """(model settings, training settings) that train ``family`` well on ``data_kind`` data,
+    with codes of ``latent_dim`` dimensions (2: a map).
 
     ``input_shape`` (C, H, W), when known, lets a recipe pick an architecture that fits the
     data. Raises ConfigError naming the field for an unknown family or data kind.
@@ -37,11 +38,13 @@ def recommended_settings(family: str, data_kind: str = "image",
     if family in ("gan", "infogan"):
         return _gan(family, input_shape)
     if data_kind == "text":
-        return _text(family)
-    return _image(family)
+        model, train = _text(family)
+    else:
+        model, train = _image(family, latent_dim)
+    return replace(model, latent_dim=latent_dim), train
 
 
-def _image(family: str) -> tuple[ModelConfig, TrainConfig]:
+def _image(family: str, latent_dim: int) -> tuple[ModelConfig, TrainConfig]:
     # Measured on the MNIST sample: an MLP with batch norm maps as well as the convolutional
     # net (1-NN 0.62 for both at 40-60 epochs) in a quarter of the time, so images of every size
     # start with the MLP. Input dropout (a denoising autoencoder) keeps the held-out loss at the
@@ -62,6 +65,12 @@ def _image(family: str) -> tuple[ModelConfig, TrainConfig]:
         # the encoder places unseen items better.
         model = replace(model, hidden=(256, 256), batch_norm=False, umap_weight=1000.0)
         train = replace(train, epochs=30, batch_size=32, learning_rate=3e-3)
+    if family == "ae" and latent_dim > 2:
+        # Codes of more than two dimensions are for reconstructing, not for a map: input
+        # dropout cost error there and width helped. 30-D codes on the MNIST sample, held-out
+        # error against PCA-30's: 0.477 × with the map's settings, 0.450 × without dropout,
+        # 0.426–0.431 × (3 seeds) also with layers of 1,024 and 512.
+        model = replace(model, hidden=(1024, 512), input_dropout=0.0)
     return model, train
 
 

@@ -214,7 +214,8 @@ class TrainingPanel(QWidget):
 
     def _recipe(self) -> tuple[ModelConfig, TrainConfig]:
         shape = self.lab.data.dataset.input_shape if self.lab.data.dataset is not None else None
-        return recommended_settings(self.family.currentData(), self._data_kind(), shape)
+        return recommended_settings(self.family.currentData(), self._data_kind(), shape,
+                                    max(1, self.latent.value()))
 
     def apply_recommended(self) -> None:
         """Fill the form with the recommended settings for the model type and the data."""
