@@ -33,6 +33,7 @@ from latentlab.lab.maps import Maps
 from latentlab.lab.model_session import ModelSession
 from latentlab.lab.notifications import Notifications
 from latentlab.lab.selection import Selection
+from latentlab.lab.timeline import Timeline
 from latentlab.lab.tools import Tools
 
 
@@ -64,7 +65,8 @@ class LatentLab:
         self.data.changed.connect(self.selection.clear)
 
     @property
-    def timeline(self):  # the codes map's replay, kept by the maps
+    def timeline(self) -> Timeline:
+        """The codes map's replay (kept by the maps, which show its frames)."""
         return self.maps.timeline
 
     def shutdown(self) -> None:
