@@ -25,6 +25,29 @@ LR_SCHEDULES = {"constant": "Constant", "cosine": "Cosine decay to zero"}
 #: Smallest image side the convolutional architecture accepts (two stride-2 stages).
 MIN_CONV_SIDE = 16
 
+# Upper bounds: far above any model that trains on a laptop, low enough that a typo or a
+# hostile file is refused with a message instead of an allocator failing (or a loop over a
+# million layers). Whether a model fits in memory is checked against the budget separately.
+MAX_LATENT = 4096
+MAX_WIDTH = 16384
+MAX_LAYERS = 32
+MAX_CONV_CHANNELS = 4096
+MAX_CONV_STAGES = 8
+MAX_NOISE = 4096
+MAX_CATEGORIES = 1000
+MAX_CONTINUOUS = 64
+MAX_D_STEPS = 100
+MAX_UMAP_NEIGHBORS = 1000
+MAX_EPOCHS = 100_000
+MAX_BATCH = 1 << 20
+MAX_SEED = 2**63 - 1
+MAX_EVAL_ITEMS = 1_000_000
+MAX_THREADS = 1024
+
+
+def _too_large(label: str, value: int, limit: int, unit: str = "") -> list[str]:
+    return [f"{label}: at most {limit:,}{unit} (got {value:,})."] if value > limit else []
+
 
 class ConfigError(ValueError):
     """One or more settings cannot work; ``problems`` holds one readable line per field."""
@@ -90,6 +113,7 @@ class ModelConfig(_JsonSettings):
             return problems + self._gan_problems(input_shape)
         if self.latent_dim < 1:
             problems.append(f"Latent size: must be at least 1 (got {self.latent_dim}).")
+        problems += _too_large("Latent size", self.latent_dim, MAX_LATENT)
         if self.architecture == "mlp":
             if not self.hidden:
                 problems.append("Hidden sizes: give at least one layer width, e.g. 256, 128.")
@@ -98,6 +122,7 @@ class ModelConfig(_JsonSettings):
         if self.architecture == "conv":
             if not self.conv_channels or any(c < 1 for c in self.conv_channels):
                 problems.append("Conv channels: every channel count must be a positive integer.")
+            problems += self._conv_bounds()
             if input_shape is not None:
                 if len(input_shape) != 3:
                     problems.append("Architecture: convolutional models need image data.")
@@ -120,6 +145,8 @@ class ModelConfig(_JsonSettings):
                 and tuple(input_shape[:2]) != (1, 1):
             problems.append("Decoder likelihood: multinomial is for word distributions (text "
                             "datasets), not images.")
+        if self.architecture == "mlp":
+            problems += self._hidden_bounds()
         if self.family == "vae" and (not math.isfinite(self.beta) or self.beta < 0):
             problems.append(f"KL weight β: must be zero or positive (got {self.beta}).")
         if not 0 <= self.input_dropout < 1:
@@ -128,12 +155,25 @@ class ModelConfig(_JsonSettings):
             problems += self._umap_problems()
         return problems
 
+    def _hidden_bounds(self) -> list[str]:
+        problems = _too_large("Hidden sizes", len(self.hidden), MAX_LAYERS, " layers")
+        widest = max(self.hidden, default=0)
+        return problems + _too_large("Hidden sizes", widest, MAX_WIDTH, " units a layer")
+
+    def _conv_bounds(self) -> list[str]:
+        problems = _too_large("Conv channels", len(self.conv_channels), MAX_CONV_STAGES,
+                              " stages")
+        widest = max(self.conv_channels, default=0)
+        return problems + _too_large("Conv channels", widest, MAX_CONV_CHANNELS,
+                                     " channels a stage")
+
     def _umap_problems(self) -> list[str]:
         problems: list[str] = []
         if not math.isfinite(self.umap_weight) or self.umap_weight < 0:
             problems.append(f"UMAP weight: must be zero or positive (got {self.umap_weight}).")
         if self.umap_neighbors < 2:
             problems.append(f"UMAP neighbours: must be at least 2 (got {self.umap_neighbors}).")
+        problems += _too_large("UMAP neighbours", self.umap_neighbors, MAX_UMAP_NEIGHBORS)
         if not math.isfinite(self.umap_min_dist) or self.umap_min_dist < 0:
             problems.append(f"UMAP min_dist: must be zero or positive (got {self.umap_min_dist}).")
         return problems
@@ -144,6 +184,8 @@ class ModelConfig(_JsonSettings):
             problems.append("Architecture: GANs are built as MLP or DCGAN (convolutional).")
         if self.architecture == "mlp" and (not self.hidden or any(h < 1 for h in self.hidden)):
             problems.append("Hidden sizes: every layer width must be a positive integer.")
+        elif self.architecture == "mlp":
+            problems += self._hidden_bounds()
         if self.architecture == "conv" and input_shape is not None:
             h, w = input_shape[1:] if len(input_shape) == 3 else (0, 0)
             if h != w or h not in DCGAN_SIDES:
@@ -155,14 +197,18 @@ class ModelConfig(_JsonSettings):
             problems.append(f"Generator loss: unknown value {self.gan_loss!r}.")
         if self.noise_dim < 1:
             problems.append(f"Noise size: must be at least 1 (got {self.noise_dim}).")
+        problems += _too_large("Noise size", self.noise_dim, MAX_NOISE)
         if self.d_steps < 1:
             problems.append(f"D steps per G step: must be at least 1 (got {self.d_steps}).")
+        problems += _too_large("D steps per G step", self.d_steps, MAX_D_STEPS)
         if self.family == "infogan":
             if self.n_categories < 2:
                 problems.append(
                     f"Categories K: a categorical code needs at least 2 classes "
                     f"(got {self.n_categories})."
                 )
+            problems += _too_large("Categories K", self.n_categories, MAX_CATEGORIES)
+            problems += _too_large("Continuous codes", self.n_continuous, MAX_CONTINUOUS)
             if self.n_continuous < 1:
                 problems.append(
                     f"Continuous codes: at least 1, they are the map's axes "
@@ -204,8 +250,12 @@ class TrainConfig(_JsonSettings):
         problems: list[str] = []
         if self.epochs < 1:
             problems.append(f"Epochs: must be at least 1 (got {self.epochs}).")
+        problems += _too_large("Epochs", self.epochs, MAX_EPOCHS)
         if self.batch_size < 1:
             problems.append(f"Batch size: must be at least 1 (got {self.batch_size}).")
+        problems += _too_large("Batch size", self.batch_size, MAX_BATCH)
+        if not 0 <= self.seed <= MAX_SEED:
+            problems.append(f"Seed: a whole number in 0…{MAX_SEED:,} (got {self.seed:,}).")
         if not math.isfinite(self.learning_rate) or self.learning_rate <= 0:
             problems.append(f"Learning rate: must be a positive number (got {self.learning_rate}).")
         if not math.isfinite(self.d_learning_rate) or self.d_learning_rate <= 0:
@@ -218,8 +268,10 @@ class TrainConfig(_JsonSettings):
             problems.append("Snapshot interval: must be positive.")
         if self.eval_items < 1:
             problems.append("Held-out items: must be at least 1.")
+        problems += _too_large("Held-out items", self.eval_items, MAX_EVAL_ITEMS)
         if self.cpu_threads < 0:
             problems.append("CPU threads: must be zero (automatic) or positive.")
+        problems += _too_large("CPU threads", self.cpu_threads, MAX_THREADS)
         if self.lr_schedule not in LR_SCHEDULES:
             problems.append(f"Learning-rate schedule: must be one of {', '.join(LR_SCHEDULES)} "
                             f"(got {self.lr_schedule!r}).")

@@ -142,7 +142,8 @@ def _run_training(args: argparse.Namespace, options: dict[str, Any], out: Path, 
         problems = model_cfg.validate(data.input_shape)
         if problems:
             raise ConfigError(problems)
-        model = build_model(model_cfg, data.input_shape, seed=train_cfg.seed)
+        model = build_model(model_cfg, data.input_shape, seed=train_cfg.seed,
+                            batch_size=train_cfg.batch_size)
     except ConfigError as exc:
         raise usage_error(f"{data.name}: " + " ".join(exc.problems)) from None
     if train_cfg.cpu_threads:

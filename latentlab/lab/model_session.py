@@ -145,7 +145,8 @@ class ModelSession:
             raise ConfigError(problems)
         if self.training:
             raise RuntimeError("Training is already running.")
-        model = build_model(model_cfg, dataset.input_shape, seed=train_cfg.seed)
+        model = build_model(model_cfg, dataset.input_shape, seed=train_cfg.seed,
+                            batch_size=train_cfg.batch_size)
         self._in_run = True
         # The GUI thread's own copy: decoding never touches the model being trained.
         self._adopt(model, copy.deepcopy(model).eval(), model_cfg, train_cfg)

@@ -6,15 +6,16 @@ file once into bytes, views the payload in place and copies it once into the flo
 
 from __future__ import annotations
 
-import gzip
 import math
 import zlib
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
 from latentlab.core.data.arrays import encode_labels, scale_in_place
 from latentlab.core.data.dataset import Dataset, DatasetError
+from latentlab.core.files.safe_io import check_budget, memory_budget, open_regular
 
 # IDX type code → big-endian numpy dtype.
 IDX_DTYPES: dict[int, str] = {
@@ -26,25 +27,64 @@ IDX_DTYPES: dict[int, str] = {
     0x0E: ">f8",
 }
 _GZIP_MAGIC = b"\x1f\x8b"
+_CHUNK = 1 << 20
 # NumPy 1.x caps arrays at 32 dimensions; no IDX file in the wild has more than 4.
 _MAX_DIMS = 32
+_HEADER_MAX = 4 + 4 * _MAX_DIMS
 
 
 def _read_bytes(path: Path) -> bytes:
+    """The IDX bytes of a raw or gzipped regular file, within the loading memory budget."""
     try:
-        raw = path.read_bytes()
+        with open_regular(path, memory_budget(), "IDX files") as handle:
+            if handle.read(2) == _GZIP_MAGIC:
+                handle.seek(0)
+                return _gunzip(handle, path.name)
+            handle.seek(0)
+            return handle.read()
     except OSError as exc:
         raise DatasetError(f"{path.name}: cannot be read ({exc.strerror or exc}).") from None
-    if raw[:2] == _GZIP_MAGIC:
-        try:
-            return gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise DatasetError(f"{path.name}: damaged gzip data ({exc}).") from None
-    return raw
 
 
-def _view_idx(data: bytes, name: str) -> np.ndarray:
-    """A read-only big-endian view of the IDX payload in ``data`` (no copy)."""
+def _gunzip(handle: BinaryIO, name: str) -> bytes:
+    """Decompress in chunks, never past what the IDX header promises: a small file that
+    inflates to gigabytes (a decompression bomb) is refused after a few bytes too many."""
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    out = bytearray()
+    expected: int | None = None  # header and data bytes, once the header has been read
+    try:
+        while not inflater.eof:
+            data = inflater.unconsumed_tail or handle.read(_CHUNK)
+            if not data:
+                raise DatasetError(f"{name}: damaged gzip data (it ends early).")
+            room = (expected if expected is not None else _HEADER_MAX) + 1 - len(out)
+            out += inflater.decompress(data, room)
+            if expected is None:
+                expected = _declared_size(bytes(out[:_HEADER_MAX]), name, complete=inflater.eof)
+            if expected is not None and len(out) > expected:
+                raise DatasetError(f"{name}: holds more data than its header promises "
+                                   f"({expected:,} bytes); refused as damaged or hostile.")
+    except zlib.error as exc:
+        raise DatasetError(f"{name}: damaged gzip data ({exc}).") from None
+    return bytes(out)
+
+
+def _declared_size(head: bytes, name: str, complete: bool) -> int | None:
+    """Header plus data bytes the IDX header in ``head`` declares, checked against the memory
+    budget; None while ``head`` is too short to tell (and more is coming)."""
+    enough = len(head) >= 4 and len(head) >= 4 + 4 * head[3]
+    if not enough and not complete and len(head) < _HEADER_MAX:
+        return None
+    dtype, shape = _parse_header(head, name)  # raises for anything that cannot be a header
+    itemsize = dtype.itemsize
+    items = math.prod(shape)
+    # The raw bytes and the float32 copy made from them live together for a moment.
+    check_budget(items * (itemsize + 4), name, f"an array of shape {shape}")
+    return 4 + 4 * len(shape) + items * itemsize
+
+
+def _parse_header(data: bytes, name: str) -> tuple[np.dtype, tuple[int, ...]]:
+    """The data type and shape of an IDX header; DatasetError for a malformed one."""
     if len(data) < 4:
         raise DatasetError(f"{name}: too short to be an IDX file ({len(data)} bytes).")
     if data[0] != 0 or data[1] != 0:
@@ -56,13 +96,18 @@ def _view_idx(data: bytes, name: str) -> np.ndarray:
         raise DatasetError(f"{name}: an IDX file needs at least one dimension.")
     if ndim > _MAX_DIMS:
         raise DatasetError(f"{name}: {ndim} dimensions; at most {_MAX_DIMS} are supported.")
-    header_end = 4 + 4 * ndim
-    if len(data) < header_end:
+    if len(data) < 4 + 4 * ndim:
         raise DatasetError(f"{name}: the header is cut short.")
     shape = tuple(int(d) for d in np.frombuffer(data, dtype=">u4", count=ndim, offset=4))
     if 0 in shape:
         raise DatasetError(f"{name}: the header declares an empty array (shape {shape}).")
-    dtype = np.dtype(IDX_DTYPES[code])
+    return np.dtype(IDX_DTYPES[code]), shape
+
+
+def _view_idx(data: bytes, name: str) -> np.ndarray:
+    """A read-only big-endian view of the IDX payload in ``data`` (no copy)."""
+    dtype, shape = _parse_header(data, name)
+    header_end = 4 + 4 * len(shape)
     # Python integers: a product of 32-bit sizes may overflow int64.
     expected = math.prod(shape) * dtype.itemsize
     actual = len(data) - header_end
@@ -105,7 +150,10 @@ def has_idx_files(folder: Path) -> bool:
 
 def _read_labels(path: Path, n_images: int) -> np.ndarray:
     labels = read_idx(path)
-    if labels.ndim != 1 or len(labels) != n_images:
+    if labels.ndim != 1:
+        raise DatasetError(f"{path.name}: labels must be one value per image, not an array of "
+                           f"shape {labels.shape}.")
+    if len(labels) != n_images:
         raise DatasetError(f"{path.name}: {len(labels):,} labels for {n_images:,} images.")
     return labels
 

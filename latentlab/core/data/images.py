@@ -20,16 +20,25 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from latentlab.core.data.arrays import Progress, check_cancel
 from latentlab.core.data.dataset import Dataset, DatasetError, LoadCancelled, random_split
 from latentlab.core.data.layout import scan_folder
+from latentlab.core.files.safe_io import check_budget, open_regular
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp"})
 MODES = ("auto", "gray", "rgb")
 # A grey photograph saved as JPEG in RGB carries a little chroma noise: not colour.
 _GREY_TOLERANCE = 3
 _CHUNK = 128
+#: Images above this many pixels are skipped (a 16-bit PNG of 13,000² pixels is 330 KB on
+#: disk and gigabytes decoded). 64 megapixels is an 8,000×8,000 scan.
+MAX_IMAGE_PIXELS = 64_000_000
+_LARGE_IMAGE_PIXELS = 4_000_000
+_ONE_LARGE_IMAGE = threading.Lock()
 
 
-def _to_l_or_rgb(im: Image.Image) -> Image.Image:
-    """The image in mode "L" or "RGB": 16-bit and float scaled to 8 bits, alpha over black."""
+def _to_l_or_rgb(im: Image.Image, sixteen_bit: bool = False) -> Image.Image:
+    """The image in mode "L" or "RGB": 16-bit and float scaled to 8 bits, alpha over black.
+
+    ``sixteen_bit``: the "I" image holds 16-bit values (widened to be resized).
+    """
     mode = im.mode
     if mode in ("L", "RGB"):
         return im
@@ -40,7 +49,7 @@ def _to_l_or_rgb(im: Image.Image) -> Image.Image:
         lo, hi = float(a.min()), float(a.max())
         if not (np.isfinite(lo) and np.isfinite(hi)):
             raise ValueError("the pixel values include NaN or infinite numbers")
-        if mode.startswith("I;16"):
+        if mode.startswith("I;16") or sixteen_bit:
             a = a / 257.0
         elif lo < 0 or hi > 255:
             a = (a - lo) * (255.0 / max(hi - lo, 1e-12))
@@ -61,23 +70,43 @@ def _to_l_or_rgb(im: Image.Image) -> Image.Image:
 def decode_image(path: Path, size: int, colour: bool) -> tuple[np.ndarray, bool]:
     """One image as size×size (grey) or size×size×3 (``colour``) uint8, and whether it has colour.
 
-    Raises whatever Pillow raises for a file it cannot read.
+    Raises ValueError for an image over the pixel limit, OSError for a file that is not a
+    regular file, and whatever Pillow raises for a file it cannot read.
     """
-    with Image.open(path) as im:
+    with open_regular(path) as handle, Image.open(handle) as im:
         # JPEG decodes at a reduced scale that still covers the target size: much faster.
         im.draft("RGB" if colour else "L", (size, size))
-        if im.format == "JPEG":  # cameras record their orientation instead of rotating pixels
-            im = ImageOps.exif_transpose(im)
-        im = _to_l_or_rgb(im)
-        if im.size != (size, size):
-            im = im.resize((size, size), Image.Resampling.BILINEAR, reducing_gap=2.0)
-        if im.mode == "L":
-            grey = np.asarray(im)
-            return (np.repeat(grey[..., None], 3, axis=2) if colour else grey), False
-        rgb = np.asarray(im)
-        spread = rgb.max(axis=2).astype(np.int16) - rgb.min(axis=2)
-        has_colour = bool(spread.max() > _GREY_TOLERANCE)
-        return (rgb if colour else np.asarray(im.convert("L"))), has_colour
+        pixels = im.width * im.height
+        if pixels > MAX_IMAGE_PIXELS:
+            raise ValueError(f"{im.width:,}×{im.height:,} pixels, over the limit of "
+                             f"{MAX_IMAGE_PIXELS / 1e6:.0f} megapixels for one image")
+        if pixels <= _LARGE_IMAGE_PIXELS:
+            return _decode(im, size, colour)
+        with _ONE_LARGE_IMAGE:  # so that memory holds one large image, not one per worker
+            return _decode(im, size, colour)
+
+
+def _decode(im: Image.Image, size: int, colour: bool) -> tuple[np.ndarray, bool]:
+    if im.format == "JPEG":  # cameras record their orientation instead of rotating pixels
+        im = ImageOps.exif_transpose(im)
+    # Resize first and convert the small result: conversions at full size cost several
+    # copies of a large image. Pillow resamples neither 16-bit nor palette images.
+    sixteen_bit = im.mode.startswith("I;16")
+    if sixteen_bit:
+        im = im.convert("I")
+    elif im.mode in ("P", "PA", "1"):
+        im = im.convert("L" if im.mode == "1" else "RGBA" if im.mode == "PA"
+                        or "transparency" in im.info else "RGB")
+    if im.size != (size, size):
+        im = im.resize((size, size), Image.Resampling.BILINEAR, reducing_gap=2.0)
+    im = _to_l_or_rgb(im, sixteen_bit)
+    if im.mode == "L":
+        grey = np.asarray(im)
+        return (np.repeat(grey[..., None], 3, axis=2) if colour else grey), False
+    rgb = np.asarray(im)
+    spread = rgb.max(axis=2).astype(np.int16) - rgb.min(axis=2)
+    has_colour = bool(spread.max() > _GREY_TOLERANCE)
+    return (rgb if colour else np.asarray(im.convert("L"))), has_colour
 
 
 def _reason(exc: BaseException, path: Path) -> str:
@@ -162,6 +191,9 @@ def load_image_folder(folder: str | Path, *, size: int = 28, mode: str = "auto",
     folder = Path(folder)
     check_cancel(cancel)
     layout = scan_folder(folder, IMAGE_SUFFIXES, "image")
+    # The uint8 buffer and the float32 dataset made from it, in colour at worst.
+    check_budget(len(layout.files) * size * size * 3 * 5, folder.name,
+                 f"{len(layout.files):,} images of {size}×{size}")
     workers = workers or min(4, os.cpu_count() or 1)
     decoder = _Decoder(layout.files, size, mode != "gray", threading.Event())
     _decode_all(decoder, workers, progress, cancel)

@@ -12,6 +12,8 @@ candidates so the caller can ask. Pickled object arrays are never loaded (``allo
 
 from __future__ import annotations
 
+import math
+import os
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -22,6 +24,7 @@ import numpy as np
 
 from latentlab.core.data.arrays import encode_labels, scale_in_place, square_side
 from latentlab.core.data.dataset import Dataset, DatasetError, random_split
+from latentlab.core.files.safe_io import check_budget, open_regular, printable, size_text
 
 IMAGE_NAMES = ("x", "images", "image", "imgs", "img", "data", "inputs", "pixels", "x_train",
                "train_images", "arr_0")
@@ -69,6 +72,10 @@ class ArrayInfo:
     @property
     def pickled(self) -> bool:
         return self.dtype.hasobject
+
+    @property
+    def nbytes(self) -> int:
+        return math.prod(self.shape) * self.dtype.itemsize
 
     @property
     def n(self) -> int:
@@ -126,38 +133,48 @@ def _image_layout(shape: tuple[int, ...]) -> str:
     return ""
 
 
-def _read_header(handle: BinaryIO, key: str, name: str) -> ArrayInfo:
+def _read_header(handle: BinaryIO, key: str, name: str, size: int) -> ArrayInfo:
+    """The array's header; ``size`` is the bytes the file (or zip member) holds, which must
+    cover what the header declares — a tiny file claiming terabytes is refused here."""
     try:
         version = np.lib.format.read_magic(handle)
         if version == (1, 0):
             shape, _, dtype = np.lib.format.read_array_header_1_0(handle)
         elif version == (2, 0):
             shape, _, dtype = np.lib.format.read_array_header_2_0(handle)
-        else:  # version 3 (utf-8 field names): rare, and has no public header reader
-            handle.seek(0)
-            array = np.load(handle, allow_pickle=False)
-            shape, dtype = array.shape, array.dtype
+        else:  # version 3 (utf-8 field names): rare; NumPy reads its header privately only
+            shape, _, dtype = np.lib.format._read_array_header(handle, version)
     except ValueError as exc:
         if "pickle" in str(exc).lower() or "object" in str(exc).lower():
             return ArrayInfo(key, (), np.dtype(object))
-        raise DatasetError(f"{name}: array {key!r} is not a valid NumPy array ({exc}).") from None
-    except (OSError, EOFError) as exc:
-        raise DatasetError(f"{name}: array {key!r} cannot be read ({exc}).") from None
-    return ArrayInfo(key, tuple(int(d) for d in shape), np.dtype(dtype))
+        raise DatasetError(f"{name}: array {printable(key)!r} is not a valid NumPy array "
+                           f"({exc}).") from None
+    except (OSError, EOFError, AttributeError) as exc:
+        raise DatasetError(f"{name}: array {printable(key)!r} cannot be read ({exc}).") from None
+    info = ArrayInfo(key, tuple(int(d) for d in shape), np.dtype(dtype))
+    declared = info.nbytes
+    available = size - handle.tell()
+    if not info.pickled and declared > available:
+        raise DatasetError(f"{name}: array {printable(key)!r} declares shape {info.shape} "
+                           f"({size_text(declared)}), but the file holds "
+                           f"{size_text(max(available, 0))} of data.")
+    return info
 
 
 def _list_arrays(path: Path) -> tuple[ArrayInfo, ...]:
     try:
-        if path.suffix.lower() == ".npy":
-            with path.open("rb") as handle:
-                return (_read_header(handle, "array", path.name),)
-        with zipfile.ZipFile(path) as archive:
-            arrays = []
-            for member in archive.namelist():
-                if member.endswith(".npy"):
-                    with archive.open(member) as handle:
-                        arrays.append(_read_header(handle, member[:-4], path.name))
-            return tuple(arrays)
+        with open_regular(path) as handle:
+            if path.suffix.lower() == ".npy":
+                return (_read_header(handle, "array", path.name, os.fstat(handle.fileno())
+                                     .st_size),)
+            with zipfile.ZipFile(handle) as archive:
+                arrays = []
+                for member in archive.infolist():
+                    if member.filename.endswith(".npy"):
+                        with archive.open(member) as stream:
+                            arrays.append(_read_header(stream, member.filename[:-4], path.name,
+                                                       member.file_size))
+                return tuple(arrays)
     # RuntimeError: zipfile's answer to an encrypted member.
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, zlib.error,
             NotImplementedError, RuntimeError) as exc:
@@ -175,9 +192,8 @@ def _find_split(arrays: tuple[ArrayInfo, ...]) -> tuple[str, str, str | None, st
         if train.shape[1:] != test.shape[1:]:
             continue
         labels = by_lower.get(y_train), by_lower.get(y_test)
-        if all(lab and lab.looks_like_labels for lab in labels) and (
-                labels[0].n, labels[1].n) == (train.n, test.n):
-            return train.key, test.key, labels[0].key, labels[1].key
+        if all(lab and lab.looks_like_labels for lab in labels):
+            return train.key, test.key, labels[0].key, labels[1].key  # counts checked later
         return train.key, test.key, None, None
     return None
 
@@ -239,6 +255,7 @@ def _choose(contents: NpzContents, images_key: str | None,
                 raise DatasetError(f"{name}: {array.key} {_PICKLE_REASON}.")
         candidates = contents.label_keys_for(images_key)
         if not candidates:
+            _refuse_miscounted_labels(contents, (images_key,), (info.n,))
             return images_key, None
         labels_key = _pick(candidates, LABEL_NAMES)
         if labels_key is None:
@@ -253,6 +270,23 @@ def _choose(contents: NpzContents, images_key: str | None,
         raise DatasetError(f"{name}: {labels_key} of shape {labels.shape} cannot label "
                            f"{info.n:,} images.")
     return images_key, labels_key
+
+
+def _refuse_miscounted_labels(contents: NpzContents, image_keys: tuple[str, ...],
+                              counts: tuple[int, ...],
+                              label_keys: tuple[str | None, ...] | None = None) -> None:
+    """Labels by name (or ``label_keys``) whose count differs from the images' are an error,
+    never silently dropped."""
+    if label_keys is None:
+        named = [a.key for a in contents.arrays if a.key.lower() in LABEL_NAMES
+                 and a.looks_like_labels]
+        label_keys = (named[0] if named else None,) * len(image_keys)
+    for images_key, n, labels_key in zip(image_keys, counts, label_keys, strict=True):
+        if labels_key is not None and contents.info(labels_key).n != n:
+            raise DatasetError(
+                f"{contents.path.name}: {printable(labels_key)} holds "
+                f"{contents.info(labels_key).n:,} labels for the {n:,} images of "
+                f"{printable(images_key)}; choose other labels, or none.")
 
 
 def _to_images(arrays: list[np.ndarray], name: str) -> np.ndarray:
@@ -278,12 +312,20 @@ def _to_images(arrays: list[np.ndarray], name: str) -> np.ndarray:
     return x
 
 
-def _load_arrays(path: Path, keys: list[str]) -> list[np.ndarray]:
+def _load_arrays(path: Path, contents: NpzContents, keys: list[str],
+                 images: int) -> list[np.ndarray]:
+    """The arrays named ``keys``, after checking that they and the float32 copy of the first
+    ``images`` of them fit the memory budget."""
+    infos = [contents.info(k) for k in keys]
+    check_budget(sum(i.nbytes for i in infos) + sum(math.prod(i.shape) * 4
+                                                    for i in infos[:images]),
+                 path.name, ", ".join(f"{printable(i.key)} {i.shape}" for i in infos))
     try:
-        if path.suffix.lower() == ".npy":
-            return [np.load(path, allow_pickle=False)]
-        with np.load(path, allow_pickle=False) as archive:
-            return [archive[k] for k in keys]
+        with open_regular(path) as handle:
+            if path.suffix.lower() == ".npy":
+                return [np.load(handle, allow_pickle=False)]
+            with np.load(handle, allow_pickle=False) as archive:
+                return [archive[k] for k in keys]
     except ValueError as exc:
         if "pickle" in str(exc):
             raise DatasetError(f"{path.name}: {_PICKLE_REASON}.") from None
@@ -307,15 +349,19 @@ def load_numpy(path: str | Path, images_key: str | None = None, labels_key: str 
     if images_key is None and labels_key in (None, NO_LABELS) and contents.split is not None:
         x_train, x_test, y_train, y_test = contents.split
         with_labels = bool(y_train and y_test and labels_key is None)
+        if with_labels:
+            _refuse_miscounted_labels(contents, (x_train, x_test),
+                                      (contents.info(x_train).n, contents.info(x_test).n),
+                                      (y_train, y_test))
         keys = [x_train, x_test] + ([y_train, y_test] if with_labels else [])
-        arrays = _load_arrays(path, keys)
+        arrays = _load_arrays(path, contents, keys, 2)
         x = _to_images(arrays[:2], path.name)
         is_test = np.repeat([False, True], [len(arrays[0]), len(arrays[1])])
         label_arrays = arrays[2:]
     else:
         images_key, labels_key = _choose(contents, images_key, labels_key)
         keys = [images_key] + ([labels_key] if labels_key else [])
-        arrays = _load_arrays(path, keys)
+        arrays = _load_arrays(path, contents, keys, 1)
         x = _to_images(arrays[:1], path.name)
         is_test = random_split(len(x), test_fraction, seed)
         label_arrays = arrays[1:]

@@ -12,6 +12,8 @@ import secrets
 import shutil
 from pathlib import Path
 
+from latentlab.core.files.safe_io import read_limited
+
 
 def write_atomic(path: str | Path, data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically; return the absolute path written.
@@ -73,12 +75,13 @@ def write_atomic_or_explain(path: Path, data: bytes) -> Path:
         raise ValueError(f"cannot write into {where} ({describe_os_error(exc)}); {kept}") from None
 
 
-def read_bytes_or_explain(path: Path, what: str) -> bytes:
-    """A file's bytes, or a ValueError saying why not (``what``: "a checkpoint", "a lab")."""
+def read_bytes_or_explain(path: Path, what: str, limit: int) -> bytes:
+    """A regular file's bytes, at most ``limit`` of them, or a ValueError saying why not
+    (``what``: "a checkpoint", "a lab")."""
     try:
         if path.is_dir():
             raise ValueError(f"is a folder, not {what} file")
-        return path.read_bytes()
+        return read_limited(path, limit, f"{what.split(' ', 1)[-1]} files")
     except FileNotFoundError:
         raise ValueError("no such file") from None
     except OSError as exc:

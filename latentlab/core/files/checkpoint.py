@@ -40,6 +40,7 @@ from latentlab.core.files.checkpoint_meta import (
     is_int,
     shape_words,
 )
+from latentlab.core.files.safe_io import memory_budget
 from latentlab.core.models.base import LatentModel
 from latentlab.core.models.registry import MODEL_CLASSES, build_model
 
@@ -147,6 +148,11 @@ def load_checkpoint(path: str | Path, *, families: Collection[str] | None = None
     if digest is not None and digest != weights_digest(tensors):
         raise CheckpointError("the weights are corrupt (their SHA-256 differs from the one "
                               "recorded when the file was saved)", path)
+    broken = sorted(name for name, t in tensors.items()
+                    if t.is_floating_point() and not bool(torch.isfinite(t).all()))
+    if broken:
+        raise CheckpointError(f"its weights include NaN or infinite numbers ({_names(broken)}); "
+                              "the model cannot be used (did its training diverge?)", path)
     with torch.random.fork_rng(devices=[]):  # building must not disturb anyone's random stream
         try:
             model = build_model(meta.model, meta.input_shape)
@@ -160,7 +166,7 @@ def load_checkpoint(path: str | Path, *, families: Collection[str] | None = None
 def _read(path: Path) -> tuple[bytes, CheckpointMeta, dict[str, Any], dict[str, Any]]:
     """(file bytes, metadata, the header's tensor entries, the raw metadata JSON object)."""
     try:
-        blob = read_bytes_or_explain(path, "a checkpoint")
+        blob = read_bytes_or_explain(path, "a checkpoint", memory_budget())
     except ValueError as exc:
         raise CheckpointError(str(exc), path) from None
     header = _parse_header(blob, path)

@@ -41,6 +41,8 @@ LAB_SUFFIX = ".latentlab"
 #: The version of the layout above; a reader refuses files of a newer version.
 LAB_VERSION = 1
 LAB_KIND = "latentlab lab"
+#: A lab is a few kilobytes of JSON; anything near this bound is not one.
+MAX_LAB_BYTES = 16 << 20
 
 # Loader options that are not settings (callbacks, or arguments load_source fills in itself).
 _NOT_OPTIONS = {"path", "folder", "info", "progress", "cancel"}
@@ -192,7 +194,7 @@ def load_lab(path: str | Path) -> Lab:
     """
     path = Path(path)
     try:
-        raw = read_bytes_or_explain(path, "a lab")
+        raw = read_bytes_or_explain(path, "a lab", MAX_LAB_BYTES)
     except ValueError as exc:
         raise LabFileError(str(exc), path) from None
     try:
