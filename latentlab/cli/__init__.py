@@ -9,7 +9,8 @@
 
 Only the GUI paths import Qt. Results go to stdout, progress and messages to stderr. Exit codes:
 0 success, 1 failure (a file that cannot be read or written, training that diverged), 2 usage
-(a malformed command line or settings that cannot work), 130 interrupted. A failure is one line
+(a malformed command line or settings that cannot work), 130 interrupted, 143 terminated
+(SIGTERM). A failure is one line
 ``latentlab COMMAND: error: FILE: reason`` without a traceback, and writes nothing.
 
 ``torchrun --nproc_per_node=N -m latentlab train …`` trains data-parallel across N processes
@@ -20,10 +21,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
+import warnings
 from collections.abc import Callable
+from typing import Any
 
-from latentlab.cli.common import EXIT_INTERRUPTED, CommandError
+from latentlab.cli.common import EXIT_FAILURE, EXIT_INTERRUPTED, CommandError
 from latentlab.cli.evaluate import evaluate_command
 from latentlab.cli.export import export_command
 from latentlab.cli.open import open_command
@@ -31,6 +36,8 @@ from latentlab.cli.parser import build_parser
 from latentlab.cli.train import train_command
 
 __all__ = ["build_parser", "main"]
+
+EXIT_TERMINATED = 143  # 128 + SIGTERM, as shells report it
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,14 +56,57 @@ def main(argv: list[str] | None = None) -> int:
         "export": export_command,
     }
     prefix = _rank_prefix()
+    _one_line_warnings(args.command, prefix)
+    previous = _terminate_as_interrupt()
     try:
         return handlers[args.command](args)
     except CommandError as exc:
         _error(args.command, str(exc), prefix)
         return exc.code
+    except MemoryError:
+        _error(args.command, "out of memory (the data or the model is too large for this "
+                             "machine; see LATENTLAB_MEMORY_BUDGET in the README)", prefix)
+        return EXIT_FAILURE
+    except Terminated:
+        sys.stderr.write(f"\n{prefix}latentlab {args.command}: terminated; nothing written\n")
+        return EXIT_TERMINATED
     except KeyboardInterrupt:
         sys.stderr.write(f"\n{prefix}latentlab {args.command}: interrupted; nothing written\n")
         return EXIT_INTERRUPTED
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the command is, so it cleans up as after Ctrl-C."""
+
+
+def _terminate_as_interrupt() -> Any:
+    """Turn SIGTERM into ``Terminated`` (main thread only); return the handler it replaced."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def terminate(_signum: int, _frame: object) -> None:
+        raise Terminated()
+
+    return signal.signal(signal.SIGTERM, terminate)
+
+
+def _one_line_warnings(command: str, prefix: str) -> None:
+    """Library warnings as one escaped line each, once per message (not source dumps)."""
+    seen: set[str] = set()
+
+    def show(message: Warning | str, category: type[Warning], *_args: object,
+             **_kwargs: object) -> None:
+        from latentlab.core.files.safe_io import printable
+
+        text = printable(" ".join(str(message).split()))
+        if text not in seen:
+            seen.add(text)
+            sys.stderr.write(f"{prefix}latentlab {command}: note: {text}\n")
+
+    warnings.showwarning = show
 
 
 def _rank_prefix() -> str:
@@ -66,6 +116,9 @@ def _rank_prefix() -> str:
 
 
 def _error(command: str, message: str, prefix: str = "") -> None:
-    line = " ".join(message.replace("\n", "; ").split())
+    from latentlab.core.files.safe_io import printable
+
+    # Escaped: a message may quote a file's content or name (terminal escape sequences).
+    line = printable(" ".join(message.replace("\n", "; ").split()), limit=2000)
     sys.stderr.write(f"{prefix}latentlab {command}: error: {line}\n")
 

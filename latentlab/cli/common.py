@@ -16,17 +16,23 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from latentlab.config import MAX_SEED
+
 if TYPE_CHECKING:
     from latentlab.core.data.source import DataSource
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+#: Vocabulary sizes beyond this are no bag of words a model could take.
+MAX_WORDS = 1_000_000
 CHECKPOINT_NAME = "checkpoint.safetensors"
-#: Loader options the data flags set (``load_source`` keyword → flag).
+#: Loader options the data flags set: ``load_source`` keyword → the flag's attribute.
 DATA_OPTIONS = {
-    "test_fraction": "--test-fraction", "seed": "--split-seed", "size": "--image-size",
-    "mode": "--colour", "max_words": "--max-words", "images_key": "--images-key",
-    "labels_key": "--labels-key", "text_column": "--text-column", "label_column": "--label-column",
+    "test_fraction": "test_fraction", "seed": "split_seed", "size": "size", "mode": "mode",
+    "max_words": "max_words", "images_key": "images_key", "labels_key": "labels_key",
+    "text_column": "text_column", "label_column": "label_column",
 }
+#: Items a load skipped that the command line lists (the rest are counted).
+SKIPPED_SHOWN = 10
 
 
 class CommandError(Exception):
@@ -43,13 +49,17 @@ def usage_error(message: str) -> CommandError:
 
 # ------------------------------------------------------------------------------------ data
 def data_options(args: argparse.Namespace) -> dict[str, Any]:
-    options = {k: getattr(args, k) for k in DATA_OPTIONS if getattr(args, k, None) is not None}
+    options = {option: getattr(args, attribute) for option, attribute in DATA_OPTIONS.items()
+               if getattr(args, attribute, None) is not None}
     if "test_fraction" in options and not 0 <= options["test_fraction"] < 1:
         raise usage_error(f"--test-fraction must lie in [0, 1) (got {options['test_fraction']}).")
     if "size" in options and not 1 <= options["size"] <= 1024:
         raise usage_error(f"--image-size must lie in 1…1024 (got {options['size']}).")
-    if "max_words" in options and options["max_words"] < 1:
-        raise usage_error(f"--max-words must be at least 1 (got {options['max_words']}).")
+    if "max_words" in options and not 1 <= options["max_words"] <= MAX_WORDS:
+        raise usage_error(f"--max-words must lie in 1…{MAX_WORDS:,} (got "
+                          f"{options['max_words']:,}).")
+    if "seed" in options and not 0 <= options["seed"] <= MAX_SEED:
+        raise usage_error(f"--split-seed must lie in 0…{MAX_SEED:,} (got {options['seed']:,}).")
     return options
 
 
@@ -62,25 +72,50 @@ def load_data(source: DataSource, progress: TextIO | None = None) -> Any:
     downloads = source.is_catalogue and not is_cached(source.location, source.cache_dir)
     report = _download_progress(progress) if downloads else None
     try:
-        return source.load(progress=report)
+        data = source.load(progress=report)
     except DatasetError as exc:  # DownloadError included
         raise CommandError(str(exc)) from None
     except (OSError, ValueError) as exc:  # a loader's own checks (say, an image size)
         name = getattr(exc, "filename", None) or source.location
         reason = getattr(exc, "strerror", None) or str(exc)
         raise CommandError(f"{name}: {reason}") from None
+    report_skipped(data, sys.stderr if progress is None else progress)
+    return data
+
+
+def report_skipped(data: Any, stream: TextIO) -> None:
+    """Which items a load skipped and why: the first few, then a count."""
+    from latentlab.core.files.safe_io import printable
+
+    if not data.skipped:
+        return
+    n = len(data.skipped)
+    lines = [f"{data.name}: skipped {n:,} item{'s' if n != 1 else ''}:"]
+    lines += [f"  {printable(name)}: {printable(reason)}"
+              for name, reason in data.skipped[:SKIPPED_SHOWN]]
+    if n > SKIPPED_SHOWN:
+        lines.append(f"  … and {n - SKIPPED_SHOWN:,} more")
+    stream.write("\n".join(lines) + "\n")
+    stream.flush()
 
 
 def _download_progress(stream: TextIO | None) -> Callable[[Any], None] | None:
+    """Progress lines on ``stream``: a few a second on a terminal, one every 5 s otherwise, and
+    the completed line once (reports at 100 % may keep coming: never a line for each)."""
     if stream is None:
         return None
     tty = stream.isatty()
     last = [0.0]
+    finished = [False]
 
     def report(p: Any) -> None:
         now = time.monotonic()
         done = p.fraction is not None and p.fraction >= 1
-        if not done and now - last[0] < (0.2 if tty else 5.0):
+        if done:
+            if finished[0]:
+                return
+            finished[0] = True
+        elif now - last[0] < (0.2 if tty else 5.0):
             return
         last[0] = now
         share = "" if p.fraction is None else f" ({p.fraction:.0%})"
@@ -93,28 +128,71 @@ def _download_progress(stream: TextIO | None) -> Callable[[Any], None] | None:
     return report
 
 
+def checkpoint_path(name: str) -> Path:
+    """The checkpoint a command names: a file, or the folder ``train --out`` wrote (its
+    checkpoint.safetensors, or its only .safetensors file)."""
+    from latentlab.core.files.checkpoint import SUFFIX
+
+    path = Path(name).expanduser()
+    if not path.is_dir():
+        return path
+    if (path / CHECKPOINT_NAME).is_file():
+        return path / CHECKPOINT_NAME
+    found = sorted(p for p in path.glob(f"*{SUFFIX}") if p.is_file())
+    if len(found) == 1:
+        return found[0]
+    what = "no" if not found else f"{len(found)}"
+    raise CommandError(f"{path}: a folder with {what} {SUFFIX} checkpoints; name the file.")
+
+
+def recorded_source(checkpoint: Any, args: argparse.Namespace) -> str:
+    """The data a checkpoint says it was trained on, if the user lets it be read.
+
+    A checkpoint is only a file: its recorded path is a hint, never followed silently (it could
+    name any folder on the machine). A catalogue name is safe; a path needs ``--data`` or
+    ``--trust-source``, and a relative one is taken from the checkpoint's folder.
+    """
+    from latentlab.core.data.source import is_catalogue_name
+    from latentlab.core.files.safe_io import printable
+
+    path = checkpoint.path
+    source = checkpoint.meta.data.get("source")
+    if not source:
+        raise usage_error(f"{path}: the checkpoint does not say where its data came from; "
+                          "give --data SOURCE.")
+    if is_catalogue_name(source):
+        return source
+    location = Path(path).parent / Path(source).expanduser()  # absolute paths stay as they are
+    if not args.trust_source:
+        raise usage_error(f"{path}: was trained on {printable(str(location))} (as the file "
+                          "says); give --data with that path to use it, or --trust-source.")
+    return str(location)
+
+
 def checkpoint_and_data(args: argparse.Namespace, device_name: str) -> tuple[Any, Any, str]:
-    """Load the checkpoint and its data (``--data`` or the source recorded in it) and check
-    that they fit each other; the model is moved to the device."""
+    """Load the checkpoint and its data (``--data``, or with ``--trust-source`` the source
+    recorded in it) and check that they fit each other; the model is moved to the device."""
     from latentlab.core.data.source import DataSource
     from latentlab.core.files.checkpoint import CheckpointError, check_matches, load_checkpoint
     from latentlab.core.training.device import resolve_device
 
-    path = Path(args.checkpoint).expanduser()
+    path = checkpoint_path(args.checkpoint)
     try:
         checkpoint = load_checkpoint(path)
     except CheckpointError as exc:
         raise CommandError(str(exc)) from None
     options = data_options(args)
-    recorded_source = checkpoint.meta.data.get("source")
-    source = args.data if args.data is not None else recorded_source
-    if not source:
-        raise usage_error(f"{path}: the checkpoint does not say where its data came from; "
-                          "give --data SOURCE.")
-    if _same_source(source, recorded_source):  # load it as it was loaded for training
-        recorded = checkpoint.meta.data.get("options") or {}
-        options = {**{k: v for k, v in recorded.items() if k in DATA_OPTIONS}, **options}
-    data = load_data(DataSource.parse(source, **options), sys.stderr)
+    source = args.data if args.data is not None else recorded_source(checkpoint, args)
+    if _same_source(source, checkpoint.meta.data.get("source")):
+        # Load it as it was loaded for training; only options the flags could have given.
+        recorded = checkpoint.meta.data.get("options")
+        if isinstance(recorded, dict):
+            options = {**{k: v for k, v in recorded.items() if k in DATA_OPTIONS}, **options}
+    try:
+        data_source = DataSource.parse(source, **options)
+    except (TypeError, ValueError) as exc:
+        raise CommandError(f"{path}: its recorded data options cannot be used ({exc}).") from None
+    data = load_data(data_source, sys.stderr)
     try:
         check_matches(checkpoint.meta, data, path)
     except CheckpointError as exc:
@@ -132,7 +210,10 @@ def _same_source(source: str, recorded: str | None) -> bool:
         return False
     if source == recorded:
         return True
-    return Path(source).expanduser().resolve() == Path(recorded).expanduser().resolve()
+    try:
+        return Path(source).expanduser().resolve() == Path(recorded).expanduser().resolve()
+    except (OSError, RuntimeError):  # a link loop
+        return False
 
 
 # ---------------------------------------------------------------------------- output folders

@@ -13,15 +13,18 @@ from latentlab.cli.common import EXIT_OK, CommandError, checkpoint_and_data, usa
 
 #: ``--maps`` choices: method-source.
 MAP_CHOICES = ("umap-codes", "umap-inputs", "tsne-codes", "tsne-inputs")
+#: Upper bound of --samples and --trust-items: a million generated or scored items.
+MAX_ITEMS = 1_000_000
 
 
 def evaluate_command(args: argparse.Namespace) -> int:
     from latentlab.core.evaluation.model import EvaluationSettings, evaluate_model
 
-    if args.trust_items < 11:
-        raise usage_error(f"--trust-items must be at least 11 (got {args.trust_items}).")
-    if args.samples < 1:
-        raise usage_error(f"--samples must be at least 1 (got {args.samples}).")
+    if not 11 <= args.trust_items <= MAX_ITEMS:
+        raise usage_error(f"--trust-items must lie in 11…{MAX_ITEMS:,} (got "
+                          f"{args.trust_items:,}).")
+    if not 1 <= args.samples <= MAX_ITEMS:
+        raise usage_error(f"--samples must lie in 1…{MAX_ITEMS:,} (got {args.samples:,}).")
     checkpoint, data, source = checkpoint_and_data(args, args.device)
     settings = EvaluationSettings(trust_items=args.trust_items, mode_samples=args.samples)
     try:

@@ -1,16 +1,16 @@
-"""What ``latentlab open FILE`` does: check the checkpoint or lab file, then open the app on it."""
+"""What ``latentlab open FILE`` does: check the checkpoint or lab file (or the folder ``train
+--out`` wrote), then open the app on it."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
-from latentlab.cli.common import CommandError
+from latentlab.cli.common import CommandError, checkpoint_path
 
 
 def open_command(args: argparse.Namespace) -> int:
-    path = Path(args.file).expanduser()
+    path = checkpoint_path(args.file)  # the folder train --out wrote opens its checkpoint
     suffix = path.suffix.lower()
     if suffix == ".safetensors":
         from latentlab.core.files.checkpoint import CheckpointError, load_checkpoint

@@ -33,7 +33,13 @@ def _add_data_options(parser: argparse.ArgumentParser, required: bool) -> None:
         help="a dataset name (digits, mnist, fashion-mnist, kmnist) or a path: a folder of IDX "
              "files, of images (class subfolders = labels) or of .txt files, a .npz/.npy file, "
              "or a .csv of pixels or text"
-             + ("" if required else "; default: the source the checkpoint was trained on"))
+             + ("" if required else "; needed unless the checkpoint was trained on a "
+                                    "built-in dataset or --trust-source is given"))
+    if not required:
+        group.add_argument("--trust-source", action="store_true",
+                           help="read the data the checkpoint says it was trained on (a path "
+                                "recorded in the file; a relative one is taken from the "
+                                "checkpoint's folder)")
     group.add_argument("--test-fraction", type=float, metavar="F",
                        help="share held out when the source has no split of its own (0.2)")
     group.add_argument("--split-seed", type=int, dest="split_seed", metavar="N",
@@ -147,7 +153,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("open", help="open a checkpoint or a lab file in the app",
                             description="Check FILE (a .safetensors checkpoint or a .latentlab "
                                         "lab) and open it in the app.")
-    p.add_argument("file", metavar="FILE")
+    p.add_argument("file", metavar="FILE",
+                   help="a checkpoint, a lab, or the folder train --out wrote")
     p.add_argument("--exit-after-show", dest="open_exit_after_show", action="store_true",
                    help=argparse.SUPPRESS)
 
@@ -160,7 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "error per image, and the same for PCA of the pixels (LSA for text) with as "
                     "many components; for GANs the categorical code's accuracy and the mode "
                     "coverage of generated samples.")
-    p.add_argument("checkpoint", metavar="CHECKPOINT")
+    p.add_argument("checkpoint", metavar="CHECKPOINT",
+                   help="a .safetensors file, or the folder train --out wrote")
     _add_data_options(p, required=False)
     p.add_argument("--json", action="store_true", help="print one JSON object (see the README)")
     p.add_argument("--device", choices=DEVICES, default="auto", help="(auto)")
@@ -178,7 +186,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Write the codes of the dataset's items with their metadata: "
                     "embeddings.csv, or the TensorFlow Embedding Projector's files (tensors.tsv, "
                     "metadata.tsv, sprite.png, projector_config.pbtxt and .json).")
-    p.add_argument("checkpoint", metavar="CHECKPOINT")
+    p.add_argument("checkpoint", metavar="CHECKPOINT",
+                   help="a .safetensors file, or the folder train --out wrote")
     _add_data_options(p, required=False)
     p.add_argument("--format", dest="fmt", choices=("csv", "projector"), required=True)
     p.add_argument("--out", required=True, metavar="DIR", help="folder (created if missing)")

@@ -3,6 +3,11 @@
 The published MD5 of every file lives here, in code; the mirrors to fetch from are configuration
 (``resources/mirrors.json``, overridable per dataset through ``$LATENTLAB_MIRRORS`` or the
 ``mirrors`` argument), so a moved mirror needs no release and no mirror can change the data.
+The catalogue's sizes bound each download (see :func:`~latentlab.core.data.download.fetch_files`).
+
+A mirrors file is read as if hostile: a regular file of at most :data:`MIRRORS_LIMIT` bytes, whose
+every problem (unreadable, not JSON, nested too deeply, a wrong shape, an address that is not
+http(s)) is one line naming the file and the reason.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import json
 import os
 import shutil
 import threading
+import urllib.parse
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -22,16 +28,21 @@ from latentlab.core.data.builtin import load_builtin
 from latentlab.core.data.dataset import Dataset, DatasetError
 from latentlab.core.data.download import (
     DEFAULT_TIMEOUT,
+    MIN_RATE,
+    RATE_WINDOW,
     ProgressCallback,
     RemoteFile,
     fetch_files,
 )
 from latentlab.core.data.download_cache import all_verified
 from latentlab.core.data.idx import load_idx_folder
+from latentlab.core.files.safe_io import printable, read_limited
 from latentlab.core.files.userdirs import user_cache_folder
 
 MIRRORS_ENV = "LATENTLAB_MIRRORS"
 MIRRORS_RESOURCE = "mirrors.json"
+#: A mirrors file lists a few addresses per dataset; a megabyte is far more than any needs.
+MIRRORS_LIMIT = 1 << 20
 IDX_FILES = (
     "train-images-idx3-ubyte.gz",
     "train-labels-idx1-ubyte.gz",
@@ -166,6 +177,22 @@ def entry(name: str) -> CatalogueEntry:
 # --- mirrors -------------------------------------------------------------------------------------
 
 
+def _quoted(value: str) -> str:
+    """A value from a mirrors file, quoted for a one-line message (escaped, cut short)."""
+    return printable(repr(value), 120)
+
+
+def _is_web_address(url: str) -> bool:
+    """An http(s) URL with a host and no white space or control characters."""
+    if any(c.isspace() or not c.isprintable() for c in url):
+        return False
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError:  # an unclosed IPv6 bracket, say
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+
+
 def _parse_mirrors(data: object, source: str) -> dict[str, tuple[str, ...]]:
     """``{"name": ["base URL", ...]}``; keys starting with "_" are comments."""
     if not isinstance(data, dict):
@@ -177,12 +204,30 @@ def _parse_mirrors(data: object, source: str) -> dict[str, tuple[str, ...]]:
         if isinstance(urls, str):
             urls = [urls]
         if not isinstance(urls, list) or not all(isinstance(u, str) for u in urls):
-            raise DatasetError(f"{source}: the mirrors of {name!r} must be a list of URLs.")
+            raise DatasetError(f"{source}: the mirrors of {_quoted(name)} must be a list of "
+                               "URLs.")
         for url in urls:
-            if not url.lower().startswith(("http://", "https://")):
-                raise DatasetError(f"{source}: {url!r} is not an http:// or https:// address.")
+            if not _is_web_address(url):
+                raise DatasetError(f"{source}: {_quoted(url)} is not an http:// or https:// "
+                                   "address.")
         table[str(name)] = tuple(urls)
     return table
+
+
+def _read_mirrors_file(path: str | Path, source: str) -> object:
+    """The JSON of a mirrors file; DatasetError naming ``source`` and the reason."""
+    try:
+        text = read_limited(path, MIRRORS_LIMIT, "mirrors files").decode("utf-8-sig")
+        return json.loads(text)
+    except OSError as exc:  # a device, a FIFO or an oversized file included
+        raise DatasetError(f"{source}: cannot be read ({exc.strerror or exc}).") from None
+    except UnicodeDecodeError:
+        raise DatasetError(f"{source}: not UTF-8 text, so not a mirrors file.") from None
+    except RecursionError:
+        raise DatasetError(f"{source}: not a mirrors file (its JSON is nested too deeply)."
+                           ) from None
+    except ValueError as exc:
+        raise DatasetError(f"{source}: not valid JSON ({printable(str(exc))}).") from None
 
 
 def shipped_mirrors() -> dict[str, tuple[str, ...]]:
@@ -197,14 +242,8 @@ def load_mirrors(override: str | Path | None = None) -> dict[str, tuple[str, ...
     table = shipped_mirrors()
     path = override if override is not None else os.environ.get(MIRRORS_ENV, "")
     if path:
-        source = f"{MIRRORS_ENV}={path}" if override is None else str(path)
-        try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise DatasetError(f"{source}: cannot be read ({exc.strerror or exc}).") from None
-        except ValueError as exc:
-            raise DatasetError(f"{source}: not valid JSON ({exc}).") from None
-        table.update(_parse_mirrors(data, source))
+        source = printable(f"{MIRRORS_ENV}={path}" if override is None else str(path))
+        table.update(_parse_mirrors(_read_mirrors_file(path, source), source))
     return table
 
 
@@ -225,7 +264,7 @@ def download_urls(name: str, mirrors: Sequence[str] | None = None) -> list[str]:
 
 @functools.cache
 def _default_cache_root() -> Path:
-    # Cached: an unusable cache folder falls back to a new temporary folder on every call.
+    # Cached: the folder (or the stand-in for an unusable one) stays the same for the session.
     return user_cache_folder().path / "datasets"
 
 
@@ -253,30 +292,39 @@ def discard(name: str, cache_dir: str | Path | None = None) -> None:
 
 def download(name: str, progress: ProgressCallback | None = None,
              cancel: threading.Event | None = None, cache_dir: str | Path | None = None,
-             mirrors: Sequence[str] | None = None, timeout: float = DEFAULT_TIMEOUT) -> Path:
+             mirrors: Sequence[str] | None = None, timeout: float = DEFAULT_TIMEOUT, *,
+             min_rate: float = MIN_RATE, rate_window: float = RATE_WINDOW,
+             deadline: float | None = None) -> Path:
     """Fetch ``name`` into the cache unless it is there already; returns its folder.
 
-    ``mirrors`` (base URLs) replaces the configured ones for this call. Raises DownloadError,
-    DownloadCancelled or, for an embedded dataset, DatasetError.
+    ``mirrors`` (base URLs) replaces the configured ones for this call; ``timeout``,
+    ``min_rate``, ``rate_window`` and ``deadline`` limit each transfer as in
+    :func:`~latentlab.core.data.download.fetch_files`. Raises DownloadError, DownloadCancelled
+    or, for an embedded dataset, DatasetError.
     """
     item = entry(name)
     if item.builtin:
         raise DatasetError(f"{name}: ships with the app and needs no download.")
     folder = dataset_folder(name, cache_dir)
     files = item.remote_files(mirrors_for(name, mirrors))
-    return fetch_files(files, folder, progress=progress, cancel=cancel, timeout=timeout)
+    return fetch_files(files, folder, progress=progress, cancel=cancel, timeout=timeout,
+                       min_rate=min_rate, rate_window=rate_window, deadline=deadline)
 
 
 def load_catalogue_dataset(name: str, progress: ProgressCallback | None = None,
                            cancel: threading.Event | None = None,
                            cache_dir: str | Path | None = None,
                            mirrors: Sequence[str] | None = None,
-                           timeout: float = DEFAULT_TIMEOUT) -> Dataset:
-    """The dataset ``name``, downloaded first if needed, with its split and class names."""
+                           timeout: float = DEFAULT_TIMEOUT, *, min_rate: float = MIN_RATE,
+                           rate_window: float = RATE_WINDOW,
+                           deadline: float | None = None) -> Dataset:
+    """The dataset ``name``, downloaded first if needed (limits as in :func:`download`), with
+    its split and class names."""
     item = entry(name)
     if item.builtin:
         return load_builtin(name)
-    folder = download(name, progress, cancel, cache_dir, mirrors, timeout)
+    folder = download(name, progress, cancel, cache_dir, mirrors, timeout, min_rate=min_rate,
+                      rate_window=rate_window, deadline=deadline)
     data = load_idx_folder(folder, name=item.title)
     return dataclasses.replace(data, class_names=item.class_names)
 
@@ -285,6 +333,7 @@ __all__ = [
     "CATALOGUE",
     "IDX_FILES",
     "MIRRORS_ENV",
+    "MIRRORS_LIMIT",
     "CatalogueEntry",
     "CatalogueFile",
     "dataset_folder",

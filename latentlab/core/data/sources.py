@@ -22,6 +22,7 @@ from latentlab.core.data.idx import has_idx_files, load_idx_folder
 from latentlab.core.data.images import IMAGE_SUFFIXES, load_image_folder
 from latentlab.core.data.numpy_files import load_numpy
 from latentlab.core.data.text_sources import TEXT_SUFFIXES, load_text_csv, load_text_folder
+from latentlab.core.files.safe_io import printable
 
 SUPPORTED = (
     "a built-in name ({names}), a folder of IDX files (train-/t10k-images-idx3-ubyte[.gz]), "
@@ -33,6 +34,29 @@ _LOADERS: tuple[Callable[..., Dataset], ...] = (
     load_idx_folder, load_image_folder, load_text_folder, load_numpy, load_pixel_csv,
     load_text_csv,
 )
+
+
+#: The type each loader option takes; options come from files too (labs, checkpoints), so a
+#: wrong type is a message naming the option, never a TypeError deep inside a loader.
+OPTION_TYPES: dict[str, tuple[type, ...]] = {
+    "name": (str,), "test_fraction": (float, int), "seed": (int,), "size": (int,),
+    "mode": (str,), "workers": (int,), "images_key": (str,), "labels_key": (str,),
+    "max_words": (int,), "stem": (bool,), "text_column": (str,), "label_column": (str,),
+}
+
+
+def check_option_types(options: dict[str, Any]) -> None:
+    """DatasetError naming the first option whose value has the wrong type."""
+    for key, value in options.items():
+        kinds = OPTION_TYPES.get(key)
+        if kinds is None or value is None:
+            continue
+        is_bool = isinstance(value, bool)
+        if not isinstance(value, kinds) or (is_bool and bool not in kinds):
+            names = " or ".join({str: "text", int: "a whole number", float: "a number",
+                                 bool: "true or false"}[k] for k in kinds)
+            raise DatasetError(f"dataset option {key!r} must be {names}, not "
+                               f"{printable(repr(value), 60)}.")
 
 
 def _supported() -> str:
@@ -117,6 +141,7 @@ def load_source(path_or_name: str | Path, **options: Any) -> Dataset:
     unknown = sorted(set(options) - known)
     if unknown:
         raise TypeError(f"load_source got unknown options: {', '.join(unknown)}.")
+    check_option_types(options)
     text = str(path_or_name)
     if isinstance(path_or_name, str) and text in BUILTIN_DATASETS:
         return load_builtin(text)

@@ -10,7 +10,9 @@ import contextlib
 import os
 import secrets
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 from latentlab.core.files.safe_io import read_limited
 
@@ -22,6 +24,15 @@ def write_atomic(path: str | Path, data: bytes) -> Path:
     ``filename``) when the folder cannot be made or written, or when ``path`` is a folder; no
     temporary file is left behind.
     """
+
+    def write(handle: BinaryIO) -> None:
+        handle.write(data)
+
+    return write_atomic_with(path, write)
+
+
+def write_atomic_with(path: str | Path, write: Callable[[BinaryIO], object]) -> Path:
+    """``write_atomic`` for a writer that streams into the open temporary file."""
     path = Path(os.path.abspath(Path(path).expanduser()))
     if path.is_dir():
         raise IsADirectoryError(21, "is a folder", str(path))
@@ -36,7 +47,7 @@ def write_atomic(path: str | Path, data: bytes) -> Path:
         raise OSError(exc.errno, exc.strerror, str(folder)) from None
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            write(handle)
             handle.flush()
             os.fsync(handle.fileno())
         if path.is_file():

@@ -225,6 +225,10 @@ def _data_description(value: Any, input_shape: tuple[int, int, int]) -> dict[str
             raise CheckpointError(f"'data.{key}' must be a string")
     if data.setdefault("source", None) is not None and not isinstance(data["source"], str):
         raise CheckpointError("'data.source' must be a path, a dataset name or null")
+    options = data.get("options")
+    if options is not None and not isinstance(options, dict):
+        raise CheckpointError(f"'data.options' must be an object of loader options (got "
+                              f"{_short(options)})")
     names = data.setdefault("class_names", [])
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
         raise CheckpointError("'data.class_names' must be a list of strings")

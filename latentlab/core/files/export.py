@@ -26,9 +26,6 @@ import csv
 import io
 import json
 import math
-import os
-import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +33,7 @@ import numpy as np
 
 from latentlab.core.data.dataset import Dataset
 from latentlab.core.evaluation.model import fit_latent_map, model_codes
+from latentlab.core.files.atomic import write_atomic, write_atomic_with
 from latentlab.core.files.images import save_png, tile_images
 from latentlab.core.models.base import LatentModel
 
@@ -118,22 +116,8 @@ def compute_embeddings(model: LatentModel, data: Dataset, split: str = "all") ->
 
 
 # ------------------------------------------------------------------------------ writing files
-def _write_atomically(path: Path, write: Callable[[Path], object]) -> Path:
-    """Call ``write(temporary_path)`` and rename the result to ``path``."""
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.close(handle)
-    temporary_path = Path(temporary)
-    try:
-        write(temporary_path)
-        os.replace(temporary_path, path)
-    except BaseException:
-        temporary_path.unlink(missing_ok=True)
-        raise
-    return path
-
-
 def _write_text(path: Path, text: str) -> Path:
-    return _write_atomically(path, lambda p: p.write_text(text, encoding="utf-8", newline=""))
+    return write_atomic(path, text.encode("utf-8"))
 
 
 def _format_float(value: float) -> str:
@@ -237,7 +221,7 @@ def export_projector(model: LatentModel, data: Dataset, out_dir: str | Path, spl
     written = [_write_text(out / TENSORS_FILE, tensors_tsv(emb.codes)),
                _write_text(out / METADATA_FILE, metadata_tsv(emb.columns))]
     if sprite is not None:
-        written.append(_write_atomically(out / SPRITE_FILE, lambda p: save_png(sprite[0], p)))
+        written.append(write_atomic_with(out / SPRITE_FILE, lambda h: save_png(sprite[0], h)))
     written += [_write_text(out / PBTXT_FILE, pbtxt), _write_text(out / JSON_FILE, config_json)]
     return written
 

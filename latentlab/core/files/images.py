@@ -4,6 +4,7 @@ command line."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -29,11 +30,13 @@ def to_uint8(image: np.ndarray) -> np.ndarray:
     return arr[0] if arr.shape[0] == 1 else arr[:3].transpose(1, 2, 0)
 
 
-def save_png(image: np.ndarray, path: str | Path, scale: int = 1) -> Path:
-    """Write a C×H×W image in [0, 1] as PNG, optionally enlarged with crisp pixels."""
+def save_png(image: np.ndarray, path: str | Path | BinaryIO, scale: int = 1
+             ) -> Path | BinaryIO:
+    """Write a C×H×W image in [0, 1] as PNG (to a path or an open binary file), optionally
+    enlarged with crisp pixels."""
     from PIL import Image  # only when exporting
 
-    path = Path(path)
+    path = Path(path) if isinstance(path, str) else path
     picture = Image.fromarray(to_uint8(image))
     if scale > 1:
         picture = picture.resize((picture.width * scale, picture.height * scale),

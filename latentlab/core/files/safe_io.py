@@ -19,8 +19,6 @@ import stat
 from pathlib import Path
 from typing import BinaryIO
 
-from latentlab.core.data.dataset import DatasetError
-
 #: Environment variable that sets the loading memory budget ("2G", "512M", or bytes).
 BUDGET_ENV = "LATENTLAB_MEMORY_BUDGET"
 #: The default budget is this share of the machine's physical memory.
@@ -31,10 +29,6 @@ _UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 _KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISCHR, "a character device"),
           (stat.S_ISBLK, "a block device"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
           (stat.S_ISSOCK, "a socket"))
-
-
-class MemoryBudgetExceeded(DatasetError):
-    """Data or a model would need more memory than the budget; the message names it."""
 
 
 class RefusedFile(OSError):
@@ -152,12 +146,16 @@ def memory_budget() -> int:
 
 
 def check_budget(needed: int, name: str, what: str) -> None:
-    """MemoryBudgetExceeded unless ``needed`` bytes fit the loading budget."""
+    """DatasetError naming ``name`` unless ``needed`` bytes fit the loading budget."""
     budget = memory_budget()
     if needed > budget:
+        # Imported here: the data loaders import this module while their package loads.
+        from latentlab.core.data.dataset import DatasetError
+
+
         origin = (f"set by ${BUDGET_ENV}" if os.environ.get(BUDGET_ENV, "").strip() else
                   f"a quarter of this machine's memory; ${BUDGET_ENV} changes it")
-        raise MemoryBudgetExceeded(
+        raise DatasetError(
             f"{name}: {what} would need {size_text(needed)} of memory, over the loading budget "
             f"of {size_text(budget)} ({origin}).")
 
@@ -171,7 +169,6 @@ def printable(text: str, limit: int = 300) -> str:
 
 __all__ = [
     "BUDGET_ENV",
-    "MemoryBudgetExceeded",
     "RefusedFile",
     "check_budget",
     "check_regular",
