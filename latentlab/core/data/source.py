@@ -22,7 +22,7 @@ from latentlab.core.data.dataset import Dataset, LoadCancelled
 from latentlab.core.data.download import Progress
 from latentlab.core.data.sources import load_source
 
-#: Progress reports go out at most this often (a download reports every 64 KiB).
+#: Progress reports go out at most this often (the loaders may report far more often).
 REPORT_INTERVAL_S = 0.05
 
 
