@@ -15,7 +15,14 @@ import numpy as np
 
 from latentlab.core.data.arrays import encode_labels, scale_in_place
 from latentlab.core.data.dataset import Dataset, DatasetError
-from latentlab.core.files.safe_io import check_budget, memory_budget, open_regular
+from latentlab.core.files.safe_io import (
+    INFLATION_CHECKED_FROM,
+    MAX_INFLATION,
+    check_budget,
+    memory_budget,
+    open_regular,
+    size_text,
+)
 
 # IDX type code → big-endian numpy dtype.
 IDX_DTYPES: dict[int, str] = {
@@ -52,13 +59,21 @@ def _gunzip(handle: BinaryIO, name: str) -> bytes:
     inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
     out = bytearray()
     expected: int | None = None  # header and data bytes, once the header has been read
+    read = 0
     try:
         while not inflater.eof:
-            data = inflater.unconsumed_tail or handle.read(_CHUNK)
+            data = inflater.unconsumed_tail
+            if not data:
+                data = handle.read(_CHUNK)
+                read += len(data)
             if not data:
                 raise DatasetError(f"{name}: damaged gzip data (it ends early).")
+            if len(out) > INFLATION_CHECKED_FROM and len(out) > MAX_INFLATION * read:
+                raise DatasetError(f"{name}: inflates more than {MAX_INFLATION}-fold "
+                                   f"({size_text(read)} into over {size_text(len(out))}); "
+                                   "refused as a likely decompression bomb.")
             room = (expected if expected is not None else _HEADER_MAX) + 1 - len(out)
-            out += inflater.decompress(data, room)
+            out += inflater.decompress(data, min(room, _CHUNK * 16))  # the checks interleave
             if expected is None:
                 expected = _declared_size(bytes(out[:_HEADER_MAX]), name, complete=inflater.eof)
             if expected is not None and len(out) > expected:

@@ -24,7 +24,14 @@ import numpy as np
 
 from latentlab.core.data.arrays import encode_labels, scale_in_place, square_side
 from latentlab.core.data.dataset import Dataset, DatasetError, random_split
-from latentlab.core.files.safe_io import check_budget, open_regular, printable, size_text
+from latentlab.core.files.safe_io import (
+    INFLATION_CHECKED_FROM,
+    MAX_INFLATION,
+    check_budget,
+    open_regular,
+    printable,
+    size_text,
+)
 
 IMAGE_NAMES = ("x", "images", "image", "imgs", "img", "data", "inputs", "pixels", "x_train",
                "train_images", "arr_0")
@@ -171,6 +178,7 @@ def _list_arrays(path: Path) -> tuple[ArrayInfo, ...]:
                 arrays = []
                 for member in archive.infolist():
                     if member.filename.endswith(".npy"):
+                        _refuse_bomb(member, path.name)
                         with archive.open(member) as stream:
                             arrays.append(_read_header(stream, member.filename[:-4], path.name,
                                                        member.file_size))
@@ -181,6 +189,16 @@ def _list_arrays(path: Path) -> tuple[ArrayInfo, ...]:
         raise DatasetError(f"{path.name}: not a valid .npz archive ({exc}).") from None
     except OSError as exc:
         raise DatasetError(f"{path.name}: cannot be read ({exc.strerror or exc}).") from None
+
+
+def _refuse_bomb(member: zipfile.ZipInfo, name: str) -> None:
+    """A member that inflates like nothing but runs of one byte value is not image data."""
+    ratio = member.file_size / max(member.compress_size, 1)
+    if member.file_size > INFLATION_CHECKED_FROM and ratio > MAX_INFLATION:
+        raise DatasetError(f"{name}: {printable(member.filename)} inflates {ratio:,.0f}-fold "
+                           f"({size_text(member.compress_size)} into "
+                           f"{size_text(member.file_size)}); refused as a likely decompression "
+                           "bomb.")
 
 
 def _find_split(arrays: tuple[ArrayInfo, ...]) -> tuple[str, str, str | None, str | None] | None:

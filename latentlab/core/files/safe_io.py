@@ -24,6 +24,11 @@ BUDGET_ENV = "LATENTLAB_MEMORY_BUDGET"
 #: The default budget is this share of the machine's physical memory.
 BUDGET_SHARE = 0.25
 _FALLBACK_BUDGET = 2 << 30  # when the machine's memory cannot be read
+#: Compressed data inflating more than this is refused as a decompression bomb: real image
+#: data compresses a few-fold (MNIST about 5×), gzip's ceiling is about 1,000×, reached only
+#: by runs of one byte value. Checked once the output passes INFLATION_CHECKED_FROM bytes.
+MAX_INFLATION = 200
+INFLATION_CHECKED_FROM = 64 << 20
 _UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 
 _KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISCHR, "a character device"),
@@ -129,11 +134,35 @@ def physical_memory() -> int | None:
     return None
 
 
+def process_memory_limit() -> int | None:
+    """The memory this process may use when less than the machine has: a container's (cgroup
+    v2 or v1) limit or an address-space rlimit; None when nothing limits it."""
+    limits = []
+    for name in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            text = read_limited(name, 64).decode("ascii").strip()
+        except (OSError, UnicodeDecodeError):
+            continue
+        if text.isdigit() and int(text) < 1 << 60:  # "max" or a huge number: no limit
+            limits.append(int(text))
+    try:
+        import resource
+
+        for which in (resource.RLIMIT_AS, getattr(resource, "RLIMIT_DATA", resource.RLIMIT_AS)):
+            soft = resource.getrlimit(which)[0]
+            if soft != resource.RLIM_INFINITY and soft > 0:
+                limits.append(soft)
+    except (ImportError, OSError, ValueError):
+        pass
+    return min(limits) if limits else None
+
+
 def memory_budget() -> int:
     """Bytes that loading one dataset (or building one model) may use.
 
     ``$LATENTLAB_MEMORY_BUDGET`` when set (an unreadable value is ignored for the default),
-    else a quarter of the machine's physical memory.
+    else a quarter of the machine's physical memory — or of a container's or rlimit's memory
+    limit when that is lower.
     """
     configured = os.environ.get(BUDGET_ENV, "").strip()
     if configured:
@@ -141,8 +170,8 @@ def memory_budget() -> int:
             return max(parse_size(configured), 1 << 20)
         except ValueError:
             pass
-    total = physical_memory()
-    return int(total * BUDGET_SHARE) if total else _FALLBACK_BUDGET
+    known = [m for m in (physical_memory(), process_memory_limit()) if m]
+    return int(min(known) * BUDGET_SHARE) if known else _FALLBACK_BUDGET
 
 
 def check_budget(needed: int, name: str, what: str) -> None:
@@ -154,7 +183,7 @@ def check_budget(needed: int, name: str, what: str) -> None:
 
 
         origin = (f"set by ${BUDGET_ENV}" if os.environ.get(BUDGET_ENV, "").strip() else
-                  f"a quarter of this machine's memory; ${BUDGET_ENV} changes it")
+                  f"a quarter of the memory this process may use; ${BUDGET_ENV} changes it")
         raise DatasetError(
             f"{name}: {what} would need {size_text(needed)} of memory, over the loading budget "
             f"of {size_text(budget)} ({origin}).")
@@ -169,6 +198,8 @@ def printable(text: str, limit: int = 300) -> str:
 
 __all__ = [
     "BUDGET_ENV",
+    "INFLATION_CHECKED_FROM",
+    "MAX_INFLATION",
     "RefusedFile",
     "check_budget",
     "check_regular",
@@ -177,6 +208,7 @@ __all__ = [
     "parse_size",
     "physical_memory",
     "printable",
+    "process_memory_limit",
     "read_limited",
     "size_text",
 ]
