@@ -109,11 +109,18 @@ class ModelConfig(_JsonSettings):
             problems.append(f"Model type: unknown value {self.family!r}.")
         if self.architecture not in ARCHITECTURES:
             problems.append(f"Architecture: unknown value {self.architecture!r}.")
+        # Bounds hold for every field, used or not: a checkpoint stores them all.
+        problems += _too_large("Noise size", self.noise_dim, MAX_NOISE)
+        problems += _too_large("Categories K", self.n_categories, MAX_CATEGORIES)
+        problems += _too_large("Continuous codes", self.n_continuous, MAX_CONTINUOUS)
+        problems += _too_large("D steps per G step", self.d_steps, MAX_D_STEPS)
+        problems += _too_large("UMAP neighbours", self.umap_neighbors, MAX_UMAP_NEIGHBORS)
+        problems += _too_large("Latent size", self.latent_dim, MAX_LATENT)
+        problems += self._hidden_bounds() + self._conv_bounds()
         if self.is_gan:
             return problems + self._gan_problems(input_shape)
         if self.latent_dim < 1:
             problems.append(f"Latent size: must be at least 1 (got {self.latent_dim}).")
-        problems += _too_large("Latent size", self.latent_dim, MAX_LATENT)
         if self.architecture == "mlp":
             if not self.hidden:
                 problems.append("Hidden sizes: give at least one layer width, e.g. 256, 128.")
@@ -122,7 +129,6 @@ class ModelConfig(_JsonSettings):
         if self.architecture == "conv":
             if not self.conv_channels or any(c < 1 for c in self.conv_channels):
                 problems.append("Conv channels: every channel count must be a positive integer.")
-            problems += self._conv_bounds()
             if input_shape is not None:
                 if len(input_shape) != 3:
                     problems.append("Architecture: convolutional models need image data.")
@@ -145,8 +151,6 @@ class ModelConfig(_JsonSettings):
                 and tuple(input_shape[:2]) != (1, 1):
             problems.append("Decoder likelihood: multinomial is for word distributions (text "
                             "datasets), not images.")
-        if self.architecture == "mlp":
-            problems += self._hidden_bounds()
         if self.family == "vae" and (not math.isfinite(self.beta) or self.beta < 0):
             problems.append(f"KL weight β: must be zero or positive (got {self.beta}).")
         if not 0 <= self.input_dropout < 1:
@@ -173,7 +177,6 @@ class ModelConfig(_JsonSettings):
             problems.append(f"UMAP weight: must be zero or positive (got {self.umap_weight}).")
         if self.umap_neighbors < 2:
             problems.append(f"UMAP neighbours: must be at least 2 (got {self.umap_neighbors}).")
-        problems += _too_large("UMAP neighbours", self.umap_neighbors, MAX_UMAP_NEIGHBORS)
         if not math.isfinite(self.umap_min_dist) or self.umap_min_dist < 0:
             problems.append(f"UMAP min_dist: must be zero or positive (got {self.umap_min_dist}).")
         return problems
@@ -184,8 +187,6 @@ class ModelConfig(_JsonSettings):
             problems.append("Architecture: GANs are built as MLP or DCGAN (convolutional).")
         if self.architecture == "mlp" and (not self.hidden or any(h < 1 for h in self.hidden)):
             problems.append("Hidden sizes: every layer width must be a positive integer.")
-        elif self.architecture == "mlp":
-            problems += self._hidden_bounds()
         if self.architecture == "conv" and input_shape is not None:
             h, w = input_shape[1:] if len(input_shape) == 3 else (0, 0)
             if h != w or h not in DCGAN_SIDES:
@@ -197,18 +198,14 @@ class ModelConfig(_JsonSettings):
             problems.append(f"Generator loss: unknown value {self.gan_loss!r}.")
         if self.noise_dim < 1:
             problems.append(f"Noise size: must be at least 1 (got {self.noise_dim}).")
-        problems += _too_large("Noise size", self.noise_dim, MAX_NOISE)
         if self.d_steps < 1:
             problems.append(f"D steps per G step: must be at least 1 (got {self.d_steps}).")
-        problems += _too_large("D steps per G step", self.d_steps, MAX_D_STEPS)
         if self.family == "infogan":
             if self.n_categories < 2:
                 problems.append(
                     f"Categories K: a categorical code needs at least 2 classes "
                     f"(got {self.n_categories})."
                 )
-            problems += _too_large("Categories K", self.n_categories, MAX_CATEGORIES)
-            problems += _too_large("Continuous codes", self.n_continuous, MAX_CONTINUOUS)
             if self.n_continuous < 1:
                 problems.append(
                     f"Continuous codes: at least 1, they are the map's axes "

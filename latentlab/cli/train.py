@@ -165,6 +165,8 @@ def _run_training(args: argparse.Namespace, options: dict[str, Any], out: Path, 
                 finished = event
     except RuntimeError as exc:  # a device that is missing or out of memory
         raise CommandError(f"training stopped: {exc}") from None
+    except ValueError as exc:  # data the loop cannot train on (say, a single item)
+        raise CommandError(str(exc)) from None
     finally:
         bar.close()
     assert finished is not None and last_epoch is not None

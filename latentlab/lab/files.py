@@ -1,51 +1,92 @@
 """Checkpoints and lab files: autosave, save, open.
 
 A model is saved whenever a training run ends (completed, stopped or failed on a NaN) and when
-the window closes mid-run, into the user data folder, so nothing trained is ever lost. Opening a
-checkpoint adopts its model as if it had just been trained; opening a lab loads its dataset first
-(in the background, like any load) and then its model, map settings and probes.
+the window closes mid-run, into the user data folder, so nothing trained is ever lost.
+
+Opening reads the file in the background — a job on the files runner, with progress and cancel —
+so that no file (a slow disk, a huge file, a FIFO) holds up the lab's thread; the model is adopted
+on that thread when the read is done. A model that does not fit the current dataset is refused,
+unless its checkpoint records the dataset it was trained on and that exists: then
+``source_offered`` carries the offer, and only ``load_recorded_source`` loads it. Opening a lab
+reads it, loads its dataset (like any load), then opens its model and restores its map settings
+and probes. Headless, each step runs to its end inside the call that starts it.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
+from psygnal import Signal
 
+from latentlab.core.data.source import DataSource, LoadProgress
 from latentlab.core.files.checkpoint import (
     SUFFIX,
+    Checkpoint,
     CheckpointError,
     CheckpointMeta,
     check_matches,
     describe_data,
-    load_checkpoint,
     save_checkpoint,
 )
-from latentlab.core.files.labfile import Lab, LabFileError, load_lab, save_lab
+from latentlab.core.files.labfile import DatasetMissing, Lab, LabFileError, save_lab
+from latentlab.core.files.safe_io import printable
 from latentlab.core.files.userdirs import user_data_folder
 from latentlab.core.maps.setup import MapSetup
 from latentlab.lab.colouring import Colouring
 from latentlab.lab.data_session import DataSession, LoadOutcome
+from latentlab.lab.file_reads import (
+    CheckpointRead,
+    OpenCancelled,
+    RecordedSource,
+    read_abandonably,
+    read_checkpoint,
+    read_lab,
+)
 from latentlab.lab.generator import GeneratorCodes
+from latentlab.lab.jobs import JobCallbacks, JobControl, Runner
 from latentlab.lab.map_state import LATENT, MAP_IDS
 from latentlab.lab.maps import Maps
 from latentlab.lab.model_session import ModelSession
 from latentlab.lab.notifications import Notifications
 
+T = TypeVar("T")
+#: An error's one line (it names a file, whose path may be long) is cut only past this.
+MESSAGE_CHARS = 8192
+
 
 class LabFiles:
     """Reads and writes the lab's files; writes no other model's fields (it calls them)."""
 
+    opening_changed = Signal()  # a file started or stopped being read
+    open_progress = Signal(object)  # LoadProgress of the file being read
+    #: RecordedSource: a model that fits the dataset it records, not this one. Ask the user,
+    #: then call ``load_recorded_source``.
+    source_offered = Signal(object)
+    #: (lab path, DatasetMissing): a lab's dataset moved. Ask the user where it is now, then
+    #: call ``open_lab`` with the relocated lab.
+    dataset_missing = Signal(object, object)
+
     def __init__(self, data: DataSession, model: ModelSession, maps: Maps,
-                 colouring: Colouring, generator: GeneratorCodes, notes: Notifications) -> None:
+                 colouring: Colouring, generator: GeneratorCodes, runner: Runner,
+                 notes: Notifications) -> None:
         self._data, self._model, self._maps = data, model, maps
         self._colouring, self._generator = colouring, generator
+        self._runner = runner
         self._notes = notes
+        #: The file being read (None: none is).
+        self.opening: Path | None = None
         #: A lab whose dataset is loading; its model, maps and probes follow once it has.
         self.pending_lab: Lab | None = None
+        #: A lab whose dataset has loaded and whose model is being read.
+        self.restoring_lab: Lab | None = None
+        #: A model waiting for the dataset it records to load.
+        self.pending_model: RecordedSource | None = None
         model.run_ended.connect(self._autosave_run)
-        data.load_ended.connect(self._continue_lab)
+        data.load_ended.connect(self._on_load_ended)
 
     # ------------------------------------------------------------ checkpoints
     def checkpoint_meta(self) -> CheckpointMeta:
@@ -92,22 +133,6 @@ class LabFiles:
         if self._model.unsaved:
             self.autosave_model()
 
-    def open_model(self, path: str | Path) -> bool:
-        """Adopt a checkpoint's model for the current dataset; say why when it cannot be."""
-        dataset = self._data.dataset
-        if dataset is None:
-            return False
-        try:
-            checkpoint = load_checkpoint(path)
-            check_matches(checkpoint.meta, dataset, path)
-        except CheckpointError as exc:
-            self._notes.report_error("Could not open the model",
-                                     f"{exc}\n\n{dataset.name} and its maps are unchanged.")
-            return False
-        self._model.adopt_checkpoint(checkpoint)
-        self._notes.say(f"Opened {checkpoint.meta.describe()}.")
-        return True
-
     # ------------------------------------------------------------------ labs
     def save_lab(self, path: str | Path) -> Path | None:
         """Dataset, model, map settings and probes; an unsaved model is saved beside the lab."""
@@ -139,34 +164,178 @@ class LabFiles:
         self._notes.say(f"Saved the lab to {saved}.")
         return saved
 
-    def open_lab(self, path: str | Path, lab: Lab | None = None) -> bool:
-        """Load a lab's dataset, then (when it has loaded) its model, maps and probes.
+    # ------------------------------------------------------------ opening
+    def open_model(self, path: str | Path, load_recorded_source: bool = False) -> bool:
+        """Read a checkpoint in the background, then adopt its model for the current dataset.
 
-        Raises DatasetMissing (with ``path`` and the ``lab``) when its dataset is not where it
-        says, for the caller to ask where it went; pass the relocated ``lab`` back in.
+        A model that does not fit is refused with the reason, unless its checkpoint records a
+        dataset that exists: then ``source_offered`` asks, or with ``load_recorded_source`` that
+        dataset is loaded and the model adopted on it. False when the read cannot start (said
+        why); headless, the model is in place (or refused) when this returns.
         """
-        if lab is None:
-            try:
-                lab = load_lab(path)
-            except LabFileError as exc:
-                if type(exc) is not LabFileError:
-                    raise  # DatasetMissing: a question for the user, not an error
-                self._notes.report_error("Could not open the lab", str(exc))
+        path = Path(path)
+        if not self._may_open(path):
+            return False
+        current = self._data.source
+
+        def done(read: CheckpointRead) -> None:
+            source = read.source
+            if source is not None and current is not None and source.location == current.location:
+                source = None  # the dataset it records is the one it does not fit
+            self._adopt(path, read.checkpoint, source, load_recorded_source)
+
+        return self._read(path, "model", read_checkpoint, done)
+
+    def load_recorded_source(self, offer: RecordedSource) -> bool:
+        """Load the dataset a model records (the user said so), then adopt the model on it."""
+        self.pending_model = offer  # before the load: a load may end before ``load`` returns
+        if not self._data.load(offer.source):
+            self.pending_model = None
+            return False
+        return True
+
+    def open_lab(self, path: str | Path, lab: Lab | None = None) -> bool:
+        """Read a lab in the background, load its dataset, then open its model and restore its
+        maps and probes.
+
+        When its dataset is not where it says, ``dataset_missing`` carries the ``path`` and the
+        lab for the caller to ask where it went; pass the relocated ``lab`` back in.
+        """
+        path = Path(path)
+        if lab is not None:
+            return self._load_lab_dataset(lab)
+        if not self._may_open(path):
+            return False
+        return self._read(path, "lab", read_lab, self._load_lab_dataset)
+
+    def cancel_open(self) -> None:
+        """Stop waiting for the file being read; everything stays as it was."""
+        if self.opening is not None:
+            self._runner.cancel()
+
+    def shutdown(self) -> None:
+        self._runner.cancel_and_wait()
+        self.opening = self.pending_lab = self.restoring_lab = self.pending_model = None
+
+    def _may_open(self, path: Path) -> bool:
+        # One read at a time: a second is refused, not queued, so that a file chosen later never
+        # lands silently after a slow earlier one. A load first ends too: it replaces the data.
+        loading = self._data.loading_source
+        if self.opening is not None or self._runner.running:
+            busy = f"opening {self.opening.name if self.opening else 'a file'}"
+        elif loading is not None:
+            busy = f"loading {loading.label}"
+        else:
+            return True
+        self._notes.say(f"Still {printable(busy)}: wait for it or cancel it before opening "
+                        f"{printable(path.name)}.")
+        return False
+
+    def _read(self, path: Path, what: str, read: Callable[[Path], T],
+              done: Callable[[T], Any]) -> bool:
+        """Run ``read(path)`` in the background; ``done`` gets its result on the lab's thread."""
+        name = printable(path.name)
+        self.opening = path
+        self.opening_changed.emit()
+
+        def job(control: JobControl) -> T:
+            control.report(LoadProgress(0, None, f"Opening {name}…"))
+            return read_abandonably(lambda: read(path), control, name)
+
+        def returned(result: T) -> None:
+            self._end_read()
+            done(result)
+
+        def errored(exc: BaseException, details: str) -> None:
+            self._end_read()
+            self.restoring_lab = None  # a lab whose model cannot be read is restored no further
+            self._read_failed(path, what, exc, details)
+
+        self._runner.start(job, JobCallbacks(yielded=self.open_progress.emit, returned=returned,
+                                             errored=errored))
+        return True
+
+    def _end_read(self) -> None:
+        self.opening = None
+        self.opening_changed.emit()
+
+    def _kept(self) -> str:
+        dataset = self._data.dataset
+        return f"{dataset.name} and its maps are unchanged." if dataset else "Nothing was loaded."
+
+    def _read_failed(self, path: Path, what: str, exc: BaseException, details: str) -> None:
+        title = f"Could not open the {what}"
+        if isinstance(exc, OpenCancelled):
+            self._notes.say(f"{exc} {self._kept()}")
+        elif isinstance(exc, DatasetMissing):  # a question for the user, asked by observers
+            self._notes.say(f"The lab {printable(path.name)} uses the dataset "
+                            f"{printable(str(exc.path))}, which is not there any more.")
+            self.dataset_missing.emit(path, exc)
+        elif isinstance(exc, (CheckpointError, LabFileError)):
+            self._notes.report_error(title, f"{printable(str(exc), MESSAGE_CHARS)}\n\n"
+                                            f"{self._kept()}")
+        else:  # a bug or a resource problem: the details stay folded away
+            self._notes.report_error(title, f"{printable(str(path))}: {type(exc).__name__}: "
+                                            f"{exc}\n\n{self._kept()}", details)
+
+    def _adopt(self, path: Path, checkpoint: Checkpoint, source: DataSource | None = None,
+               load_source: bool = False) -> bool:
+        """Adopt a read model if it fits the dataset; else offer its ``source`` or say why."""
+        dataset = self._data.dataset
+        try:
+            if dataset is None:
+                raise CheckpointError("no dataset is loaded to use it on", path)
+            check_matches(checkpoint.meta, dataset, path)
+        except CheckpointError as exc:
+            if source is None:
+                self._notes.report_error("Could not open the model",
+                                         f"{printable(str(exc), MESSAGE_CHARS)}\n\n{self._kept()}")
                 return False
+            offer = RecordedSource(path, checkpoint, source, exc.reason)
+            if load_source:
+                return self.load_recorded_source(offer)
+            self._notes.say(f"{printable(path.name)} does not fit "
+                            f"{dataset.name if dataset else 'no dataset'}; it was trained on "
+                            f"{offer.where}.")
+            self.source_offered.emit(offer)
+            return False
+        self._model.adopt_checkpoint(checkpoint)
+        self._notes.say(f"Opened {checkpoint.meta.describe()}.")
+        return True
+
+    def _load_lab_dataset(self, lab: Lab) -> bool:
         self.pending_lab = lab  # before the load: a load may end before ``load`` returns
         if not self._data.load(lab.dataset):
             self.pending_lab = None
             return False
         return True
 
-    def _continue_lab(self, outcome: LoadOutcome) -> None:
-        """After a lab's dataset load: adopt its model and restore what the lab recorded."""
+    def _on_load_ended(self, outcome: LoadOutcome) -> None:
+        """A load ended: adopt the model waiting for it, or carry on with the lab's model."""
+        offer, self.pending_model = self.pending_model, None
+        if offer is not None:
+            if outcome.dataset is not None:
+                self._adopt(offer.path, offer.checkpoint)
+            return
         lab, self.pending_lab = self.pending_lab, None
         if lab is None or outcome.dataset is None:
             return
-        for checkpoint in lab.checkpoints[:1]:  # the lab's model (one per lab for now)
-            if not self.open_model(checkpoint):
-                return
+        if not lab.checkpoints:
+            self._restore_lab(lab)
+            return
+        path = Path(lab.checkpoints[0])  # the lab's model (one per lab for now)
+
+        def done(read: CheckpointRead) -> None:
+            restoring, self.restoring_lab = self.restoring_lab, None
+            if restoring is not None and self._adopt(path, read.checkpoint):
+                self._restore_lab(restoring)
+
+        self.restoring_lab = lab
+        self._read(path, "model", read_checkpoint, done)
+
+    def _restore_lab(self, lab: Lab) -> None:
+        """With the lab's dataset and model in place: its colours, generator code, maps and
+        probes."""
         self._colouring.set_colour_by(str(lab.maps.get("colour_by", "label")))
         code = lab.maps.get("generator_code")
         if isinstance(code, dict) and self._generator.code is not None:
@@ -191,3 +360,4 @@ class LabFiles:
             if map_id != LATENT or self._model.gan is None:  # a GAN's probe is its code's
                 self._maps.set_probe(map_id, np.asarray(xy, np.float32))
         self._maps.decode_now()
+

@@ -10,7 +10,7 @@ Who writes what — each model is the only writer of its own fields:
                        decoded image; ``maps.timeline`` the replay of the codes map
 ``selection``          the selected items and the pointer tool
 ``colouring``          what colours the points
-``files``              checkpoints and lab files
+``files``              checkpoints and lab files, and the file being opened
 ``tools``              neighbours, interpolation paths, the metrics table, exports
 ``notes``              errors, notices and messages for whatever displays them
 =====================  ==============================================================
@@ -56,7 +56,7 @@ class LatentLab:
         self.maps = Maps(self.data, self.model, self.generator, runners, call_soon, self.notes)
         self.colouring = Colouring(self.data, self.model)
         self.files = LabFiles(self.data, self.model, self.maps, self.colouring, self.generator,
-                              self.notes)
+                              runners("files"), self.notes)
         self.tools = Tools(self.data, self.model, self.maps, self.selection, runners, self.notes)
         # A new dataset: no model (a run ends, and is saved, first), and selections name items
         # of the old one.
@@ -70,8 +70,9 @@ class LatentLab:
         return self.maps.timeline
 
     def shutdown(self) -> None:
-        """Stop training, loads, projections and tool jobs and wait for them."""
+        """Stop training, loads, file reads, projections and tool jobs and wait for them."""
         self.model.stop_and_wait()
+        self.files.shutdown()
         self.data.shutdown()
         self.maps.shutdown()
         self.tools.shutdown()

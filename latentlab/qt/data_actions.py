@@ -1,21 +1,32 @@
 """The File menu's dataset actions: open a file or folder, the catalogue, and the questions a load
 may need answered (image size, which NumPy arrays). Talks to the data session only; it loads.
+
+Whether a folder holds images (and so needs a size first) is a look of bounded time on the
+window's thread: a folder too large to tell in that time is loaded as it is, its kind decided by
+the load in the background (images at the default size).
 """
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QFileDialog, QWidget
 
-from latentlab.core.data import folder_kind
+from latentlab.core.data.idx import has_idx_files
+from latentlab.core.data.images import IMAGE_SUFFIXES
 from latentlab.core.data.source import DataSource
+from latentlab.core.files.safe_io import printable
 from latentlab.lab.data_session import LoadOutcome
 from latentlab.lab.latent_lab import LatentLab
 from latentlab.qt.actions import make_action
 from latentlab.qt.widgets.catalogue_dialog import CatalogueDialog
 from latentlab.qt.widgets.load_dialogs import ImageOptionsDialog, KeyChoiceDialog
+
+#: How long the window may look into a folder to tell whether it holds images.
+LOOK_BUDGET_S = 0.05
 
 FILE_FILTER = ("Datasets (*.npz *.npy *.csv *.tsv *-ubyte *-ubyte.gz);;"
                "NumPy arrays (*.npz *.npy);;CSV of pixels or text (*.csv *.tsv);;"
@@ -59,14 +70,19 @@ class DataActions(QObject):
     def load_path(self, path: str | Path) -> None:
         """Load a file or folder; a folder of images first asks for the size and colour."""
         path = Path(path)
-        self.last_folder = str(path if path.is_dir() else path.parent)
-        if path.is_dir() and folder_kind(path) == "images":
+        is_dir = path.is_dir()
+        self.last_folder = str(path if is_dir else path.parent)
+        images = holds_images(path, LOOK_BUDGET_S) if is_dir else False
+        if images:
             dialog = ImageOptionsDialog(path.name, self.window)
             dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             dialog.accepted.connect(lambda: self.lab.data.load(
                 DataSource.parse(path, **dialog.options())))
             dialog.open()
             return
+        if images is None:
+            self.lab.notes.say(f"{printable(path.name)} is too large to look through first: "
+                               "any images in it load at the default size.")
         self.lab.data.load(DataSource.parse(path))
 
     def show_catalogue(self) -> CatalogueDialog:
@@ -97,3 +113,28 @@ class DataActions(QObject):
         dialog.accepted.connect(
             lambda: self.lab.data.load(source.with_options(**dialog.options())))
         dialog.open()
+
+
+def holds_images(folder: Path, budget_s: float = LOOK_BUDGET_S) -> bool | None:
+    """Whether the loader would read ``folder`` as images (not IDX files, and an image file in
+    it or a visible subfolder); None when that cannot be told within ``budget_s``."""
+    if has_idx_files(folder):
+        return False
+    deadline = time.monotonic() + budget_s
+    stack = [folder]
+    while stack:
+        try:
+            with os.scandir(stack.pop()) as entries:
+                for entry in entries:
+                    if time.monotonic() > deadline:
+                        return None
+                    if entry.name.startswith("."):
+                        continue
+                    if entry.is_dir():
+                        if not entry.is_symlink():  # as the loader walks: links are not followed
+                            stack.append(Path(entry.path))
+                    elif os.path.splitext(entry.name)[1].lower() in IMAGE_SUFFIXES:
+                        return True
+        except OSError:  # an unreadable subfolder: the loader skips it too
+            continue
+    return False

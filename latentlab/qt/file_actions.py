@@ -1,17 +1,23 @@
 """The File menu's model and lab actions: open a checkpoint or a lab, save either.
 
-Talks to the lab only; the one question it answers itself is where a lab's moved dataset is.
+Talks to the lab only, which reads files in the background; the questions an open may raise
+are asked here: where a lab's moved dataset is, and whether to load the dataset a model records
+when it does not fit the current one. Both are window-modal boxes that never block the event
+loop, and show paths as plain text (control characters escaped).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from latentlab.core.files.checkpoint import SUFFIX
-from latentlab.core.files.labfile import LAB_SUFFIX, DatasetMissing, Lab, relocate_dataset
+from latentlab.core.files.labfile import LAB_SUFFIX, DatasetMissing, relocate_dataset
+from latentlab.core.files.safe_io import printable
+from latentlab.lab.file_reads import PATH_CHARS, RecordedSource
 from latentlab.lab.latent_lab import LatentLab
 from latentlab.qt.actions import make_action
 
@@ -37,6 +43,8 @@ class FileActions(QObject):
             self.window, "Save lab as…", "Ctrl+Shift+S", self.save_lab,
             "The dataset, the model, the maps' settings and the probes: a lesson to open later")
         self.actions = (self.open_action, self.save_model_action, self.save_lab_action)
+        lab.files.dataset_missing.connect(self._ask_where)
+        lab.files.source_offered.connect(self._ask_to_load_source)
 
     def choose_and_open(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self.window, "Open a model or a lab",
@@ -45,36 +53,74 @@ class FileActions(QObject):
             self.open_path(Path(path))
 
     def open_path(self, path: Path) -> None:
+        """Start opening a checkpoint or a lab; the lab reads it in the background."""
         self.last_folder = str(path.parent)
-        if path.suffix == LAB_SUFFIX:
-            self._open_lab(path)
+        if path.suffix.lower() == LAB_SUFFIX:  # as `latentlab open` decides, any case
+            self.lab.files.open_lab(path)
         else:
             self.lab.files.open_model(path)
 
-    def _open_lab(self, path: Path, lab_file: Lab | None = None) -> None:
-        try:
-            self.lab.files.open_lab(path, lab_file)
-        except DatasetMissing as missing:
-            self._ask_where(path, missing)
+    def _question(self, name: str, title: str, text: str,
+                  answered: Callable[[bool], None]) -> QMessageBox:
+        box = QMessageBox(QMessageBox.Icon.Question, title, text,
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                          self.window)
+        box.setObjectName(name)
+        box.setTextFormat(Qt.TextFormat.PlainText)  # a path is never markup
+        box.setDefaultButton(QMessageBox.StandardButton.Yes)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        yes = QMessageBox.StandardButton.Yes
+        # The button clicked, not the dialog's result code: closing the box is a "no" too.
+        box.finished.connect(lambda _result: answered(box.standardButton(box.clickedButton())
+                                                      == yes))
+        box.open()
+        return box
+
+    def _ask_to_load_source(self, offer: RecordedSource) -> None:
+        """A model that fits the dataset it records: load that one only if the user says so."""
+        name = printable(offer.path.name)
+
+        def answered(yes: bool) -> None:
+            if yes:
+                self.lab.files.load_recorded_source(offer)
+            else:
+                dataset = self.lab.data.dataset
+                kept = f"; {dataset.name} and its maps are unchanged" if dataset else ""
+                self.lab.notes.say(f"The model {name} was not opened{kept}.")
+
+        self._question("recordedSourceBox", "Load the dataset this model was trained on?",
+                       f"This model was trained on {offer.where}. Load that dataset?\n\n"
+                       f"{name}: {printable(offer.reason, PATH_CHARS)}.", answered)
 
     def _ask_where(self, path: Path, missing: DatasetMissing) -> None:
         """The lab's dataset moved: say so, let the user point at it, and carry on."""
-        answer = QMessageBox.question(
-            self.window, "Where is the dataset?",
-            f"The lab {path.name} uses the dataset {missing.path}, which is not there any more."
-            "\n\nDo you know where it is now?")
-        if answer != QMessageBox.StandardButton.Yes or missing.lab is None:
-            self.lab.notes.say(f"The lab {path.name} was not opened.")
-            return
-        start = str(missing.path.parent if missing.path.parent.is_dir() else self.last_folder)
-        if missing.path.suffix:  # it was a file (npz, csv, …)
-            found, _ = QFileDialog.getOpenFileName(self.window, f"Where is {missing.path.name}?",
-                                                   start)
-        else:
-            found = QFileDialog.getExistingDirectory(self.window,
-                                                     f"Where is {missing.path.name}?", start)
-        if found:
-            self._open_lab(path, relocate_dataset(missing.lab, found))
+        name = printable(path.name)
+
+        def answered(yes: bool) -> None:
+            if not yes or missing.lab is None:
+                self.lab.notes.say(f"The lab {name} was not opened.")
+                return
+            parent = missing.path.parent
+            start = str(parent if parent.is_dir() else self.last_folder)
+            if missing.path.suffix:  # it was a file (npz, csv, …)
+                found, _ = QFileDialog.getOpenFileName(
+                    self.window, f"Where is {printable(missing.path.name)}?", start)
+            else:
+                found = QFileDialog.getExistingDirectory(
+                    self.window, f"Where is {printable(missing.path.name)}?", start)
+            if not found:
+                return
+            try:
+                relocated = relocate_dataset(missing.lab, found)
+            except DatasetMissing as again:
+                self._ask_where(path, again)
+                return
+            self.lab.files.open_lab(path, relocated)
+
+        self._question("datasetMissingBox", "Where is the dataset?",
+                       f"The lab {name} uses the dataset "
+                       f"{printable(str(missing.path), PATH_CHARS)}, which is not there any "
+                       "more.\n\nDo you know where it is now?", answered)
 
     def save_model(self) -> None:
         name = self.lab.model.path.name if self.lab.model.path else f"model{SUFFIX}"

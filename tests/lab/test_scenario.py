@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import os
+
 import numpy as np
 import pytest
 import torch
 
 from latentlab.config import ModelConfig, TrainConfig
+from latentlab.core.data import Dataset
 from latentlab.core.data.source import DataSource
+from latentlab.core.files.labfile import relocate_dataset
 from latentlab.core.maps.geometry import points_in_polygon
 from latentlab.core.maps.setup import MapSetup
 from latentlab.lab.latent_lab import LatentLab
@@ -161,3 +166,86 @@ def test_the_codes_map_probe_rides_along_until_it_is_placed() -> None:
     lab.model.codes = lab.model.codes * 2
     lab.model.codes_changed.emit(200, 2.0)
     np.testing.assert_allclose(latent.probe, (0.5, 0.5))
+
+
+def rewrite_source(path, source: str | None) -> None:
+    """Change the dataset a checkpoint records (its weights and their digest stay)."""
+    from safetensors import safe_open
+    from safetensors.torch import load_file, save_file
+
+    from latentlab.core.files.checkpoint import METADATA_KEY
+
+    with safe_open(str(path), "pt") as handle:
+        payload = json.loads(handle.metadata()[METADATA_KEY])
+    payload["data"]["source"] = source
+    save_file(load_file(str(path)), str(path), metadata={METADATA_KEY: json.dumps(payload)})
+
+
+def test_a_model_that_does_not_fit_offers_the_dataset_it_records_and_loads_it_when_asked(
+        tmp_path) -> None:
+    lab, said = loaded_lab()
+    digits = lab.data.dataset
+    data = tmp_path / "data" / "digits.npz"
+    data.parent.mkdir()
+    np.savez(data, x=(digits.x[:, 0] * 255).astype(np.uint8), y=digits.labels)
+    assert lab.data.load(DataSource.parse(data))
+    lab.model.start_training(FAST_MODEL, ONE_EPOCH)
+    path = lab.files.save_model(tmp_path / "models" / "digits.safetensors")
+    rewrite_source(path, "../data/digits.npz")  # relative: to the checkpoint's folder
+    wide = Dataset("wide", np.zeros((20, 1, 8, 9), np.float32), None, (),
+                   np.zeros(20, dtype=bool))
+    lab.data.set_dataset(wide)
+    offers = []
+    lab.files.source_offered.connect(offers.append)
+    # Offered, never followed: the dataset and the model stay as they are.
+    assert lab.files.open_model(path)
+    (offer,) = offers
+    assert offer.source.location == str(data) and offer.where == str(data)
+    assert lab.data.dataset is wide and lab.model.live_model is None and not said.errors
+    assert said.messages[-1] == f"digits.safetensors does not fit wide; it was trained on {data}."
+    # Asked for: the dataset loads, then the model is adopted on it.
+    assert lab.files.open_model(path, load_recorded_source=True)
+    assert lab.data.source.location == str(data) and lab.data.dataset.n == digits.n
+    assert lab.model.path == path and lab.model.live_model is not None and not said.errors
+    # A recorded dataset that is not there: refused as any model that does not fit.
+    lab.data.set_dataset(wide)
+    rewrite_source(path, "../data/gone.npz")
+    assert lab.files.open_model(path) and len(offers) == 1
+    (title, text), = said.errors
+    assert title == "Could not open the model" and "digits.safetensors" in text
+    assert text.endswith("wide and its maps are unchanged.") and lab.data.dataset is wide
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are a POSIX thing")
+def test_files_that_are_not_files_are_refused_by_name(tmp_path) -> None:
+    lab, said = loaded_lab()
+    os.mkfifo(tmp_path / "model.safetensors")
+    os.mkfifo(tmp_path / "lesson.latentlab")
+    (tmp_path / "zero.safetensors").symlink_to("/dev/zero")
+    for name in ("model.safetensors", "zero.safetensors"):
+        assert lab.files.open_model(tmp_path / name)
+    assert lab.files.open_lab(tmp_path / "lesson.latentlab")
+    assert [title for title, _ in said.errors] == ["Could not open the model"] * 2 + [
+        "Could not open the lab"]
+    for (_, text), name in zip(said.errors, ("model.safetensors", "zero.safetensors",
+                                             "lesson.latentlab"), strict=True):
+        assert f"{tmp_path / name}: cannot be read" in text and "\n" not in text.split("\n\n")[0]
+    assert lab.files.opening is None and lab.model.live_model is None
+
+
+def test_a_lab_whose_dataset_moved_asks_its_observers(tmp_path) -> None:
+    lab, _said = loaded_lab()
+    data = tmp_path / "digits.npz"
+    digits = lab.data.dataset
+    np.savez(data, x=(digits.x[:, 0] * 255).astype(np.uint8), y=digits.labels)
+    assert lab.data.load(DataSource.parse(data))
+    lesson = lab.files.save_lab(tmp_path / "lesson.latentlab")
+    moved = data.rename(tmp_path / "moved.npz")
+    fresh = LatentLab()
+    missing = []
+    fresh.files.dataset_missing.connect(lambda path, exc: missing.append((path, exc)))
+    assert fresh.files.open_lab(lesson)
+    ((path, exc),) = missing
+    assert path == lesson and exc.path == data and fresh.data.dataset is None
+    assert fresh.files.open_lab(lesson, relocate_dataset(exc.lab, moved))
+    assert fresh.data.source.location == str(moved) and fresh.data.dataset.n == digits.n

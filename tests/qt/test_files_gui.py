@@ -35,6 +35,14 @@ def wait_loaded(qtbot, lab, start) -> None:
         start()
 
 
+def wait_opened(qtbot, lab, start) -> None:
+    """Start opening a lab and wait for all of it: the file, its dataset, then its model."""
+    start()
+    files = lab.files
+    qtbot.waitUntil(lambda: files.opening is None and files.pending_lab is None
+                    and files.restoring_lab is None and not lab.data.loading, timeout=30_000)
+
+
 @pytest.fixture
 def other_window(qtbot):
     """A second, fresh window: what a user sees after restarting the app."""
@@ -59,7 +67,9 @@ def test_every_finished_run_is_autosaved_and_opens_again(qtbot, window, other_wi
     # The other window (a restarted app) opens it on the same data: the same map and decoding.
     other = other_window.lab
     other.data.set_dataset(tiny_digits)
-    assert other.files.open_model(autosaved)
+    assert other.files.open_model(autosaved)  # read in the background, adopted when done
+    qtbot.waitUntil(lambda: other.model.path == autosaved and other.files.opening is None,
+                    timeout=10_000)
     np.testing.assert_allclose(other.maps[LATENT].coords, lab.maps[LATENT].coords, atol=1e-5)
     other.maps.set_probe(LATENT, lab.maps[LATENT].probe)
     other.maps.decode_now()
@@ -94,12 +104,18 @@ def test_a_checkpoint_for_other_images_is_refused_and_nothing_changes(
     coords = lab.maps[PIXELS].coords.copy()
     errors = []
     lab.notes.error.connect(lambda title, message, details: errors.append(message))
-    assert not lab.files.open_model(path)
+    offers = []
+    lab.files.source_offered.connect(offers.append)
+    lab.files.open_model(path)
+    qtbot.waitUntil(lambda: len(errors) == 1, timeout=10_000)
+    # Trained on data set in memory, it records no dataset to offer: it is refused, by name.
     assert "digits.safetensors" in errors[0] and "8×8" in errors[0] and "8×9" in errors[0]
+    assert "wide and its maps are unchanged" in errors[0] and not offers
     assert lab.model.live_model is None and np.array_equal(lab.maps[PIXELS].coords, coords)
     # A damaged file says so, by name.
     (tmp_path / "broken.safetensors").write_bytes(path.read_bytes()[:200])
-    assert not lab.files.open_model(tmp_path / "broken.safetensors")
+    lab.files.open_model(tmp_path / "broken.safetensors")
+    qtbot.waitUntil(lambda: len(errors) == 2, timeout=10_000)
     assert "broken.safetensors" in errors[1]
 
 
@@ -114,7 +130,7 @@ def test_a_lab_restores_dataset_model_colours_and_probes(qtbot, window, other_wi
     lab_path = lab.files.save_lab(tmp_path / "lesson.latentlab")
     assert lab_path is not None and lab_path.is_file()
     other = other_window.lab
-    wait_loaded(qtbot, other, lambda: other_window.workspace.file_actions.open_path(lab_path))
+    wait_opened(qtbot, other, lambda: other_window.workspace.file_actions.open_path(lab_path))
     assert other.data.dataset.n == tiny_digits.n and other.model.model_cfg.family == "vae"
     np.testing.assert_allclose(other.maps[PIXELS].probe, (1.5, -0.5))
     np.testing.assert_allclose(other.maps[LATENT].probe, (0.25, 0.5))
@@ -129,12 +145,52 @@ def test_a_lab_whose_dataset_moved_asks_where_it_is(qtbot, window, other_window,
     wait_loaded(qtbot, lab, lambda: lab.data.load(DataSource.parse(npz)))
     lab_path = lab.files.save_lab(tmp_path / "lesson.latentlab")
     moved = npz.rename(tmp_path / "moved.npz")
-    asked = []
-    monkeypatch.setattr(QMessageBox, "question",
-                        lambda *args, **kwargs: asked.append(args[2]) or
-                        QMessageBox.StandardButton.Yes)
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(moved), ""))
     other = other_window.lab
-    wait_loaded(qtbot, other, lambda: other_window.workspace.file_actions.open_path(lab_path))
-    assert "tiny.npz" in asked[0] and other.data.dataset.n == tiny_digits.n
+    other_window.workspace.file_actions.open_path(lab_path)
+    box = wait_for_box(qtbot, other_window, "datasetMissingBox")
+    assert "tiny.npz" in box.text()
+    wait_loaded(qtbot, other, lambda: box.button(QMessageBox.StandardButton.Yes).click())
+    assert other.data.dataset.n == tiny_digits.n
     assert other.data.source.location == str(moved)
+
+
+def test_a_model_that_does_not_fit_asks_to_load_the_dataset_it_records(
+        qtbot, window, tiny_digits, tmp_path) -> None:
+    lab = window.lab
+    # A name with an escape sequence in it: shown escaped, loaded as it is.
+    npz = write_npz(tiny_digits, tmp_path / "tiny\x1b[2J.npz")
+    wait_loaded(qtbot, lab, lambda: lab.data.load(DataSource.parse(npz)))
+    train_to_end(qtbot, window, train=FAST)
+    path = lab.files.save_model(tmp_path / "digits.safetensors")
+    wide = Dataset("wide", np.zeros((20, 1, 8, 9), np.float32), None, (),
+                   np.zeros(20, dtype=bool))
+    lab.data.set_dataset(wide)
+    actions = window.workspace.file_actions
+    # No: nothing changes, and nothing was loaded.
+    actions.open_path(path)
+    box = wait_for_box(qtbot, window, "recordedSourceBox")
+    text = box.text()
+    assert text.startswith(f"This model was trained on {tmp_path}/tiny\\x1b[2J.npz. Load that "
+                           "dataset?") and "\x1b" not in text
+    box.grab().save(str(tmp_path / "question.png"))
+    box.button(QMessageBox.StandardButton.No).click()
+    qtbot.waitUntil(lambda: box_named(window, "recordedSourceBox") is None)
+    assert lab.data.dataset is wide and lab.model.live_model is None and not lab.data.loading
+    # Yes: the recorded dataset loads, then the model is adopted on it.
+    actions.open_path(path)
+    box = wait_for_box(qtbot, window, "recordedSourceBox")
+    with qtbot.waitSignal(lab.model.changed, timeout=30_000):
+        box.button(QMessageBox.StandardButton.Yes).click()
+    assert lab.data.dataset.n == tiny_digits.n and lab.data.source.location == str(npz)
+    assert lab.model.path == path and lab.model.live_model is not None
+
+
+def box_named(window, name: str) -> QMessageBox | None:
+    box = window.findChild(QMessageBox, name)
+    return box if box is not None and box.isVisible() else None
+
+
+def wait_for_box(qtbot, window, name: str) -> QMessageBox:
+    qtbot.waitUntil(lambda: box_named(window, name) is not None, timeout=10_000)
+    return box_named(window, name)

@@ -17,19 +17,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import struct
+import warnings
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import torch
 
 from latentlab.config import ConfigError, ModelConfig
 from latentlab.core.data.dataset import Dataset
 from latentlab.core.data.source import DataSource
-from latentlab.core.files.atomic import read_bytes_or_explain, write_atomic_or_explain
+from latentlab.core.files.atomic import describe_os_error, write_atomic_or_explain
 from latentlab.core.files.checkpoint_meta import (
     FORMAT_VERSION,
     NORMALISATION,
@@ -40,7 +42,7 @@ from latentlab.core.files.checkpoint_meta import (
     is_int,
     shape_words,
 )
-from latentlab.core.files.safe_io import memory_budget
+from latentlab.core.files.safe_io import memory_budget, open_regular
 from latentlab.core.models.base import LatentModel
 from latentlab.core.models.registry import MODEL_CLASSES, build_model
 
@@ -53,6 +55,7 @@ _DTYPE_NAMES = {
     torch.int64: "I64", torch.int32: "I32", torch.int16: "I16", torch.int8: "I8",
     torch.uint8: "U8", torch.bool: "BOOL",
 }
+_DTYPES = {name: dtype for dtype, name in _DTYPE_NAMES.items()}
 
 
 @dataclass
@@ -114,7 +117,8 @@ def weights_digest(tensors: Mapping[str, torch.Tensor]) -> str:
         t = tensors[name].detach().to("cpu").contiguous()
         digest.update(f"{name}\0{_DTYPE_NAMES.get(t.dtype, str(t.dtype))}\0"
                       f"{list(t.shape)}\0".encode())
-        digest.update(t.reshape(-1).view(torch.uint8).numpy().tobytes())
+        # The array itself, not a bytes copy: hashlib reads it without holding the GIL.
+        digest.update(t.reshape(-1).view(torch.uint8).numpy())
     return digest.hexdigest()
 
 
@@ -122,8 +126,8 @@ def weights_digest(tensors: Mapping[str, torch.Tensor]) -> str:
 
 
 def read_meta(path: str | Path) -> CheckpointMeta:
-    """Only the metadata of a checkpoint (no model is built, no weights are checked)."""
-    return _read(Path(path))[1]
+    """Only the metadata of a checkpoint (no model is built, no weights are read)."""
+    return _read(Path(path))[0]
 
 
 def load_checkpoint(path: str | Path, *, families: Collection[str] | None = None) -> Checkpoint:
@@ -133,9 +137,11 @@ def load_checkpoint(path: str | Path, *, families: Collection[str] | None = None
     any other is refused with a message saying what the file holds. Raises CheckpointError
     naming the file for every problem: missing or unreadable, not a safetensors file, truncated,
     not a latentlab checkpoint, a newer format, bad metadata, or weights that do not match it.
+    The header is checked before the weights are read: a file whose header does not describe
+    the model costs the reading of its header only.
     """
     path = Path(path)
-    blob, meta, entries, payload = _read(path)
+    meta, entries, payload, data_start = _read(path)
     if families is not None and meta.model.family not in families:
         wanted = " or ".join(family_noun(f) for f in families) or "nothing"
         raise CheckpointError(f"holds {family_noun(meta.model.family)}; expected {wanted}", path)
@@ -143,7 +149,7 @@ def load_checkpoint(path: str | Path, *, families: Collection[str] | None = None
     found = {name: (entry["dtype"], entry["shape"]) for name, entry in entries.items()}
     if found != expected:
         raise CheckpointError(_mismatch(meta, expected, found), path)
-    tensors = _load_tensors(blob, path)
+    tensors = _load_tensors(_read_data(path, data_start), entries, path)
     digest = payload.get("weights_sha256")
     if digest is not None and digest != weights_digest(tensors):
         raise CheckpointError("the weights are corrupt (their SHA-256 differs from the one "
@@ -163,13 +169,34 @@ def load_checkpoint(path: str | Path, *, families: Collection[str] | None = None
     return Checkpoint(model.eval(), meta, Path(os.path.abspath(path)))
 
 
-def _read(path: Path) -> tuple[bytes, CheckpointMeta, dict[str, Any], dict[str, Any]]:
-    """(file bytes, metadata, the header's tensor entries, the raw metadata JSON object)."""
+def _open(path: Path) -> BinaryIO:
+    """The checkpoint file, open; CheckpointError for anything but a regular file within the
+    memory budget."""
     try:
-        blob = read_bytes_or_explain(path, "a checkpoint", memory_budget())
-    except ValueError as exc:
-        raise CheckpointError(str(exc), path) from None
-    header = _parse_header(blob, path)
+        if path.is_dir():
+            raise CheckpointError("is a folder, not a checkpoint file", path)
+        return open_regular(path, memory_budget(), "checkpoint files")
+    except FileNotFoundError:
+        raise CheckpointError("no such file", path) from None
+    except OSError as exc:
+        raise CheckpointError(f"cannot be read ({describe_os_error(exc)})", path) from None
+
+
+def _read(path: Path) -> tuple[CheckpointMeta, dict[str, Any], dict[str, Any], int]:
+    """(metadata, the header's tensor entries, the raw metadata JSON object, where the data
+    starts), from the header alone."""
+    with _open(path) as handle:
+        size = os.fstat(handle.fileno()).st_size
+        head = handle.read(8)
+        if len(head) < 8:
+            raise CheckpointError(f"too short to be a safetensors file ({len(head)} bytes)",
+                                  path)
+        (n,) = struct.unpack("<Q", head)
+        if n > size - 8:
+            raise CheckpointError(
+                f"truncated or not a safetensors file (its header claims {n:,} bytes; the file "
+                f"has {size - 8:,} after the length)", path)
+        header = _parse_header(handle.read(n), path)
     metadata = header.pop("__metadata__", None)
     if not isinstance(metadata, dict) or not isinstance(metadata.get(METADATA_KEY), str):
         raise CheckpointError(
@@ -183,20 +210,23 @@ def _read(path: Path) -> tuple[bytes, CheckpointMeta, dict[str, Any], dict[str, 
         meta = CheckpointMeta.from_dict(payload)
     except CheckpointError as exc:
         raise CheckpointError(exc.reason, path) from None
-    return blob, meta, header, payload
+    return meta, header, payload, 8 + n
 
 
-def _parse_header(blob: bytes, path: Path) -> dict[str, Any]:
-    """The safetensors header: 8 bytes of little-endian length, then that much JSON."""
-    if len(blob) < 8:
-        raise CheckpointError(f"too short to be a safetensors file ({len(blob)} bytes)", path)
-    (n,) = struct.unpack("<Q", blob[:8])
-    if n > len(blob) - 8:
-        raise CheckpointError(
-            f"truncated or not a safetensors file (its header claims {n:,} bytes; the file "
-            f"has {len(blob) - 8:,} after the length)", path)
+def _read_data(path: Path, start: int) -> bytes:
+    """The bytes after the header, where the tensors lie."""
     try:
-        header = json.loads(blob[8 : 8 + n].decode("utf-8"))
+        with _open(path) as handle:
+            handle.seek(start)
+            return handle.read()
+    except OSError as exc:
+        raise CheckpointError(f"cannot be read ({describe_os_error(exc)})", path) from None
+
+
+def _parse_header(raw: bytes, path: Path) -> dict[str, Any]:
+    """The safetensors header's JSON: tensor entries and ``__metadata__``."""
+    try:
+        header = json.loads(raw.decode("utf-8"))
     except (ValueError, RecursionError):
         raise CheckpointError("not a safetensors file (its header is not JSON)", path) from None
     if not isinstance(header, dict):
@@ -212,14 +242,36 @@ def _parse_header(blob: bytes, path: Path) -> dict[str, Any]:
     return header
 
 
-def _load_tensors(blob: bytes, path: Path) -> dict[str, torch.Tensor]:
-    from safetensors.torch import load
+def _load_tensors(data: bytes, entries: dict[str, Any], path: Path
+                  ) -> dict[str, torch.Tensor]:
+    """The tensors the header's ``entries`` describe, copied out of the ``data`` after it.
 
-    try:
-        return load(blob)
-    except Exception as exc:  # safetensors raises its own error types for malformed data
-        reason = str(exc).strip() or type(exc).__name__
-        raise CheckpointError(f"corrupt safetensors data ({reason})", path) from None
+    Each is a view of the bytes (no copy) cloned by torch, which releases the GIL while it
+    copies: a large checkpoint read on a worker thread never stalls the window's thread.
+    """
+    buffer = memoryview(data)
+    tensors: dict[str, torch.Tensor] = {}
+    for name, entry in entries.items():
+        dtype = _DTYPES.get(entry["dtype"])
+        offsets = entry["data_offsets"]
+        if dtype is None:
+            raise CheckpointError(f"tensor {name!r} has an unknown dtype {entry['dtype']!r}",
+                                  path)
+        count = math.prod(entry["shape"])
+        size = count * dtype.itemsize
+        if not (len(offsets) == 2 and all(is_int(o) for o in offsets)
+                and 0 <= offsets[0] <= offsets[1] <= len(data)
+                and offsets[1] - offsets[0] == size):
+            raise CheckpointError(f"corrupt safetensors data (tensor {name!r} lies outside the "
+                                  "file or does not match its shape)", path)
+        if count == 0:
+            tensors[name] = torch.empty(entry["shape"], dtype=dtype)
+            continue
+        with warnings.catch_warnings():  # the view is read-only; it is cloned at once
+            warnings.simplefilter("ignore", UserWarning)
+            view = torch.frombuffer(buffer[offsets[0] : offsets[1]], dtype=dtype)
+        tensors[name] = view.reshape(entry["shape"]).clone()
+    return tensors
 
 
 def _expected_tensors(meta: CheckpointMeta, path: Path) -> dict[str, tuple[str, list[int]]]:

@@ -94,7 +94,12 @@ def read_limited(path: str | Path, limit: int, what: str = "files of this kind")
     """The bytes of a regular file of at most ``limit`` bytes (a file that grows while it is
     read is cut off at the bound and refused)."""
     with open_regular(path, limit, what) as handle:
-        data = handle.read(limit + 1)
+        # Ask for what the file says it holds (Python allocates what is asked for), then for
+        # the rest in case it grew or, as in /proc, says 0.
+        expected = min(os.fstat(handle.fileno()).st_size, limit)
+        data = handle.read(expected + 1)
+        if len(data) > expected:
+            data += handle.read(limit + 1 - len(data))
     if len(data) > limit:
         raise RefusedFile(f"grew past {size_text(limit)} while being read; {what} are read "
                           f"up to {size_text(limit)}", path)

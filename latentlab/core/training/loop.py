@@ -255,8 +255,11 @@ def train(
     torch.manual_seed(cfg.seed if shard is None else shard.seed(cfg.seed))
     model.to(device).train()
     x_train = items_on(data, data.train_indices, device)
-    if x_train is None:
-        raise ValueError(f"{data.name}: the training split is empty.")
+    if x_train is None or len(x_train) < 2:
+        # Batch statistics (and a GAN's game) need two items; one would fail mid-step.
+        held = 0 if x_train is None else len(x_train)
+        raise ValueError(f"{data.name}: training needs at least 2 items in the train split "
+                         f"(it holds {held}).")
     # A fixed subset keeps the per-epoch held-out pass cheap on big test splits.
     test_subset = _evenly_spaced(data.test_indices, cfg.eval_items)
     x_test = items_on(data, test_subset, device)
