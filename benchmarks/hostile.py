@@ -145,7 +145,8 @@ def build_inputs(root: Path) -> dict[str, tuple[list[str], dict[str, str]]]:
     add("escape sequences in a CSV header", "train", "--data", str(escape), "--out", out)
     for flag, value in (("--latent-dim", "1000000000"), ("--hidden", "100000,100000"),
                         ("--noise-dim", "1000000000"), ("--seed", str(2**70))):
-        add(f"train {flag} {value}", "train", "--data", "digits", "--out", out, flag, value)
+        add(f"train {flag} {value}", "train", "--data", "digits", "--out", out, "--model", "gan",
+            flag, value)
     add("evaluate --samples 1e9", "evaluate", str(checkpoint), "--samples", "1000000000")
     return cases
 

@@ -76,3 +76,35 @@ def test_parse_int_list() -> None:
     assert parse_int_list("", "Hidden sizes") == ()
     with pytest.raises(ConfigError, match="Hidden sizes"):
         parse_int_list("256, wide", "Hidden sizes")
+
+
+@pytest.mark.parametrize("config, field", [
+    (ModelConfig(latent_dim=10**9), "Latent size: at most 4,096"),
+    (ModelConfig(hidden=(8,) * 100_000), "Hidden sizes: at most 32 layers"),
+    (ModelConfig(hidden=(100_000,)), "Hidden sizes: at most 16,384 units"),
+    (ModelConfig(family="gan", noise_dim=10**9), "Noise size: at most 4,096"),
+    (ModelConfig(noise_dim=10**9), "Noise size"),  # stored in every checkpoint, used or not
+    (ModelConfig(architecture="conv", conv_channels=(8,) * 20), "Conv channels: at most 8"),
+    (ModelConfig(family="infogan", n_categories=10**6), "Categories K"),
+])
+def test_every_setting_has_an_upper_bound(config: ModelConfig, field: str) -> None:
+    assert any(field in p for p in config.validate())
+
+
+def test_seed_and_sizes_of_training_are_bounded() -> None:
+    problems = " ".join(TrainConfig(seed=2**70, epochs=10**9, batch_size=10**9).validate())
+    assert "Seed" in problems and "Epochs" in problems and "Batch size" in problems
+    assert "Seed" in " ".join(TrainConfig(seed=-1).validate())
+
+
+def test_a_model_too_large_to_train_is_refused_before_it_is_built(monkeypatch) -> None:
+    from latentlab.core.models import build_model
+    from latentlab.core.models.registry import training_memory
+
+    cfg = ModelConfig(hidden=(16_000, 16_000))
+    needed = training_memory(cfg, (1, 28, 28), 64)
+    assert needed > 4 * 16_000 * 16_000 * 4  # weights, gradients, Adam's two moments
+    monkeypatch.setenv("LATENTLAB_MEMORY_BUDGET", "1G")
+    with pytest.raises(ConfigError, match="Model size: training it would need about"):
+        build_model(cfg, (1, 28, 28), batch_size=64)
+    assert build_model(ModelConfig(hidden=(32,)), (1, 8, 8), batch_size=64) is not None
