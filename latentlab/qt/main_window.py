@@ -8,6 +8,7 @@ from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QStackedWidget
 
 from latentlab import __version__
+from latentlab.core.files.safe_io import printable
 from latentlab.lab.latent_lab import LatentLab
 from latentlab.qt.workspace import Workspace
 from latentlab.qt.workspaces import WORKSPACES
@@ -86,20 +87,22 @@ class MainWindow(QMainWindow):
 
     def show_error(self, title: str, message: str, details: str = "") -> None:
         """A readable, non-blocking error dialog; the technical details stay folded away."""
-        box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok,
-                          self)
+        box = QMessageBox(QMessageBox.Icon.Warning, title, printable(message, 4000, lines=True),
+                          QMessageBox.StandardButton.Ok, self)
+        box.setTextFormat(Qt.TextFormat.PlainText)  # a file's name or content is never markup
         if details:
-            box.setDetailedText(details)
+            box.setDetailedText(printable(details, 100_000, lines=True))
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
 
     def show_notice(self, title: str, message: str, details: str = "") -> None:
         """One non-blocking summary (e.g. files skipped), the list folded into its details."""
-        box = QMessageBox(QMessageBox.Icon.Information, title, message,
+        box = QMessageBox(QMessageBox.Icon.Information, title, printable(message, 4000, lines=True),
                           QMessageBox.StandardButton.Ok, self)
         box.setObjectName("noticeBox")
+        box.setTextFormat(Qt.TextFormat.PlainText)
         if details:
-            box.setDetailedText(details)
+            box.setDetailedText(printable(details, 100_000, lines=True))
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
 

@@ -259,3 +259,16 @@ def test_a_folder_is_looked_into_for_a_bounded_time(qtbot, window, tmp_path, mon
         window.workspace.data_actions.load_path(images)
     assert "shapes is too large to look through first" in said[0]
     assert window.findChild(ImageOptionsDialog) is None
+
+
+def test_messages_show_names_as_plain_escaped_text(qtbot, window) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QMessageBox
+
+    window.show_error("Could not open the model",
+                      "<img src='x'>\x1b]0;pwned\x07.safetensors: no such file\n\nUnchanged.")
+    box = next(b for b in window.findChildren(QMessageBox) if b.isVisible())
+    assert box.textFormat() == Qt.TextFormat.PlainText
+    assert "\\x1b]0;pwned\\x07" in box.text() and "\x1b" not in box.text()
+    assert box.text().endswith("\n\nUnchanged.")  # line breaks of the message stay
+    box.close()

@@ -194,10 +194,12 @@ def check_budget(needed: int, name: str, what: str) -> None:
             f"of {size_text(budget)} ({origin}).")
 
 
-def printable(text: str, limit: int = 300) -> str:
+def printable(text: str, limit: int = 300, lines: bool = False) -> str:
     """``text`` safe for a terminal or a one-line message: control characters (escape
-    sequences, NUL, newlines) written as ``\\x1b``-style escapes, and cut at ``limit``."""
-    out = "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
+    sequences, NUL, newlines unless ``lines``) written as ``\\x1b``-style escapes, and cut at
+    ``limit``."""
+    kept = " \n" if lines else " "
+    out = "".join(c if c.isprintable() or c in kept else repr(c)[1:-1] for c in text)
     return out if len(out) <= limit else out[: limit - 1] + "…"
 
 

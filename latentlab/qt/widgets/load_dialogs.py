@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -35,8 +37,8 @@ class ImageOptionsDialog(QDialog):
     def __init__(self, folder_name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Open a folder of images")
-        intro = QLabel(f"<b>{folder_name}</b> holds images. Every image is resized to a square "
-                       "of the size chosen here; class subfolders become labels.")
+        intro = QLabel(f"<b>{html.escape(folder_name)}</b> holds images. Every image is resized "
+                       "to a square of the size chosen here; class subfolders become labels.")
         intro.setWordWrap(True)
         self.size = QComboBox()
         for side in IMAGE_SIZES:
