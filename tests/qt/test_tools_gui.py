@@ -207,9 +207,10 @@ def test_export_refuses_during_training_and_reports_errors(qtbot, window, tmp_pa
         assert not tools.export_embeddings("csv", tmp_path / "x.csv")
     assert "Train or open a model" in said.args[0]
     train_to_end(qtbot, window, FAST_MODEL, FAST)
+    (tmp_path / "taken.csv").mkdir()  # a folder where the file would go
     with qtbot.waitSignal(lab.notes.error, timeout=30_000) as failed:
-        tools.export_embeddings("csv", tmp_path / "missing" / "x.csv")
-    assert "missing" in failed.args[1]
+        tools.export_embeddings("csv", tmp_path / "taken.csv")
+    assert "taken.csv" in failed.args[1] and "folder" in failed.args[1]
 
 
 def test_maps_and_panels_as_png(qtbot, window, tmp_path, monkeypatch) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
+import warnings
 from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
@@ -32,6 +33,9 @@ _CHUNK = 128
 MAX_IMAGE_PIXELS = 64_000_000
 _LARGE_IMAGE_PIXELS = 4_000_000
 _ONE_LARGE_IMAGE = threading.Lock()
+# Pillow warns of images between its own limit and twice it; ours is lower and is reported
+# as a skipped file with the reason, so its warning would only repeat that, less clearly.
+warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
 
 
 def _to_l_or_rgb(im: Image.Image, sixteen_bit: bool = False) -> Image.Image:
@@ -202,8 +206,7 @@ def load_image_folder(folder: str | Path, *, size: int = 28, mode: str = "auto",
         return path.relative_to(folder).as_posix()
 
     skipped = [(rel(layout.files[i]), reason) for i, reason in sorted(decoder.errors.items())]
-    place = "not in a class folder" if layout.labels is not None else "outside train/ and test/"
-    skipped += [(rel(p), place) for p in layout.outside]
+    skipped += [(rel(p), reason) for p, reason in layout.skipped]
     ok = decoder.ok
     if not ok.any():
         example = f" (e.g. {skipped[0][0]}: {skipped[0][1]})" if skipped else ""

@@ -81,12 +81,24 @@ def _call(loader: Callable[..., Dataset], path: Path, options: dict[str, Any]) -
 
 
 def _contains(folder: Path, suffixes: frozenset[str]) -> bool:
-    """Whether any visible file under ``folder`` has one of ``suffixes`` (stops at the first)."""
-    for _, dirs, files in os.walk(folder):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        if any(not f.startswith(".") and os.path.splitext(f)[1].lower() in suffixes
-               for f in files):
-            return True
+    """Whether any visible file under ``folder`` has one of ``suffixes`` (stops at the first).
+
+    Walks with a stack, not recursion, and never into linked folders: a folder nested
+    thousands deep or a link loop costs a walk, never a RecursionError.
+    """
+    pending = [folder]
+    while pending:
+        try:
+            with os.scandir(pending.pop()) as entries:
+                for entry in entries:
+                    if entry.name.startswith("."):
+                        continue
+                    if entry.is_dir(follow_symlinks=False):
+                        pending.append(Path(entry.path))
+                    elif os.path.splitext(entry.name)[1].lower() in suffixes:
+                        return True
+        except OSError:  # an unreadable subfolder: the loader lists it as skipped
+            continue
     return False
 
 
@@ -148,7 +160,7 @@ def load_source(path_or_name: str | Path, **options: Any) -> Dataset:
     path = Path(text).expanduser()
     if path.is_dir():
         return _load_folder(path, options)
-    if path.is_file():
+    if path.exists():  # devices and FIFOs too: the loaders refuse them by what they are
         return _load_file(path, options)
     raise DatasetError(f"{text}: no such file or folder, nor a dataset name; supported: "
                        f"{_supported()}.")

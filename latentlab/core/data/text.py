@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from latentlab.core.data.dataset import Dataset
 
 _TOKEN = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
+_PIECE = 1 << 20
 # A word list reads best as prose.
 STOP_WORDS = frozenset("""
 a about above after again against all also am an and any are aren't as at be because been before
@@ -53,16 +54,45 @@ def s_stem(word: str) -> str:
     return word
 
 
-def tokenize(text: str, stem: bool = False) -> list[str]:
-    """The words of ``text`` that count (see the module docstring)."""
-    tokens = []
+def _words(text: str, stem: bool) -> list[str]:
+    words = []
     for token in _TOKEN.findall(text.lower().replace("\u2019", "'")):
         if token.endswith("'s"):
             token = token[:-2]
         if len(token) < 2 or token in STOP_WORDS:
             continue
-        tokens.append(s_stem(token) if stem else token)
-    return tokens
+        words.append(s_stem(token) if stem else token)
+    return words
+
+
+def _pieces(text: str) -> Iterator[str]:
+    """``text`` in pieces of at most about a million characters, cut at spaces or line ends
+    (no word spans one), so that a huge document never becomes one list of all its words."""
+    start = 0
+    while len(text) - start > _PIECE:
+        end = start + _PIECE
+        cut = max(text.rfind(" ", start, end), text.rfind("\n", start, end))
+        end = cut + 1 if cut > start else end
+        yield text[start:end]
+        start = end
+    yield text[start:] if start else text
+
+
+def tokenize(text: str, stem: bool = False) -> list[str]:
+    """The words of ``text`` that count (see the module docstring)."""
+    if len(text) <= _PIECE:
+        return _words(text, stem)
+    return [word for piece in _pieces(text) for word in _words(piece, stem)]
+
+
+def tokenize_each(texts: Iterable[str], stem: bool = False) -> Iterator[list[str]]:
+    """:func:`tokenize` of each text, lazily, with one string object per distinct word across
+    them all: a corpus's token lists then cost a pointer a word, not a string a word (about
+    eight bytes instead of sixty)."""
+    canonical: dict[str, str] = {}
+    for text in texts:
+        yield [canonical.setdefault(word, word) for piece in _pieces(text)
+               for word in _words(piece, stem)]
 
 
 def build_vocabulary(token_lists: Iterable[Sequence[str]], max_words: int) -> tuple[str, ...]:
@@ -79,9 +109,12 @@ def count_matrix(token_lists: Sequence[Sequence[str]], vocabulary: Sequence[str]
     index = {word: i for i, word in enumerate(vocabulary)}
     counts = np.zeros((len(token_lists), len(vocabulary)), dtype=np.float32)
     for row, tokens in enumerate(token_lists):
-        ids = [index[t] for t in tokens if t in index]
-        if ids:
-            counts[row] = np.bincount(ids, minlength=len(vocabulary))
+        # A huge document is counted a piece at a time: no list of ids as long as the text.
+        for start in range(0, len(tokens), _PIECE):
+            piece = tokens if len(tokens) <= _PIECE else tokens[start:start + _PIECE]
+            ids = [index[t] for t in piece if t in index]
+            if ids:
+                counts[row] += np.bincount(ids, minlength=len(vocabulary))
     return counts
 
 
@@ -97,7 +130,7 @@ def bag_of_words(texts: Sequence[str], max_words: int = 2000,
     """N×V word probabilities and the vocabulary (V ≤ ``max_words``)."""
     if max_words < 1:
         raise ValueError(f"max_words must be at least 1, not {max_words}.")
-    token_lists = [tokenize(text, stem) for text in texts]
+    token_lists = list(tokenize_each(texts, stem))
     vocabulary = build_vocabulary(token_lists, max_words)
     return word_probabilities(count_matrix(token_lists, vocabulary)), vocabulary
 

@@ -215,12 +215,12 @@ def _read(path: Path) -> tuple[CheckpointMeta, dict[str, Any], dict[str, Any], i
 
 def _read_data(path: Path, start: int) -> bytes:
     """The bytes after the header, where the tensors lie."""
-    try:
-        with _open(path) as handle:
+    with _open(path) as handle:
+        try:
             handle.seek(start)
             return handle.read()
-    except OSError as exc:
-        raise CheckpointError(f"cannot be read ({describe_os_error(exc)})", path) from None
+        except OSError as exc:
+            raise CheckpointError(f"cannot be read ({describe_os_error(exc)})", path) from None
 
 
 def _parse_header(raw: bytes, path: Path) -> dict[str, Any]:
@@ -386,17 +386,7 @@ def check_matches(meta: CheckpointMeta, dataset: Dataset, path: str | Path | Non
 
 
 __all__ = [
-    "FORMAT_VERSION",
-    "METADATA_KEY",
-    "SUFFIX",
-    "Checkpoint",
-    "CheckpointError",
-    "CheckpointMeta",
-    "check_matches",
-    "current_versions",
-    "describe_data",
-    "load_checkpoint",
-    "read_meta",
-    "save_checkpoint",
-    "weights_digest",
+    "FORMAT_VERSION", "METADATA_KEY", "SUFFIX", "Checkpoint", "CheckpointError",
+    "CheckpointMeta", "check_matches", "current_versions", "describe_data", "load_checkpoint",
+    "read_meta", "save_checkpoint", "weights_digest",
 ]
