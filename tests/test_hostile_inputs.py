@@ -249,6 +249,13 @@ def test_escape_sequences_in_a_file_are_not_echoed(capsys, tmp_path: Path) -> No
     one_error_line(err, "escape.csv")
 
 
+def test_numeric_warnings_do_not_precede_the_error_line(capsys, tmp_path: Path) -> None:
+    csv = tmp_path / "huge.csv"  # 1e300 overflows float32: NumPy warns, then the check fails
+    csv.write_text("label,a,b,c,d\n1,1e300,2,3,4\n2,1,2,3,4\n")
+    assert "line 2 holds NaN or infinity" in fails(
+        capsys, 1, "train", "--data", str(csv), "--out", str(tmp_path / "o"), names=(csv.name,))
+
+
 # ------------------------------------------------------------- 7. one line, never a traceback
 @pytest.mark.parametrize("argv, field", [
     (["--latent-dim", "1000000000"], "Latent size"),

@@ -56,10 +56,14 @@ def main(argv: list[str] | None = None) -> int:
         "export": export_command,
     }
     prefix = _rank_prefix()
-    _one_line_warnings(args.command, prefix)
     previous = _terminate_as_interrupt()
     try:
-        return handlers[args.command](args)
+        # Library warnings are kept until the command succeeds, then shown as one line each;
+        # a failure's one error line says what went wrong without them.
+        with warnings.catch_warnings(record=True) as caught:
+            code = handlers[args.command](args)
+        _notes(args.command, prefix, caught)
+        return code
     except CommandError as exc:
         _error(args.command, str(exc), prefix)
         return exc.code
@@ -93,20 +97,12 @@ def _terminate_as_interrupt() -> Any:
     return signal.signal(signal.SIGTERM, terminate)
 
 
-def _one_line_warnings(command: str, prefix: str) -> None:
-    """Library warnings as one escaped line each, once per message (not source dumps)."""
-    seen: set[str] = set()
+def _notes(command: str, prefix: str, caught: list[warnings.WarningMessage]) -> None:
+    """Warnings as one escaped line each, once per message (not source dumps)."""
+    from latentlab.core.files.safe_io import printable
 
-    def show(message: Warning | str, category: type[Warning], *_args: object,
-             **_kwargs: object) -> None:
-        from latentlab.core.files.safe_io import printable
-
-        text = printable(" ".join(str(message).split()))
-        if text not in seen:
-            seen.add(text)
-            sys.stderr.write(f"{prefix}latentlab {command}: note: {text}\n")
-
-    warnings.showwarning = show
+    for text in dict.fromkeys(printable(" ".join(str(w.message).split())) for w in caught):
+        sys.stderr.write(f"{prefix}latentlab {command}: note: {text}\n")
 
 
 def _rank_prefix() -> str:
