@@ -15,21 +15,9 @@ from safetensors.numpy import load_file
 from latentlab.cli import main
 from latentlab.cli.common import CHECKPOINT_NAME
 from latentlab.core.files.checkpoint import load_checkpoint
+from tests.cli_helpers import one_error_line, run
 
 TINY = ["--hidden", "32", "--batch-size", "128"]
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def one_error_line(err: str) -> str:
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    assert "Traceback" not in err
-    return lines[0]
 
 
 @pytest.fixture(scope="module")

@@ -27,26 +27,12 @@ from safetensors.numpy import load_file, save_file
 
 from latentlab.cli import main
 from latentlab.cli.common import CHECKPOINT_NAME
+from tests.cli_helpers import one_error_line, run
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="devices, FIFOs and umask are POSIX")
 
 TINY = ["--hidden", "32", "--batch-size", "128"]
 MB = 1 << 20
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def one_error_line(err: str, *names: str | Path) -> str:
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    assert "Traceback" not in err and "\x1b" not in err and "\x00" not in err
-    for name in names:
-        assert str(name) in lines[0], (name, lines[0])
-    return lines[0]
 
 
 def fails(capsys, code: int, *argv: str, names: tuple[str | Path, ...] = ()) -> str:
@@ -113,17 +99,24 @@ def idx_header(shape: tuple[int, ...]) -> bytes:
     return bytes([0, 0, 8, len(shape)]) + struct.pack(f">{len(shape)}I", *shape)
 
 
-def test_an_idx_bomb_stops_at_what_its_header_promises(capsys, tmp_path: Path) -> None:
-    folder = tmp_path / "bomb"
+def gzipped_images(folder: Path, shape: tuple[int, ...], zeros_mib: int) -> Path:
+    """train-images-idx3-ubyte.gz: a header for ``shape``, then that many MiB of zeros (which
+    gzip packs about 1,000-fold)."""
     folder.mkdir()
-    # 1 MB on disk, 1 GiB inside, and a header that promises a single image.
-    with gzip.open(folder / "train-images-idx3-ubyte.gz", "wb", compresslevel=9) as f:
-        f.write(idx_header((1, 28, 28)))
+    path = folder / "train-images-idx3-ubyte.gz"
+    with gzip.open(path, "wb", compresslevel=9) as f:
+        f.write(idx_header(shape))
         zeros = bytes(16 * MB)
-        for _ in range(64):
+        for _ in range(zeros_mib // 16):
             f.write(zeros)
-    assert (folder / "train-images-idx3-ubyte.gz").stat().st_size < 2 * MB
-    argv = ("train", "--data", str(folder), "--out", str(tmp_path / "o"))
+    return path
+
+
+def test_an_idx_bomb_stops_at_what_its_header_promises(capsys, tmp_path: Path) -> None:
+    # 1 MB on disk, 1 GiB inside, and a header that promises a single image.
+    bomb = gzipped_images(tmp_path / "bomb", (1, 28, 28), 1024)
+    assert bomb.stat().st_size < 2 * MB
+    argv = ("train", "--data", str(bomb.parent), "--out", str(tmp_path / "o"))
     peak = peak_bytes(lambda: fails(capsys, 1, *argv, names=("train-images-idx3-ubyte.gz",)))
     assert peak < 64 * MB
     assert not (tmp_path / "o").exists()
@@ -143,14 +136,8 @@ def test_an_honest_header_over_the_budget_is_refused_before_decompressing(
 def test_a_bomb_with_an_honest_header_is_refused_by_its_inflation(capsys, tmp_path: Path,
                                                                   monkeypatch) -> None:
     monkeypatch.setenv("LATENTLAB_MEMORY_BUDGET", "64G")  # as on a machine with 256 GB
-    folder = tmp_path / "honest"
-    folder.mkdir()
-    with gzip.open(folder / "train-images-idx3-ubyte.gz", "wb", compresslevel=9) as f:
-        f.write(idx_header((5_000_000, 28, 28)))
-        zeros = bytes(16 * MB)
-        for _ in range(16):
-            f.write(zeros)
-    argv = ("train", "--data", str(folder), "--out", str(tmp_path / "o"))
+    bomb = gzipped_images(tmp_path / "honest", (5_000_000, 28, 28), 256)
+    argv = ("train", "--data", str(bomb.parent), "--out", str(tmp_path / "o"))
     peak = peak_bytes(lambda: fails(capsys, 1, *argv, names=("train-images-idx3-ubyte.gz",)))
     assert peak < 160 * MB
 
