@@ -6,6 +6,9 @@ import pytest
 
 from latentlab.cli import main
 
+#: Settings that train in a blink.
+TINY = ["--hidden", "32", "--batch-size", "128"]
+
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
@@ -22,3 +25,4 @@ def one_error_line(err: str, *names: object) -> str:
     for name in names:
         assert str(name) in lines[0], (name, lines[0])
     return lines[0]
+

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Models autosaved by the app's tests go to a throwaway data folder, never the user's.
@@ -38,3 +39,16 @@ def blobs_dataset(n: int = 64, side: int = 16, channels: int = 1, seed: int = 0)
     x = rng.random((n, channels, side, side), dtype=np.float32)
     labels = rng.integers(0, 3, n)
     return Dataset("blobs", x, labels, ("a", "b", "c"), random_split(n, 0.25, seed))
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 2-epoch autoencoder on the digits, trained through the command line."""
+    from latentlab.cli import main
+    from latentlab.cli.common import CHECKPOINT_NAME
+    from tests.cli_helpers import TINY
+
+    out = tmp_path_factory.mktemp("ae")
+    assert main(["train", "--data", "digits", "--epochs", "2", *TINY, "--out", str(out),
+                 "--quiet"]) == 0
+    return out / CHECKPOINT_NAME

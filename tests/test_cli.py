@@ -15,18 +15,7 @@ from safetensors.numpy import load_file
 from latentlab.cli import main
 from latentlab.cli.common import CHECKPOINT_NAME
 from latentlab.core.files.checkpoint import load_checkpoint
-from tests.cli_helpers import one_error_line, run
-
-TINY = ["--hidden", "32", "--batch-size", "128"]
-
-
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A 2-epoch autoencoder on the digits, trained through the command line."""
-    out = tmp_path_factory.mktemp("ae")
-    assert main(["train", "--data", "digits", "--epochs", "2", *TINY, "--out", str(out),
-                 "--quiet"]) == 0
-    return out / CHECKPOINT_NAME
+from tests.cli_helpers import TINY, one_error_line, run
 
 
 def test_train_writes_a_checkpoint_that_loads(capsys, tmp_path: Path) -> None:

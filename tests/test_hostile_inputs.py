@@ -25,13 +25,10 @@ import numpy as np
 import pytest
 from safetensors.numpy import load_file, save_file
 
-from latentlab.cli import main
-from latentlab.cli.common import CHECKPOINT_NAME
-from tests.cli_helpers import one_error_line, run
+from tests.cli_helpers import TINY, one_error_line, run
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="devices, FIFOs and umask are POSIX")
 
-TINY = ["--hidden", "32", "--batch-size", "128"]
 MB = 1 << 20
 
 
@@ -51,14 +48,6 @@ def peak_bytes(call) -> int:
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
     return peak
-
-
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("ae")
-    assert main(["train", "--data", "digits", "--epochs", "1", *TINY, "--out", str(out),
-                 "--quiet"]) == 0
-    return out / CHECKPOINT_NAME
 
 
 def rewrite_meta(source: Path, target: Path, change) -> Path:
