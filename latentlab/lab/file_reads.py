@@ -1,8 +1,8 @@
 """Reading checkpoints and lab files off the lab's thread, so that no file can hold it up.
 
 A read runs on a daemon thread of its own, which the job waits for while polling its cancel
-flag: a cancelled job ends at once and leaves the read to finish alone, unheard. Devices, FIFOs
-and sockets are refused by a look at the path before anything is read.
+flag: a cancelled job ends at once and leaves the read to finish alone, unheard. (The readers
+themselves refuse devices, FIFOs and sockets, and bound what they read.)
 """
 
 from __future__ import annotations
@@ -15,14 +15,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from latentlab.core.data.source import DataSource, is_catalogue_name
-from latentlab.core.files.checkpoint import (
-    Checkpoint,
-    CheckpointError,
-    CheckpointMeta,
-    load_checkpoint,
-)
-from latentlab.core.files.labfile import Lab, LabFileError, load_lab
-from latentlab.core.files.safe_io import RefusedFile, check_regular, printable
+from latentlab.core.files.checkpoint import Checkpoint, CheckpointMeta, load_checkpoint
+from latentlab.core.files.labfile import Lab, load_lab
+from latentlab.core.files.safe_io import printable
 from latentlab.lab.jobs import JobControl
 
 T = TypeVar("T")
@@ -63,14 +58,12 @@ class RecordedSource:
 
 def read_checkpoint(path: Path) -> CheckpointRead:
     """The checkpoint at ``path`` and the dataset it records (on any thread)."""
-    refuse_special(path, CheckpointError)
     checkpoint = load_checkpoint(path)
     return CheckpointRead(checkpoint, recorded_source(checkpoint.meta, path))
 
 
 def read_lab(path: Path) -> Lab:
     """The lab file at ``path`` (on any thread); DatasetMissing when its dataset moved."""
-    refuse_special(path, LabFileError)
     return load_lab(path)
 
 
@@ -98,17 +91,6 @@ def read_abandonably(read: Callable[[], T], control: JobControl, name: str) -> T
     if not ok:
         raise value
     return value
-
-
-def refuse_special(path: Path, error: Callable[[str, Path], Exception]) -> None:
-    """Raise ``error`` for a device, FIFO or socket, before any read: opening a FIFO waits for a
-    writer for good, and ``/dev/zero`` never ends. Other problems are the reader's to explain."""
-    try:
-        check_regular(path)
-    except RefusedFile as exc:
-        raise error(f"cannot be read ({exc.strerror})", path) from None
-    except OSError:
-        pass
 
 
 def recorded_source(meta: CheckpointMeta, path: Path) -> DataSource | None:
