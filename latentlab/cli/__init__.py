@@ -1,10 +1,12 @@
-"""The front door: ``latentlab`` opens the GUI; subcommands train, evaluate and export headless.
+"""The front door: ``latentlab`` opens the GUI; subcommands train, evaluate, export and semisup
+headless.
 
     latentlab                              the app
     latentlab open FILE                    the app, opening a checkpoint or a lab file
     latentlab train --model vae --data digits --epochs 20 --out runs/vae
     latentlab evaluate runs/vae/checkpoint.safetensors [--data SOURCE] [--json] [--maps MAP ...]
     latentlab export runs/vae/checkpoint.safetensors --format projector --out runs/vae/projector
+    latentlab semisup runs/vae [--labels 10,100,1000,all] [--repeats 3] [--json]
     latentlab self-test
 
 Only the GUI paths import Qt. Results go to stdout, progress and messages to stderr. Exit codes:
@@ -33,6 +35,7 @@ from latentlab.cli.evaluate import evaluate_command
 from latentlab.cli.export import export_command
 from latentlab.cli.open import open_command
 from latentlab.cli.parser import build_parser
+from latentlab.cli.semisup import semisup_command
 from latentlab.cli.train import train_command
 
 __all__ = ["build_parser", "main"]
@@ -53,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         return run_gui(exit_after_show=args.exit_after_show)
     handlers: dict[str, Callable[[argparse.Namespace], int]] = {
         "open": open_command, "train": train_command, "evaluate": evaluate_command,
-        "export": export_command,
+        "export": export_command, "semisup": semisup_command,
     }
     prefix = _rank_prefix()
     previous = _terminate_as_interrupt()

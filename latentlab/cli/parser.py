@@ -1,5 +1,5 @@
 """The command line's parser: ``latentlab`` with no command, ``open``, ``train``, ``evaluate``,
-``export`` and ``self-test``, with their flags and help."""
+``export``, ``semisup`` and ``self-test``, with their flags and help."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 from latentlab import __version__
 from latentlab.cli.common import CHECKPOINT_NAME
 from latentlab.cli.evaluate import MAP_CHOICES
+from latentlab.cli.semisup import DEFAULT_LABELS
 from latentlab.config import (
     ARCHITECTURES,
     DEVICES,
@@ -137,6 +138,39 @@ def _add_train_parser(commands: Any) -> None:
     out.add_argument("--digest-file", help=argparse.SUPPRESS)
 
 
+def _add_semisup_parser(commands: Any) -> None:
+    p = commands.add_parser(
+        "semisup", help="what a checkpoint's encoder is worth with few labels",
+        description="Semi-supervised learning with a pretrained encoder: keep the labels of N "
+                    "train items, train each method with them and score it on the test split, "
+                    "for several N, repeated with other picks and seeds. Methods: scratch (the "
+                    "encoder's architecture from fresh weights, with a head), linear (logistic "
+                    "regression on the frozen codes), knn (k-NN on the codes), finetune (the "
+                    "pretrained encoder with a head, fine-tuned), propagation (labels spread "
+                    "over a neighbour graph of every item's codes). References: the feature "
+                    "methods on PCA of the pixels (LSA for text). Progress goes to stderr.")
+    p.add_argument("checkpoint", metavar="CHECKPOINT",
+                   help="a .safetensors file, or the folder train --out wrote")
+    _add_data_options(p, required=False)
+    p.add_argument("--labels", default=DEFAULT_LABELS, metavar="N,N",
+                   help="label budgets: labels in all (per class with --per-class), or all "
+                        f"({DEFAULT_LABELS})")
+    p.add_argument("--per-class", action="store_true",
+                   help="count --labels per class (each class gets that many)")
+    p.add_argument("--methods", metavar="M,M",
+                   help="scratch, linear, knn, finetune, propagation (all)")
+    p.add_argument("--repeats", type=int, default=3, metavar="N",
+                   help="runs of each method and budget, each with its own picks and seed (3)")
+    p.add_argument("--seed", type=int, default=0, metavar="N",
+                   help="seed of the first repeat's picks and weights; repeat r uses seed + r "
+                        "(0)")
+    p.add_argument("--no-references", action="store_true",
+                   help="skip the references on PCA of the pixels")
+    p.add_argument("--json", action="store_true", help="print one JSON object (see the README)")
+    p.add_argument("--device", choices=DEVICES, default="auto", help="(auto)")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="latentlab",
@@ -195,6 +229,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="which items (all)")
     p.add_argument("--force", action="store_true", help="replace existing files in DIR")
     p.add_argument("--device", choices=DEVICES, default="auto", help="(auto)")
+
+    _add_semisup_parser(commands)
 
     commands.add_parser(
         "self-test",
