@@ -1,5 +1,6 @@
 """What colours the map points: the dataset's classes, InfoGAN Q's category, k-means clusters of
-the codes (Q's category for an InfoGAN), per-item reconstruction error (binned), or one colour."""
+the codes (Q's category for an InfoGAN), per-item reconstruction error (binned), the few-label
+classifier's prediction or whether it is right, or one colour."""
 
 from __future__ import annotations
 
@@ -9,8 +10,13 @@ from psygnal import Signal
 
 from latentlab.lab.data_session import DataSession
 from latentlab.lab.model_session import ModelSession
+from latentlab.lab.semisup import Semisup
 
-COLOUR_BY = ("label", "category", "cluster", "error", "none")
+COLOUR_BY = ("label", "category", "cluster", "error", "predicted", "correct", "none")
+#: The few-label colourings' palettes (qt/widgets/palette.py): classes, or correct and wrong,
+#: each with a grey for the train items, which are not predicted.
+PREDICTED_PALETTES = {"predicted": "predicted", "correct": "outcome"}
+NOT_PREDICTED = "train item (not predicted)"
 ERROR_BINS = 8
 
 
@@ -28,9 +34,10 @@ def item_errors(model, x: np.ndarray, batch: int = 2048) -> np.ndarray:
 class Colouring:
     changed = Signal()
 
-    def __init__(self, data: DataSession, model: ModelSession) -> None:
+    def __init__(self, data: DataSession, model: ModelSession, semisup: Semisup) -> None:
         self._data = data
         self._model = model
+        self._semisup = semisup
         self.colour_by = "label"
         #: Computed on demand, forgotten when the model or its codes change.
         self.item_errors: np.ndarray | None = None
@@ -38,6 +45,7 @@ class Colouring:
         model.changed.connect(self._on_model_changed)
         model.categories_changed.connect(self._on_categories)
         model.run_ended.connect(self._on_run_ended)
+        semisup.results_changed.connect(self._on_predictions)
 
     def available(self, colour_by: str) -> bool:
         model = self._model
@@ -50,14 +58,21 @@ class Colouring:
             live = model.live_model
             return (live is not None and model.gan is None and live.reconstructs
                     and not model.training)
+        if colour_by in PREDICTED_PALETTES:
+            dataset = self._data.dataset
+            return (self._semisup.chosen is not None and dataset is not None
+                    and dataset.labels is not None)
         return colour_by in COLOUR_BY
 
     def set_colour_by(self, colour_by: str, force: bool = False) -> None:
-        """Colour by "label", "category" (InfoGAN's Q), "cluster", "error" or "none".
+        """Colour by "label", "category" (InfoGAN's Q), "cluster", "error", "predicted",
+        "correct" or "none".
 
         Unavailable choices fall back to "label". "cluster" is Q's category for an InfoGAN and a
         seeded k-means (scipy's kmeans2) of the codes otherwise; "error" is each map item's sum
-        of squared reconstruction errors under the live model, in 8 quantile bins.
+        of squared reconstruction errors under the live model, in 8 quantile bins. "predicted"
+        and "correct" show the few-label result looked at: each test item's predicted class, or
+        whether it is right; train items are not predicted.
         """
         if not self.available(colour_by):
             colour_by = "label"
@@ -79,8 +94,19 @@ class Colouring:
 
     @property
     def palette(self) -> str:
-        """"sequential" for reconstruction errors, else "classes"."""
-        return "sequential" if self.colour_by == "error" else "classes"
+        """"sequential" for reconstruction errors, "predicted" and "outcome" for the few-label
+        results (with a grey of their own for the items not predicted), else "classes"."""
+        if self.colour_by == "error":
+            return "sequential"
+        return PREDICTED_PALETTES.get(self.colour_by, "classes")
+
+    @property
+    def beneath(self) -> int | None:
+        """The class drawn beneath the others (the train items, which are not predicted and
+        outnumber the test items), or None: the map's own order."""
+        if self.colour_by == "predicted":
+            return 0
+        return 2 if self.colour_by == "correct" else None
 
     def point_classes(self) -> tuple[np.ndarray | None, tuple[str, ...]]:
         """Per map point, the class that colours it, and the class names (for the legend)."""
@@ -103,11 +129,24 @@ class Colouring:
             return bins, names
         if dataset is None or dataset.labels is None:
             return None, ()
-        return dataset.labels[self._data.map_indices], dataset.class_names
+        truth = dataset.labels[self._data.map_indices]
+        predicted = (self._semisup.map_predictions() if self.colour_by in PREDICTED_PALETTES
+                     else None)
+        if predicted is not None and self.colour_by == "predicted":
+            return predicted + 1, (NOT_PREDICTED, *dataset.class_names)
+        if predicted is not None:
+            outcome = np.where(predicted < 0, 2, np.where(predicted == truth, 0, 1))
+            return outcome, ("correct", "wrong", NOT_PREDICTED)
+        return truth, dataset.class_names
 
     def _on_model_changed(self) -> None:
         self.item_errors = self.code_clusters = None
         self.set_colour_by("label")
+
+    def _on_predictions(self) -> None:
+        """Other results, or another one looked at: colour by it (or by class without any)."""
+        if self.colour_by in PREDICTED_PALETTES:
+            self.set_colour_by(self.colour_by, force=True)
 
     def _on_categories(self) -> None:
         if self.colour_by == "category":

@@ -52,6 +52,7 @@ from latentlab.lab.map_state import LATENT, MAP_IDS
 from latentlab.lab.maps import Maps
 from latentlab.lab.model_session import ModelSession
 from latentlab.lab.notifications import Notifications
+from latentlab.lab.semisup import Semisup
 
 T = TypeVar("T")
 #: An error's one line (it names a file, whose path may be long) is cut only past this.
@@ -71,10 +72,10 @@ class LabFiles:
     dataset_missing = Signal(object, object)
 
     def __init__(self, data: DataSession, model: ModelSession, maps: Maps,
-                 colouring: Colouring, generator: GeneratorCodes, runner: Runner,
-                 notes: Notifications) -> None:
+                 colouring: Colouring, generator: GeneratorCodes, semisup: Semisup,
+                 runner: Runner, notes: Notifications) -> None:
         self._data, self._model, self._maps = data, model, maps
-        self._colouring, self._generator = colouring, generator
+        self._colouring, self._generator, self._semisup = colouring, generator, semisup
         self._runner = runner
         self._notes = notes
         #: The file being read (None: none is).
@@ -135,7 +136,8 @@ class LabFiles:
 
     # ------------------------------------------------------------------ labs
     def save_lab(self, path: str | Path) -> Path | None:
-        """Dataset, model, map settings and probes; an unsaved model is saved beside the lab."""
+        """Dataset, model, map settings and probes, the few-labels settings, labels and results;
+        an unsaved model is saved beside the lab."""
         data, model = self._data, self._model
         if data.dataset is None or data.source is None:
             self._notes.say("Load a dataset first: a lab starts from one.")
@@ -154,6 +156,7 @@ class LabFiles:
         setups = {m: s.fit.setup.to_json() for m, s in self._maps.states.items() if s.fit}
         if setups:  # the projections the maps show, computed again when the lab opens
             maps["setups"] = setups
+        maps["semisup"] = self._semisup.to_json()
         lab = Lab(dataset=data.source, checkpoints=checkpoints, maps=maps,
                   probes={m: [float(v) for v in s.probe] for m, s in self._maps.states.items()})
         try:
@@ -334,8 +337,9 @@ class LabFiles:
         self._read(path, "model", read_checkpoint, done)
 
     def _restore_lab(self, lab: Lab) -> None:
-        """With the lab's dataset and model in place: its colours, generator code, maps and
-        probes."""
+        """With the lab's dataset and model in place: its few-label results (which may colour
+        the maps), colours, generator code, maps and probes."""
+        self._semisup.restore(lab.maps.get("semisup"))
         self._colouring.set_colour_by(str(lab.maps.get("colour_by", "label")))
         code = lab.maps.get("generator_code")
         if isinstance(code, dict) and self._generator.code is not None:

@@ -10,6 +10,8 @@ Who writes what — each model is the only writer of its own fields:
                        decoded image; ``maps.timeline`` the replay of the codes map
 ``selection``          the selected items and the pointer tool
 ``colouring``          what colours the points
+``semisup``            few labels: the label budgets, hand-picked labels, the classifiers
+                       trained on them with and without the model's pretraining, results
 ``files``              checkpoints and lab files, and the file being opened
 ``tools``              neighbours, interpolation paths, the metrics table, exports
 ``notes``              errors, notices and messages for whatever displays them
@@ -33,6 +35,7 @@ from latentlab.lab.maps import Maps
 from latentlab.lab.model_session import ModelSession
 from latentlab.lab.notifications import Notifications
 from latentlab.lab.selection import Selection
+from latentlab.lab.semisup import Semisup
 from latentlab.lab.timeline import Timeline
 from latentlab.lab.tools import Tools
 
@@ -54,9 +57,11 @@ class LatentLab:
         self.generator = GeneratorCodes(self.model)
         self.selection = Selection()
         self.maps = Maps(self.data, self.model, self.generator, runners, call_soon, self.notes)
-        self.colouring = Colouring(self.data, self.model)
+        self.semisup = Semisup(self.data, self.model, self.selection, runners("semisup"),
+                               self.notes)
+        self.colouring = Colouring(self.data, self.model, self.semisup)
         self.files = LabFiles(self.data, self.model, self.maps, self.colouring, self.generator,
-                              runners("files"), self.notes)
+                              self.semisup, runners("files"), self.notes)
         self.tools = Tools(self.data, self.model, self.maps, self.selection, runners, self.notes)
         # A new dataset: no model (a run ends, and is saved, first), and selections name items
         # of the old one.
@@ -70,8 +75,10 @@ class LatentLab:
         return self.maps.timeline
 
     def shutdown(self) -> None:
-        """Stop training, loads, file reads, projections and tool jobs and wait for them."""
+        """Stop training, loads, file reads, projections, tool jobs and few-label runs and wait
+        for them."""
         self.model.stop_and_wait()
+        self.semisup.shutdown()
         self.files.shutdown()
         self.data.shutdown()
         self.maps.shutdown()

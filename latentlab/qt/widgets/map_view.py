@@ -1,4 +1,5 @@
-"""One 2-D map: coloured points, linked box/lasso selection, a draggable probe, hover images."""
+"""One 2-D map: coloured points, linked box/lasso selection, a draggable probe, hover images,
+and rings around the items labelled by hand (few labels)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from latentlab.lab.latent_lab import LatentLab
 from latentlab.lab.map_state import PIXELS
 from latentlab.qt.throttle import Throttle
 from latentlab.qt.widgets.image_tile import ImageTile
-from latentlab.qt.widgets.palette import palette_colours
+from latentlab.qt.widgets.palette import class_colour, palette_colours
 from latentlab.qt.widgets.point_layer import PointLayer
 
 HOVER_RADIUS_PX = 8
@@ -105,12 +106,17 @@ class MapView(QWidget):
         self.highlight = pg.ScatterPlotItem(pxMode=True, size=9, brush=None,
                                             pen=pg.mkPen(QColor(10, 10, 10), width=1.6))
         self.highlight.setZValue(5)
+        # Items labelled by hand: a ring in their label's colour, around the point.
+        self.labelled = pg.ScatterPlotItem(pxMode=True, size=13, brush=None)
+        self.labelled.setZValue(4)
+        self._ring_pens: dict[int, object] = {}
         self.probe = pg.TargetItem(size=22, movable=True, pen=pg.mkPen(QColor(0, 0, 0), width=3),
                                    hoverPen=pg.mkPen(QColor(220, 40, 40), width=3))
         self.probe.setZValue(10)
         self.placeholder = pg.TextItem("", color=(110, 110, 110), anchor=(0.5, 0.5))
         self.view_box.addItem(self.scatter)
         self.view_box.addItem(self.highlight, ignoreBounds=True)
+        self.view_box.addItem(self.labelled, ignoreBounds=True)
         self.view_box.addItem(self.probe, ignoreBounds=True)
         self.view_box.addItem(self.placeholder, ignoreBounds=True)
         self.hover_tile = ImageTile(min_side=32, parent=self.plot)
@@ -136,6 +142,7 @@ class MapView(QWidget):
         self.map.probe_moved.connect(self._on_probe_moved)
         lab.selection.tool_changed.connect(self._on_tool_changed)
         lab.colouring.changed.connect(self._colour_points)
+        lab.semisup.labels_changed.connect(self._on_labels_changed)
         self._on_tool_changed(lab.selection.tool)
         self._draw()
 
@@ -175,6 +182,7 @@ class MapView(QWidget):
         if coords is None:
             self.scatter.clear()
             self.highlight.clear()
+            self.labelled.clear()
             self.probe.hide()
             self.placeholder.setText(self.empty_text)
             self.placeholder.setPos(0, 0)
@@ -192,6 +200,7 @@ class MapView(QWidget):
             self.placeholder.hide()
         self._colour_points()
         self._on_selection_changed()
+        self._on_labels_changed()
         self.probe.show()
         self._on_probe_moved()
 
@@ -202,8 +211,14 @@ class MapView(QWidget):
         if len(coords) == 0:
             self.scatter.clear()
             return
-        classes, _ = self.lab.colouring.point_classes()
-        self.scatter.set_points(coords, classes, palette_colours(self.lab.colouring.palette))
+        colouring = self.lab.colouring
+        classes, _ = colouring.point_classes()
+        beneath = colouring.beneath
+        if classes is not None and beneath is not None:
+            # Points are painted in order: the many unpredicted ones first, under the others.
+            order = np.argsort(classes != beneath, kind="stable")
+            coords, classes = coords[order], classes[order]
+        self.scatter.set_points(coords, classes, palette_colours(colouring.palette))
 
     def _on_selection_changed(self) -> None:
         coords = self.coords
@@ -211,6 +226,20 @@ class MapView(QWidget):
             self.highlight.clear()
             return
         self.highlight.setData(pos=coords[self.lab.selection.items])
+
+    def _on_labels_changed(self) -> None:
+        coords = self.coords
+        positions, labels = self.lab.semisup.labelled_points()
+        if coords is None or len(coords) == 0 or len(positions) == 0:
+            self.labelled.clear()
+            return
+        pens = [self._ring_pen(int(label)) for label in labels]
+        self.labelled.setData(pos=coords[positions], pen=pens)
+
+    def _ring_pen(self, label: int):
+        if label not in self._ring_pens:
+            self._ring_pens[label] = pg.mkPen(class_colour(label), width=2.2)
+        return self._ring_pens[label]
 
     def _on_probe_moved(self) -> None:
         # The item echoes the move back through sigPositionChanged; the lab ignores a probe

@@ -14,9 +14,18 @@ UNLABELLED = "#4a6fa5"
 SEQUENTIAL_COLOURS = ("#440154", "#46327e", "#365c8d", "#277f8e",
                       "#1fa187", "#4ac16d", "#a0da39", "#fde725")
 
+#: Items a classifier did not predict (the train items, when colouring by its predictions).
+NOT_PREDICTED = "#cfcfcf"
+#: A classifier's predicted classes: items not predicted first, then the classes' colours.
+PREDICTED_COLOURS = (NOT_PREDICTED, *CLASS_COLOURS)
+#: Whether its prediction is right: correct, wrong, not predicted.
+OUTCOME_COLOURS = ("#2ca02c", "#d62728", NOT_PREDICTED)
+PALETTES = {"sequential": SEQUENTIAL_COLOURS, "predicted": PREDICTED_COLOURS,
+            "outcome": OUTCOME_COLOURS}
+
 
 def palette_colours(palette: str) -> tuple[str, ...]:
-    return SEQUENTIAL_COLOURS if palette == "sequential" else CLASS_COLOURS
+    return PALETTES.get(palette, CLASS_COLOURS)
 
 
 def class_colour(label: int, palette: str = "classes") -> QColor:

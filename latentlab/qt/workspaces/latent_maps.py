@@ -1,5 +1,6 @@
 """The latent-map workspace: datasets, models and up to three linked maps with their probes,
-reconstructions or samples, loss curves, the dataset and model docks and the tools."""
+reconstructions or samples, loss curves, the dataset and model docks, the tools, and few labels
+(the semi-supervised comparison)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
 from latentlab.lab.decoding import DECODE_ANYWHERE_HELP
 from latentlab.lab.latent_lab import LatentLab
 from latentlab.lab.map_state import LATENT, PIXELS, THIRD
+from latentlab.qt.actions import make_action
 from latentlab.qt.data_actions import DataActions
 from latentlab.qt.file_actions import FileActions
 from latentlab.qt.jobs import CallSoon, QtRunner
@@ -34,6 +36,8 @@ from latentlab.qt.widgets.load_status import LoadStatus
 from latentlab.qt.widgets.loss_plot import LossPlot
 from latentlab.qt.widgets.map_controls import ProjectionControls, TimelineBar
 from latentlab.qt.widgets.map_view import MapView
+from latentlab.qt.widgets.semisup_panel import SemisupPanel
+from latentlab.qt.widgets.semisup_results import SemisupResults
 from latentlab.qt.widgets.training_panel import TrainingPanel
 from latentlab.qt.workspace import Workspace
 
@@ -121,9 +125,11 @@ class LatentMapsWorkspace(Workspace):
         window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dataset_dock)
         window.tabifyDockWidget(self.training_dock, self.dataset_dock)
         window.tabifyDockWidget(self.dataset_dock, self.tools_menu.gallery_dock)
+        self._build_semisup()
         self.training_dock.raise_()
         self.docks = [self.training_dock, self.dataset_dock, self.tools_menu.gallery_dock,
-                      self.tools_menu.metrics_dock]
+                      self.tools_menu.metrics_dock, self.semisup_dock,
+                      self.semisup_results_dock]
         self.menus = [self.tools_menu.menu]
         self.file_items = [*self.data_actions.actions, None, *self.file_actions.actions,
                            self.tools_menu.export_menu]
@@ -142,6 +148,8 @@ class LatentMapsWorkspace(Workspace):
         lab.colouring.changed.connect(self._on_colours_changed)
         lab.model.status_changed.connect(self._on_colours_changed)  # error: not while training
         lab.model.run_ended.connect(self._on_colours_changed)
+        lab.semisup.results_changed.connect(self._on_colours_changed)
+        lab.semisup.results_changed.connect(self._on_semisup_results)
 
     def _dock(self, title: str, name: str, panel: QWidget) -> QDockWidget:
         scroll = QScrollArea()
@@ -152,6 +160,46 @@ class LatentMapsWorkspace(Workspace):
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
         dock.setWidget(scroll)
         return dock
+
+    def _build_semisup(self) -> None:
+        """Few labels: the settings and hand labels beside the model form, the results below
+        the maps (shown when there are some), and their Tools entry."""
+        window = self.window
+        self.semisup_panel = SemisupPanel(self.lab)
+        self.semisup_dock = self._dock("Few labels", "semisupDock", self.semisup_panel)
+        window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.semisup_dock)
+        window.tabifyDockWidget(self.tools_menu.gallery_dock, self.semisup_dock)
+        self.semisup_results = SemisupResults(self.lab)
+        dock = self.semisup_results_dock = QDockWidget("Few labels: results", window)
+        dock.setObjectName("semisupResultsDock")
+        dock.setWidget(self.semisup_results)
+        window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+        window.tabifyDockWidget(self.tools_menu.metrics_dock, dock)
+        dock.hide()
+        menu = self.tools_menu.menu
+        menu.addSeparator()
+        self.semisup_action = make_action(
+            window, "Few labels…", "Ctrl+Shift+L", self.show_semisup,
+            "Pretrained encoder against training from scratch, with a few labels (or yours)")
+        menu.addAction(self.semisup_action)
+
+    def show_semisup(self) -> None:
+        """The few-labels panel in front, and its results when there are some."""
+        self.semisup_dock.show()
+        self.semisup_dock.raise_()
+        if self.lab.semisup.results:
+            self._show_semisup_results()
+
+    def _show_semisup_results(self) -> None:
+        dock = self.semisup_results_dock
+        if not dock.isVisible():
+            dock.show()
+            self.window.resizeDocks([dock], [300], Qt.Orientation.Vertical)
+        dock.raise_()
+
+    def _on_semisup_results(self) -> None:
+        if self.lab.semisup.results:
+            self._show_semisup_results()
 
     def _build_toolbar(self) -> None:
         lab, window = self.lab, self.window
@@ -193,11 +241,15 @@ class LatentMapsWorkspace(Workspace):
         self.colour_by.addItem("Colour: Q's category", "category")
         self.colour_by.addItem("Colour: predicted cluster", "cluster")
         self.colour_by.addItem("Colour: reconstruction error", "error")
+        self.colour_by.addItem("Colour: predicted class (few labels)", "predicted")
+        self.colour_by.addItem("Colour: correct or wrong (few labels)", "correct")
         self.colour_by.addItem("Colour: none", "none")
         self.colour_by.setToolTip(
             "Colour the maps by the dataset's labels; for InfoGAN by the category Q predicts; by "
             "a predicted cluster (Q's category for InfoGAN, else k-means of the codes); by each "
-            "item's reconstruction error (sum of squares, 8 quantile bins, dark = low); or not")
+            "item's reconstruction error (sum of squares, 8 quantile bins, dark = low); by the "
+            "class the few-labels result shown predicts for each test item, or whether it is "
+            "right (train items grey); or not")
         self.colour_by.currentIndexChanged.connect(
             lambda _i: lab.colouring.set_colour_by(self.colour_by.currentData()))
         bar.addWidget(self.colour_by)
