@@ -195,6 +195,15 @@ def test_a_checkpoint_listing_a_million_layers_is_refused_at_once(capsys, tmp_pa
     assert time.perf_counter() - start < 30  # a bound that only a hang or a build would break
 
 
+def test_a_header_claiming_gigabytes_is_refused_unread(capsys, tmp_path: Path) -> None:
+    hostile = tmp_path / "header.safetensors"
+    with hostile.open("wb") as f:  # sparse: the file is as large as its header claims
+        f.write(struct.pack("<Q", 1 << 30) + b"{")
+        f.truncate(8 + (1 << 30))
+    line = fails(capsys, 1, "evaluate", str(hostile), "--data", "digits", names=(hostile,))
+    assert "header is read up to" in line
+
+
 # --------------------------------------------------------- 4. a checkpoint decides what is read
 def test_a_recorded_path_is_a_hint_not_an_order(capsys, tmp_path: Path, trained: Path) -> None:
     def etc(meta: dict) -> None:

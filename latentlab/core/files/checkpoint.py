@@ -42,13 +42,16 @@ from latentlab.core.files.checkpoint_meta import (
     is_int,
     shape_words,
 )
-from latentlab.core.files.safe_io import memory_budget, open_regular
+from latentlab.core.files.safe_io import memory_budget, open_regular, size_text
 from latentlab.core.models.base import LatentModel
 from latentlab.core.models.registry import MODEL_CLASSES, build_model
 
 #: The safetensors metadata key whose value is the checkpoint's JSON.
 METADATA_KEY = "latentlab"
 SUFFIX = ".safetensors"
+#: A header is JSON of tensor names, shapes and settings: kilobytes, a text model's vocabulary
+#: a few megabytes.
+MAX_HEADER_BYTES = 64 << 20
 
 _DTYPE_NAMES = {
     torch.float64: "F64", torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16",
@@ -196,6 +199,9 @@ def _read(path: Path) -> tuple[CheckpointMeta, dict[str, Any], dict[str, Any], i
             raise CheckpointError(
                 f"truncated or not a safetensors file (its header claims {n:,} bytes; the file "
                 f"has {size - 8:,} after the length)", path)
+        if n > MAX_HEADER_BYTES:  # parsing JSON takes several times its size in memory
+            raise CheckpointError(f"its header claims {size_text(n)}; a checkpoint's header is "
+                                  f"read up to {size_text(MAX_HEADER_BYTES)}", path)
         header = _parse_header(handle.read(n), path)
     metadata = header.pop("__metadata__", None)
     if not isinstance(metadata, dict) or not isinstance(metadata.get(METADATA_KEY), str):
