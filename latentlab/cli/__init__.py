@@ -1,5 +1,5 @@
-"""The front door: ``latentlab`` opens the GUI; subcommands train, evaluate, export and semisup
-headless.
+"""The front door: ``latentlab`` opens the GUI; subcommands train, evaluate, export, semisup and
+gan2d headless.
 
     latentlab                              the app
     latentlab open FILE                    the app, opening a checkpoint or a lab file
@@ -7,6 +7,7 @@ headless.
     latentlab evaluate runs/vae/checkpoint.safetensors [--data SOURCE] [--json] [--maps MAP ...]
     latentlab export runs/vae/checkpoint.safetensors --format projector --out runs/vae/projector
     latentlab semisup runs/vae [--labels 10,100,1000,all] [--repeats 3] [--json]
+    latentlab gan2d --data ring --loss non_saturating --unrolled 5 --steps 25000 [--json]
     latentlab self-test
 
 Only the GUI paths import Qt. Results go to stdout, progress and messages to stderr. Exit codes:
@@ -33,6 +34,7 @@ from typing import Any
 from latentlab.cli.common import EXIT_FAILURE, EXIT_INTERRUPTED, CommandError
 from latentlab.cli.evaluate import evaluate_command
 from latentlab.cli.export import export_command
+from latentlab.cli.gan2d import gan2d_command
 from latentlab.cli.open import open_command
 from latentlab.cli.parser import build_parser
 from latentlab.cli.semisup import semisup_command
@@ -56,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         return run_gui(exit_after_show=args.exit_after_show)
     handlers: dict[str, Callable[[argparse.Namespace], int]] = {
         "open": open_command, "train": train_command, "evaluate": evaluate_command,
-        "export": export_command, "semisup": semisup_command,
+        "export": export_command, "semisup": semisup_command, "gan2d": gan2d_command,
     }
     prefix = _rank_prefix()
     previous = _terminate_as_interrupt()

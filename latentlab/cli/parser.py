@@ -1,5 +1,5 @@
 """The command line's parser: ``latentlab`` with no command, ``open``, ``train``, ``evaluate``,
-``export``, ``semisup`` and ``self-test``, with their flags and help."""
+``export``, ``semisup``, ``gan2d`` and ``self-test``, with their flags and help."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 from latentlab import __version__
 from latentlab.cli.common import CHECKPOINT_NAME
 from latentlab.cli.evaluate import MAP_CHOICES
+from latentlab.cli.gan2d import add_gan2d_arguments
 from latentlab.cli.semisup import DEFAULT_LABELS
 from latentlab.config import (
     ARCHITECTURES,
@@ -231,6 +232,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", choices=DEVICES, default="auto", help="(auto)")
 
     _add_semisup_parser(commands)
+
+    p = commands.add_parser(
+        "gan2d", help="train a GAN on a 2-D toy distribution and count the modes it covers",
+        description="Train a GAN on a 2-D toy distribution (a ring or a grid of Gaussians, …) "
+                    "and report VEEGAN's mode metrics from --samples generated points: modes "
+                    "captured, the share of high-quality samples (within 3σ of a mode), the "
+                    "reverse KL of the captured modes from uniform, and GAN Lab's KL and JS "
+                    "on a 30×30 grid. Progress goes to stderr.")
+    add_gan2d_arguments(p)
 
     commands.add_parser(
         "self-test",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from latentlab.qt.workspace import Workspace
+from latentlab.qt.workspaces.gan_dynamics import GanDynamicsWorkspace
 from latentlab.qt.workspaces.latent_maps import LatentMapsWorkspace
 
-WORKSPACES: tuple[type[Workspace], ...] = (LatentMapsWorkspace,)
+WORKSPACES: tuple[type[Workspace], ...] = (LatentMapsWorkspace, GanDynamicsWorkspace)

@@ -1,0 +1,77 @@
+"""The GAN dynamics workspace in the window: switch to it, play, pause, layers drawn."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF, Qt
+
+from latentlab.core.gan2d import Gan2dConfig
+from latentlab.qt.main_window import MainWindow
+from latentlab.qt.workspaces.gan_dynamics import GanDynamicsWorkspace
+
+SMALL = Gan2dConfig(g_hidden=(32, 32), d_hidden=(32, 32), batch_size=64)
+
+
+@pytest.fixture
+def gan_window(qtbot):
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.resize(1300, 800)
+    win.show()
+    qtbot.waitExposed(win)
+    workspace = next(w for w in win.workspaces if isinstance(w, GanDynamicsWorkspace))
+    win.show_workspace(workspace)
+    yield win, workspace
+    win.close()
+
+
+def test_play_pause_and_every_layer_is_drawn(qtbot, gan_window) -> None:
+    win, ws = gan_window
+    lab = ws.lab
+    assert win.pages.currentWidget() is ws.central and ws.toolbars[0].isVisible()
+    lab.set_config("A", SMALL)
+    lab.set_side_by_side(True, SMALL)
+    assert ws.planes["B"].isVisible()
+    lab.set_speed(20)
+    with qtbot.waitSignal(lab.playing_changed, timeout=5000):
+        ws.play_action.trigger()
+    assert ws.play_action.text() == "Pause"
+    qtbot.waitUntil(lambda: lab.runs["A"].step >= 300, timeout=15_000)
+    with qtbot.waitSignal(lab.playing_changed, timeout=5000):
+        ws.play_action.trigger()
+    assert not lab.playing and ws.play_action.text() == "Play"
+    assert lab.runs["A"].step == lab.runs["B"].step
+    qtbot.waitUntil(lambda: ws.planes["A"].frames_drawn > 3, timeout=5000)
+    plane = ws.planes["A"]
+    qtbot.wait(100)  # the throttled redraw of the last frame
+    assert plane.heatmap.image is not None and plane.heatmap.image.shape == (72, 72)
+    assert len(plane.fake.data) == 500 and len(plane.real.data) == len(lab.data.points)
+    assert plane.arrows.xData is not None and len(plane.arrows.xData) == 300
+    assert plane.grid.xData is not None and len(plane.grid.xData) > 0
+    assert "Run A" in plane.title.text() and "modes" in plane.title.text()
+    assert ws.metrics.item(0, 0).text().endswith("/ 8")
+    ws.layer_actions["arrows"].trigger()
+    assert not plane.arrows.isVisible() and not lab.layers["arrows"]
+    ws.step_d.trigger()
+    assert lab.runs["A"].step == lab.runs["B"].step and np.isnan(lab.runs["A"].g_losses[-1])
+
+
+def test_drawing_data_by_clicking(qtbot, gan_window) -> None:
+    _win, ws = gan_window
+    lab = ws.lab
+    errors = []
+    lab.notes.error.connect(lambda _t, text, _d: errors.append(text))
+    ws.draw_action.trigger()
+    assert lab.drawing and ws.draw_action.text() == "Train on drawing"
+    plane = ws.planes["A"]
+    event = type("Click", (), {"button": lambda self: Qt.MouseButton.LeftButton,
+                               "scenePos": lambda self: plane.view_box.mapViewToScene(
+                                   QPointF(0.5, 0.5))})()
+    plane._on_click(event)
+    assert len(lab.drawn) == 8
+    ws.draw_action.trigger()  # eight points: refused, still drawing
+    assert lab.drawing and ws.draw_action.isChecked() and "Drawn points" in errors[-1]
+    plane._on_click(event)
+    ws.draw_action.trigger()
+    assert not lab.drawing and lab.data.name == "drawn" and len(lab.data.points) == 16
