@@ -16,7 +16,8 @@ GAN_FAMILIES = ("gan", "infogan")
 ARCHITECTURES = {"mlp": "MLP", "conv": "Convolutional", "linear": "Linear (no nonlinearity)"}
 LIKELIHOODS = {"bernoulli": "Bernoulli", "gaussian": "Gaussian",
                "multinomial": "Multinomial (word distributions)"}
-GAN_LOSSES = {"non_saturating": "Non-saturating", "saturating": "Saturating"}
+GAN_LOSSES = {"non_saturating": "Non-saturating", "saturating": "Saturating",
+              "least_squares": "Least squares", "hinge": "Hinge", "wgan_gp": "WGAN-GP"}
 #: Image sides the DCGAN generator builds (two stride-2 stages from a 7×7 or 8×8 start).
 DCGAN_SIDES = (28, 32)
 DEVICES = ("auto", "cpu", "cuda", "mps")
@@ -37,6 +38,10 @@ MAX_NOISE = 4096
 MAX_CATEGORIES = 1000
 MAX_CONTINUOUS = 64
 MAX_D_STEPS = 100
+MAX_R1 = 10_000
+#: Images are in [−1, 1] on D's side: a σ far above 1 only hides them.
+MAX_INSTANCE_NOISE = 100
+MAX_MINIBATCH_FEATURES = 1024
 MAX_UMAP_NEIGHBORS = 1000
 MAX_EPOCHS = 100_000
 MAX_BATCH = 1 << 20
@@ -97,6 +102,12 @@ class ModelConfig(_JsonSettings):
     n_continuous: int = 2
     info_weight: float = 1.0
     d_steps: int = 1
+    #: R1 penalty γ on D's gradient at real images (Mescheder et al. 2018); 0 = off.
+    r1: float = 0.0
+    #: σ of the Gaussian noise added to every image D sees, annealed linearly to 0; 0 = off.
+    instance_noise: float = 0.0
+    #: Minibatch discrimination features on D's last hidden layer (Salimans et al. 2016); 0 = off.
+    minibatch_features: int = 0
 
     @property
     def is_gan(self) -> bool:
@@ -114,6 +125,7 @@ class ModelConfig(_JsonSettings):
         problems += _too_large("Categories K", self.n_categories, MAX_CATEGORIES)
         problems += _too_large("Continuous codes", self.n_continuous, MAX_CONTINUOUS)
         problems += _too_large("D steps per G step", self.d_steps, MAX_D_STEPS)
+        problems += self._remedy_bounds()
         problems += _too_large("UMAP neighbours", self.umap_neighbors, MAX_UMAP_NEIGHBORS)
         problems += _too_large("Latent size", self.latent_dim, MAX_LATENT)
         problems += self._hidden_bounds() + self._conv_bounds()
@@ -170,6 +182,22 @@ class ModelConfig(_JsonSettings):
         widest = max(self.conv_channels, default=0)
         return problems + _too_large("Conv channels", widest, MAX_CONV_CHANNELS,
                                      " channels a stage")
+
+    def _remedy_bounds(self) -> list[str]:
+        problems: list[str] = []
+        for label, value, limit in (("R1 penalty γ", self.r1, MAX_R1),
+                                    ("Instance noise σ", self.instance_noise,
+                                     MAX_INSTANCE_NOISE)):
+            if not math.isfinite(value) or value < 0:
+                problems.append(f"{label}: must be zero (off) or positive (got {value}).")
+            else:
+                problems += _too_large(label, value, limit)
+        if self.minibatch_features < 0:
+            problems.append(f"Minibatch features: must be zero (off) or positive "
+                            f"(got {self.minibatch_features}).")
+        problems += _too_large("Minibatch features", self.minibatch_features,
+                               MAX_MINIBATCH_FEATURES)
+        return problems
 
     def _umap_problems(self) -> list[str]:
         problems: list[str] = []

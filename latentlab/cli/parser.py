@@ -83,7 +83,8 @@ def _add_train_parser(commands: Any) -> None:
                             "always use multinomial")
     model.add_argument("--beta", type=float, metavar="B", help="VAE: weight β of the KL term (1.0)")
     model.add_argument("--gan-loss", choices=tuple(GAN_LOSSES),
-                       help="GAN generator loss (non_saturating)")
+                       help="GAN objective: non_saturating or saturating (cross-entropy), "
+                            "least_squares, hinge or wgan_gp (λ = 10) (non_saturating)")
     model.add_argument("--noise-dim", type=int, metavar="N", help="GAN noise size (62)")
     model.add_argument("--categories", type=int, dest="n_categories", metavar="K",
                        help="InfoGAN: classes of the categorical code (10)")
@@ -93,6 +94,14 @@ def _add_train_parser(commands: Any) -> None:
                        help="InfoGAN: weight of the information term (1.0)")
     model.add_argument("--d-steps", type=int, metavar="N",
                        help="GAN: discriminator steps per generator step (1)")
+    model.add_argument("--r1", type=float, metavar="GAMMA",
+                       help="GAN: R1 penalty γ/2·E‖∇D‖² on real images (0 = off)")
+    model.add_argument("--instance-noise", type=float, metavar="SIGMA",
+                       help="GAN: σ of Gaussian noise on every image D sees, annealed linearly "
+                            "to 0 over 5,000 D steps (0 = off)")
+    model.add_argument("--minibatch-features", type=int, metavar="B",
+                       help="GAN: minibatch discrimination features on D's last hidden layer "
+                            "(0 = off)")
     model.add_argument("--batch-norm", action=argparse.BooleanOptionalAction,
                        help="batch normalisation in the hidden layers (recommended: on)")
     model.add_argument("--input-dropout", type=float, metavar="P",

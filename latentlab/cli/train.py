@@ -44,8 +44,9 @@ def _configs(args: argparse.Namespace, text_data: bool | None = None
                                                   latent_dim=args.latent_dim or 2)
     model: dict[str, Any] = {}
     for name in ("architecture", "latent_dim", "likelihood", "beta", "gan_loss", "noise_dim",
-                 "n_categories", "n_continuous", "info_weight", "d_steps", "batch_norm",
-                 "input_dropout", "umap_weight", "umap_neighbors", "umap_min_dist"):
+                 "n_categories", "n_continuous", "info_weight", "d_steps", "r1", "instance_noise",
+                 "minibatch_features", "batch_norm", "input_dropout", "umap_weight",
+                 "umap_neighbors", "umap_min_dist"):
         if getattr(args, name) is not None:
             model[name] = getattr(args, name)
     for name, flag in (("hidden", "--hidden"), ("conv_channels", "--conv-channels")):

@@ -146,3 +146,23 @@ def test_form_refuses_settings_a_gan_cannot_use(qtbot, window) -> None:
     assert panel.train_button.isEnabled()
     panel.family.setCurrentIndex(panel.family.findData("ae"))
     assert not panel.gan_box.isVisible() and panel.latent.isEnabled()
+
+
+def test_form_round_trips_the_gan_objectives_and_stabilisers(qtbot, window) -> None:
+    panel = window.workspace.training_panel
+    panel.family.setCurrentIndex(panel.family.findData("gan"))
+    assert panel.r1.isVisible() and "R1" in panel.r1.toolTip()
+    assert "WGAN-GP" in panel.gan_loss.toolTip() and "5,000" in panel.instance_noise.toolTip()
+    for loss in ("least_squares", "hinge", "wgan_gp"):
+        panel.gan_loss.setCurrentIndex(panel.gan_loss.findData(loss))
+        assert panel.configs()[0].gan_loss == loss
+    panel.r1.setValue(10.0)
+    panel.instance_noise.setValue(0.25)
+    panel.minibatch_features.setValue(16)
+    model, _ = panel.configs()
+    assert (model.r1, model.instance_noise, model.minibatch_features) == (10.0, 0.25, 16)
+    panel.instance_noise.setValue(-1.0)
+    assert "Instance noise σ" in panel.problems.text() and not panel.train_button.isEnabled()
+    panel.recommended_button.click()
+    model, _ = panel.configs()
+    assert (model.r1, model.instance_noise, model.minibatch_features) == (0.0, 0.0, 0)

@@ -1,5 +1,9 @@
-"""GANs (Goodfellow et al. 2014) with the binary cross-entropy objective, and InfoGAN (Chen et al.
-2016), whose Q head turns the discriminator into an encoder for a few interpretable codes.
+"""GANs (Goodfellow et al. 2014) and InfoGAN (Chen et al. 2016), whose Q head turns the
+discriminator into an encoder for a few interpretable codes.
+
+The objective is the binary cross-entropy (saturating or non-saturating generator loss), least
+squares, hinge or WGAN-GP (``gan_objectives``); R1, instance noise and minibatch discrimination
+can be added to any of them. InfoGAN's information term is added to whichever G loss is chosen.
 
 Images live in [0, 1] everywhere else in latentlab; the adversarial pair works in [−1, 1] (a Tanh
 output, as the DCGAN guidelines advise), so real batches are rescaled on the way in and generated
@@ -17,32 +21,21 @@ from torch import nn
 from latentlab.config import ModelConfig, TrainConfig
 from latentlab.core.models.base import LatentModel
 from latentlab.core.models.gan_layers import Generator, build_discriminator, build_q_head
+from latentlab.core.models.gan_objectives import (
+    add_instance_noise,
+    d_reading,
+    discriminator_loss,
+    generator_loss,
+    gradient_penalty,
+    instance_noise_sigma,
+    r1_penalty,
+)
 
 #: The continuous codes' Gaussian term is down-weighted so it does not swamp the categorical one
 #: (Chen et al. use a smaller λ for continuous codes).
 CONTINUOUS_INFO_WEIGHT = 0.1
 #: Adam's β₁ = 0.5 steadies adversarial training (Radford et al.).
 ADAM_BETAS = (0.5, 0.999)
-
-
-def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
-    """−log D(x) − log(1 − D(G(z))), each a batch mean; D = σ(logit)."""
-    return F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
-
-
-def generator_loss(fake_logits: torch.Tensor, kind: str) -> torch.Tensor:
-    """The generator's loss on D's logits for its samples.
-
-    ``saturating`` minimises log(1 − D(G(z))) = −softplus(logit), the minimax objective itself,
-    whose gradient vanishes when D confidently rejects the samples (early in training).
-    ``non_saturating`` minimises −log D(G(z)) = softplus(−logit): the same fixed point with
-    strong gradients exactly then (the flipped-target heuristic).
-    """
-    if kind == "saturating":
-        return -F.softplus(fake_logits).mean()
-    if kind == "non_saturating":
-        return F.softplus(-fake_logits).mean()
-    raise ValueError(f"Unknown generator loss {kind!r}.")
 
 
 def to_tanh_range(x: torch.Tensor) -> torch.Tensor:
@@ -64,6 +57,8 @@ class GAN(LatentModel):
         self.decoder = Generator(cfg, input_shape, self.input_dim)
         self.features, self.critic, feature_dim = build_discriminator(cfg, input_shape)
         self.feature_dim = feature_dim
+        #: Discriminator steps taken so far: instance noise anneals with it.
+        self.d_steps_done = 0
 
     @property
     def input_dim(self) -> int:
@@ -110,20 +105,46 @@ class GAN(LatentModel):
     def _generator_side_parameters(self) -> list[nn.Parameter]:
         return list(self.decoder.parameters())
 
-    def _d_terms(self, real: torch.Tensor) -> dict[str, torch.Tensor]:
+    def _critic(self, x_tanh: torch.Tensor) -> torch.Tensor:
+        return self.discriminate(x_tanh)[0]
+
+    def _noise_sigma(self, training: bool) -> float:
+        """Instance noise is a training aid: held-out losses see the images as they are."""
+        if not training or self.cfg.instance_noise <= 0:
+            return 0.0
+        return instance_noise_sigma(self.cfg.instance_noise, self.d_steps_done)
+
+    def _d_terms(self, real: torch.Tensor, training: bool = False) -> dict[str, torch.Tensor]:
+        """D's loss (``d_total`` adds the penalties, which need gradients: training only)."""
         with torch.no_grad():
             fake = self.decoder(self.sample_inputs(len(real), device=real.device))
+        sigma = self._noise_sigma(training)
+        real, fake = add_instance_noise(real, sigma), add_instance_noise(fake, sigma)
         real_logits, _ = self.discriminate(real)
         fake_logits, _ = self.discriminate(fake)
+        kind = self.cfg.gan_loss
+        d_loss = discriminator_loss(real_logits, fake_logits, kind)
+        d_total = d_loss
+        if training and kind == "wgan_gp":
+            d_total = d_total + gradient_penalty(self._critic, real, fake)
+        if training and self.cfg.r1 > 0:
+            d_total = d_total + r1_penalty(self._critic, real, self.cfg.r1)
         return {
-            "d_loss": discriminator_loss(real_logits, fake_logits),
-            "d_real": torch.sigmoid(real_logits).mean().detach(),
-            "d_fake": torch.sigmoid(fake_logits).mean().detach(),
+            "d_loss": d_loss,
+            "d_total": d_total,
+            "d_real": d_reading(kind, real_logits).detach(),
+            "d_fake": d_reading(kind, fake_logits).detach(),
         }
 
-    def _g_terms(self, n: int, device: torch.device) -> dict[str, torch.Tensor]:
+    def _discriminate_fake(self, fake: torch.Tensor,
+                           training: bool) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.discriminate(add_instance_noise(fake, self._noise_sigma(training)))
+
+    def _g_terms(self, n: int, device: torch.device,
+                 training: bool = False) -> dict[str, torch.Tensor]:
         """The generator's objective (``g_total`` is what its optimiser minimises)."""
-        fake_logits, _ = self.discriminate(self.decoder(self.sample_inputs(n, device=device)))
+        fake = self.decoder(self.sample_inputs(n, device=device))
+        fake_logits, _ = self._discriminate_fake(fake, training)
         g_loss = generator_loss(fake_logits, self.cfg.gan_loss)
         return {"g_loss": g_loss, "g_total": g_loss}
 
@@ -139,11 +160,12 @@ class GAN(LatentModel):
         d_opt, g_opt = optimizers
         real = to_tanh_range(x)
         for _ in range(self.cfg.d_steps):
-            d_terms = self._d_terms(real)
+            d_terms = self._d_terms(real, training=True)
             d_opt.zero_grad(set_to_none=True)
-            d_terms["d_loss"].backward()
+            d_terms["d_total"].backward()
             d_opt.step()
-        g_terms = self._g_terms(len(x), x.device)
+            self.d_steps_done += 1
+        g_terms = self._g_terms(len(x), x.device, training=True)
         g_opt.zero_grad(set_to_none=True)
         g_terms["g_total"].backward()
         g_opt.step()
@@ -217,10 +239,11 @@ class InfoGAN(GAN):
     def _generator_side_parameters(self) -> list[nn.Parameter]:
         return [*self.decoder.parameters(), *self.q_head.parameters()]
 
-    def _g_terms(self, n: int, device: torch.device) -> dict[str, torch.Tensor]:
+    def _g_terms(self, n: int, device: torch.device,
+                 training: bool = False) -> dict[str, torch.Tensor]:
         noise, category, continuous = self._sample_codes(n, None, device)
         fake = self.decoder(self.generator_input(noise, category, continuous))
-        fake_logits, features = self.discriminate(fake)
+        fake_logits, features = self._discriminate_fake(fake, training)
         g_loss = generator_loss(fake_logits, self.cfg.gan_loss)
         q = self.q_head(features)
         k = self.cfg.n_categories

@@ -18,6 +18,8 @@ from latentlab.core.models.layers import mlp
 _DCGAN_FC = 1024
 _DCGAN_CHANNELS = (64, 128)
 _Q_HIDDEN = 128
+#: Kernel dimensions C of each minibatch discrimination feature (Salimans et al. use 5 to 50).
+MINIBATCH_KERNEL_DIMS = 16
 
 
 class Generator(nn.Module):
@@ -79,7 +81,34 @@ def build_discriminator(cfg: ModelConfig,
         sizes = [math.prod(input_shape), *cfg.hidden]
         features = nn.Sequential(nn.Flatten(), mlp(sizes, _leaky), _leaky())
         width = sizes[-1]
-    return features, nn.Linear(width, 1), width
+    if cfg.minibatch_features > 0:
+        critic: nn.Module = nn.Sequential(
+            MinibatchDiscrimination(width, cfg.minibatch_features),
+            nn.Linear(width + cfg.minibatch_features, 1))
+    else:
+        critic = nn.Linear(width, 1)  # the plain head keeps older checkpoints' weight names
+    return features, critic, width
+
+
+class MinibatchDiscrimination(nn.Module):
+    """Salimans et al. 2016: B features per item saying how close it lies to the others in its
+    batch, appended to D's last hidden layer, so D can tell a collapsed batch of samples from a
+    varied real one.
+
+    M = f·T (B × C per item); o(xᵢ)_b = Σ_{j≠i} exp(−‖M_{i,b} − M_{j,b}‖₁).
+    """
+
+    def __init__(self, in_features: int, out_features: int,
+                 kernel_dims: int = MINIBATCH_KERNEL_DIMS) -> None:
+        super().__init__()
+        self.out_features, self.kernel_dims = out_features, kernel_dims
+        self.T = nn.Parameter(torch.randn(in_features, out_features * kernel_dims) * 0.1)
+
+    def forward(self, f: torch.Tensor) -> torch.Tensor:
+        m = (f @ self.T).view(-1, self.out_features, self.kernel_dims)
+        distances = (m.unsqueeze(0) - m.unsqueeze(1)).abs().sum(3)  # N × N × B
+        closeness = torch.exp(-distances).sum(0) - 1  # minus each item's exp(0) with itself
+        return torch.cat([f, closeness], dim=1)
 
 
 def build_q_head(cfg: ModelConfig, feature_width: int, outputs: int) -> nn.Module:
