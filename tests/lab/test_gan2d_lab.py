@@ -106,3 +106,24 @@ def test_layers_and_speed(lab) -> None:
         lab.set_layer("nope", True)
     lab.set_speed(10_000)
     assert lab.speed == 100
+
+
+def test_dirac_gan_circles_plain_and_converges_with_a_penalty() -> None:
+    from latentlab.lab.dirac_lab import DiracLab
+
+    dirac = DiracLab()
+    errors: list[str] = []
+    dirac.notes.error.connect(lambda _t, text, _d: errors.append(text))
+    dirac.set_settings(method="alternating", steps=1000, lr=0.1)
+    plain = dirac.end_distance
+    assert len(dirac.path) == 1001 and plain > 0.9 * dirac.start_distance  # circles
+    dirac.set_settings(gamma=0.3)
+    assert dirac.end_distance < 0.01 * plain  # R1 damps the rotation
+    dirac.set_settings(gamma=0.0, instance_noise=0.5)
+    assert dirac.end_distance < 0.1 * plain
+    dirac.set_start(-1.5, 0.5)
+    assert tuple(dirac.path[0]) == (-1.5, 0.5)
+    before = dirac.settings
+    assert dirac.set_settings(lr=-1.0) and dirac.settings == before
+    assert errors and errors[-1].startswith("Learning rate")
+    assert dirac.set_settings(gamma=float("nan")) and errors[-1].startswith("Penalty γ")

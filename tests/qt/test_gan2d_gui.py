@@ -75,3 +75,24 @@ def test_drawing_data_by_clicking(qtbot, gan_window) -> None:
     plane._on_click(event)
     ws.draw_action.trigger()
     assert not lab.drawing and lab.data.name == "drawn" and len(lab.data.points) == 16
+
+
+def test_dirac_gan_tab_draws_field_and_trajectory(qtbot, gan_window) -> None:
+    _win, ws = gan_window
+    ws.tabs.setCurrentWidget(ws.dirac)
+    view, dirac = ws.dirac, ws.dirac_lab
+    assert view.isVisible() and not ws.settings.isVisible()
+    assert view.field.xData is not None and len(view.field.xData) == 2 * len(dirac.grid)
+    assert len(view.path.xData) == dirac.settings.steps + 1
+    drawn = view.paths_drawn
+    view.gamma.setValue(1.0)
+    view.gamma.editingFinished.emit()
+    assert dirac.settings.gamma == 1.0 and view.paths_drawn > drawn
+    assert np.linalg.norm(view.path.getData()[0][-1:]) < 0.1
+    event = type("Click", (), {"button": lambda self: Qt.MouseButton.LeftButton,
+                               "scenePos": lambda self: view.view_box.mapViewToScene(
+                                   QPointF(-1.0, 0.5))})()
+    view._on_click(event)
+    assert np.allclose(dirac.start, (-1.0, 0.5), atol=0.05)
+    assert np.allclose(view.path.getData()[0][0], dirac.start[0])
+    assert "distance to the equilibrium" in view.summary.text()

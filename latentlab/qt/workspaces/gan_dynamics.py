@@ -1,6 +1,7 @@
 """The 2-D GAN dynamics workspace, after GAN Lab: real and fake points on the plane over the
 discriminator's heatmap, the generator's gradients and warped noise grid; step D, G or both,
 play and pause, speed; loss curves and mode metrics; two runs side by side; draw your own data.
+A second tab holds the Dirac-GAN: the (θ, ψ) plane with its vector field and a trajectory.
 """
 
 from __future__ import annotations
@@ -13,11 +14,14 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSlider,
     QSplitter,
+    QTabWidget,
     QToolBar,
 )
 
+from latentlab.lab.dirac_lab import DiracLab
 from latentlab.lab.gan2d import MAX_SPEED, RUNS, GanLab
 from latentlab.qt.jobs import QtRunner
+from latentlab.qt.widgets.dirac_view import DiracView
 from latentlab.qt.widgets.gan2d_charts import Gan2dLossPlot, Gan2dMetricsTable
 from latentlab.qt.widgets.gan2d_plane import Gan2dPlane
 from latentlab.qt.widgets.gan2d_settings import Gan2dSettings
@@ -55,6 +59,13 @@ class GanDynamicsWorkspace(Workspace):
         right.addWidget(charts)
         right.setSizes([620, 240])
         right.setStretchFactor(0, 1)
+        self.dirac_lab = DiracLab(lab.notes)
+        self.dirac = DiracView(self.dirac_lab)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(right, "Toy data")
+        self.tabs.addTab(self.dirac, "Dirac-GAN")
+        self.tabs.setTabToolTip(1, "The smallest GAN: why training circles, and what makes it "
+                                "converge")
         self.settings = Gan2dSettings(lab)
         scroll = QScrollArea()
         scroll.setWidget(self.settings)
@@ -63,7 +74,9 @@ class GanDynamicsWorkspace(Workspace):
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         central = QSplitter(Qt.Orientation.Horizontal)
         central.addWidget(scroll)
-        central.addWidget(right)
+        central.addWidget(self.tabs)
+        # The form drives the toy-data runs only; the Dirac-GAN tab has its own controls.
+        self.tabs.currentChanged.connect(lambda index: scroll.setVisible(index == 0))
         central.setSizes([320, 1100])
         central.setStretchFactor(1, 1)
         self.central = central
