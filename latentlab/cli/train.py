@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import shutil
 import sys
 import time
@@ -109,10 +110,16 @@ def _train_here_or_distributed(args: argparse.Namespace, options: dict[str, Any]
     except (distributed.DistributedError, RuntimeError) as exc:
         raise CommandError(str(exc)) from None
     try:
-        return _run_training(args, options, out, distributed.DataShard.from_process_group(),
+        code = _run_training(args, options, out, distributed.DataShard.from_process_group(),
                              device)
     finally:
         distributed.shutdown()
+    # The run is done and written. Gloo's threads can still abort the interpreter's teardown
+    # ("terminate called without an active exception"), which torchrun would report as a
+    # failure: a finished worker leaves without it.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def _run_training(args: argparse.Namespace, options: dict[str, Any], out: Path, shard: Any,
