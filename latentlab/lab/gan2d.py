@@ -312,3 +312,4 @@ class GanLab:
 
     def shutdown(self) -> None:
         self.pause()
+        self._runner.cancel_and_wait()  # a job that has answered may still be ending its thread

@@ -123,9 +123,10 @@ class Semisup:
             self._set_status("Cancelling…")
 
     def cancel_and_wait(self) -> None:
-        """Give the run up and wait for it (a new dataset or model, or closing)."""
+        """Give the run up and wait for it (a new dataset or model, or closing). Always waits:
+        a run that has answered may still be ending its thread."""
+        self._runner.cancel_and_wait()
         if self.running is not None:
-            self._runner.cancel_and_wait()
             self.running = None
             self._set_status("Cancelled: the dataset or the model changed.")
 
