@@ -3,8 +3,6 @@ Cancel button (Escape cancels too, while something loads)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -17,6 +15,7 @@ from PySide6.QtWidgets import (
 from latentlab.core.data.source import LoadProgress
 from latentlab.core.files.safe_io import printable
 from latentlab.lab.latent_lab import LatentLab
+from latentlab.qt.widgets.escape_cancels import EscapeCancels
 
 BAR_STEPS = 1000
 
@@ -41,7 +40,7 @@ class LoadStatus(QWidget):
         row.addWidget(self.label)
         row.addWidget(self.bar)
         row.addWidget(self.cancel_button)
-        self._watched: QWidget | None = None  # the window whose Escape key cancels
+        self._escape = EscapeCancels(self, lambda: self.busy, self.cancel)
         lab.data.loading_changed.connect(self._on_loading_changed)
         lab.data.load_progress.connect(self._on_progress)
         lab.files.opening_changed.connect(self._on_loading_changed)
@@ -65,32 +64,11 @@ class LoadStatus(QWidget):
         elif opening is not None:
             self.label.setText(f"Opening {printable(opening.name)}…")
         self.bar.setRange(0, 0)  # busy until the first report with a total
-        self._watch_escape(self.busy)
+        self._escape.watch(self.busy)
 
     def _on_progress(self, progress: LoadProgress) -> None:
         self.label.setText(progress.text)
         set_progress(self.bar, progress)
-
-    def _watch_escape(self, on: bool) -> None:
-        # Only while busy: Escape otherwise belongs to the window (it clears the selection).
-        window = self.window() if on else None
-        if window is self._watched:
-            return
-        if self._watched is not None:
-            self._watched.removeEventFilter(self)
-        self._watched = window
-        if window is not None:
-            window.installEventFilter(self)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        # A key the focused widget does not take comes up to the window as a shortcut override:
-        # taking Escape there cancels the load instead of triggering the window's shortcut.
-        if (event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent)
-                and event.key() == Qt.Key.Key_Escape and self.busy):
-            event.accept()
-            self.cancel()
-            return True
-        return super().eventFilter(watched, event)
 
 
 def set_progress(bar: QProgressBar, progress: LoadProgress) -> None:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import contextlib
 
-from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -33,6 +31,7 @@ from latentlab.core.semisup import METHODS, SemisupError, SweepSettings
 from latentlab.core.semisup.results import MAX_REPEATS
 from latentlab.lab.latent_lab import LatentLab
 from latentlab.lab.semisup_values import format_budgets, parse_budgets
+from latentlab.qt.widgets.escape_cancels import EscapeCancels
 from latentlab.qt.widgets.load_status import set_progress
 
 INTRO = ("Pretrain without labels — the model trained on the left — then train classifiers on "
@@ -165,7 +164,8 @@ class SemisupPanel(QWidget):
         self.seed.valueChanged.connect(self._store_settings)
         for box in (*self.methods.values(), self.references):
             box.toggled.connect(self._store_settings)
-        self._watched: QWidget | None = None  # the window whose Escape key cancels
+        self._escape = EscapeCancels(self, lambda: self.lab.semisup.running is not None,
+                                     self.lab.semisup.cancel)
         semisup.settings_changed.connect(self._show_settings)
         semisup.running_changed.connect(self._refresh)
         semisup.progress.connect(self._on_progress)
@@ -242,7 +242,7 @@ class SemisupPanel(QWidget):
         if running:
             self.bar.setRange(0, 0)  # busy until the first report
         self.status.setText(semisup.status)
-        self._watch_escape(running)
+        self._escape.watch(running)
         self._refresh_labels()
 
     def _on_progress(self, progress: LoadProgress) -> None:
@@ -266,23 +266,3 @@ class SemisupPanel(QWidget):
         classes = len(set(semisup.hand_labels.tolist()))
         self.labels_status.setText(f"<b>{n:,} item{'s' if n != 1 else ''} labelled</b> · "
                                    f"{classes} class{'es' if classes != 1 else ''}")
-
-    # ---------------------------------------------------------------- Escape
-    def _watch_escape(self, on: bool) -> None:
-        # Only while running: Escape otherwise belongs to the window (it clears the selection).
-        window = self.window() if on else None
-        if window is self._watched:
-            return
-        if self._watched is not None:
-            self._watched.removeEventFilter(self)
-        self._watched = window
-        if window is not None:
-            window.installEventFilter(self)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if (event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent)
-                and event.key() == Qt.Key.Key_Escape and self.lab.semisup.running is not None):
-            event.accept()
-            self.lab.semisup.cancel()
-            return True
-        return super().eventFilter(watched, event)
