@@ -43,6 +43,23 @@ class CommandError(Exception):
         self.code = code
 
 
+class StatusLine:
+    """A progress line on ``stream``: redrawn in place on a terminal, else one line each."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.tty = stream.isatty()
+
+    def write(self, line: str) -> None:
+        self.stream.write(f"\r{line}\033[K" if self.tty else line + "\n")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.tty:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+
+
 def usage_error(message: str) -> CommandError:
     return CommandError(message, EXIT_USAGE)
 

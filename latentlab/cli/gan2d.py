@@ -11,7 +11,7 @@ import time
 from dataclasses import asdict, fields
 from typing import Any, TextIO
 
-from latentlab.cli.common import EXIT_OK, CommandError, duration, usage_error
+from latentlab.cli.common import EXIT_OK, CommandError, StatusLine, duration, usage_error
 
 #: ``Gan2dConfig`` field → (flag type, metavar, help). Every field has a flag; a test checks it.
 #: Values are checked by ``Gan2dConfig.validate()``, the one place that knows what can work.
@@ -213,13 +213,13 @@ def format_table(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-class Progress:
+class Progress(StatusLine):
     """Step, losses and elapsed time on stderr: a line redrawn in place on a terminal, else one
     line per tenth of the run."""
 
     def __init__(self, stream: TextIO, total: int) -> None:
-        self.stream, self.total = stream, total
-        self.tty = stream.isatty()
+        super().__init__(stream)
+        self.total = total
         self.started = self.last = time.perf_counter()
         self.every = max(1, total // 10)
 
@@ -233,10 +233,4 @@ class Progress:
         self.last = now
         line = (f"gan2d step {stats.step:,}/{self.total:,} · D {stats.d_loss:.4f} · "
                 f"G {stats.g_loss:.4f} · {duration(now - self.started)} elapsed")
-        self.stream.write(f"\r{line}\033[K" if self.tty else line + "\n")
-        self.stream.flush()
-
-    def close(self) -> None:
-        if self.tty:
-            self.stream.write("\r\033[K")
-            self.stream.flush()
+        self.write(line)

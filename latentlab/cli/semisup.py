@@ -12,6 +12,7 @@ from typing import Any, TextIO
 from latentlab.cli.common import (
     EXIT_OK,
     CommandError,
+    StatusLine,
     checkpoint_and_data,
     duration,
     usage_error,
@@ -91,12 +92,11 @@ def semisup_command(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-class Progress:
+class Progress(StatusLine):
     """One line per step on stderr; on a terminal a line redrawn in place."""
 
     def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.tty = stream.isatty()
+        super().__init__(stream)
         self.started = time.perf_counter()
 
     def __call__(self, done: int, total: int, what: str) -> None:
@@ -104,13 +104,7 @@ class Progress:
             return
         elapsed = duration(time.perf_counter() - self.started)
         line = f"semisup {done + 1}/{total} · {what} · {elapsed} elapsed"
-        self.stream.write(f"\r{line}\033[K" if self.tty else line + "\n")
-        self.stream.flush()
-
-    def close(self) -> None:
-        if self.tty:
-            self.stream.write("\r\033[K")
-            self.stream.flush()
+        self.write(line)
 
 
 def _cell(entry: dict[str, Any] | None) -> str:

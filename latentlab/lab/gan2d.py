@@ -55,6 +55,7 @@ def plane_bounds(points: np.ndarray) -> Bounds:
 class GanLab:
     data_changed = Signal()  # new data (every run restarts)
     runs_changed = Signal()  # a run added, removed or restarted with new settings
+    frame_changed = Signal()  # any run has a new frame (or a fresh start)
     playing_changed = Signal(bool)
     speed_changed = Signal(int)
     layers_changed = Signal()
@@ -70,7 +71,8 @@ class GanLab:
         self.seed = seed
         self.data: ToyData = make_toy_data(data, seed=seed)
         self.bounds: Bounds = plane_bounds(self.data.points)
-        self.runs: dict[str, GanRun] = {"A": GanRun("A", Gan2dConfig(data=data, seed=seed))}
+        first = self._new_run("A", Gan2dConfig(data=data, seed=seed))
+        self.runs: dict[str, GanRun] = {"A": first}
         self.playing = False
         self.speed = 5  # steps of each run per frame
         self.layers = dict.fromkeys(LAYERS, True)
@@ -78,6 +80,11 @@ class GanLab:
         self.drawn = np.zeros((0, 2), dtype=np.float32)
         self._frame_taken = threading.Event()
         self.runs["A"].restart(self.runs["A"].cfg, self.data, self.bounds)
+
+    def _new_run(self, name: str, cfg: Gan2dConfig) -> GanRun:
+        run = GanRun(name, cfg)
+        run.changed.connect(self.frame_changed.emit)
+        return run
 
     # ------------------------------------------------------------- settings
     @property
@@ -90,7 +97,7 @@ class GanLab:
             return
         self.pause()
         if on:
-            run = GanRun("B", self._own(cfg or self.runs["A"].cfg))
+            run = self._new_run("B", self._own(cfg or self.runs["A"].cfg))
             problems = run.cfg.validate()
             if problems:
                 self._refuse("B", problems)

@@ -63,17 +63,10 @@ class Gan2dLossPlot(pg.PlotWidget):
                 self.curves[(run, term)] = curve
                 self.means[(run, term)] = mean
         self._redraw = Throttle(self._draw, CURVES_MS, self)
-        self._watched: list[object] = []
-        lab.runs_changed.connect(self._watch)
+        lab.frame_changed.connect(self._redraw)
+        lab.runs_changed.connect(self._draw)
         lab.data_changed.connect(self._draw)
         lab.playing_changed.connect(lambda _playing: self._redraw.flush())
-        self._watch()
-
-    def _watch(self) -> None:
-        for run in self.lab.runs.values():
-            if run not in self._watched:
-                run.changed.connect(self._redraw)
-                self._watched.append(run)
         self._draw()
 
     def _draw(self) -> None:
@@ -114,16 +107,9 @@ class Gan2dMetricsTable(QTableWidget):
                         "quality within 3σ of its nearest mode; a mode is captured by one such "
                         "sample. KL and JS: real against generated, binned on a 30×30 grid.")
         self._redraw = Throttle(self._draw, TABLE_MS, self)
-        self._watched: list[object] = []
-        lab.runs_changed.connect(self._watch)
+        lab.frame_changed.connect(self._redraw)
+        lab.runs_changed.connect(self._draw)
         lab.data_changed.connect(self._draw)
-        self._watch()
-
-    def _watch(self) -> None:
-        for run in self.lab.runs.values():
-            if run not in self._watched:
-                run.changed.connect(self._redraw)
-                self._watched.append(run)
         self._draw()
 
     def _draw(self) -> None:

@@ -64,6 +64,23 @@ def _unbroken(entry: str) -> str:
     return entry.replace(" ", "&nbsp;").replace("-", "\u2011")
 
 
+
+def _caption() -> QLabel:
+    label = QLabel()
+    label.setObjectName("caption")
+    label.setWordWrap(True)
+    return label
+
+
+def _column(*widgets: tuple[QWidget, int]) -> QWidget:
+    """Widgets stacked without margins, each with its stretch."""
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    for widget, stretch in widgets:
+        layout.addWidget(widget, stretch)
+    return box
+
 class SemisupResults(QWidget):
     """Observes ``lab.semisup``'s results; the choosers call ``choose``, a double-clicked
     mistake is selected on the maps."""
@@ -102,11 +119,7 @@ class SemisupResults(QWidget):
         self.key = QLabel()
         self.key.setWordWrap(True)
         self.key.setTextFormat(Qt.TextFormat.RichText)
-        curves_box = QWidget()
-        curves_layout = QVBoxLayout(curves_box)
-        curves_layout.setContentsMargins(0, 0, 0, 0)
-        curves_layout.addWidget(self.plot, 1)
-        curves_layout.addWidget(self.key)
+        curves_box = _column((self.plot, 1), (self.key, 0))
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.error_bars: dict[str, pg.ErrorBarItem] = {}
         self.stars: dict[str, pg.PlotDataItem] = {}
@@ -120,27 +133,15 @@ class SemisupResults(QWidget):
         for header in (self.confusion.horizontalHeader(), self.confusion.verticalHeader()):
             header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
             header.setMinimumSectionSize(18)
-        self.confusion_title = QLabel()
-        self.confusion_title.setObjectName("caption")
-        self.confusion_title.setWordWrap(True)
-        confusion_box = QWidget()
-        confusion_layout = QVBoxLayout(confusion_box)
-        confusion_layout.setContentsMargins(0, 0, 0, 0)
-        confusion_layout.addWidget(self.confusion_title)
-        confusion_layout.addWidget(self.confusion, 1)
+        self.confusion_title = _caption()
+        confusion_box = _column((self.confusion_title, 0), (self.confusion, 1))
 
         self.mistakes = QListWidget()
         self.mistakes.setSelectionMode(QListWidget.SelectionMode.NoSelection)
         self.mistakes.setUniformItemSizes(True)
         self.mistakes.itemDoubleClicked.connect(self._select_on_maps)
-        self.mistakes_title = QLabel()
-        self.mistakes_title.setObjectName("caption")
-        self.mistakes_title.setWordWrap(True)
-        mistakes_box = QWidget()
-        mistakes_layout = QVBoxLayout(mistakes_box)
-        mistakes_layout.setContentsMargins(0, 0, 0, 0)
-        mistakes_layout.addWidget(self.mistakes_title)
-        mistakes_layout.addWidget(self.mistakes, 1)
+        self.mistakes_title = _caption()
+        mistakes_box = _column((self.mistakes_title, 0), (self.mistakes, 1))
 
         row = QSplitter(Qt.Orientation.Horizontal)
         row.addWidget(curves_box)
