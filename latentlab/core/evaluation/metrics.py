@@ -6,8 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
-from scipy.spatial import cKDTree
 
 #: A class counts as covered when it receives at least this share of a uniform allocation
 #: (10 % of n/K samples): a stray misclassified sample or two does not make a mode.
@@ -32,6 +30,8 @@ def hungarian_accuracy(predicted: np.ndarray, labels: np.ndarray) -> float:
     """
     if len(labels) == 0:
         raise ValueError("No items to score.")
+    from scipy.optimize import linear_sum_assignment  # ~0.4 s import: lazily, not at start-up
+
     counts = contingency(predicted, labels)
     rows, cols = linear_sum_assignment(counts, maximize=True)
     return float(counts[rows, cols].sum() / len(labels))
@@ -78,6 +78,8 @@ def knn_accuracy(train_xy: np.ndarray, train_labels: np.ndarray, test_xy: np.nda
         raise ValueError("kNN: no test points to score.")
     if not 1 <= k <= len(train_xy):
         raise ValueError(f"kNN: k must lie in 1…{len(train_xy)} (got {k}).")
+    from scipy.spatial import cKDTree  # lazily, as above
+
     _, neighbours = cKDTree(train_xy).query(test_xy, k=k)
     votes = train_labels[np.asarray(neighbours).reshape(len(test_xy), k)]
     n_classes = int(max(train_labels.max(), test_labels.max())) + 1

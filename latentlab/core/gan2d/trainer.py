@@ -64,8 +64,8 @@ class Gan2dTrainer:
                                                cfg.minibatch_features)
         self.g_params = list(self.generator.parameters())
         self.d_params = list(self.discriminator.parameters())
-        self.g_opt = self._optimizer(cfg.g_optimizer, self.g_params, cfg.g_lr)
-        self.d_opt = self._optimizer(cfg.d_optimizer, self.d_params, cfg.d_lr)
+        self._g_opt: torch.optim.Optimizer | None = None
+        self._d_opt: torch.optim.Optimizer | None = None
         self._rng = torch.Generator().manual_seed(cfg.seed)
         # Views draw from their own stream, so looking at the run never changes it.
         self._view_rng = torch.Generator().manual_seed(cfg.seed + 1)
@@ -75,6 +75,20 @@ class Gan2dTrainer:
                                                                       self._view_rng))
         if cfg.loss == "wgan_clip":
             self._clip()
+
+    # The optimisers are built on first use: a process's first torch optimiser imports torch's
+    # compiler (over a second), which a run that is only looked at (a window starting) never needs.
+    @property
+    def g_opt(self) -> torch.optim.Optimizer:
+        if self._g_opt is None:
+            self._g_opt = self._optimizer(self.cfg.g_optimizer, self.g_params, self.cfg.g_lr)
+        return self._g_opt
+
+    @property
+    def d_opt(self) -> torch.optim.Optimizer:
+        if self._d_opt is None:
+            self._d_opt = self._optimizer(self.cfg.d_optimizer, self.d_params, self.cfg.d_lr)
+        return self._d_opt
 
     def _optimizer(self, kind: str, params: list[nn.Parameter],
                    lr: float) -> torch.optim.Optimizer:

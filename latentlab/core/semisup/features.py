@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import sparse
-from scipy.spatial import cKDTree
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 #: Neighbours of each item in the propagation graph (scikit-learn's LabelSpreading default).
 GRAPH_NEIGHBORS = 7
@@ -68,6 +70,8 @@ def knn_predict(features: np.ndarray, labelled: np.ndarray, labels: np.ndarray,
                 rows: np.ndarray, n_classes: int) -> np.ndarray:
     """A vote of the k nearest labelled items (Euclidean), weighted by 1/distance; k from
     ``knn_k``. A tie goes to the smallest class."""
+    from scipy.spatial import cKDTree  # scipy is imported when used: the window starts sooner
+
     k = min(knn_k(len(labelled), n_classes), len(labelled))
     tree = cKDTree(features[labelled])
     dist, nearest = tree.query(features[rows], k=k)
@@ -92,6 +96,9 @@ class Graph:
 
     @classmethod
     def of(cls, features: np.ndarray, neighbors: int = GRAPH_NEIGHBORS) -> Graph:
+        from scipy import sparse
+        from scipy.spatial import cKDTree
+
         n = len(features)
         k = min(neighbors, n - 1)
         if k < 1:
