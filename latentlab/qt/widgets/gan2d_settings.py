@@ -107,6 +107,7 @@ class RunSettings(QWidget):
         self.lab, self.run = lab, run
         self.recipe = QComboBox()
         self.recipe.addItems(list(RECIPES))
+        self.recipe.setPlaceholderText("Own settings")
         self.recipe.setToolTip("Fill the form from a recipe (then Apply)")
         self.recipe.activated.connect(lambda _i: self.show_config(
             Gan2dConfig(**RECIPES[self.recipe.currentText()])))
@@ -160,6 +161,10 @@ class RunSettings(QWidget):
             elif isinstance(editor, QLineEdit):
                 editor.setText(f"{value:g}")
         self._betas = cfg.betas
+        # The recipe these settings are, if any (the data and seed are the lab's, not a recipe's).
+        same = dataclasses.replace(cfg, data=Gan2dConfig.data, seed=Gan2dConfig.seed)
+        names = [n for n, recipe in RECIPES.items() if Gan2dConfig(**recipe) == same]
+        self.recipe.setCurrentIndex(self.recipe.findText(names[0]) if names else -1)
 
     def edited_config(self) -> tuple[Gan2dConfig | None, list[str]]:
         """The form's settings, or the fields that are not numbers."""

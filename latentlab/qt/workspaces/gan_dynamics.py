@@ -70,7 +70,9 @@ class GanDynamicsWorkspace(Workspace):
         scroll = QScrollArea()
         scroll.setWidget(self.settings)
         scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(350)
+        # As wide as the form: its fields are never cut (no sideways scrolling).
+        scroll.setMinimumWidth(self.settings.minimumSizeHint().width()
+                               + scroll.verticalScrollBar().sizeHint().width() + 4)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         central = QSplitter(Qt.Orientation.Horizontal)
         central.addWidget(scroll)
