@@ -240,6 +240,49 @@ def test_unrolling_runs_and_changes_gs_update() -> None:
     assert _same(d_before, _weights(unrolled.discriminator)), "unrolling never moves D itself"
 
 
+@pytest.mark.parametrize("r1", [0.0, 0.5])
+def test_unrolled_gradient_matches_the_unrolled_objective_by_hand(r1: float) -> None:
+    """G's step equals minus lr times ∂/∂θ_G of G's loss against D after k = 2 SGD steps on
+    the same batch, written out here with torch.func; D's own update is the first of them."""
+    cfg = Gan2dConfig(unrolled=2, d_optimizer="sgd", g_optimizer="sgd", d_lr=0.05, g_lr=0.01,
+                      r1=r1, **SMALL)
+    trainer = Gan2dTrainer(cfg)
+    rng = torch.Generator().manual_seed(0)
+    rng.set_state(trainer._rng.get_state())
+    z = torch.randn(cfg.batch_size, cfg.noise_dim, generator=rng)
+    real = trainer.data.torch_sampler()(cfg.batch_size, rng)
+    d, g = trainer.discriminator, trainer.generator
+    d0 = {k: v.detach().clone() for k, v in d.named_parameters()}
+    g0 = {k: v.detach().clone().requires_grad_(True) for k, v in g.named_parameters()}
+
+    def critic(params: dict, x: torch.Tensor) -> torch.Tensor:
+        return torch.func.functional_call(d, params, (x,), {"batch": True})
+
+    def d_loss(params: dict, fake: torch.Tensor) -> torch.Tensor:
+        loss = d_loss_real("non_saturating", critic(params, real)).mean() + d_loss_fake(
+            "non_saturating", critic(params, fake)).mean()
+        if r1:
+            loss = loss + r1_penalty(lambda x: critic(params, x), real, r1)
+        return loss
+
+    fake = torch.func.functional_call(g, g0, (z,))
+    params = {k: v.clone().requires_grad_(True) for k, v in d0.items()}
+    first = None
+    for _ in range(2):
+        grads = torch.autograd.grad(d_loss(params, fake), list(params.values()),
+                                    create_graph=True)
+        first = first or [gr.detach() for gr in grads]
+        params = {k: v - 0.05 * gr for (k, v), gr in zip(params.items(), grads, strict=True)}
+    expected = torch.autograd.grad(g_loss("non_saturating", critic(params, fake)).mean(),
+                                   list(g0.values()))
+    trainer.train_step()
+    for (name, p), gr in zip(g.named_parameters(), expected, strict=True):
+        torch.testing.assert_close(p.detach(), g0[name].detach() - 0.01 * gr, atol=1e-6,
+                                   rtol=1e-4)
+    for (name, p), gr in zip(d.named_parameters(), first, strict=True):
+        torch.testing.assert_close(p.detach(), d0[name] - 0.05 * gr, atol=1e-6, rtol=1e-4)
+
+
 def test_divergence_keeps_the_last_good_weights() -> None:
     trainer = Gan2dTrainer(Gan2dConfig(**SMALL))
     trainer.run(3)
@@ -281,3 +324,14 @@ def test_a_packed_discriminator_scores_a_point_as_m_copies_of_it() -> None:
         single = trainer.discriminator(x)
         copies = trainer.discriminator(x.repeat_interleave(3, 0), batch=True)
     torch.testing.assert_close(single, copies, atol=1e-6, rtol=1e-5)
+
+
+@pytest.mark.parametrize("activation", ["relu", "leaky_relu", "tanh", "elu"])
+def test_the_unrolled_ds_functional_forward_is_the_modules(activation: str) -> None:
+    trainer = Gan2dTrainer(Gan2dConfig(activation=activation, pack=2, minibatch_features=3,
+                                       **SMALL))
+    d = trainer.discriminator
+    x = torch.randn(2, 12, 2)
+    with torch.no_grad():
+        torch.testing.assert_close(d.forward_with(dict(d.named_parameters()), x),
+                                   d(x, batch=True))

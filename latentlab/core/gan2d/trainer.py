@@ -12,7 +12,6 @@ from functools import partial
 import numpy as np
 import torch
 from torch import nn
-from torch.func import functional_call
 
 from latentlab.core.gan2d.data import Gan2dError, ToyData, make_toy_data
 from latentlab.core.gan2d.nets import Discriminator, Generator
@@ -33,6 +32,16 @@ NOISE_EXTENT = {"gaussian": 2.5, "uniform": 1.0}
 #: Rows per pass when evaluating D over a grid.
 FIELD_CHUNK = 2500
 Params = dict[str, torch.Tensor]
+
+
+@dataclass(frozen=True)
+class _FirstDStep:
+    """The first unrolled step at D's own weights: its gradient (flat, differentiable in G's
+    samples), its loss, and its logits on [real, fake] with the penalty as a last column."""
+
+    gradient: torch.Tensor
+    loss: torch.Tensor
+    info: torch.Tensor
 
 
 @dataclass(frozen=True)
@@ -119,7 +128,7 @@ class Gan2dTrainer:
     def _critic(self, x: torch.Tensor, params: Params | None = None) -> torch.Tensor:
         if params is None:
             return self.discriminator(x, batch=True)
-        return functional_call(self.discriminator, params, (x,), {"batch": True})
+        return self.discriminator.forward_with(params, x)
 
     def _d_objective(self, real: torch.Tensor, fake: torch.Tensor, params: Params | None = None
                      ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -128,27 +137,31 @@ class Gan2dTrainer:
         real, fake = self._noisy(real, sigma), self._noisy(fake, sigma)
         logits = self._critic(torch.stack([real, fake]), params)
         loss = d_loss_real(cfg.loss, logits[0]).mean() + d_loss_fake(cfg.loss, logits[1]).mean()
-        critic = partial(self._critic, params=params)
-        penalty = torch.zeros(())
-        if cfg.loss == "wgan_gp" and cfg.gp_weight > 0:
-            penalty = penalty + gradient_penalty(critic, real, fake, cfg.gp_weight, cfg.pack,
-                                                 generator=self._rng)
-        if cfg.r1 > 0:
-            penalty = penalty + r1_penalty(critic, real, cfg.r1, cfg.pack)
+        real_penalty, fake_penalty = self._penalties(real, fake, params)
+        penalty = real_penalty + fake_penalty
         return loss + penalty, logits, penalty
 
-    def _g_objective(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(G's loss, D's logits on its samples), through k unrolled D steps when asked."""
-        fake = self.generator(z)
-        params = None
-        if self.cfg.unrolled:
-            params = self._unroll(self._real(), fake)
-        logits = self._critic(self._noisy(fake, self.noise_sigma()), params)
-        return g_loss(self.cfg.loss, logits).mean(), logits
+    def _penalties(self, real: torch.Tensor, fake: torch.Tensor, params: Params | None
+                   ) -> tuple[torch.Tensor, torch.Tensor]:
+        """(R1, which sees real data only; WGAN-GP, which sees fake data too), 0 when off."""
+        cfg, critic = self.cfg, partial(self._critic, params=params)
+        real_penalty = fake_penalty = torch.zeros(())
+        if cfg.loss == "wgan_gp" and cfg.gp_weight > 0:
+            fake_penalty = gradient_penalty(critic, real, fake, cfg.gp_weight, cfg.pack,
+                                            generator=self._rng)
+        if cfg.r1 > 0:
+            real_penalty = r1_penalty(critic, real, cfg.r1, cfg.pack)
+        return real_penalty, fake_penalty
 
-    def _unroll(self, real: torch.Tensor, fake: torch.Tensor) -> Params:
-        """Metz et al. 2017: θ_D after k more steps of D's optimiser, as a differentiable
-        function of G's samples, so G's gradient sees how D would answer it.
+    def _g_objective(self, fake: torch.Tensor, params: Params | None = None) -> torch.Tensor:
+        """G's loss on its samples, against D (or D with ``params``)."""
+        logits = self._critic(self._noisy(fake, self.noise_sigma()), params)
+        return g_loss(self.cfg.loss, logits).mean()
+
+    def _unroll(self, real: torch.Tensor, fake: torch.Tensor) -> tuple[Params, _FirstDStep]:
+        """Metz et al. 2017: θ_D after k steps of D's optimiser on this batch, as a
+        differentiable function of G's samples, so G's gradient sees how D would answer it;
+        and the first of those steps, which is D's own update.
 
         D's weights are unrolled as one flat vector (a handful of tensor operations per step,
         not a handful per layer). The Adam-like step keeps the second moment constant
@@ -175,9 +188,12 @@ class Gan2dTrainer:
             return {name: part.view(shape)
                     for (name, _), part, shape in zip(named, parts, shapes, strict=True)}
 
-        for _ in range(self.cfg.unrolled):
-            loss, _, _ = self._d_objective(real, fake, unflatten(flat))
-            (g,) = torch.autograd.grad(loss, flat, create_graph=True)
+        first = self._first_unrolled_gradient(real, fake, unflatten(flat), flat)
+        g = first.gradient
+        for i in range(self.cfg.unrolled):
+            if i:
+                loss, _, _ = self._d_objective(real, fake, unflatten(flat))
+                (g,) = torch.autograd.grad(loss, flat, create_graph=True)
             if adam:
                 m = beta1 * m + (1 - beta1) * g
                 v = beta2 * v + (1 - beta2) * g.detach() ** 2
@@ -188,7 +204,24 @@ class Gan2dTrainer:
             flat = flat - lr * step
             if self.cfg.loss == "wgan_clip":
                 flat = flat.clamp(-self.cfg.clip, self.cfg.clip)
-        return unflatten(flat)
+        return unflatten(flat), first
+
+    def _first_unrolled_gradient(self, real: torch.Tensor, fake: torch.Tensor, params: Params,
+                                 flat: torch.Tensor) -> _FirstDStep:
+        """D's gradient at its own weights, differentiable in G's samples. Its real-data terms
+        cannot depend on G, so they are differentiated apart and without a graph: a sixth less
+        work than one more unrolled step."""
+        sigma = self.noise_sigma()
+        real, fake = self._noisy(real, sigma), self._noisy(fake, sigma)
+        real_logits, fake_logits = self._critic(real, params), self._critic(fake, params)
+        real_penalty, fake_penalty = self._penalties(real, fake, params)
+        real_term = d_loss_real(self.cfg.loss, real_logits).mean() + real_penalty
+        fake_term = d_loss_fake(self.cfg.loss, fake_logits).mean() + fake_penalty
+        (real_grad,) = torch.autograd.grad(real_term, flat)
+        (fake_grad,) = torch.autograd.grad(fake_term, flat, create_graph=True)
+        info = torch.cat([torch.stack([real_logits, fake_logits]).detach(),
+                          (real_penalty + fake_penalty).detach().reshape(1, 1).expand(2, 1)], 1)
+        return _FirstDStep(real_grad + fake_grad, (real_term + fake_term).detach(), info)
 
     # ------------------------------------------------------------------ training
     def _real(self) -> torch.Tensor:
@@ -203,11 +236,13 @@ class Gan2dTrainer:
         """∂loss/∂params, or Gan2dError when the loss or a gradient is not finite — before any
         weight moves, so the last good weights stay."""
         grads = torch.autograd.grad(loss, params)
-        total = torch.stack([loss.detach(), *(g.sum() for g in grads)]).sum()
-        if not math.isfinite(float(total)):
+        self._check_finite(torch.stack([loss.detach(), *(g.sum() for g in grads)]))
+        return list(grads)
+
+    def _check_finite(self, values: torch.Tensor) -> None:
+        if not math.isfinite(float(values.sum())):
             raise Gan2dError(f"Training diverged at step {self.step + 1}; the last good weights "
                              f"are kept.")
-        return list(grads)
 
     @staticmethod
     def _apply(opt: torch.optim.Optimizer, params: list[nn.Parameter],
@@ -229,7 +264,8 @@ class Gan2dTrainer:
                                          .expand(2, 1)], 1)
 
     def _g_step(self) -> torch.Tensor:
-        loss, _ = self._g_objective(self._noise(self.cfg.batch_size, self._rng))
+        fake = self.generator(self._noise(self.cfg.batch_size, self._rng))
+        loss = self._g_objective(fake)
         self._apply(self.g_opt, self.g_params, self._grads(loss, self.g_params))
         return loss.detach()
 
@@ -240,7 +276,7 @@ class Gan2dTrainer:
             fake = self.generator(z)
         d_loss, logits, penalty = self._d_objective(self._real(), fake)
         d_grads = self._grads(d_loss, self.d_params)
-        g_value, _ = self._g_objective(z)
+        g_value = self._g_objective(self.generator(z))
         g_grads = self._grads(g_value, self.g_params)
         self._apply(self.d_opt, self.d_params, d_grads)
         self._apply(self.g_opt, self.g_params, g_grads)
@@ -249,6 +285,27 @@ class Gan2dTrainer:
         self.discriminator.reference = fake
         return d_loss.detach(), g_value.detach(), torch.cat(
             [logits.detach(), penalty.detach().reshape(1, 1).expand(2, 1)], 1)
+
+    def _unrolled_step(self, move_d: bool) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """G's step against D unrolled k steps ahead on this batch; with ``move_d``, D's own
+        update is the first of those steps, as in Metz et al. — both players move from the
+        same weights, and D's step costs no extra pass."""
+        fake = self.generator(self._noise(self.cfg.batch_size, self._rng))
+        params, first = self._unroll(self._real(), fake)
+        g_value = self._g_objective(fake, params)
+        g_grads = self._grads(g_value, self.g_params)
+        if move_d:
+            d_grad = first.gradient.detach()
+            self._check_finite(torch.stack([first.loss, d_grad.sum()]))
+            self._apply(self.d_opt, self.d_params,
+                        [g.view_as(p) for g, p in
+                         zip(d_grad.split([p.numel() for p in self.d_params]), self.d_params,
+                             strict=True)])
+            if self.cfg.loss == "wgan_clip":
+                self._clip()
+            self.discriminator.reference = fake.detach()
+        self._apply(self.g_opt, self.g_params, g_grads)
+        return first.loss, g_value.detach(), first.info
 
     def train_step(self, which: str = "both") -> StepStats:
         """One step: ``"d"`` trains D once, ``"g"`` G once, ``"both"`` d_steps of D then one of
@@ -261,8 +318,14 @@ class Gan2dTrainer:
         d_info: torch.Tensor | None = None
         if which == "d":
             d_value, d_info = self._d_step()
+        elif which == "g" and self.cfg.unrolled:
+            _, g_value, _ = self._unrolled_step(move_d=False)
         elif which == "g":
             g_value = self._g_step()
+        elif self.cfg.unrolled:
+            for _ in range(self.cfg.d_steps - 1):
+                self._d_step()
+            d_value, g_value, d_info = self._unrolled_step(move_d=True)
         elif self.cfg.updates == "simultaneous":
             for _ in range(self.cfg.d_steps - 1):
                 self._d_step()
