@@ -174,7 +174,8 @@ class GanLab:
         self.drawing = True
         self.drawn = np.zeros((0, 2), dtype=np.float32)
         self.drawing_changed.emit()
-        self.notes.say(f"Draw data: click on the plane to add points (at least {MIN_DRAWN}).")
+        self.notes.say(f"Draw data: click or drag on the plane to add points (at least "
+                       f"{MIN_DRAWN}).")
 
     def add_points(self, points: np.ndarray) -> None:
         if not self.drawing:
@@ -190,7 +191,7 @@ class GanLab:
         if len(self.drawn) < MIN_DRAWN:
             self.notes.report_error(
                 "Drawn data", f"Drawn points: {len(self.drawn)} drawn; at least {MIN_DRAWN} are "
-                "needed. Click on the plane to add more.")
+                "needed. Click or drag on the plane to add more.")
             return False
         try:
             data = make_toy_data("drawn", seed=self.seed, points=self.drawn)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 
 from latentlab.core.gan2d import Gan2dConfig
 from latentlab.qt.main_window import MainWindow
+from latentlab.qt.widgets.gan2d_plane import STROKE_SPREAD, STROKE_STEP
 from latentlab.qt.workspaces.gan_dynamics import GanDynamicsWorkspace
+from tests.qt.conftest import send_mouse
 
 SMALL = Gan2dConfig(g_hidden=(32, 32), d_hidden=(32, 32), batch_size=64)
 
@@ -57,7 +59,7 @@ def test_play_pause_and_every_layer_is_drawn(qtbot, gan_window) -> None:
     assert lab.runs["A"].step == lab.runs["B"].step and np.isnan(lab.runs["A"].g_losses[-1])
 
 
-def test_drawing_data_by_clicking(qtbot, gan_window) -> None:
+def test_drawing_data_by_clicking_and_dragging(qtbot, gan_window) -> None:
     _win, ws = gan_window
     lab = ws.lab
     errors = []
@@ -65,16 +67,34 @@ def test_drawing_data_by_clicking(qtbot, gan_window) -> None:
     ws.draw_action.trigger()
     assert lab.drawing and ws.draw_action.text() == "Train on drawing"
     plane = ws.planes["A"]
-    event = type("Click", (), {"button": lambda self: Qt.MouseButton.LeftButton,
-                               "scenePos": lambda self: plane.view_box.mapViewToScene(
-                                   QPointF(0.5, 0.5))})()
-    plane._on_click(event)
-    assert len(lab.drawn) == 8
+    viewport, left = plane.plot.viewport(), Qt.MouseButton.LeftButton
+
+    def at(x: float, y: float) -> QPoint:
+        return plane.plot.mapFromScene(plane.view_box.mapViewToScene(QPointF(x, y)))
+
+    send_mouse(viewport, QEvent.Type.MouseButtonPress, at(0.5, 0.5), left)
+    send_mouse(viewport, QEvent.Type.MouseButtonRelease, at(0.5, 0.5), Qt.MouseButton.NoButton)
+    assert len(lab.drawn) == 8  # a click: a small cloud
+    assert np.abs(lab.drawn.mean(axis=0) - 0.5).max() < 0.2
     ws.draw_action.trigger()  # eight points: refused, still drawing
     assert lab.drawing and ws.draw_action.isChecked() and "Drawn points" in errors[-1]
-    plane._on_click(event)
+    # A drag from (-1, -1) to (1, -1): points all along the stroke, none left behind.
+    send_mouse(viewport, QEvent.Type.MouseButtonPress, at(-1, -1), left)
+    for x in np.linspace(-1, 1, 5)[1:]:
+        send_mouse(viewport, QEvent.Type.MouseMove, at(float(x), -1), left)
+    send_mouse(viewport, QEvent.Type.MouseButtonRelease, at(1, -1), Qt.MouseButton.NoButton)
+    stroke = lab.drawn[16:]
+    width = lab.bounds[0][1] - lab.bounds[0][0]
+    assert len(stroke) >= 2 / (STROKE_STEP * width) - 2
+    step, spread = STROKE_STEP * width, STROKE_SPREAD * width
+    assert np.abs(stroke[:, 1] + 1).max() < 5 * spread
+    assert stroke[:, 0].min() < -1 + step + 5 * spread and stroke[:, 0].max() > 1 - 2 * step
+    assert np.diff(np.sort(stroke[:, 0])).max() < step + 10 * spread
+    send_mouse(viewport, QEvent.Type.MouseMove, at(0, 1), Qt.MouseButton.NoButton)
+    drawn = len(lab.drawn)  # moving without the button draws nothing
+    assert drawn == 8 + 8 + len(stroke)
     ws.draw_action.trigger()
-    assert not lab.drawing and lab.data.name == "drawn" and len(lab.data.points) == 16
+    assert not lab.drawing and lab.data.name == "drawn" and len(lab.data.points) == drawn
 
 
 def test_dirac_gan_tab_draws_field_and_trajectory(qtbot, gan_window) -> None:

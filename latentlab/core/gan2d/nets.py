@@ -12,9 +12,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+#: In place where PyTorch allows it (their backward needs only their output): one buffer fewer
+#: per layer, which matters for D's heatmap (a fifth of its time went to filling fresh memory).
 ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
-    "relu": nn.ReLU,
-    "leaky_relu": lambda: nn.LeakyReLU(0.2),
+    "relu": lambda: nn.ReLU(inplace=True),
+    "leaky_relu": lambda: nn.LeakyReLU(0.2, inplace=True),
     "tanh": nn.Tanh,
     "elu": nn.ELU,
 }

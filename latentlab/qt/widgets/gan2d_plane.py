@@ -1,14 +1,14 @@
 """One run on the plane, as GAN Lab draws it: the discriminator's output as a heatmap, real
 points (green), fake points (purple), the generator's gradient on the fakes as short segments,
 and the generator's noise grid warped onto the plane. In "Draw data" mode a click drops a small
-cloud of points there."""
+cloud of points there and a drag draws a stroke of points along the mouse's path."""
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QMouseEvent
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from latentlab.core.gan2d.objectives import PROBABILITY_LOSSES
@@ -25,6 +25,8 @@ FIELD_COLOURS = pg.ColorMap([0.0, 0.5, 1.0],
 ARROW_FRACTION = 0.06  # the longest gradient segment, as a share of the plane's width
 CLICK_POINTS = 8  # points one click adds while drawing
 CLICK_SPREAD = 0.02  # their spread, as a share of the plane's width
+STROKE_STEP = 0.012  # a drag adds a point every this much of the plane's width along its path
+STROKE_SPREAD = 0.006  # and jitters it by this much, so the data is not a perfect line
 
 
 def grid_lines(warped: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -84,7 +86,9 @@ class Gan2dPlane(QWidget):
         self.frames_drawn = 0
         self._run: GanRun | None = None
         self._redraw = Throttle(self._draw, FRAME_MS, self)
-        self.plot.scene().sigMouseClicked.connect(self._on_click)
+        self._stroke_end: np.ndarray | None = None  # where the drag being drawn has reached
+        self._stroke_rng = np.random.default_rng(0)
+        self.plot.viewport().installEventFilter(self)
         lab.runs_changed.connect(self._follow_run)
         lab.data_changed.connect(self._on_data)
         lab.layers_changed.connect(self._on_layers)
@@ -122,17 +126,57 @@ class Gan2dPlane(QWidget):
         self._on_layers()
         self._draw_title()
 
-    def _on_click(self, event) -> None:
-        if not self.lab.drawing or event.button() != Qt.MouseButton.LeftButton:
-            return
-        if not self.view_box.sceneBoundingRect().contains(event.scenePos()):
-            return
-        point = self.view_box.mapSceneToView(event.scenePos())
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """While drawing, the left button draws: a press drops a cloud, a drag a stroke."""
+        kind = event.type()
+        if (not self.lab.drawing or not isinstance(event, QMouseEvent)
+                or kind not in (QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove,
+                                QEvent.Type.MouseButtonRelease)):
+            return False
+        point = self._plane_point(event.position())
+        if kind == QEvent.Type.MouseButtonPress and event.button() == Qt.MouseButton.LeftButton:
+            self._stroke_end = point
+            if point is not None:
+                self._add_cloud(point)
+            return True
+        if kind == QEvent.Type.MouseMove and event.buttons() & Qt.MouseButton.LeftButton:
+            if point is not None:
+                self._extend_stroke(point)
+            return True
+        if kind == QEvent.Type.MouseButtonRelease:
+            self._stroke_end = None
+        return False
+
+    def _plane_point(self, viewport_pos: QPointF) -> np.ndarray | None:
+        """Where on the plane a viewport position is, or None off the plot area."""
+        scene_pos = self.plot.mapToScene(viewport_pos.toPoint())
+        if not self.view_box.sceneBoundingRect().contains(scene_pos):
+            return None
+        p = self.view_box.mapSceneToView(scene_pos)
+        return np.array([p.x(), p.y()])
+
+    def _width(self) -> float:
         (x0, x1), _ = self.lab.bounds
+        return x1 - x0
+
+    def _add_cloud(self, point: np.ndarray) -> None:
         rng = np.random.default_rng(len(self.lab.drawn))
-        cloud = (np.array([point.x(), point.y()])
-                 + CLICK_SPREAD * (x1 - x0) * rng.standard_normal((CLICK_POINTS, 2)))
-        self.lab.add_points(cloud)
+        self.lab.add_points(point + CLICK_SPREAD * self._width()
+                            * rng.standard_normal((CLICK_POINTS, 2)))
+
+    def _extend_stroke(self, point: np.ndarray) -> None:
+        """Points every STROKE_STEP from the stroke's end to ``point`` (a fast drag leaves no
+        gaps), each slightly jittered."""
+        start = point if self._stroke_end is None else self._stroke_end
+        step = STROKE_STEP * self._width()
+        n = int(np.linalg.norm(point - start) // step)
+        if n == 0:
+            return
+        direction = (point - start) / np.linalg.norm(point - start)
+        along = start + direction * step * np.arange(1, n + 1)[:, None]
+        self._stroke_end = along[-1]
+        self.lab.add_points(along + STROKE_SPREAD * self._width()
+                            * self._stroke_rng.standard_normal(along.shape))
 
     def _draw(self) -> None:
         run = self._run
@@ -165,7 +209,8 @@ class Gan2dPlane(QWidget):
     def _draw_title(self) -> None:
         run = self._run
         if self.lab.drawing:
-            self.title.setText(f"<b>Draw data</b> · {len(self.lab.drawn)} points — click to add")
+            self.title.setText(f"<b>Draw data</b> · {len(self.lab.drawn)} points — click or drag "
+                               "to add")
             return
         if run is None:
             self.title.setText("")

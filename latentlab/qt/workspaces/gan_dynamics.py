@@ -129,8 +129,8 @@ class GanDynamicsWorkspace(Workspace):
         bar.addWidget(self.speed_label)
         bar.addAction(self.reset_action)
         bar.addSeparator()
-        self.draw_action = self._action("Draw data", "Click on the plane to add points; click "
-                                        "again to train on them", self._toggle_drawing,
+        self.draw_action = self._action("Draw data", "Click or drag on the plane to add points; "
+                                        "click this again to train on them", self._toggle_drawing,
                                         checkable=True)
         bar.addAction(self.draw_action)
         bar.addSeparator()
