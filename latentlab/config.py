@@ -42,6 +42,8 @@ MAX_R1 = 10_000
 #: Images are in [−1, 1] on D's side: a σ far above 1 only hides them.
 MAX_INSTANCE_NOISE = 100
 MAX_MINIBATCH_FEATURES = 1024
+#: Each unrolled step costs about a D step and its second derivatives.
+MAX_UNROLLED = 20
 MAX_UMAP_NEIGHBORS = 1000
 MAX_EPOCHS = 100_000
 MAX_BATCH = 1 << 20
@@ -108,6 +110,8 @@ class ModelConfig(_JsonSettings):
     instance_noise: float = 0.0
     #: Minibatch discrimination features on D's last hidden layer (Salimans et al. 2016); 0 = off.
     minibatch_features: int = 0
+    #: k steps of D unrolled in G's objective (Metz et al. 2017); 0 = off.
+    unrolled: int = 0
 
     @property
     def is_gan(self) -> bool:
@@ -197,6 +201,10 @@ class ModelConfig(_JsonSettings):
                             f"(got {self.minibatch_features}).")
         problems += _too_large("Minibatch features", self.minibatch_features,
                                MAX_MINIBATCH_FEATURES)
+        if self.unrolled < 0:
+            problems.append(f"Unrolled D steps: must be zero (off) or positive "
+                            f"(got {self.unrolled}).")
+        problems += _too_large("Unrolled D steps", self.unrolled, MAX_UNROLLED)
         return problems
 
     def _umap_problems(self) -> list[str]:

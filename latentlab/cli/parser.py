@@ -98,10 +98,13 @@ def _add_train_parser(commands: Any) -> None:
                        help="GAN: R1 penalty γ/2·E‖∇D‖² on real images (0 = off)")
     model.add_argument("--instance-noise", type=float, metavar="SIGMA",
                        help="GAN: σ of Gaussian noise on every image D sees, annealed linearly "
-                            "to 0 over 5,000 D steps (0 = off)")
+                            "to 0 over the run (0 = off)")
     model.add_argument("--minibatch-features", type=int, metavar="B",
                        help="GAN: minibatch discrimination features on D's last hidden layer "
                             "(0 = off)")
+    model.add_argument("--unrolled", type=int, metavar="K",
+                       help="GAN: G's loss against D unrolled K steps ahead, back-propagated "
+                            "through them (Metz et al. 2017; 0 = off)")
     model.add_argument("--batch-norm", action=argparse.BooleanOptionalAction,
                        help="batch normalisation in the hidden layers (recommended: on)")
     model.add_argument("--input-dropout", type=float, metavar="P",

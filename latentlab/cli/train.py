@@ -46,7 +46,7 @@ def _configs(args: argparse.Namespace, text_data: bool | None = None
     model: dict[str, Any] = {}
     for name in ("architecture", "latent_dim", "likelihood", "beta", "gan_loss", "noise_dim",
                  "n_categories", "n_continuous", "info_weight", "d_steps", "r1", "instance_noise",
-                 "minibatch_features", "batch_norm", "input_dropout", "umap_weight",
+                 "minibatch_features", "unrolled", "batch_norm", "input_dropout", "umap_weight",
                  "umap_neighbors", "umap_min_dist"):
         if getattr(args, name) is not None:
             model[name] = getattr(args, name)

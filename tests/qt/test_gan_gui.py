@@ -151,18 +151,26 @@ def test_form_refuses_settings_a_gan_cannot_use(qtbot, window) -> None:
 def test_form_round_trips_the_gan_objectives_and_stabilisers(qtbot, window) -> None:
     panel = window.workspace.training_panel
     panel.family.setCurrentIndex(panel.family.findData("gan"))
-    assert panel.r1.isVisible() and "R1" in panel.r1.toolTip()
-    assert "WGAN-GP" in panel.gan_loss.toolTip() and "5,000" in panel.instance_noise.toolTip()
+    remedies = panel.remedies
+    assert remedies.r1.isVisible() and "R1" in remedies.r1.toolTip()
+    assert "WGAN-GP" in panel.gan_loss.toolTip()
+    assert "over the run" in remedies.instance_noise.toolTip()
+    assert remedies.unrolled.isVisible() and "Metz" in remedies.unrolled.toolTip()
     for loss in ("least_squares", "hinge", "wgan_gp"):
         panel.gan_loss.setCurrentIndex(panel.gan_loss.findData(loss))
         assert panel.configs()[0].gan_loss == loss
-    panel.r1.setValue(10.0)
-    panel.instance_noise.setValue(0.25)
-    panel.minibatch_features.setValue(16)
+    remedies.r1.setValue(10.0)
+    remedies.instance_noise.setValue(0.25)
+    remedies.minibatch_features.setValue(16)
+    remedies.unrolled.setValue(3)
     model, _ = panel.configs()
-    assert (model.r1, model.instance_noise, model.minibatch_features) == (10.0, 0.25, 16)
-    panel.instance_noise.setValue(-1.0)
+    assert (model.r1, model.instance_noise, model.minibatch_features, model.unrolled) == \
+        (10.0, 0.25, 16, 3)
+    remedies.instance_noise.setValue(-1.0)
     assert "Instance noise σ" in panel.problems.text() and not panel.train_button.isEnabled()
+    remedies.unrolled.setValue(-1)
+    assert "Unrolled D steps" in panel.problems.text()
     panel.recommended_button.click()
     model, _ = panel.configs()
-    assert (model.r1, model.instance_noise, model.minibatch_features) == (0.0, 0.0, 0)
+    assert (model.r1, model.instance_noise, model.minibatch_features, model.unrolled) == \
+        (0.0, 0.0, 0, 0)

@@ -43,6 +43,10 @@ class LatentModel(nn.Module):
         """Called once by the trainer before the first step with the whole train split (on the
         training device): a model that needs more than batches (a neighbour graph) builds it."""
 
+    def plan_steps(self, total_steps: int) -> None:
+        """Called once by the trainer before the first step with the run's length in steps:
+        a model whose schedule spans the run (annealed instance noise) sets it here."""
+
     def make_optimizers(self, cfg: TrainConfig) -> list[torch.optim.Optimizer]:
         if cfg.weight_decay > 0:
             return [torch.optim.AdamW(self.parameters(), lr=cfg.learning_rate,

@@ -2,8 +2,9 @@
 discriminator into an encoder for a few interpretable codes.
 
 The objective is the binary cross-entropy (saturating or non-saturating generator loss), least
-squares, hinge or WGAN-GP (``gan_objectives``); R1, instance noise and minibatch discrimination
-can be added to any of them. InfoGAN's information term is added to whichever G loss is chosen.
+squares, hinge or WGAN-GP (``gan_objectives``); R1, instance noise, minibatch discrimination and
+an unrolled discriminator (``gan_unrolled``) can be added to any of them. InfoGAN's information
+term is added to whichever G loss is chosen.
 
 Images live in [0, 1] everywhere else in latentlab; the adversarial pair works in [−1, 1] (a Tanh
 output, as the DCGAN guidelines advise), so real batches are rescaled on the way in and generated
@@ -22,6 +23,7 @@ from latentlab.config import ModelConfig, TrainConfig
 from latentlab.core.models.base import LatentModel
 from latentlab.core.models.gan_layers import Generator, build_discriminator, build_q_head
 from latentlab.core.models.gan_objectives import (
+    INSTANCE_NOISE_STEPS,
     add_instance_noise,
     d_reading,
     discriminator_loss,
@@ -30,12 +32,15 @@ from latentlab.core.models.gan_objectives import (
     instance_noise_sigma,
     r1_penalty,
 )
+from latentlab.core.models.gan_unrolled import unrolled_critic
 
 #: The continuous codes' Gaussian term is down-weighted so it does not swamp the categorical one
 #: (Chen et al. use a smaller λ for continuous codes).
 CONTINUOUS_INFO_WEIGHT = 0.1
 #: Adam's β₁ = 0.5 steadies adversarial training (Radford et al.).
 ADAM_BETAS = (0.5, 0.999)
+#: What an unrolled D looks ahead from: the real batch and D's optimiser.
+Lookahead = tuple[torch.Tensor, torch.optim.Optimizer]
 
 
 def to_tanh_range(x: torch.Tensor) -> torch.Tensor:
@@ -57,8 +62,10 @@ class GAN(LatentModel):
         self.decoder = Generator(cfg, input_shape, self.input_dim)
         self.features, self.critic, feature_dim = build_discriminator(cfg, input_shape)
         self.feature_dim = feature_dim
-        #: Discriminator steps taken so far: instance noise anneals with it.
+        #: Discriminator steps taken so far, and over how many instance noise falls to 0 (the
+        #: whole run once the trainer says how long it is).
         self.d_steps_done = 0
+        self.noise_anneal_d_steps = INSTANCE_NOISE_STEPS
 
     @property
     def input_dim(self) -> int:
@@ -105,6 +112,9 @@ class GAN(LatentModel):
     def _generator_side_parameters(self) -> list[nn.Parameter]:
         return list(self.decoder.parameters())
 
+    def plan_steps(self, total_steps: int) -> None:
+        self.noise_anneal_d_steps = max(1, total_steps * self.cfg.d_steps)
+
     def _critic(self, x_tanh: torch.Tensor) -> torch.Tensor:
         return self.discriminate(x_tanh)[0]
 
@@ -112,7 +122,8 @@ class GAN(LatentModel):
         """Instance noise is a training aid: held-out losses see the images as they are."""
         if not training or self.cfg.instance_noise <= 0:
             return 0.0
-        return instance_noise_sigma(self.cfg.instance_noise, self.d_steps_done)
+        return instance_noise_sigma(self.cfg.instance_noise, self.d_steps_done,
+                                    self.noise_anneal_d_steps)
 
     def _d_terms(self, real: torch.Tensor, training: bool = False) -> dict[str, torch.Tensor]:
         """D's loss (``d_total`` adds the penalties, which need gradients: training only)."""
@@ -136,15 +147,25 @@ class GAN(LatentModel):
             "d_fake": d_reading(kind, fake_logits).detach(),
         }
 
-    def _discriminate_fake(self, fake: torch.Tensor,
-                           training: bool) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.discriminate(add_instance_noise(fake, self._noise_sigma(training)))
+    def _discriminate_fake(self, fake: torch.Tensor, training: bool,
+                           lookahead: Lookahead | None = None
+                           ) -> tuple[torch.Tensor, torch.Tensor]:
+        """(D's logits, D's features) on generated images; with ``lookahead``, the logits of D
+        unrolled ``cfg.unrolled`` steps ahead (the features stay the current D's)."""
+        sigma = self._noise_sigma(training)
+        logits, features = self.discriminate(add_instance_noise(fake, sigma))
+        if lookahead is not None:
+            real, d_opt = lookahead
+            ahead = unrolled_critic(self.features, self.critic, real, fake, d_opt,
+                                    self.cfg.unrolled, self.cfg.gan_loss, sigma)
+            logits = ahead(add_instance_noise(fake, sigma))
+        return logits, features
 
-    def _g_terms(self, n: int, device: torch.device,
-                 training: bool = False) -> dict[str, torch.Tensor]:
+    def _g_terms(self, n: int, device: torch.device, training: bool = False,
+                 lookahead: Lookahead | None = None) -> dict[str, torch.Tensor]:
         """The generator's objective (``g_total`` is what its optimiser minimises)."""
         fake = self.decoder(self.sample_inputs(n, device=device))
-        fake_logits, _ = self._discriminate_fake(fake, training)
+        fake_logits, _ = self._discriminate_fake(fake, training, lookahead)
         g_loss = generator_loss(fake_logits, self.cfg.gan_loss)
         return {"g_loss": g_loss, "g_total": g_loss}
 
@@ -165,7 +186,8 @@ class GAN(LatentModel):
             d_terms["d_total"].backward()
             d_opt.step()
             self.d_steps_done += 1
-        g_terms = self._g_terms(len(x), x.device, training=True)
+        lookahead = (real, d_opt) if self.cfg.unrolled > 0 else None
+        g_terms = self._g_terms(len(x), x.device, training=True, lookahead=lookahead)
         g_opt.zero_grad(set_to_none=True)
         g_terms["g_total"].backward()
         g_opt.step()
@@ -239,11 +261,11 @@ class InfoGAN(GAN):
     def _generator_side_parameters(self) -> list[nn.Parameter]:
         return [*self.decoder.parameters(), *self.q_head.parameters()]
 
-    def _g_terms(self, n: int, device: torch.device,
-                 training: bool = False) -> dict[str, torch.Tensor]:
+    def _g_terms(self, n: int, device: torch.device, training: bool = False,
+                 lookahead: Lookahead | None = None) -> dict[str, torch.Tensor]:
         noise, category, continuous = self._sample_codes(n, None, device)
         fake = self.decoder(self.generator_input(noise, category, continuous))
-        fake_logits, features = self._discriminate_fake(fake, training)
+        fake_logits, features = self._discriminate_fake(fake, training, lookahead)
         g_loss = generator_loss(fake_logits, self.cfg.gan_loss)
         q = self.q_head(features)
         k = self.cfg.n_categories

@@ -275,6 +275,7 @@ def train(
         shard.attach(model, optimizers)
     steps_per_epoch = math.ceil(n_train / cfg.batch_size)
     total_steps = steps_per_epoch * cfg.epochs
+    model.plan_steps(total_steps)
     yield TrainingStarted(describe_device(device), cfg.epochs, steps_per_epoch, total_steps,
                           model.loss_terms)
 

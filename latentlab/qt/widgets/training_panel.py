@@ -40,7 +40,7 @@ from latentlab.core.training.device import available_devices
 from latentlab.core.training.events import StepProgress, TrainingFinished, TrainingStarted
 from latentlab.core.training.recipes import recommended_settings
 from latentlab.lab.latent_lab import LatentLab
-from latentlab.qt.widgets.gan_fields import GAN_LOSS_TIP, remedy_widgets
+from latentlab.qt.widgets.gan_fields import GAN_LOSS_TIP, GanRemedyFields
 
 
 def _combo(options: dict[str, str], current: str) -> QComboBox:
@@ -97,7 +97,7 @@ class TrainingPanel(QWidget):
                                    singleStep=0.1)
         self.gan_loss = _combo(GAN_LOSSES, m.gan_loss)
         self.gan_loss.setToolTip(GAN_LOSS_TIP)
-        self.r1, self.instance_noise, self.minibatch_features = remedy_widgets(m)
+        self.remedies = GanRemedyFields(m)
         self.noise = QSpinBox(minimum=0, maximum=4096, value=m.noise_dim)
         self.noise.setToolTip("Size of the noise vector z fed to the generator.")
         self.d_steps = QSpinBox(minimum=0, maximum=100, value=m.d_steps)
@@ -130,9 +130,7 @@ class TrainingPanel(QWidget):
         self.gan_box = _group("GAN", [("Generator loss", self.gan_loss),
                                       ("Noise size", self.noise),
                                       ("D steps per G step", self.d_steps),
-                                      ("R1 penalty γ", self.r1),
-                                      ("Instance noise σ", self.instance_noise),
-                                      ("Minibatch features", self.minibatch_features),
+                                      *self.remedies.rows(),
                                       ("D learning rate", self.d_learning_rate)])
         self.infogan_box = _group("InfoGAN codes", [("Categories K", self.categories),
                                                     ("Continuous codes", self.continuous),
@@ -194,7 +192,7 @@ class TrainingPanel(QWidget):
             widget.textChanged.connect(self._validate)
         for widget in (self.latent, self.epochs, self.batch, self.seed, self.beta, self.noise,
                        self.d_steps, self.categories, self.continuous, self.info_weight,
-                       self.umap_weight, self.r1, self.instance_noise, self.minibatch_features):
+                       self.umap_weight, *(w for _, w in self.remedies.rows())):
             widget.valueChanged.connect(self._validate)
         self.family.currentIndexChanged.connect(self.apply_recommended)
         self.recommended_button.clicked.connect(self.apply_recommended)
@@ -234,9 +232,7 @@ class TrainingPanel(QWidget):
         self.gan_loss.setCurrentIndex(self.gan_loss.findData(m.gan_loss))
         self.noise.setValue(m.noise_dim)
         self.d_steps.setValue(m.d_steps)
-        self.r1.setValue(m.r1)
-        self.instance_noise.setValue(m.instance_noise)
-        self.minibatch_features.setValue(m.minibatch_features)
+        self.remedies.show(m)
         self.categories.setValue(m.n_categories)
         self.continuous.setValue(m.n_continuous)
         self.info_weight.setValue(m.info_weight)
@@ -271,9 +267,7 @@ class TrainingPanel(QWidget):
             n_continuous=self.continuous.value(),
             info_weight=self.info_weight.value(),
             d_steps=self.d_steps.value(),
-            r1=self.r1.value(),
-            instance_noise=self.instance_noise.value(),
-            minibatch_features=self.minibatch_features.value(),
+            **self.remedies.values(),
             umap_weight=self.umap_weight.value(),
         )
         train = replace(
