@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import sys
 import time
 from typing import Any
 
@@ -48,6 +49,8 @@ def train_and_score(settings: dict[str, Any], seed: int, steps: int,
         trainer.train_step("both")
     seconds = time.perf_counter() - started
     metrics = mode_metrics(trainer.sample(samples, seed), trainer.data)
+    print(f"{settings} seed {seed}: {metrics.modes_captured} modes, "
+          f"{metrics.high_quality:.3f} high quality, {seconds:.0f} s", file=sys.stderr)
     return {"seed": seed, "seconds": round(seconds, 1), **metrics.to_json()}
 
 

@@ -257,14 +257,17 @@ class GanLab:
             done = 0
             while active and not control.stop_requested and (frames is None or done < frames):
                 why = dict.fromkeys(active, "")
-                start = time.perf_counter()
+                start = last = time.perf_counter()
                 # Step by step in turn, so runs side by side stay at the same step; with a
-                # frame budget, a frame ends early rather than late.
+                # frame budget, a frame ends early rather than late: no round starts that the
+                # last one's length says would overrun it.
                 for _ in range(self.speed):  # read each frame: the slider acts at once
                     for n, t in active.items():
                         why[n] = why[n] or train_steps(n, t, 1, "both", logs[n])
-                    if budget is not None and time.perf_counter() - start > budget:
+                    now = time.perf_counter()
+                    if budget is not None and now + (now - last) - start > budget:
                         break
+                    last = now
                 done += 1
                 now = time.perf_counter()
                 with_metrics = (now - last_metrics >= METRICS_INTERVAL_S or done == frames
