@@ -24,6 +24,7 @@ from latentlab.core.gan2d.objectives import (
     r1_penalty,
 )
 from latentlab.core.gan2d.settings import Gan2dConfig
+from latentlab.core.gan2d.unrolled import FirstDStep, Params, unroll
 
 __all__ = ["Gan2dConfig", "Gan2dTrainer", "StepStats"]
 
@@ -31,17 +32,6 @@ __all__ = ["Gan2dConfig", "Gan2dTrainer", "StepStats"]
 NOISE_EXTENT = {"gaussian": 2.5, "uniform": 1.0}
 #: Rows per pass when evaluating D over a grid.
 FIELD_CHUNK = 2500
-Params = dict[str, torch.Tensor]
-
-
-@dataclass(frozen=True)
-class _FirstDStep:
-    """The first unrolled step at D's own weights: its gradient (flat, differentiable in G's
-    samples), its loss, and its logits on [real, fake] with the penalty as a last column."""
-
-    gradient: torch.Tensor
-    loss: torch.Tensor
-    info: torch.Tensor
 
 
 @dataclass(frozen=True)
@@ -161,56 +151,17 @@ class Gan2dTrainer:
         logits = self._critic(self._noisy(fake, self.noise_sigma()), params)
         return g_loss(self.cfg.loss, logits).mean()
 
-    def _unroll(self, real: torch.Tensor, fake: torch.Tensor) -> tuple[Params, _FirstDStep]:
+    def _unroll(self, real: torch.Tensor, fake: torch.Tensor) -> tuple[Params, FirstDStep]:
         """Metz et al. 2017: θ_D after k steps of D's optimiser on this batch, as a
         differentiable function of G's samples, so G's gradient sees how D would answer it;
-        and the first of those steps, which is D's own update.
-
-        D's weights are unrolled as one flat vector (a handful of tensor operations per step,
-        not a handful per layer). The Adam-like step keeps the second moment constant
-        (detached): the derivative of g/√(g²) is zero or unbounded, which only adds noise.
-        """
-        named = list(self.discriminator.named_parameters())
-        shapes = [p.shape for _, p in named]
-        sizes = [p.numel() for _, p in named]
-        flat = torch.cat([p.detach().reshape(-1) for _, p in named]).requires_grad_(True)
-        group = self.d_opt.param_groups[0]
-        lr, adam = group["lr"], self.cfg.d_optimizer == "adam"
-        if adam:
-            beta1, beta2 = group["betas"]
-            states = [self.d_opt.state.get(p, {}) for _, p in named]
-            if all(states):
-                m = torch.cat([st["exp_avg"].reshape(-1) for st in states])
-                v = torch.cat([st["exp_avg_sq"].reshape(-1) for st in states])
-                t = float(states[0]["step"])
-            else:
-                m, v, t = torch.zeros_like(flat), torch.zeros_like(flat), 0.0
-
-        def unflatten(vector: torch.Tensor) -> Params:
-            parts = vector.split(sizes)
-            return {name: part.view(shape)
-                    for (name, _), part, shape in zip(named, parts, shapes, strict=True)}
-
-        first = self._first_unrolled_gradient(real, fake, unflatten(flat), flat)
-        g = first.gradient
-        for i in range(self.cfg.unrolled):
-            if i:
-                loss, _, _ = self._d_objective(real, fake, unflatten(flat))
-                (g,) = torch.autograd.grad(loss, flat, create_graph=True)
-            if adam:
-                m = beta1 * m + (1 - beta1) * g
-                v = beta2 * v + (1 - beta2) * g.detach() ** 2
-                t += 1
-                step = (m / (1 - beta1**t)) / ((v / (1 - beta2**t)).sqrt() + group["eps"])
-            else:
-                step = g
-            flat = flat - lr * step
-            if self.cfg.loss == "wgan_clip":
-                flat = flat.clamp(-self.cfg.clip, self.cfg.clip)
-        return unflatten(flat), first
+        and the first of those steps, which is D's own update."""
+        return unroll(self.discriminator, self.d_opt, self.cfg, self.cfg.unrolled,
+                      first=lambda params, flat: self._first_unrolled_gradient(real, fake,
+                                                                               params, flat),
+                      loss=lambda params: self._d_objective(real, fake, params)[0])
 
     def _first_unrolled_gradient(self, real: torch.Tensor, fake: torch.Tensor, params: Params,
-                                 flat: torch.Tensor) -> _FirstDStep:
+                                 flat: torch.Tensor) -> FirstDStep:
         """D's gradient at its own weights, differentiable in G's samples. Its real-data terms
         cannot depend on G, so they are differentiated apart and without a graph: a sixth less
         work than one more unrolled step."""
@@ -224,7 +175,7 @@ class Gan2dTrainer:
         (fake_grad,) = torch.autograd.grad(fake_term, flat, create_graph=True)
         info = torch.cat([torch.stack([real_logits, fake_logits]).detach(),
                           (real_penalty + fake_penalty).detach().reshape(1, 1).expand(2, 1)], 1)
-        return _FirstDStep(real_grad + fake_grad, (real_term + fake_term).detach(), info)
+        return FirstDStep(real_grad + fake_grad, (real_term + fake_term).detach(), info)
 
     # ------------------------------------------------------------------ training
     def _real(self) -> torch.Tensor:
