@@ -11,8 +11,9 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any, Self
 
 MODEL_FAMILIES = {"ae": "Autoencoder", "vae": "Variational autoencoder",
-                  "umap_ae": "UMAP autoencoder", "gan": "GAN", "infogan": "InfoGAN"}
-GAN_FAMILIES = ("gan", "infogan")
+                  "umap_ae": "UMAP autoencoder", "gan": "GAN", "infogan": "InfoGAN",
+                  "cgan": "Conditional GAN"}
+GAN_FAMILIES = ("gan", "infogan", "cgan")
 ARCHITECTURES = {"mlp": "MLP", "conv": "Convolutional", "linear": "Linear (no nonlinearity)"}
 LIKELIHOODS = {"bernoulli": "Bernoulli", "gaussian": "Gaussian",
                "multinomial": "Multinomial (word distributions)"}
@@ -236,6 +237,13 @@ class ModelConfig(_JsonSettings):
             problems.append(f"Noise size: must be at least 1 (got {self.noise_dim}).")
         if self.d_steps < 1:
             problems.append(f"D steps per G step: must be at least 1 (got {self.d_steps}).")
+        if self.family == "cgan":
+            if self.n_categories < 2:
+                problems.append(f"Classes: a conditional GAN needs at least 2 classes "
+                                f"(got {self.n_categories}).")
+            if self.unrolled > 0:
+                problems.append("Unrolled D steps: not available for the conditional GAN "
+                                "(its discriminator also sees the class); set 0.")
         if self.family == "infogan":
             if self.n_categories < 2:
                 problems.append(

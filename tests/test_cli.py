@@ -153,6 +153,7 @@ def test_evaluate_prints_a_table_and_json(capsys, trained: Path) -> None:
     code, out, err = run(capsys, "evaluate", str(trained))  # the data recorded in the checkpoint
     assert code == 0, err
     assert "1-NN accuracy" in out and "PCA of pixels" in out and "reconstruction SSE" in out
+    assert "sample quality: Fréchet distance" in out and "(the floor)" in out
     code, out, err = run(capsys, "evaluate", str(trained), "--data", "digits", "--json")
     assert code == 0, err
     result = json.loads(out)
@@ -168,6 +169,9 @@ def test_evaluate_prints_a_table_and_json(capsys, trained: Path) -> None:
     recon = result["reconstruction_sse_per_image"]
     assert recon["model"] > 0 and recon["pca"] > 0 and recon["pca_components"] == 2
     assert result["infogan"] is None
+    quality = result["sample_quality"]
+    assert quality["samples"] == 5000 and quality["real_items"] == 359
+    assert 0 <= quality["frechet_distance_train_vs_test"] < quality["frechet_distance"]
 
 
 def test_evaluate_scores_a_tsne_map_of_the_codes_beside_the_others(capsys, trained: Path
@@ -196,6 +200,8 @@ def test_evaluate_infogan_reports_categories_and_mode_coverage(capsys, tmp_path:
     assert gan["class_kl"] >= 0 and gan["samples"] == 500
     assert result["reconstruction_sse_per_image"] is None
     assert result["maps"]["latent"]["method"] == "Q's continuous codes"
+    assert result["sample_quality"]["sampling"] == "prior"
+    assert result["sample_quality"]["frechet_distance"] >= 0
 
 
 def test_export_writes_csv_and_projector_files(capsys, tmp_path: Path, trained: Path) -> None:

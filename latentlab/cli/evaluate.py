@@ -131,8 +131,22 @@ def format_report(result: dict[str, Any], title: str) -> str:
             if gan["category_accuracy"] is not None:
                 lines.append(f"categorical code accuracy (Hungarian-matched to the labels): "
                              f"{gan['category_accuracy']:.3f}")
+            if gan["conditional_accuracy"] is not None:
+                lines.append(f"conditional accuracy (samples read as the class asked for): "
+                             f"{gan['conditional_accuracy']:.3f}")
             lines.append(f"mode coverage: {gan['classes_covered']} of {gan['n_classes']} classes"
                          f" (KL to uniform {gan['class_kl']:.3f} nats) in {gan['samples']:,} "
                          f"samples, judged by a classifier with "
                          f"{_number(gan['classifier_accuracy'])} held-out accuracy")
+    lines += ["", sample_quality_line(result["sample_quality"])]
     return "\n".join(lines)
+
+
+def sample_quality_line(quality: dict[str, Any]) -> str:
+    """The Fréchet distance in one line, with the floor it should be read against."""
+    if quality["frechet_distance"] is None:
+        return f"sample quality: none ({quality['note']})"
+    return (f"sample quality: Fréchet distance {quality['frechet_distance']:.3f} of "
+            f"{quality['samples']:,} samples ({quality['sampling']}) to the "
+            f"{quality['real_items']:,} test images, lower is better; real train images: "
+            f"{quality['frechet_distance_train_vs_test']:.3f} (the floor)")

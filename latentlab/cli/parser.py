@@ -61,7 +61,8 @@ def _add_data_options(parser: argparse.ArgumentParser, required: bool) -> None:
 def _add_train_parser(commands: Any) -> None:
     p = commands.add_parser(
         "train", help="train a model headless and write a checkpoint",
-        description="Train an autoencoder, VAE, UMAP autoencoder, GAN or InfoGAN on a dataset's "
+        description="Train an autoencoder, VAE, UMAP autoencoder, GAN, InfoGAN or conditional "
+                    "GAN on a dataset's "
                     "train split and write DIR/checkpoint.safetensors. Settings not given start "
                     "from the ones recommended for the model and the kind of data. Progress "
                     "(epoch, loss, ETA) goes to stderr. Under torchrun it trains data-parallel "
@@ -87,7 +88,8 @@ def _add_train_parser(commands: Any) -> None:
                             "least_squares, hinge or wgan_gp (λ = 10) (non_saturating)")
     model.add_argument("--noise-dim", type=int, metavar="N", help="GAN noise size (62)")
     model.add_argument("--categories", type=int, dest="n_categories", metavar="K",
-                       help="InfoGAN: classes of the categorical code (10)")
+                       help="InfoGAN: classes of the categorical code (10); conditional GAN: "
+                            "the data's classes (its labels' count)")
     model.add_argument("--continuous", type=int, dest="n_continuous", metavar="N",
                        help="InfoGAN: continuous codes (2)")
     model.add_argument("--info-weight", type=float, metavar="LAMBDA",

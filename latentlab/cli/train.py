@@ -147,6 +147,9 @@ def _run_training(args: argparse.Namespace, options: dict[str, Any], out: Path, 
         shard.barrier()
     try:
         model_cfg, train_cfg = _configs(args, text_data=data.kind == "text")
+        if model_cfg.family == "cgan" and args.n_categories is None and data.labels is not None:
+            # A conditional GAN has one class input per class of its data.
+            model_cfg = replace(model_cfg, n_categories=len(data.class_names))
         problems = model_cfg.validate(data.input_shape)
         if problems:
             raise ConfigError(problems)
@@ -154,6 +157,9 @@ def _run_training(args: argparse.Namespace, options: dict[str, Any], out: Path, 
                             batch_size=train_cfg.batch_size)
     except ConfigError as exc:
         raise usage_error(f"{data.name}: " + " ".join(exc.problems)) from None
+    problem = model.data_problem(data)
+    if problem:
+        raise usage_error(problem)
     if train_cfg.cpu_threads:
         torch.set_num_threads(train_cfg.cpu_threads)
 

@@ -54,7 +54,8 @@ def codes_title(model: ModelSession) -> str:
         return "InfoGAN · real images through Q: continuous codes" + (
             "" if gan.code_dim <= 2 else f" · PCA of {gan.code_dim}-D")
     if gan is not None:
-        return "GAN noise space · slice through z₁, z₂ (the rest held) — no encoder"
+        kind = "Conditional GAN" if gan.has_category_input else "GAN"
+        return f"{kind} noise space · slice through z₁, z₂ (the rest held) — no encoder"
     if model.live_model is None:
         return "no model yet"
     family = {"vae": "VAE", "umap_ae": "UMAP autoencoder"}.get(cfg.family, "Autoencoder")

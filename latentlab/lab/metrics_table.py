@@ -9,7 +9,7 @@ from typing import Any
 from latentlab.core.models import LatentModel
 
 FAMILY_NAMES = {"ae": "Autoencoder", "vae": "VAE", "umap_ae": "UMAP autoencoder", "gan": "GAN",
-                "infogan": "InfoGAN"}
+                "infogan": "InfoGAN", "cgan": "Conditional GAN"}
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,8 @@ class MetricsRow:
     trust: float | None
     sse: float | None
     note: str = ""
+    #: Fréchet distance of generated images to the test split (lower is better).
+    sample_fd: float | None = None
 
 
 def model_name(model: LatentModel, epoch: int) -> str:
@@ -56,7 +58,19 @@ def rows_from_evaluation(result: dict[str, Any], name: str) -> list[MetricsRow]:
     infogan = result.get("infogan") or {}
     if infogan.get("category_accuracy") is not None:
         note = f"Q's category accuracy {infogan['category_accuracy']:.3f}"
+    quality = result.get("sample_quality") or {}
     model_row = MetricsRow(name, "model", latent.get("method", "—"), latent.get("knn1"),
                            latent.get("knn5"), latent.get("trustworthiness"),
-                           None if recon is None else recon["model"], note)
+                           None if recon is None else recon["model"],
+                           "\n".join(filter(None, (note, sample_fd_note(quality)))),
+                           quality.get("frechet_distance"))
     return [baseline, model_row]
+
+
+def sample_fd_note(quality: dict[str, Any]) -> str:
+    """What the sample FD is measured against, or why there is none."""
+    floor = quality.get("frechet_distance_train_vs_test")
+    if floor is None:
+        return f"no sample FD: {quality['note']}" if quality.get("note") else ""
+    return (f"sample FD: {quality['samples']:,} samples ({quality['sampling']}); real train "
+            f"images score {floor:.3f}, the floor")

@@ -96,6 +96,9 @@ def test_evaluate_model_compares_the_map_with_pca(small_ae, tiny_digits: Dataset
     recon = result["reconstruction_sse_per_image"]
     assert recon["pca_components"] == 3 and recon["model"] > 0 and recon["pca"] > 0
     assert result["infogan"] is None
+    quality = result["sample_quality"]
+    assert quality["sampling"] == "Gaussian fitted to the train codes"
+    assert 0 <= quality["frechet_distance_train_vs_test"] < quality["frechet_distance"]
     # The PCA figures are PCA's own: the same numbers as fitting it by hand.
     from latentlab.core.maps.linear import PCA
 

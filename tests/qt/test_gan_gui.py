@@ -174,3 +174,24 @@ def test_form_round_trips_the_gan_objectives_and_stabilisers(qtbot, window) -> N
     model, _ = panel.configs()
     assert (model.r1, model.instance_noise, model.minibatch_features, model.unrolled) == \
         (0.0, 0.0, 0, 0)
+
+
+def test_conditional_gan_class_picker_and_a_row_per_class(qtbot, window) -> None:
+    lab = window.lab
+    panel = window.workspace.training_panel
+    panel.family.setCurrentIndex(panel.family.findData("cgan"))
+    model, _ = panel.configs()
+    assert model.family == "cgan" and model.n_categories == 10  # the digits' classes
+    train_to_end(qtbot, window, ModelConfig(family="cgan", hidden=(32, 16), noise_dim=6,
+                                            n_categories=10), FAST)
+    code_panel = window.workspace.code_panel
+    assert code_panel.isVisible() and code_panel.category.isEnabled()
+    assert code_panel.category.count() == 10 and code_panel.category.itemText(7) == "7"
+    assert code_panel.form.labelForField(code_panel.category).text() == "Class"
+    assert not code_panel.traversal_button.isEnabled() and not code_panel.sliders
+    start = lab.maps[LATENT].image.copy()
+    other = (lab.generator.code.category + 1) % 10
+    changed = decoded_after(qtbot, lab, lambda: code_panel.category.setCurrentIndex(other))
+    assert lab.generator.code.category == other and not np.allclose(changed, start)
+    grid = window.workspace.sample_grid.tile.array
+    assert grid is not None and grid.shape[-2] > grid.shape[-1]  # 10 rows of 8: taller than wide

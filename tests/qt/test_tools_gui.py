@@ -144,6 +144,9 @@ def test_metrics_table_after_training(qtbot, window) -> None:
     assert panel.value(0, 5) == "1.00×"
     ratio = float(panel.value(1, 1)) / float(panel.value(0, 1))
     assert panel.value(1, 5) == f"{ratio:.2f}×"
+    # Sample quality: the model's only; the floor it is read against in the row's tooltip.
+    assert panel.value(0, 6) == "—" and float(panel.value(1, 6)) >= 0
+    assert "the floor" in panel.table.item(1, 6).toolTip()
     assert "test items" in panel.status.text() and panel.compute_button.isEnabled()
     # A second model joins the table; the baseline of the same code size is not repeated.
     with qtbot.waitSignal(tools.metrics_changed, timeout=30_000,

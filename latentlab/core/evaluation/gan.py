@@ -1,7 +1,9 @@
-"""Evaluating generators without an encoder: InfoGAN's category accuracy and mode coverage.
+"""Evaluating generators without an encoder: InfoGAN's category accuracy, mode coverage and a
+conditional GAN's accuracy on the classes asked for.
 
 Mode coverage needs to know which class a generated image shows, so a small classifier is
 trained on the dataset's own labels first (its held-out accuracy is reported with the figures).
+Its penultimate layer also gives the features of the Fréchet distance (``frechet``).
 """
 
 from __future__ import annotations
@@ -15,12 +17,13 @@ from torch import nn
 
 from latentlab.core.data.dataset import Dataset
 from latentlab.core.evaluation.metrics import ModeCoverage, hungarian_accuracy, mode_coverage
+from latentlab.core.models.conditional import ConditionalGAN
 from latentlab.core.models.gan import GAN, InfoGAN
 
 _BATCH = 512
 
 
-def _classifier_net(input_shape: tuple[int, int, int], n_classes: int) -> nn.Module:
+def _classifier_net(input_shape: tuple[int, int, int], n_classes: int) -> nn.Sequential:
     c, h, w = input_shape
     if min(h, w) >= 16:
         return nn.Sequential(
@@ -37,14 +40,14 @@ def _classifier_net(input_shape: tuple[int, int, int], n_classes: int) -> nn.Mod
 class LabelClassifier:
     """A small supervised classifier of the dataset's labels, for judging generated images."""
 
-    net: nn.Module
+    net: nn.Sequential
     test_accuracy: float
 
     @classmethod
     def fit(cls, data: Dataset, epochs: int = 8, seed: int = 0,
             device: torch.device | str = "cpu") -> LabelClassifier:
         if data.labels is None:
-            raise ValueError(f"{data.name}: mode coverage needs labels to train a classifier.")
+            raise ValueError(f"{data.name}: the label classifier needs labels to train on.")
         torch.manual_seed(seed)
         net = _classifier_net(data.input_shape, len(data.class_names)).to(device)
         x = torch.from_numpy(data.x[data.train_indices]).to(device)
@@ -69,6 +72,18 @@ class LabelClassifier:
     @torch.no_grad()
     def predict(self, x: torch.Tensor) -> np.ndarray:
         return torch.cat([self.net(x[i : i + _BATCH]).argmax(1)
+                          for i in range(0, len(x), _BATCH)]).cpu().numpy()
+
+    @property
+    def feature_dim(self) -> int:
+        return self.net[-1].in_features
+
+    @torch.no_grad()
+    def features(self, x: torch.Tensor) -> np.ndarray:
+        """Activations of the layer before the final Linear: what the classifier has learnt to
+        tell the classes by, as N×``feature_dim`` on the CPU."""
+        body = self.net[:-1]
+        return torch.cat([body(x[i : i + _BATCH])
                           for i in range(0, len(x), _BATCH)]).cpu().numpy()
 
 
@@ -98,3 +113,18 @@ def category_accuracy(model: InfoGAN, data: Dataset, indices: np.ndarray | None 
     predicted = torch.cat([model.predict_category(x[i : i + _BATCH])
                            for i in range(0, len(x), _BATCH)]).cpu().numpy()
     return hungarian_accuracy(predicted, data.labels[indices])
+
+
+@torch.no_grad()
+def conditional_accuracy(model: ConditionalGAN, classifier: LabelClassifier,
+                         n_samples: int = 10_000, seed: int = 0) -> float:
+    """The share of a conditional GAN's samples that the classifier reads as the class asked
+    for (every class asked for equally often): does the generated "7" read as a 7?"""
+    model.eval()
+    device = next(model.parameters()).device
+    generator = torch.Generator().manual_seed(seed)
+    asked = torch.arange(n_samples) % model.cfg.n_categories
+    read = [classifier.predict(model.decode(model.class_inputs(asked[i : i + _BATCH],
+                                                               generator, device)))
+            for i in range(0, n_samples, _BATCH)]
+    return float(np.mean(np.concatenate(read) == asked.numpy()))

@@ -12,6 +12,9 @@ dict (the command line prints it; a metrics panel can show it):
   components as the model has code dimensions.
 - **infogan** (GANs): Q's categorical code scored against the labels (Hungarian matching) and
   the mode coverage of generated samples, judged by a small classifier of the labels.
+- **sample_quality** (every model): the Fréchet distance between generated images and the test
+  split in that classifier's penultimate-layer features (``frechet``), beside the distance of
+  the train split's real images as a floor.
 """
 
 from __future__ import annotations
@@ -24,6 +27,12 @@ import numpy as np
 import torch
 
 from latentlab.core.data.dataset import Dataset
+from latentlab.core.evaluation.gan import (
+    LabelClassifier,
+    category_accuracy,
+    conditional_accuracy,
+    generated_mode_coverage,
+)
 from latentlab.core.evaluation.metrics import (
     knn_accuracy,
     reconstruction_sse,
@@ -32,6 +41,7 @@ from latentlab.core.evaluation.metrics import (
 )
 from latentlab.core.maps.linear import PCA, LatentMap, RandomizedPCA, TfidfLSA
 from latentlab.core.models.base import LatentModel
+from latentlab.core.models.conditional import ConditionalGAN
 from latentlab.core.models.gan import GAN, InfoGAN
 from latentlab.core.training.views import infer_all
 
@@ -51,8 +61,10 @@ class EvaluationSettings:
     trust_items: int = 2000
     #: Generated samples classified for mode coverage (GANs).
     mode_samples: int = 10_000
-    #: Epochs of the label classifier that judges generated samples (GANs).
+    #: Epochs of the label classifier that judges generated samples.
     classifier_epochs: int = 8
+    #: Generated samples whose features the Fréchet distance compares with the test split's.
+    quality_samples: int = 5_000
     seed: int = 0
 
 
@@ -192,29 +204,64 @@ def _describe_data(data: Dataset) -> dict[str, Any]:
     }
 
 
-def _gan_scores(model: GAN, data: Dataset, settings: EvaluationSettings) -> dict[str, Any]:
-    from latentlab.core.evaluation.gan import (
-        LabelClassifier,
-        category_accuracy,
-        generated_mode_coverage,
-    )
+def _label_classifier(model: LatentModel, data: Dataset,
+                      settings: EvaluationSettings) -> LabelClassifier | None:
+    """The classifier of the labels that judges generated images, fitted once for the GAN
+    scores and the sample quality; None when neither uses it."""
+    from latentlab.core.evaluation.frechet import sample_quality_problem
 
+    if data.labels is None or (not isinstance(model, GAN)
+                               and sample_quality_problem(data) is not None):
+        return None
+    return LabelClassifier.fit(data, epochs=settings.classifier_epochs, seed=settings.seed,
+                               device=model_device(model))
+
+
+def _gan_scores(model: GAN, data: Dataset, classifier: LabelClassifier | None,
+                settings: EvaluationSettings) -> dict[str, Any]:
     scores: dict[str, Any] = {"category_accuracy": None, "classes_covered": None,
                               "class_kl": None, "classifier_accuracy": None,
-                              "samples": settings.mode_samples}
-    if data.labels is None:
+                              "conditional_accuracy": None, "samples": settings.mode_samples}
+    if classifier is None:  # fitted whenever the data has labels
         scores["note"] = "the dataset has no labels: nothing to score against"
         return scores
     if isinstance(model, InfoGAN):
         scores["category_accuracy"] = category_accuracy(model, data)
-    device = model_device(model)
-    classifier = LabelClassifier.fit(data, epochs=settings.classifier_epochs, seed=settings.seed,
-                                     device=device)
+    if isinstance(model, ConditionalGAN):
+        scores["conditional_accuracy"] = conditional_accuracy(model, classifier,
+                                                              settings.mode_samples,
+                                                              settings.seed)
     coverage = generated_mode_coverage(model, classifier, len(data.class_names),
                                        settings.mode_samples, settings.seed)
     scores.update(classes_covered=coverage.classes_covered, class_kl=coverage.class_kl,
                   classifier_accuracy=_finite(classifier.test_accuracy),
                   n_classes=len(data.class_names))
+    return scores
+
+
+def _sample_quality(model: LatentModel, data: Dataset, classifier: LabelClassifier | None,
+                    train_codes: np.ndarray | None, settings: EvaluationSettings
+                    ) -> dict[str, Any]:
+    from latentlab.core.evaluation.frechet import sample_quality, sample_quality_problem
+
+    scores: dict[str, Any] = {"frechet_distance": None, "frechet_distance_train_vs_test": None,
+                              "reference": "test split", "samples": settings.quality_samples,
+                              "real_items": len(data.test_indices), "features": None,
+                              "classifier_accuracy": None, "sampling": None}
+    problem = sample_quality_problem(data)
+    if problem is not None:
+        scores["note"] = problem
+        return scores
+    assert classifier is not None  # fitted whenever there is no problem
+    quality = sample_quality(model, data, classifier, settings.quality_samples, settings.seed,
+                             train_codes)
+    scores.update(frechet_distance=_finite(quality.frechet_distance),
+                  frechet_distance_train_vs_test=_finite(quality.train_vs_test),
+                  features=f"label classifier, penultimate layer ({quality.feature_dim} units)",
+                  classifier_accuracy=_finite(classifier.test_accuracy),
+                  sampling=quality.sampling)
+    if scores["frechet_distance"] is None:
+        scores["note"] = f"{data.name}: the generated images are not finite numbers"
     return scores
 
 
@@ -247,6 +294,7 @@ def evaluate_model(model: LatentModel, data: Dataset,
                           baseline.transform(flat_test), train_labels, test_labels, flat_test,
                           trust_rows, settings),
     }
+    train_codes = None
     if model.has_encoder:
         train_codes, _ = model_codes(model, x_train)
         test_codes, _ = model_codes(model, x_test)
@@ -268,13 +316,16 @@ def evaluate_model(model: LatentModel, data: Dataset,
             "pca_components": k,
         }
 
+    classifier = _label_classifier(model, data, settings)
     return {
         "schema": SCHEMA_VERSION,
         "model": _describe_model(model),
         "data": _describe_data(data),
         "maps": maps,
         "reconstruction_sse_per_image": reconstruction,
-        "infogan": _gan_scores(model, data, settings) if isinstance(model, GAN) else None,
+        "infogan": (_gan_scores(model, data, classifier, settings) if isinstance(model, GAN)
+                    else None),
+        "sample_quality": _sample_quality(model, data, classifier, train_codes, settings),
         "settings": {
             "knn": "fit on the train split's map coordinates, scored on the test split",
             "trustworthiness_neighbors": settings.trust_neighbors,

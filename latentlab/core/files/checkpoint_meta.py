@@ -30,7 +30,7 @@ _MAX_SIDE = 1 << 20
 NORMALISATION = {"image": "[0, 1] per pixel",
                   "text": "word probabilities per document (each row sums to 1)"}
 _FAMILY_NOUNS = {"ae": "an autoencoder", "vae": "a VAE", "umap_ae": "a UMAP autoencoder",
-                 "gan": "a GAN", "infogan": "an InfoGAN"}
+                 "gan": "a GAN", "infogan": "an InfoGAN", "cgan": "a conditional GAN"}
 
 
 _Settings = typing.TypeVar("_Settings", ModelConfig, TrainConfig)
@@ -132,6 +132,8 @@ class CheckpointMeta:
             detail = f"{arch}, noise {cfg.noise_dim}"
             if cfg.family == "infogan":
                 detail += f", {cfg.n_categories} categories, {cfg.n_continuous} codes"
+            elif cfg.family == "cgan":
+                detail += f", {cfg.n_categories} classes"
         else:
             detail = f"{arch}, latent {cfg.latent_dim}"
         name = self.data.get("name") or "unnamed data"

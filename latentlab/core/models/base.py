@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
+import numpy as np
 import torch
 from torch import nn
 
 from latentlab.config import ModelConfig, TrainConfig
+
+if TYPE_CHECKING:
+    from latentlab.core.data.dataset import Dataset
 
 
 class LatentModel(nn.Module):
@@ -29,6 +34,8 @@ class LatentModel(nn.Module):
     #: Whether the losses take each document's length (a multinomial over word counts); the
     #: trainer then passes ``lengths`` with every batch of a text dataset.
     scores_word_counts: bool = False
+    #: Whether it trains on each item's class label (a conditional model).
+    needs_labels: bool = False
 
     def __init__(self, cfg: ModelConfig, input_shape: tuple[int, int, int]) -> None:
         super().__init__()
@@ -38,6 +45,18 @@ class LatentModel(nn.Module):
     def losses(self, x: torch.Tensor,
                lengths: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
         raise NotImplementedError
+
+    def side_input(self, data: Dataset) -> np.ndarray | None:
+        """What the trainer hands ``train_step`` and ``losses`` with each batch besides the
+        items, sliced like them: documents' lengths for a model that scores word counts, class
+        labels for a conditional model; None for most."""
+        if self.scores_word_counts and data.lengths is not None:
+            return data.lengths.astype(np.float32)
+        return None
+
+    def data_problem(self, data: Dataset) -> str | None:
+        """Why this model cannot train on ``data`` (None: it can), beyond its settings."""
+        return None
 
     def prepare_training(self, x_train: torch.Tensor) -> None:
         """Called once by the trainer before the first step with the whole train split (on the

@@ -14,6 +14,7 @@ images on the way out (``Generator.mean``).
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import torch
 import torch.nn.functional as F
@@ -56,6 +57,11 @@ class GAN(LatentModel):
     loss_terms = ("d_loss", "g_loss", "d_real", "d_fake")
     has_encoder = False
     reconstructs = False
+    #: Whether the generator's input holds a category (InfoGAN's code, a conditional GAN's
+    #: class): ``generator_input``/``split_input`` then build and split it.
+    has_category_input = False
+    #: Whether it also holds continuous codes (InfoGAN's), which its map shows.
+    has_continuous_codes = False
 
     def __init__(self, cfg: ModelConfig, input_shape: tuple[int, int, int]) -> None:
         super().__init__(cfg, input_shape)
@@ -96,15 +102,25 @@ class GAN(LatentModel):
         return self.sample_inputs(64, generator), 8, 8
 
     # ---------------------------------------------------------------- training
-    def discriminate(self, x_tanh: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(logits, features) of D for images in [−1, 1]."""
+    def discriminate(self, x_tanh: torch.Tensor, labels: torch.Tensor | None = None
+                     ) -> tuple[torch.Tensor, torch.Tensor]:
+        """(logits, features) of D for images in [−1, 1]; ``labels`` are for a conditional D
+        (a plain GAN's D judges images alone)."""
         features = self.features(x_tanh)
         return self.critic(features).squeeze(1), features
 
+    def fake_inputs(self, n: int, device: torch.device | str,
+                    labels: torch.Tensor | None = None) -> torch.Tensor:
+        """Generator inputs for a training batch (a conditional GAN uses ``labels``)."""
+        return self.sample_inputs(n, device=device)
+
+    def _discriminator_parameters(self) -> list[nn.Parameter]:
+        return [*self.features.parameters(), *self.critic.parameters()]
+
     def make_optimizers(self, cfg: TrainConfig) -> list[torch.optim.Optimizer]:
-        d_params = [*self.features.parameters(), *self.critic.parameters()]
         return [
-            torch.optim.Adam(d_params, lr=cfg.d_learning_rate, betas=ADAM_BETAS),
+            torch.optim.Adam(self._discriminator_parameters(), lr=cfg.d_learning_rate,
+                             betas=ADAM_BETAS),
             torch.optim.Adam(self._generator_side_parameters(), lr=cfg.learning_rate,
                              betas=ADAM_BETAS),
         ]
@@ -115,8 +131,8 @@ class GAN(LatentModel):
     def plan_steps(self, total_steps: int) -> None:
         self.noise_anneal_d_steps = max(1, total_steps * self.cfg.d_steps)
 
-    def _critic(self, x_tanh: torch.Tensor) -> torch.Tensor:
-        return self.discriminate(x_tanh)[0]
+    def _critic(self, x_tanh: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        return self.discriminate(x_tanh, labels)[0]
 
     def _noise_sigma(self, training: bool) -> float:
         """Instance noise is a training aid: held-out losses see the images as they are."""
@@ -125,21 +141,24 @@ class GAN(LatentModel):
         return instance_noise_sigma(self.cfg.instance_noise, self.d_steps_done,
                                     self.noise_anneal_d_steps)
 
-    def _d_terms(self, real: torch.Tensor, training: bool = False) -> dict[str, torch.Tensor]:
-        """D's loss (``d_total`` adds the penalties, which need gradients: training only)."""
+    def _d_terms(self, real: torch.Tensor, training: bool = False,
+                 labels: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """D's loss (``d_total`` adds the penalties, which need gradients: training only). A
+        conditional GAN's fakes carry the real batch's ``labels``, so D compares like with like."""
         with torch.no_grad():
-            fake = self.decoder(self.sample_inputs(len(real), device=real.device))
+            fake = self.decoder(self.fake_inputs(len(real), real.device, labels))
         sigma = self._noise_sigma(training)
         real, fake = add_instance_noise(real, sigma), add_instance_noise(fake, sigma)
-        real_logits, _ = self.discriminate(real)
-        fake_logits, _ = self.discriminate(fake)
+        real_logits, _ = self.discriminate(real, labels)
+        fake_logits, _ = self.discriminate(fake, labels)
         kind = self.cfg.gan_loss
         d_loss = discriminator_loss(real_logits, fake_logits, kind)
         d_total = d_loss
+        critic = partial(self._critic, labels=labels)
         if training and kind == "wgan_gp":
-            d_total = d_total + gradient_penalty(self._critic, real, fake)
+            d_total = d_total + gradient_penalty(critic, real, fake)
         if training and self.cfg.r1 > 0:
-            d_total = d_total + r1_penalty(self._critic, real, self.cfg.r1)
+            d_total = d_total + r1_penalty(critic, real, self.cfg.r1)
         return {
             "d_loss": d_loss,
             "d_total": d_total,
@@ -148,12 +167,13 @@ class GAN(LatentModel):
         }
 
     def _discriminate_fake(self, fake: torch.Tensor, training: bool,
-                           lookahead: Lookahead | None = None
+                           lookahead: Lookahead | None = None,
+                           labels: torch.Tensor | None = None
                            ) -> tuple[torch.Tensor, torch.Tensor]:
         """(D's logits, D's features) on generated images; with ``lookahead``, the logits of D
         unrolled ``cfg.unrolled`` steps ahead (the features stay the current D's)."""
         sigma = self._noise_sigma(training)
-        logits, features = self.discriminate(add_instance_noise(fake, sigma))
+        logits, features = self.discriminate(add_instance_noise(fake, sigma), labels)
         if lookahead is not None:
             real, d_opt = lookahead
             ahead = unrolled_critic(self.features, self.critic, real, fake, d_opt,
@@ -162,32 +182,37 @@ class GAN(LatentModel):
         return logits, features
 
     def _g_terms(self, n: int, device: torch.device, training: bool = False,
-                 lookahead: Lookahead | None = None) -> dict[str, torch.Tensor]:
+                 lookahead: Lookahead | None = None,
+                 labels: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
         """The generator's objective (``g_total`` is what its optimiser minimises)."""
-        fake = self.decoder(self.sample_inputs(n, device=device))
-        fake_logits, _ = self._discriminate_fake(fake, training, lookahead)
+        fake = self.decoder(self.fake_inputs(n, device, labels))
+        fake_logits, _ = self._discriminate_fake(fake, training, lookahead, labels)
         g_loss = generator_loss(fake_logits, self.cfg.gan_loss)
         return {"g_loss": g_loss, "g_total": g_loss}
 
-    def losses(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+    def losses(self, x: torch.Tensor,
+               labels: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
         """Every reported term on a batch, without a step (for held-out curves)."""
         real = to_tanh_range(x)
-        terms = {**self._d_terms(real), **self._g_terms(len(x), x.device)}
+        terms = {**self._d_terms(real, labels=labels),
+                 **self._g_terms(len(x), x.device, labels=labels)}
         return {name: terms[name] for name in self.loss_terms}
 
-    def train_step(self, x: torch.Tensor,
-                   optimizers: list[torch.optim.Optimizer]) -> dict[str, float]:
-        """``d_steps`` discriminator updates, then one generator update, on one real batch."""
+    def train_step(self, x: torch.Tensor, optimizers: list[torch.optim.Optimizer],
+                   labels: torch.Tensor | None = None) -> dict[str, float]:
+        """``d_steps`` discriminator updates, then one generator update, on one real batch
+        (with its class ``labels`` for a conditional GAN)."""
         d_opt, g_opt = optimizers
         real = to_tanh_range(x)
         for _ in range(self.cfg.d_steps):
-            d_terms = self._d_terms(real, training=True)
+            d_terms = self._d_terms(real, training=True, labels=labels)
             d_opt.zero_grad(set_to_none=True)
             d_terms["d_total"].backward()
             d_opt.step()
             self.d_steps_done += 1
         lookahead = (real, d_opt) if self.cfg.unrolled > 0 else None
-        g_terms = self._g_terms(len(x), x.device, training=True, lookahead=lookahead)
+        g_terms = self._g_terms(len(x), x.device, training=True, lookahead=lookahead,
+                                labels=labels)
         g_opt.zero_grad(set_to_none=True)
         g_terms["g_total"].backward()
         g_opt.step()
@@ -214,6 +239,8 @@ class InfoGAN(GAN):
     loss_terms = ("d_loss", "g_loss", "d_real", "d_fake", "info")
     predicts_categories = True
     has_encoder = True
+    has_category_input = True
+    has_continuous_codes = True
 
     def __init__(self, cfg: ModelConfig, input_shape: tuple[int, int, int]) -> None:
         super().__init__(cfg, input_shape)
@@ -250,19 +277,14 @@ class InfoGAN(GAN):
         return self.generator_input(*self._sample_codes(n, generator, device))
 
     def grid_inputs(self, seed: int = 0) -> tuple[torch.Tensor, int, int]:
-        """One row per category (at most 10), the same 8 noise vectors in every row."""
-        generator = torch.Generator().manual_seed(seed)
-        rows, cols = min(self.cfg.n_categories, 10), 8
-        noise = self.sample_noise(cols, generator).repeat(rows, 1)
-        category = torch.arange(rows).repeat_interleave(cols)
-        continuous = torch.zeros(rows * cols, self.cfg.n_continuous)
-        return self.generator_input(noise, category, continuous), rows, cols
+        return category_grid_inputs(self, seed)
 
     def _generator_side_parameters(self) -> list[nn.Parameter]:
         return [*self.decoder.parameters(), *self.q_head.parameters()]
 
     def _g_terms(self, n: int, device: torch.device, training: bool = False,
-                 lookahead: Lookahead | None = None) -> dict[str, torch.Tensor]:
+                 lookahead: Lookahead | None = None,
+                 labels: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
         noise, category, continuous = self._sample_codes(n, None, device)
         fake = self.decoder(self.generator_input(noise, category, continuous))
         fake_logits, features = self._discriminate_fake(fake, training, lookahead)
@@ -292,3 +314,15 @@ class InfoGAN(GAN):
     def predict_category(self, x: torch.Tensor) -> torch.Tensor:
         """Real images → Q's most likely category: an unsupervised clustering."""
         return self.infer_codes(x)[1]
+
+
+def category_grid_inputs(model: GAN, seed: int = 0) -> tuple[torch.Tensor, int, int]:
+    """One row per category (at most 10), the same 8 noise vectors in every row, continuous
+    codes at 0: the live sample grid of a GAN with a category input (InfoGAN, conditional)."""
+    generator = torch.Generator().manual_seed(seed)
+    rows, cols = min(model.cfg.n_categories, 10), 8
+    noise = model.sample_noise(cols, generator).repeat(rows, 1)
+    category = torch.arange(rows).repeat_interleave(cols)
+    continuous = torch.zeros(rows * cols, model.cfg.n_continuous if model.has_continuous_codes
+                             else 0)
+    return model.generator_input(noise, category, continuous), rows, cols

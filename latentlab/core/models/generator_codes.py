@@ -1,8 +1,8 @@
 """The point a GAN generates from, as the user steers it: noise, a category, continuous codes.
 
 For InfoGAN the map's coordinates are the continuous codes (Q places real images there); for a
-plain GAN, which has no encoder, the map is a slice through the first two noise dimensions with
-the others held fixed.
+plain or conditional GAN, which has no encoder, the map is a slice through the first two noise
+dimensions with the others held fixed (a conditional GAN's category is the class it draws).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ class GeneratorCode:
     @classmethod
     def from_prior(cls, model: GAN, generator: torch.Generator | None = None) -> GeneratorCode:
         z = model.sample_inputs(1, generator)
-        if isinstance(model, InfoGAN):
+        if model.has_category_input:
             noise, category, continuous = model.split_input(z)
             return cls(noise[0].numpy(), int(category[0]), continuous[0].numpy())
         return cls(z[0].numpy())
@@ -35,20 +35,20 @@ class GeneratorCode:
     def inputs(self, model: GAN) -> torch.Tensor:
         """The generator's 1×input vector."""
         noise = torch.from_numpy(np.asarray(self.noise, np.float32))[None]
-        if isinstance(model, InfoGAN):
+        if model.has_category_input:
             continuous = torch.from_numpy(np.asarray(self.continuous, np.float32))[None]
             return model.generator_input(noise, torch.tensor([self.category]), continuous)
         return noise
 
     def map_code(self, model: GAN) -> np.ndarray:
         """The part of the code the map shows (InfoGAN: continuous codes; GAN: noise slice)."""
-        if isinstance(model, InfoGAN):
+        if model.has_continuous_codes:
             return np.asarray(self.continuous, np.float32)
         return np.asarray(self.noise[: model.code_dim], np.float32)
 
     def with_map_code(self, model: GAN, values: np.ndarray) -> GeneratorCode:
         values = np.asarray(values, np.float32).reshape(-1)
-        if isinstance(model, InfoGAN):
+        if model.has_continuous_codes:
             return replace(self, continuous=values.copy())
         noise = np.array(self.noise, np.float32)
         noise[: model.code_dim] = values[: model.code_dim]

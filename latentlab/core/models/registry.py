@@ -8,12 +8,14 @@ from latentlab.config import ConfigError, ModelConfig
 from latentlab.core.files.safe_io import memory_budget, size_text
 from latentlab.core.models.autoencoder import Autoencoder
 from latentlab.core.models.base import LatentModel
+from latentlab.core.models.conditional import ConditionalGAN
 from latentlab.core.models.gan import GAN, InfoGAN
 from latentlab.core.models.umap_autoencoder import UmapAutoencoder
 from latentlab.core.models.vae import VAE
 
 MODEL_CLASSES: dict[str, type[LatentModel]] = {
     "ae": Autoencoder, "vae": VAE, "umap_ae": UmapAutoencoder, "gan": GAN, "infogan": InfoGAN,
+    "cgan": ConditionalGAN,
 }
 
 

@@ -88,16 +88,16 @@ class TrainControl:
 
 @torch.no_grad()
 def evaluate(model: LatentModel, x: torch.Tensor, batch_size: int = EVAL_BATCH,
-             lengths: torch.Tensor | None = None) -> dict[str, float]:
-    """Mean of each loss term over ``x`` (weighted by batch size); ``lengths`` for text models
-    that score word counts."""
+             side: torch.Tensor | None = None) -> dict[str, float]:
+    """Mean of each loss term over ``x`` (weighted by batch size); ``side``: the model's side
+    input for these items (``LatentModel.side_input``), if it takes one."""
     was_training = model.training
     model.eval()
     totals: dict[str, float] = {}
     for i in range(0, len(x), batch_size):
         batch = x[i : i + batch_size]
-        terms = (model.losses(batch) if lengths is None
-                 else model.losses(batch, lengths[i : i + batch_size]))
+        terms = (model.losses(batch) if side is None
+                 else model.losses(batch, side[i : i + batch_size]))
         values = torch.stack(list(terms.values())).tolist()
         for name, value in zip(terms, values, strict=True):
             totals[name] = totals.get(name, 0.0) + value * len(batch)
@@ -203,12 +203,13 @@ def _cpu_copy(model: torch.nn.Module) -> dict[str, torch.Tensor]:
     return {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
 
 
-def _lengths(model: LatentModel, data: Dataset, indices: np.ndarray,
-             device: torch.device) -> torch.Tensor | None:
-    """Documents' lengths, for a text model that scores word counts (else None)."""
-    if not model.scores_word_counts or data.lengths is None or len(indices) == 0:
+def _side_input(model: LatentModel, data: Dataset, indices: np.ndarray,
+                device: torch.device) -> torch.Tensor | None:
+    """The model's side input for these items (documents' lengths, class labels), or None."""
+    values = model.side_input(data)
+    if values is None or len(indices) == 0:
         return None
-    return torch.from_numpy(data.lengths[indices].astype(np.float32)).to(device)
+    return torch.from_numpy(values[indices]).to(device)
 
 
 @torch.no_grad()
@@ -249,6 +250,9 @@ def train(
     problems = cfg.validate()
     if problems:
         raise ConfigError(problems)
+    problem = model.data_problem(data)
+    if problem:
+        raise ValueError(problem)
     control = control or TrainControl()
     device = resolve_device(cfg.device)
     # The VAE's sampling noise, reproducible per run (and different on each rank).
@@ -263,8 +267,8 @@ def train(
     # A fixed subset keeps the per-epoch held-out pass cheap on big test splits.
     test_subset = _evenly_spaced(data.test_indices, cfg.eval_items)
     x_test = items_on(data, test_subset, device)
-    l_train = _lengths(model, data, data.train_indices, device)
-    l_test = _lengths(model, data, test_subset, device)
+    side_train = _side_input(model, data, data.train_indices, device)
+    side_test = _side_input(model, data, test_subset, device)
     y_test = data.labels[test_subset] if data.labels is not None else None
     views = ViewInputs.of(model, data, live or LiveItems(), cfg.seed, device)
     shuffle = torch.Generator().manual_seed(cfg.seed)
@@ -305,8 +309,8 @@ def train(
                 return
             rows = order[(step - 1) * cfg.batch_size : step * cfg.batch_size]
             learning_rate.at(global_step)
-            terms = (model.train_step(x_train[rows], optimizers) if l_train is None
-                     else model.train_step(x_train[rows], optimizers, l_train[rows]))
+            terms = (model.train_step(x_train[rows], optimizers) if side_train is None
+                     else model.train_step(x_train[rows], optimizers, side_train[rows]))
             if not all(math.isfinite(v) for v in terms.values()):
                 kept_step = last_good.restore(model, global_step)
                 yield snapshot(kept_step, epoch - 1 + step / steps_per_epoch)
@@ -332,7 +336,7 @@ def train(
         train_means = losses.epoch_means(n_train)
         if shard is not None:
             train_means = shard.end_epoch(model, train_means)
-        test_means = evaluate(model, x_test, lengths=l_test) if x_test is not None else {}
+        test_means = evaluate(model, x_test, side=side_test) if x_test is not None else {}
         if views.x_map is not None and model.has_encoder:
             # Every epoch's map, for the GUI's timeline: the codes as the epoch ends.
             yield snapshot(global_step, float(epoch))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from latentlab.config import (
+    GAN_FAMILIES,
     MODEL_FAMILIES,
     ConfigError,
     ModelConfig,
@@ -35,7 +36,7 @@ def recommended_settings(family: str, data_kind: str = "image",
         problems.append(f"Data kind: must be one of {', '.join(DATA_KINDS)} (got {data_kind!r}).")
     if problems:
         raise ConfigError(problems)
-    if family in ("gan", "infogan"):
+    if family in GAN_FAMILIES:
         return _gan(family, input_shape)
     if data_kind == "text":
         model, train = _text(family)

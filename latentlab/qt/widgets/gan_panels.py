@@ -35,7 +35,8 @@ def _subscript(i: int) -> str:
 
 
 class CodePanel(QWidget):
-    """Steer the generator: InfoGAN's category and continuous codes, and the noise."""
+    """Steer the generator: InfoGAN's category and continuous codes, a conditional GAN's class,
+    and the noise."""
 
     def __init__(self, lab: LatentLab, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -91,10 +92,18 @@ class CodePanel(QWidget):
             self.form.removeRow(1)
         self.sliders, self.values = [], []
         info = isinstance(gan, InfoGAN)
-        self.category.setEnabled(info)
+        categorical = gan is not None and gan.has_category_input
+        self.category.setEnabled(categorical)
         self.traversal_button.setEnabled(info)
         self._syncing = True
         self.category.clear()
+        self.form.labelForField(self.category).setText("Category" if info else "Class")
+        self.category.setToolTip("InfoGAN's categorical code" if info
+                                 else "The class the conditional GAN draws")
+        if categorical and not info:
+            self.category.addItems(self._class_names(gan.cfg.n_categories))
+            self.hint.setText("Pick the class, then drag the probe through the noise space: "
+                              "the same noise, another class, the same style.")
         if info:
             self.category.addItems([f"category {k}" for k in range(gan.cfg.n_categories)])
             lo, hi = (int(v * SLIDER_STEPS_PER_UNIT) for v in CODE_RANGE)
@@ -114,11 +123,18 @@ class CodePanel(QWidget):
                 self.sliders.append(slider)
                 self.values.append(value)
             self.hint.setText("The probe on the InfoGAN map moves the first two codes too.")
-        elif gan is not None:
+        elif gan is not None and not categorical:
             self.hint.setText("A plain GAN has no codes to steer: drag the probe through the "
                               "noise space, or draw new noise.")
         self._syncing = False
         self._on_code_changed()
+
+    def _class_names(self, n: int) -> list[str]:
+        """The dataset's class names when they are the model's classes, else numbers."""
+        dataset = self.lab.data.dataset
+        if dataset is not None and len(dataset.class_names) == n:
+            return [str(name) for name in dataset.class_names]
+        return [f"class {k}" for k in range(n)]
 
     def _on_code_changed(self) -> None:
         code = self.lab.generator.code

@@ -32,6 +32,11 @@ COLUMNS = (
                     "test image. PCA keeps as many components as the model's code has dimensions"),
     ("× baseline", "The row's 1-NN accuracy divided by the linear baseline's (PCA of pixels; "
                    "LSA for text): how many times better its map keeps the classes apart"),
+    ("Sample FD", "Sample quality: the Fréchet distance between generated images and the test "
+                  "images, in the features of a small classifier of the labels (an FID with a "
+                  "LeNet). Lower is better; the row's tooltip gives the floor, the distance of "
+                  "as many real train images. Autoencoders sample a Gaussian fitted to their "
+                  "train codes, the others their prior. Needs labelled images"),
 )
 
 
@@ -90,7 +95,7 @@ class MetricsPanel(QWidget):
         baseline_knn1 = next((row.knn1 for row in rows if row.kind == "baseline"), None)
         for r, row in enumerate(rows):
             values = (row.name, _cell(row.knn1), _cell(row.knn5), _cell(row.trust),
-                      _cell(row.sse), _ratio(row.knn1, baseline_knn1))
+                      _cell(row.sse), _ratio(row.knn1, baseline_knn1), _cell(row.sample_fd))
             for c, text in enumerate(values):
                 item = QTableWidgetItem(text)
                 if c:

@@ -36,6 +36,7 @@ from latentlab.config import (
     TrainConfig,
     parse_int_list,
 )
+from latentlab.core.models.conditional import labels_problem
 from latentlab.core.training.device import available_devices
 from latentlab.core.training.events import StepProgress, TrainingFinished, TrainingStarted
 from latentlab.core.training.recipes import recommended_settings
@@ -279,7 +280,12 @@ class TrainingPanel(QWidget):
             seed=self.seed.value(),
             device=self.device.currentData(),
         )
-        shape = self.lab.data.dataset.input_shape if self.lab.data.dataset is not None else None
+        dataset = self.lab.data.dataset
+        if model.family == "cgan" and dataset is not None:  # a class input per class of data
+            model = replace(model, n_categories=len(dataset.class_names) or model.n_categories)
+            problems += filter(None, [labels_problem(dataset, model.n_categories,
+                                                     "A conditional GAN")])
+        shape = dataset.input_shape if dataset is not None else None
         problems += model.validate(shape) + train.validate()
         if problems:
             raise ConfigError(problems)

@@ -1,0 +1,99 @@
+"""The class-conditional GAN (Mirza & Osindero 2014) with a projection discriminator (Miyato &
+Koyama 2018): G(z, y) sees the class as a one-hot beside its noise; D(x, y) = ψ(φ(x)) +
+⟨e_y, φ(x)⟩, an unconditional score plus the projection of D's features on a learned embedding
+of the class — D asks both "is this real?" and "is this a real y?".
+
+It trains on a labelled dataset: the trainer hands each batch's labels to ``train_step``, and
+the fakes of a step carry the real batch's labels, so D always compares like with like.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from latentlab.config import ModelConfig
+from latentlab.core.data.dataset import Dataset
+from latentlab.core.models.gan import GAN, category_grid_inputs
+
+
+class ConditionalGAN(GAN):
+    """``cfg.n_categories`` is the number of classes (the dataset's)."""
+
+    has_category_input = True
+    #: The trainer passes each batch's class labels (and refuses data without them).
+    needs_labels = True
+
+    def __init__(self, cfg: ModelConfig, input_shape: tuple[int, int, int]) -> None:
+        super().__init__(cfg, input_shape)
+        self.class_embedding = nn.Embedding(cfg.n_categories, self.feature_dim)
+        nn.init.xavier_uniform_(self.class_embedding.weight)
+
+    @property
+    def input_dim(self) -> int:
+        return self.cfg.noise_dim + self.cfg.n_categories
+
+    def generator_input(self, noise: torch.Tensor, category: torch.Tensor,
+                        continuous: torch.Tensor | None = None) -> torch.Tensor:
+        """[noise, one-hot(class)] as G expects it (``continuous`` must be empty: a
+        conditional GAN has no continuous codes)."""
+        one_hot = F.one_hot(category.long(), self.cfg.n_categories).to(noise.dtype)
+        return torch.cat([noise, one_hot], dim=1)
+
+    def split_input(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Inverse of ``generator_input``: (noise, class, no continuous codes)."""
+        n_noise = self.cfg.noise_dim
+        return z[:, :n_noise], z[:, n_noise:].argmax(1), z.new_zeros(len(z), 0)
+
+    def sample_inputs(self, n: int, generator: torch.Generator | None = None,
+                      device: torch.device | str = "cpu") -> torch.Tensor:
+        """Noise from the prior and classes drawn uniformly."""
+        noise = self.sample_noise(n, generator)
+        category = torch.randint(self.cfg.n_categories, (n,), generator=generator)
+        return self.generator_input(noise, category).to(device)
+
+    def class_inputs(self, classes: torch.Tensor, generator: torch.Generator | None = None,
+                     device: torch.device | str = "cpu") -> torch.Tensor:
+        """Inputs that ask for the given classes, with noise from the prior."""
+        noise = self.sample_noise(len(classes), generator)
+        return self.generator_input(noise, classes.cpu()).to(device)
+
+    def fake_inputs(self, n: int, device: torch.device | str,
+                    labels: torch.Tensor | None = None) -> torch.Tensor:
+        if labels is None:
+            raise ValueError("A conditional GAN trains on labelled batches: no labels given.")
+        noise = self.sample_noise(n).to(device)
+        return self.generator_input(noise, labels.to(device))
+
+    def grid_inputs(self, seed: int = 0) -> tuple[torch.Tensor, int, int]:
+        """One row per class (at most 10), the same 8 noise vectors in every column."""
+        return category_grid_inputs(self, seed)
+
+    def discriminate(self, x_tanh: torch.Tensor, labels: torch.Tensor | None = None
+                     ) -> tuple[torch.Tensor, torch.Tensor]:
+        logits, features = super().discriminate(x_tanh)
+        if labels is not None:
+            logits = logits + (self.class_embedding(labels) * features).sum(1)
+        return logits, features
+
+    def _discriminator_parameters(self) -> list[nn.Parameter]:
+        return [*super()._discriminator_parameters(), *self.class_embedding.parameters()]
+
+    def side_input(self, data: Dataset) -> np.ndarray | None:
+        return None if data.labels is None else data.labels.astype(np.int64)
+
+    def data_problem(self, data: Dataset) -> str | None:
+        return labels_problem(data, self.cfg.n_categories, "A conditional GAN")
+
+
+def labels_problem(data: Dataset, n_classes: int, model: str) -> str | None:
+    """Why a conditional model set for ``n_classes`` classes cannot train on ``data``."""
+    if data.labels is None:
+        return (f"{data.name}: {model} generates the class it is asked for, so it trains on "
+                "labelled data, and this dataset has no labels.")
+    if len(data.class_names) != n_classes:
+        return (f"{data.name}: the data has {len(data.class_names)} classes and the model is "
+                f"set for {n_classes}: set its classes to {len(data.class_names)}.")
+    return None
