@@ -44,6 +44,8 @@ FLAGS: dict[str, tuple[str, str, str]] = {
     "updates": ("str", "HOW", "alternating (D, then G against it) or simultaneous "
                               "(alternating)"),
     "batch_size": ("int", "N", "points per batch (256)"),
+    "g_average": ("float", "DECAY", "samples and metrics from a moving average of the "
+                                    "generator's weights with this decay, e.g. 0.999; 0 = off (0)"),
 }
 DEFAULT_STEPS = 25_000
 MAX_STEPS = 10_000_000

@@ -43,6 +43,9 @@ class Gan2dConfig:
     betas: tuple[float, float] = (0.5, 0.999)
     updates: str = "alternating"  # or "simultaneous"
     batch_size: int = 256
+    #: Decay of an exponential moving average of G's weights, which the views and the metrics
+    #: draw from (0 = off, G itself): it smooths out G's oscillation around the modes.
+    g_average: float = 0.0
 
     def validate(self) -> list[str]:
         """Every problem, one per field, each naming the field; empty when the config is fine."""
@@ -102,6 +105,7 @@ class Gan2dConfig:
             problems.append(f"Adam betas: two numbers in [0, 1) (got {self.betas!r}).")
         choice("Updates", self.updates, UPDATES)
         integer("Batch size", self.batch_size, 2, MAX_BATCH)
+        number("G average decay", self.g_average, 0, 0.99999)
         pack_ok = isinstance(self.pack, int) and isinstance(self.batch_size, int)
         if pack_ok and 1 <= self.pack <= MAX_PACK and 2 <= self.batch_size < 2 * self.pack:
             problems.append(f"Batch size: at least {2 * self.pack} for packing {self.pack}, so "

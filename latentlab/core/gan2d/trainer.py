@@ -63,6 +63,11 @@ class Gan2dTrainer:
                                                cfg.minibatch_features)
         self.g_params = list(self.generator.parameters())
         self.d_params = list(self.discriminator.parameters())
+        #: The generator the views and metrics draw from: G itself, or the moving average of
+        #: its weights (``g_average``), which no optimiser touches.
+        self.shown = self.generator
+        if cfg.g_average > 0:
+            self.shown = copy.deepcopy(self.generator).requires_grad_(False)
         self._g_opt: torch.optim.Optimizer | None = None
         self._d_opt: torch.optim.Optimizer | None = None
         self._rng = torch.Generator().manual_seed(cfg.seed)
@@ -220,8 +225,16 @@ class Gan2dTrainer:
     def _g_step(self) -> torch.Tensor:
         fake = self.generator(self._noise(self.cfg.batch_size, self._rng))
         loss = self._g_objective(fake)
-        self._apply(self.g_opt, self.g_params, self._grads(loss, self.g_params))
+        self._move_g(self._grads(loss, self.g_params))
         return loss.detach()
+
+    def _move_g(self, grads: list[torch.Tensor]) -> None:
+        """G's update, and its weights' moving average when one is kept."""
+        self._apply(self.g_opt, self.g_params, grads)
+        if self.shown is not self.generator:
+            with torch.no_grad():
+                torch._foreach_lerp_(list(self.shown.parameters()), self.g_params,
+                                     1 - self.cfg.g_average)
 
     def _simultaneous_step(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Both players' gradients at the same weights, then both updates."""
@@ -233,7 +246,7 @@ class Gan2dTrainer:
         g_value = self._g_objective(self.generator(z))
         g_grads = self._grads(g_value, self.g_params)
         self._apply(self.d_opt, self.d_params, d_grads)
-        self._apply(self.g_opt, self.g_params, g_grads)
+        self._move_g(g_grads)
         if self.cfg.loss == "wgan_clip":
             self._clip()
         self.discriminator.reference = fake
@@ -258,7 +271,7 @@ class Gan2dTrainer:
             if self.cfg.loss == "wgan_clip":
                 self._clip()
             self.discriminator.reference = fake.detach()
-        self._apply(self.g_opt, self.g_params, g_grads)
+        self._move_g(g_grads)
         return first.loss, g_value.detach(), first.info
 
     def train_step(self, which: str = "both") -> StepStats:
@@ -330,7 +343,7 @@ class Gan2dTrainer:
         """``n`` generated points (N×2 float32); a seed fixes them, else a fresh draw."""
         rng = torch.Generator().manual_seed(seed) if seed is not None else self._view_rng
         with torch.inference_mode():
-            return self.generator(self._noise(n, rng)).numpy()
+            return self.shown(self._noise(n, rng)).numpy()
 
     def noise_grid(self, n: int = 20) -> tuple[np.ndarray, np.ndarray]:
         """A regular n×n grid over the noise plane (the first two noise dimensions, the others
@@ -343,7 +356,7 @@ class Gan2dTrainer:
         used = min(2, self.cfg.noise_dim)
         z[:, :used] = plane[:, :used]
         with torch.inference_mode():
-            image = self.generator(z)
+            image = self.shown(z)
         return plane.reshape(n, n, 2).numpy(), image.reshape(n, n, 2).numpy()
 
     def d_field(self, xlim: tuple[float, float], ylim: tuple[float, float],
@@ -365,27 +378,3 @@ class Gan2dTrainer:
         x = x.clone().requires_grad_(True)
         (grad,) = torch.autograd.grad(g_loss(self.cfg.loss, self.discriminator(x)).sum(), x)
         return grad.numpy()
-
-    # ---------------------------------------------------------------- snapshots
-    def state_dict(self) -> dict[str, object]:
-        """A deep copy of everything that defines where the run is: load it to go back."""
-        reference = self.discriminator.reference
-        return copy.deepcopy({
-            "generator": self.generator.state_dict(),
-            "discriminator": self.discriminator.state_dict(),
-            "g_optimizer": self.g_opt.state_dict(),
-            "d_optimizer": self.d_opt.state_dict(),
-            "step": self.step,
-            "rng": self._rng.get_state(),
-            "reference": None if reference is None else reference.detach(),
-        })
-
-    def load_state_dict(self, state: dict[str, object]) -> None:
-        state = copy.deepcopy(state)
-        self.generator.load_state_dict(state["generator"])
-        self.discriminator.load_state_dict(state["discriminator"])
-        self.g_opt.load_state_dict(state["g_optimizer"])
-        self.d_opt.load_state_dict(state["d_optimizer"])
-        self.step = int(state["step"])
-        self._rng.set_state(state["rng"])
-        self.discriminator.reference = state["reference"]

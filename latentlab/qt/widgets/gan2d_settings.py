@@ -45,7 +45,8 @@ SECTIONS: tuple[tuple[str, tuple[tuple[str, str, str, tuple[str, ...]], ...]], .
         ("d_optimizer", "D optimizer", "choice", OPTIMIZERS),
         ("d_lr", "D learning rate", "float", ()),
         ("updates", "Updates", "choice", UPDATES),
-        ("batch_size", "Batch size", "int", ()))),
+        ("batch_size", "Batch size", "int", ()),
+        ("g_average", "G average decay", "float", ()))),
     ("Networks", (
         ("g_hidden", "Generator layers", "layers", ()),
         ("d_hidden", "Discriminator layers", "layers", ()),
