@@ -57,15 +57,15 @@ class ConditionalGAN(GAN):
     def class_inputs(self, classes: torch.Tensor, generator: torch.Generator | None = None,
                      device: torch.device | str = "cpu") -> torch.Tensor:
         """Inputs that ask for the given classes, with noise from the prior."""
-        noise = self.sample_noise(len(classes), generator)
-        return self.generator_input(noise, classes.cpu()).to(device)
+        # The labels stay where they are: on a GPU, reading them back would stall every step.
+        noise = self.sample_noise(len(classes), generator, device)
+        return self.generator_input(noise, classes.to(device))
 
     def fake_inputs(self, n: int, device: torch.device | str,
                     labels: torch.Tensor | None = None) -> torch.Tensor:
         if labels is None:
             raise ValueError("A conditional GAN trains on labelled batches: no labels given.")
-        noise = self.sample_noise(n).to(device)
-        return self.generator_input(noise, labels.to(device))
+        return self.class_inputs(labels, device=device)
 
     def grid_inputs(self, seed: int = 0) -> tuple[torch.Tensor, int, int]:
         """One row per class (at most 10), the same 8 noise vectors in every column."""
