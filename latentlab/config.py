@@ -7,13 +7,26 @@ message wherever it is entered.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
-from typing import Any, Self
+from dataclasses import dataclass
+
+from latentlab.config_base import ConfigError, JsonSettings, parse_int_list, too_large
 
 MODEL_FAMILIES = {"ae": "Autoencoder", "vae": "Variational autoencoder",
                   "umap_ae": "UMAP autoencoder", "gan": "GAN", "infogan": "InfoGAN",
-                  "cgan": "Conditional GAN"}
+                  "cgan": "Conditional GAN", "pix2pix": "pix2pix"}
+#: The noise-based GANs (a generator of samples from noise); pix2pix translates given images.
 GAN_FAMILIES = ("gan", "infogan", "cgan")
+#: The families the window trains and opens. pix2pix is left out until the workspace for paired
+#: translation comes, with the drawing pad; the command line trains and evaluates it.
+WINDOW_FAMILIES = {k: v for k, v in MODEL_FAMILIES.items() if k != "pix2pix"}
+#: Why the window refuses a checkpoint of a family outside WINDOW_FAMILIES.
+NOT_IN_WINDOW = ("the window has no workspace for paired translation yet (it comes with the "
+                 "drawing pad); train and evaluate it with latentlab train and latentlab evaluate")
+#: pix2pix's paired tasks, made on the fly from any image (``core.models.paired_tasks``).
+PAIRED_TASKS = {"edges": "edge map → image",
+                "inpaint": "image with its centre hidden → image",
+                "superres": "image at a quarter of its width and height → image",
+                "colour": "grey image → colour image (RGB data only)"}
 ARCHITECTURES = {"mlp": "MLP", "conv": "Convolutional", "linear": "Linear (no nonlinearity)"}
 LIKELIHOODS = {"bernoulli": "Bernoulli", "gaussian": "Gaussian",
                "multinomial": "Multinomial (word distributions)"}
@@ -26,6 +39,8 @@ LR_SCHEDULES = {"constant": "Constant", "cosine": "Cosine decay to zero"}
 
 #: Smallest image side the convolutional architecture accepts (two stride-2 stages).
 MIN_CONV_SIDE = 16
+#: Smallest image side pix2pix's U-Net and PatchGAN are built for.
+MIN_PIX2PIX_SIDE = 8
 
 # Upper bounds: far above any model that trains on a laptop, low enough that a typo or a
 # hostile file is refused with a message instead of an allocator failing (or a loop over a
@@ -46,6 +61,8 @@ MAX_MINIBATCH_FEATURES = 1024
 #: Each unrolled step costs about a D step and its second derivatives.
 MAX_UNROLLED = 20
 MAX_UMAP_NEIGHBORS = 1000
+#: pix2pix's λ: the paper's 100, a hundredfold over it, is already an L1-only model.
+MAX_L1_WEIGHT = 10_000
 MAX_EPOCHS = 100_000
 MAX_BATCH = 1 << 20
 MAX_SEED = 2**63 - 1
@@ -53,35 +70,8 @@ MAX_EVAL_ITEMS = 1_000_000
 MAX_THREADS = 1024
 
 
-def _too_large(label: str, value: int, limit: int, unit: str = "") -> list[str]:
-    return [f"{label}: at most {limit:,}{unit} (got {value:,})."] if value > limit else []
-
-
-class ConfigError(ValueError):
-    """One or more settings cannot work; ``problems`` holds one readable line per field."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
-
-
-class _JsonSettings:
-    """to_dict/from_dict for the settings dataclasses: JSON-ready, unknown keys refused."""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Self:
-        known = {f.name for f in fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise ConfigError([f"{cls.__name__}: unknown setting(s) {', '.join(sorted(unknown))}."])
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
-
-
 @dataclass(frozen=True)
-class ModelConfig(_JsonSettings):
+class ModelConfig(JsonSettings):
     family: str = "ae"
     architecture: str = "mlp"
     hidden: tuple[int, ...] = (256, 128)
@@ -113,6 +103,13 @@ class ModelConfig(_JsonSettings):
     minibatch_features: int = 0
     #: k steps of D unrolled in G's objective (Metz et al. 2017); 0 = off.
     unrolled: int = 0
+    # pix2pix (Isola et al. 2017): image-to-image translation on pairs made from each image.
+    #: Which pair: one of PAIRED_TASKS.
+    task: str = "edges"
+    #: λ of the generator's objective, adversarial + λ·L1 (the paper's 100).
+    l1_weight: float = 100.0
+    #: False trains the same U-Net on the L1 term alone (the paper's blurry baseline).
+    adversarial: bool = True
 
     @property
     def is_gan(self) -> bool:
@@ -126,16 +123,18 @@ class ModelConfig(_JsonSettings):
         if self.architecture not in ARCHITECTURES:
             problems.append(f"Architecture: unknown value {self.architecture!r}.")
         # Bounds hold for every field, used or not: a checkpoint stores them all.
-        problems += _too_large("Noise size", self.noise_dim, MAX_NOISE)
-        problems += _too_large("Categories K", self.n_categories, MAX_CATEGORIES)
-        problems += _too_large("Continuous codes", self.n_continuous, MAX_CONTINUOUS)
-        problems += _too_large("D steps per G step", self.d_steps, MAX_D_STEPS)
+        problems += too_large("Noise size", self.noise_dim, MAX_NOISE)
+        problems += too_large("Categories K", self.n_categories, MAX_CATEGORIES)
+        problems += too_large("Continuous codes", self.n_continuous, MAX_CONTINUOUS)
+        problems += too_large("D steps per G step", self.d_steps, MAX_D_STEPS)
         problems += self._remedy_bounds()
-        problems += _too_large("UMAP neighbours", self.umap_neighbors, MAX_UMAP_NEIGHBORS)
-        problems += _too_large("Latent size", self.latent_dim, MAX_LATENT)
-        problems += self._hidden_bounds() + self._conv_bounds()
+        problems += too_large("UMAP neighbours", self.umap_neighbors, MAX_UMAP_NEIGHBORS)
+        problems += too_large("Latent size", self.latent_dim, MAX_LATENT)
+        problems += self._hidden_bounds() + self._conv_bounds() + self._pix2pix_bounds()
         if self.is_gan:
             return problems + self._gan_problems(input_shape)
+        if self.family == "pix2pix":
+            return problems + self._pix2pix_problems(input_shape)
         if self.latent_dim < 1:
             problems.append(f"Latent size: must be at least 1 (got {self.latent_dim}).")
         if self.architecture == "mlp":
@@ -177,15 +176,15 @@ class ModelConfig(_JsonSettings):
         return problems
 
     def _hidden_bounds(self) -> list[str]:
-        problems = _too_large("Hidden sizes", len(self.hidden), MAX_LAYERS, " layers")
+        problems = too_large("Hidden sizes", len(self.hidden), MAX_LAYERS, " layers")
         widest = max(self.hidden, default=0)
-        return problems + _too_large("Hidden sizes", widest, MAX_WIDTH, " units a layer")
+        return problems + too_large("Hidden sizes", widest, MAX_WIDTH, " units a layer")
 
     def _conv_bounds(self) -> list[str]:
-        problems = _too_large("Conv channels", len(self.conv_channels), MAX_CONV_STAGES,
+        problems = too_large("Conv channels", len(self.conv_channels), MAX_CONV_STAGES,
                               " stages")
         widest = max(self.conv_channels, default=0)
-        return problems + _too_large("Conv channels", widest, MAX_CONV_CHANNELS,
+        return problems + too_large("Conv channels", widest, MAX_CONV_CHANNELS,
                                      " channels a stage")
 
     def _remedy_bounds(self) -> list[str]:
@@ -196,16 +195,55 @@ class ModelConfig(_JsonSettings):
             if not math.isfinite(value) or value < 0:
                 problems.append(f"{label}: must be zero (off) or positive (got {value}).")
             else:
-                problems += _too_large(label, value, limit)
+                problems += too_large(label, value, limit)
         if self.minibatch_features < 0:
             problems.append(f"Minibatch features: must be zero (off) or positive "
                             f"(got {self.minibatch_features}).")
-        problems += _too_large("Minibatch features", self.minibatch_features,
+        problems += too_large("Minibatch features", self.minibatch_features,
                                MAX_MINIBATCH_FEATURES)
         if self.unrolled < 0:
             problems.append(f"Unrolled D steps: must be zero (off) or positive "
                             f"(got {self.unrolled}).")
-        problems += _too_large("Unrolled D steps", self.unrolled, MAX_UNROLLED)
+        problems += too_large("Unrolled D steps", self.unrolled, MAX_UNROLLED)
+        return problems
+
+    def _pix2pix_bounds(self) -> list[str]:
+        problems: list[str] = []
+        if self.task not in PAIRED_TASKS:
+            problems.append(f"Task: unknown value {self.task!r}; choose one of "
+                            f"{', '.join(PAIRED_TASKS)}.")
+        if not math.isfinite(self.l1_weight) or self.l1_weight < 0:
+            problems.append(f"L1 weight λ: must be zero or positive (got {self.l1_weight}).")
+        else:
+            problems += too_large("L1 weight λ", self.l1_weight, MAX_L1_WEIGHT)
+        return problems
+
+    def _pix2pix_problems(self, input_shape: tuple[int, ...] | None) -> list[str]:
+        problems: list[str] = []
+        if input_shape is not None:
+            c, h, w = input_shape if len(input_shape) == 3 else (0, 0, 0)
+            if min(h, w) < MIN_PIX2PIX_SIDE:
+                problems.append(f"Model type: pix2pix translates images of at least "
+                                f"{MIN_PIX2PIX_SIDE}×{MIN_PIX2PIX_SIDE}; these items are "
+                                f"{h}×{w}.")
+            elif (problem := paired_task_problem(self.task, c)) is not None:
+                problems.append(f"Task: {problem}.")
+        if not self.adversarial and self.l1_weight == 0:
+            problems.append("L1 weight λ: without the adversarial term the L1 term is all "
+                            "there is; it must be positive.")
+        if self.gan_loss not in GAN_LOSSES:
+            problems.append(f"Generator loss: unknown value {self.gan_loss!r}.")
+        elif self.gan_loss == "wgan_gp":
+            problems.append("Generator loss: pix2pix trains with the cross-entropy, least "
+                            "squares or hinge losses; WGAN-GP is for the noise-based GANs.")
+        # The noise-based GANs' remedies: refused rather than silently ignored.
+        for label, value, off in (("D steps per G step", self.d_steps, 1),
+                                  ("R1 penalty γ", self.r1, 0),
+                                  ("Instance noise σ", self.instance_noise, 0),
+                                  ("Minibatch features", self.minibatch_features, 0),
+                                  ("Unrolled D steps", self.unrolled, 0)):
+            if value != off:
+                problems.append(f"{label}: not used by pix2pix; set {off}.")
         return problems
 
     def _umap_problems(self) -> list[str]:
@@ -263,7 +301,7 @@ class ModelConfig(_JsonSettings):
 
 
 @dataclass(frozen=True)
-class TrainConfig(_JsonSettings):
+class TrainConfig(JsonSettings):
     epochs: int = 40
     batch_size: int = 64
     learning_rate: float = 1e-3
@@ -291,10 +329,10 @@ class TrainConfig(_JsonSettings):
         problems: list[str] = []
         if self.epochs < 1:
             problems.append(f"Epochs: must be at least 1 (got {self.epochs}).")
-        problems += _too_large("Epochs", self.epochs, MAX_EPOCHS)
+        problems += too_large("Epochs", self.epochs, MAX_EPOCHS)
         if self.batch_size < 1:
             problems.append(f"Batch size: must be at least 1 (got {self.batch_size}).")
-        problems += _too_large("Batch size", self.batch_size, MAX_BATCH)
+        problems += too_large("Batch size", self.batch_size, MAX_BATCH)
         if not 0 <= self.seed <= MAX_SEED:
             problems.append(f"Seed: a whole number in 0…{MAX_SEED:,} (got {self.seed:,}).")
         if not math.isfinite(self.learning_rate) or self.learning_rate <= 0:
@@ -309,10 +347,10 @@ class TrainConfig(_JsonSettings):
             problems.append("Snapshot interval: must be positive.")
         if self.eval_items < 1:
             problems.append("Held-out items: must be at least 1.")
-        problems += _too_large("Held-out items", self.eval_items, MAX_EVAL_ITEMS)
+        problems += too_large("Held-out items", self.eval_items, MAX_EVAL_ITEMS)
         if self.cpu_threads < 0:
             problems.append("CPU threads: must be zero (automatic) or positive.")
-        problems += _too_large("CPU threads", self.cpu_threads, MAX_THREADS)
+        problems += too_large("CPU threads", self.cpu_threads, MAX_THREADS)
         if self.lr_schedule not in LR_SCHEDULES:
             problems.append(f"Learning-rate schedule: must be one of {', '.join(LR_SCHEDULES)} "
                             f"(got {self.lr_schedule!r}).")
@@ -324,15 +362,12 @@ class TrainConfig(_JsonSettings):
         return problems
 
 
-def parse_int_list(text: str, field_name: str) -> tuple[int, ...]:
-    """Parse '256, 128' into (256, 128); raise ConfigError naming the field otherwise."""
-    parts = [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
-    try:
-        return tuple(int(p) for p in parts)
-    except ValueError:
-        raise ConfigError(
-            [f"{field_name}: expected whole numbers separated by commas (got {text!r})."]
-        ) from None
+def paired_task_problem(task: str, channels: int) -> str | None:
+    """Why ``task`` cannot be made from images of ``channels`` channels (None: it can)."""
+    if task == "colour" and channels != 3:
+        return (f"the colour task turns grey images into colour ones, so it needs RGB images "
+                f"(3 channels); these have {channels}")
+    return None
 
 
 __all__ = [
@@ -344,8 +379,12 @@ __all__ = [
     "LIKELIHOODS",
     "LR_SCHEDULES",
     "MODEL_FAMILIES",
+    "NOT_IN_WINDOW",
+    "PAIRED_TASKS",
+    "WINDOW_FAMILIES",
     "ConfigError",
     "ModelConfig",
     "TrainConfig",
+    "paired_task_problem",
     "parse_int_list",
 ]

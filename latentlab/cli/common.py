@@ -222,6 +222,14 @@ def checkpoint_and_data(args: argparse.Namespace, device_name: str) -> tuple[Any
     return checkpoint, data, source
 
 
+def without_encoder(family: str) -> str:
+    """A model of ``family`` that has no encoder, for messages: "a plain GAN" (an InfoGAN's Q
+    head is an encoder), "a pix2pix model"."""
+    from latentlab.core.files.checkpoint_meta import family_noun
+
+    return "a plain GAN" if family == "gan" else family_noun(family)
+
+
 def _same_source(source: str, recorded: str | None) -> bool:
     if recorded is None:
         return False

@@ -9,7 +9,13 @@ import math
 import sys
 from typing import Any
 
-from latentlab.cli.common import EXIT_OK, CommandError, checkpoint_and_data, usage_error
+from latentlab.cli.common import (
+    EXIT_OK,
+    CommandError,
+    checkpoint_and_data,
+    usage_error,
+    without_encoder,
+)
 
 #: ``--maps`` choices: method-source.
 MAP_CHOICES = ("umap-codes", "umap-inputs", "tsne-codes", "tsne-inputs")
@@ -58,8 +64,9 @@ def score_projection(model: Any, data: Any, method: str, source: str,
 
     if source == "codes":
         if not model.has_encoder:
-            raise CommandError(f"--maps {method}-codes: the checkpoint holds a plain GAN, which "
-                               "has no encoder: real items have no codes to map.")
+            raise CommandError(f"--maps {method}-codes: the checkpoint holds "
+                               f"{without_encoder(model.cfg.family)}, which has no encoder: "
+                               "real items have no codes to map.")
         x, _ = model_codes(model, data.x)
     else:
         x = data.x.reshape(data.n, -1)
@@ -139,7 +146,23 @@ def format_report(result: dict[str, Any], title: str) -> str:
                          f"samples, judged by a classifier with "
                          f"{_number(gan['classifier_accuracy'])} held-out accuracy")
     lines += ["", sample_quality_line(result["sample_quality"])]
+    if result.get("translation") is not None:
+        lines.append(translation_line(result["translation"]))
     return "\n".join(lines)
+
+
+def translation_line(scores: dict[str, Any]) -> str:
+    """pix2pix's translation scores in one line, each beside what it should be read against."""
+    line = (f"translation ({scores['task']}, {scores['items']:,} test items): L1 "
+            f"{_number(scores['l1'])} per pixel (the inputs themselves: "
+            f"{_number(scores['l1_of_inputs'])})")
+    outputs = scores["classifier_accuracy_on_outputs"]
+    if outputs is None:
+        return f"{line}; {scores['note']}" if scores.get("note") else line
+    targets = scores["classifier_accuracy_on_targets"]
+    return (f"{line}; the label classifier reads {_number(outputs)} of the outputs as their "
+            f"target's label ({_number(targets)} of the targets); Fréchet distance to the "
+            f"targets {_number(scores['frechet_distance'])}, lower is better")
 
 
 def sample_quality_line(quality: dict[str, Any]) -> str:

@@ -11,6 +11,7 @@ from latentlab.cli.common import (
     checkpoint_and_data,
     prepare_out_dir,
     remove_if_empty,
+    without_encoder,
 )
 
 
@@ -20,8 +21,9 @@ def export_command(args: argparse.Namespace) -> int:
     out = Path(args.out).expanduser()
     checkpoint, data, _ = checkpoint_and_data(args, args.device)
     if not checkpoint.model.has_encoder:
-        raise CommandError(f"{args.checkpoint}: holds a plain GAN, which has no encoder: real "
-                           "items have no codes to export (an InfoGAN's Q head gives them).")
+        held = without_encoder(checkpoint.meta.model.family)
+        raise CommandError(f"{args.checkpoint}: holds {held}, which has no encoder: real items "
+                           "have no codes to export (an InfoGAN's Q head gives them).")
     created = prepare_out_dir(out, output_files(args.fmt, data), args.force)
     try:
         written = export(checkpoint.model, data, args.fmt, out, args.split)

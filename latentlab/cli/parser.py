@@ -19,6 +19,7 @@ from latentlab.config import (
     LIKELIHOODS,
     LR_SCHEDULES,
     MODEL_FAMILIES,
+    PAIRED_TASKS,
     ModelConfig,
 )
 
@@ -61,8 +62,8 @@ def _add_data_options(parser: argparse.ArgumentParser, required: bool) -> None:
 def _add_train_parser(commands: Any) -> None:
     p = commands.add_parser(
         "train", help="train a model headless and write a checkpoint",
-        description="Train an autoencoder, VAE, UMAP autoencoder, GAN, InfoGAN or conditional "
-                    "GAN on a dataset's "
+        description="Train an autoencoder, VAE, UMAP autoencoder, GAN, InfoGAN, conditional "
+                    "GAN or pix2pix translator on a dataset's "
                     "train split and write DIR/checkpoint.safetensors. Settings not given start "
                     "from the ones recommended for the model and the kind of data. Progress "
                     "(epoch, loss, ETA) goes to stderr. Under torchrun it trains data-parallel "
@@ -107,6 +108,15 @@ def _add_train_parser(commands: Any) -> None:
     model.add_argument("--unrolled", type=int, metavar="K",
                        help="GAN: G's loss against D unrolled K steps ahead, back-propagated "
                             "through them (Metz et al. 2017; 0 = off)")
+    tasks = "; ".join(f"{name}: {text}" for name, text in PAIRED_TASKS.items())
+    model.add_argument("--task", choices=tuple(PAIRED_TASKS),
+                       help=f"pix2pix: the pairs made from each image ({tasks}) "
+                            f"({_default(ModelConfig, 'task')})")
+    model.add_argument("--l1-weight", type=float, metavar="LAMBDA",
+                       help="pix2pix: λ of the L1 term beside the adversarial one (100)")
+    model.add_argument("--adversarial", action=argparse.BooleanOptionalAction,
+                       help="pix2pix: --no-adversarial trains the U-Net on L1 alone, the "
+                            "paper's blurry baseline (on)")
     model.add_argument("--batch-norm", action=argparse.BooleanOptionalAction,
                        help="batch normalisation in the hidden layers (recommended: on)")
     model.add_argument("--input-dropout", type=float, metavar="P",
@@ -215,7 +225,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "its 2-D map fitted on the train split, trustworthiness, reconstruction "
                     "error per image, and the same for PCA of the pixels (LSA for text) with as "
                     "many components; for GANs the categorical code's accuracy and the mode "
-                    "coverage of generated samples.")
+                    "coverage of generated samples; for pix2pix the L1 error of its "
+                    "translations and how a classifier of the labels reads them.")
     p.add_argument("checkpoint", metavar="CHECKPOINT",
                    help="a .safetensors file, or the folder train --out wrote")
     _add_data_options(p, required=False)

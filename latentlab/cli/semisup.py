@@ -16,6 +16,7 @@ from latentlab.cli.common import (
     checkpoint_and_data,
     duration,
     usage_error,
+    without_encoder,
 )
 
 #: ``--labels`` default, and the word that means every labelled train item.
@@ -62,9 +63,9 @@ def semisup_command(args: argparse.Namespace) -> int:
     checkpoint, data, source = checkpoint_and_data(args, args.device)
     model = checkpoint.model
     if not model.has_encoder:
-        raise CommandError(f"{checkpoint.path}: holds a plain GAN, which has no encoder: real "
-                           "items have no codes to learn from (an InfoGAN's Q head gives "
-                           "them).")
+        held = without_encoder(checkpoint.meta.model.family)
+        raise CommandError(f"{checkpoint.path}: holds {held}, which has no encoder: real items "
+                           "have no codes to learn from (an InfoGAN's Q head gives them).")
     if data.labels is None:
         raise CommandError(f"{data.name}: has no labels to learn from or score against.")
     try:

@@ -47,7 +47,7 @@ def _configs(args: argparse.Namespace, text_data: bool | None = None
     for name in ("architecture", "latent_dim", "likelihood", "beta", "gan_loss", "noise_dim",
                  "n_categories", "n_continuous", "info_weight", "d_steps", "r1", "instance_noise",
                  "minibatch_features", "unrolled", "batch_norm", "input_dropout", "umap_weight",
-                 "umap_neighbors", "umap_min_dist"):
+                 "umap_neighbors", "umap_min_dist", "task", "l1_weight", "adversarial"):
         if getattr(args, name) is not None:
             model[name] = getattr(args, name)
     for name, flag in (("hidden", "--hidden"), ("conv_channels", "--conv-channels")):
@@ -226,10 +226,11 @@ def _check_digests(digests: list[str], digest_file: str | None, stream: TextIO |
 
 
 def _main_terms(losses: dict[str, float]) -> list[str]:
-    """The loss terms worth a progress line: the loss, or a GAN's D and G losses."""
+    """The loss terms worth a progress line: the loss, or a GAN's D and G losses (and
+    pix2pix's L1)."""
     if "loss" in losses:
         return ["loss"]
-    return [n for n in ("d_loss", "g_loss") if n in losses] or list(losses)[:1]
+    return [n for n in ("d_loss", "g_loss", "l1") if n in losses] or list(losses)[:1]
 
 
 def _loss_words(epoch: Any) -> str:

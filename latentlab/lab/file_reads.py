@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from latentlab.config import NOT_IN_WINDOW, WINDOW_FAMILIES
 from latentlab.core.data.source import DataSource, is_catalogue_name
 from latentlab.core.files.checkpoint import Checkpoint, CheckpointMeta, load_checkpoint
 from latentlab.core.files.labfile import Lab, load_lab
@@ -57,8 +58,9 @@ class RecordedSource:
 
 
 def read_checkpoint(path: Path) -> CheckpointRead:
-    """The checkpoint at ``path`` and the dataset it records (on any thread)."""
-    checkpoint = load_checkpoint(path)
+    """The checkpoint at ``path`` and the dataset it records (on any thread); a model the
+    window cannot show (pix2pix, for now) is refused, saying so."""
+    checkpoint = load_checkpoint(path, families=WINDOW_FAMILIES, refusal=NOT_IN_WINDOW)
     return CheckpointRead(checkpoint, recorded_source(checkpoint.meta, path))
 
 

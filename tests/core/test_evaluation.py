@@ -95,7 +95,7 @@ def test_evaluate_model_compares_the_map_with_pca(small_ae, tiny_digits: Dataset
     assert result["settings"]["trustworthiness_subsampled"] is True
     recon = result["reconstruction_sse_per_image"]
     assert recon["pca_components"] == 3 and recon["model"] > 0 and recon["pca"] > 0
-    assert result["infogan"] is None
+    assert result["infogan"] is None and result["translation"] is None  # pix2pix's
     quality = result["sample_quality"]
     assert quality["sampling"] == "Gaussian fitted to the train codes"
     assert 0 <= quality["frechet_distance_train_vs_test"] < quality["frechet_distance"]

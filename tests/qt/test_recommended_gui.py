@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from latentlab.config import MODEL_FAMILIES, WINDOW_FAMILIES
 from latentlab.core.training.recipes import recommended_settings
 
 
@@ -35,3 +36,10 @@ def test_choosing_a_model_type_fills_in_its_recipe(qtbot, window) -> None:
     assert form_train.learning_rate == train.learning_rate
     panel.umap_weight.setValue(-1.0)
     assert "UMAP weight" in panel.problems.text() and not panel.train_button.isEnabled()
+
+
+def test_the_form_offers_every_model_type_but_pix2pix(qtbot, window) -> None:
+    """pix2pix comes to the window with its workspace; the command line trains it now."""
+    family = window.workspace.training_panel.family
+    offered = [family.itemData(i) for i in range(family.count())]
+    assert offered == list(WINDOW_FAMILIES) == [f for f in MODEL_FAMILIES if f != "pix2pix"]

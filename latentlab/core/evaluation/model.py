@@ -12,9 +12,12 @@ dict (the command line prints it; a metrics panel can show it):
   components as the model has code dimensions.
 - **infogan** (GANs): Q's categorical code scored against the labels (Hungarian matching) and
   the mode coverage of generated samples, judged by a small classifier of the labels.
-- **sample_quality** (every model): the Fréchet distance between generated images and the test
-  split in that classifier's penultimate-layer features (``frechet``), beside the distance of
-  the train split's real images as a floor.
+- **sample_quality** (every model that generates; None-valued with a note for pix2pix, which
+  translates): the Fréchet distance between generated images and the test split in that
+  classifier's penultimate-layer features (``frechet``), beside the distance of the train
+  split's real images as a floor.
+- **translation** (pix2pix; None for the others): the L1 error of its translations of the test
+  split's task inputs, and how the classifier reads them (``translation``).
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ from latentlab.core.maps.linear import PCA, LatentMap, RandomizedPCA, TfidfLSA
 from latentlab.core.models.base import LatentModel
 from latentlab.core.models.conditional import ConditionalGAN
 from latentlab.core.models.gan import GAN, InfoGAN
+from latentlab.core.models.pix2pix import Pix2Pix
 from latentlab.core.training.views import infer_all
 
 SCHEMA_VERSION = 1
@@ -179,7 +183,10 @@ def _describe_model(model: LatentModel) -> dict[str, Any]:
         "code_dim": code_dim(model),
         "parameters": int(sum(p.numel() for p in model.parameters())),
     }
-    if not cfg.is_gan:
+    if isinstance(model, Pix2Pix):
+        described.update(architecture="U-Net generator, PatchGAN discriminator",
+                         task=cfg.task, l1_weight=cfg.l1_weight, adversarial=cfg.adversarial)
+    elif not cfg.is_gan:
         described["latent_dim"] = cfg.latent_dim
     if cfg.family == "vae" or cfg.likelihood == "multinomial":  # an image AE's loss is the SSE
         described["likelihood"] = cfg.likelihood
@@ -207,10 +214,10 @@ def _describe_data(data: Dataset) -> dict[str, Any]:
 def _label_classifier(model: LatentModel, data: Dataset,
                       settings: EvaluationSettings) -> LabelClassifier | None:
     """The classifier of the labels that judges generated images, fitted once for the GAN
-    scores and the sample quality; None when neither uses it."""
+    scores, the sample quality and the translation scores; None when none uses it."""
     from latentlab.core.evaluation.frechet import sample_quality_problem
 
-    if data.labels is None or (not isinstance(model, GAN)
+    if data.labels is None or (not isinstance(model, GAN | Pix2Pix)
                                and sample_quality_problem(data) is not None):
         return None
     return LabelClassifier.fit(data, epochs=settings.classifier_epochs, seed=settings.seed,
@@ -248,7 +255,8 @@ def _sample_quality(model: LatentModel, data: Dataset, classifier: LabelClassifi
                               "reference": "test split", "samples": settings.quality_samples,
                               "real_items": len(data.test_indices), "features": None,
                               "classifier_accuracy": None, "sampling": None}
-    problem = sample_quality_problem(data)
+    problem = ("pix2pix translates given images and draws none: see its translation scores"
+               if isinstance(model, Pix2Pix) else sample_quality_problem(data))
     if problem is not None:
         scores["note"] = problem
         return scores
@@ -273,6 +281,8 @@ def evaluate_model(model: LatentModel, data: Dataset,
     split. Keys whose metric does not apply (no labels; no encoder; a GAN's reconstruction) hold
     None.
     """
+    from latentlab.core.evaluation.translation import translation_scores
+
     settings = settings or EvaluationSettings()
     train_idx, test_idx = data.train_indices, data.test_indices
     if len(test_idx) == 0:
@@ -326,6 +336,8 @@ def evaluate_model(model: LatentModel, data: Dataset,
         "infogan": (_gan_scores(model, data, classifier, settings) if isinstance(model, GAN)
                     else None),
         "sample_quality": _sample_quality(model, data, classifier, train_codes, settings),
+        "translation": (translation_scores(model, data, classifier)
+                        if isinstance(model, Pix2Pix) else None),
         "settings": {
             "knn": "fit on the train split's map coordinates, scored on the test split",
             "trustworthiness_neighbors": settings.trust_neighbors,

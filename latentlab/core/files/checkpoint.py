@@ -133,21 +133,22 @@ def read_meta(path: str | Path) -> CheckpointMeta:
     return _read(Path(path))[0]
 
 
-def load_checkpoint(path: str | Path, *, families: Collection[str] | None = None) -> Checkpoint:
+def load_checkpoint(path: str | Path, *, families: Collection[str] | None = None,
+                    refusal: str | None = None) -> Checkpoint:
     """Rebuild the model a checkpoint describes and load its weights strictly.
 
     ``families``, if given, are the model families the caller can use ("gan", "infogan", …);
-    any other is refused with a message saying what the file holds. Raises CheckpointError
-    naming the file for every problem: missing or unreadable, not a safetensors file, truncated,
-    not a latentlab checkpoint, a newer format, bad metadata, or weights that do not match it.
-    The header is checked before the weights are read: a file whose header does not describe
-    the model costs the reading of its header only.
+    any other is refused saying what the file holds, and ``refusal`` or the families expected.
+    Raises CheckpointError naming the file for every problem: missing or unreadable, not a
+    safetensors file, truncated, not a latentlab checkpoint, a newer format, bad metadata, or
+    weights that do not match it. The header is checked before the weights are read: a file
+    whose header does not describe the model costs the reading of its header only.
     """
     path = Path(path)
     meta, entries, payload, data_start = _read(path)
     if families is not None and meta.model.family not in families:
-        wanted = " or ".join(family_noun(f) for f in families) or "nothing"
-        raise CheckpointError(f"holds {family_noun(meta.model.family)}; expected {wanted}", path)
+        why = refusal or "expected " + (" or ".join(map(family_noun, families)) or "nothing")
+        raise CheckpointError(f"holds {family_noun(meta.model.family)}; {why}", path)
     expected = _expected_tensors(meta, path)
     found = {name: (entry["dtype"], entry["shape"]) for name, entry in entries.items()}
     if found != expected:

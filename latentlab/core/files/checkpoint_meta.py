@@ -30,7 +30,8 @@ _MAX_SIDE = 1 << 20
 NORMALISATION = {"image": "[0, 1] per pixel",
                   "text": "word probabilities per document (each row sums to 1)"}
 _FAMILY_NOUNS = {"ae": "an autoencoder", "vae": "a VAE", "umap_ae": "a UMAP autoencoder",
-                 "gan": "a GAN", "infogan": "an InfoGAN", "cgan": "a conditional GAN"}
+                 "gan": "a GAN", "infogan": "an InfoGAN", "cgan": "a conditional GAN",
+                 "pix2pix": "a pix2pix model"}
 
 
 _Settings = typing.TypeVar("_Settings", ModelConfig, TrainConfig)
@@ -128,7 +129,10 @@ class CheckpointMeta:
         cfg = self.model
         arch = {"mlp": "MLP", "conv": "DCGAN" if cfg.is_gan else "convolutional",
                 "linear": "linear"}.get(cfg.architecture, cfg.architecture)
-        if cfg.is_gan:
+        if cfg.family == "pix2pix":  # a U-Net whatever ``architecture`` says
+            weight = f"λ {cfg.l1_weight:g}" if cfg.adversarial else "L1 only"
+            detail = f"U-Net, {cfg.task}, {weight}"
+        elif cfg.is_gan:
             detail = f"{arch}, noise {cfg.noise_dim}"
             if cfg.family == "infogan":
                 detail += f", {cfg.n_categories} categories, {cfg.n_continuous} codes"

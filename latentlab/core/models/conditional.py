@@ -28,8 +28,11 @@ class ConditionalGAN(GAN):
 
     def __init__(self, cfg: ModelConfig, input_shape: tuple[int, int, int]) -> None:
         super().__init__(cfg, input_shape)
-        self.class_embedding = nn.Embedding(cfg.n_categories, self.feature_dim)
-        nn.init.xavier_uniform_(self.class_embedding.weight)
+        # Given its weights, Embedding skips its own normal_ init, which on the meta device
+        # (sizing a model before building it) imports torch's compiler: seconds at first use.
+        self.class_embedding = nn.Embedding(
+            cfg.n_categories, self.feature_dim,
+            _weight=nn.init.xavier_uniform_(torch.empty(cfg.n_categories, self.feature_dim)))
 
     @property
     def input_dim(self) -> int:

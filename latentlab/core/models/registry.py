@@ -10,12 +10,13 @@ from latentlab.core.models.autoencoder import Autoencoder
 from latentlab.core.models.base import LatentModel
 from latentlab.core.models.conditional import ConditionalGAN
 from latentlab.core.models.gan import GAN, InfoGAN
+from latentlab.core.models.pix2pix import Pix2Pix
 from latentlab.core.models.umap_autoencoder import UmapAutoencoder
 from latentlab.core.models.vae import VAE
 
 MODEL_CLASSES: dict[str, type[LatentModel]] = {
     "ae": Autoencoder, "vae": VAE, "umap_ae": UmapAutoencoder, "gan": GAN, "infogan": InfoGAN,
-    "cgan": ConditionalGAN,
+    "cgan": ConditionalGAN, "pix2pix": Pix2Pix,
 }
 
 

@@ -27,7 +27,8 @@ def recommended_settings(family: str, data_kind: str = "image",
     with codes of ``latent_dim`` dimensions (2: a map).
 
     ``input_shape`` (C, H, W), when known, lets a recipe pick an architecture that fits the
-    data. Raises ConfigError naming the field for an unknown family or data kind.
+    data. Raises ConfigError naming the field for an unknown family or data kind, or text for
+    pix2pix (it translates images).
     """
     problems = []
     if family not in MODEL_FAMILIES:
@@ -38,6 +39,8 @@ def recommended_settings(family: str, data_kind: str = "image",
         raise ConfigError(problems)
     if family in GAN_FAMILIES:
         return _gan(family, input_shape)
+    if family == "pix2pix":
+        return _pix2pix(data_kind)
     if data_kind == "text":
         model, train = _text(family)
     else:
@@ -97,6 +100,20 @@ def _gan(family: str, input_shape: tuple[int, ...] | None) -> tuple[ModelConfig,
     # 0.35 after 40 epochs, 0.56 after 200, no better by 300), and an MLP epoch is short.
     epochs = 200 if family == "infogan" else TrainConfig().epochs
     return ModelConfig(family=family), TrainConfig(epochs=epochs)
+
+
+def _pix2pix(data_kind: str) -> tuple[ModelConfig, TrainConfig]:
+    if data_kind == "text":
+        raise ConfigError(["Data kind: pix2pix translates images, not text."])
+    # The paper's settings (the dataclass defaults): λ = 100, the non-saturating loss, Adam at
+    # 2e-4 with β₁ = 0.5 for both nets. It trains with batches of 1 to 10; 16 keeps the
+    # epochs short on a CPU. Measured on one busy CPU thread: an epoch of 4,000 28×28 images
+    # takes about 15 s (250 steps), so 20 epochs take about 5 minutes, less with more threads;
+    # on the digits scaled to 28×28 (edges) the held-out L1 per pixel is 0.038 after 10 of
+    # them, a tenth of the edge maps' own.
+    model = ModelConfig(family="pix2pix")
+    return model, TrainConfig(epochs=20, batch_size=16, learning_rate=2e-4,
+                              d_learning_rate=2e-4)
 
 
 __all__ = ["DATA_KINDS", "recommended_settings"]

@@ -30,7 +30,7 @@ from latentlab.config import (
     GAN_FAMILIES,
     GAN_LOSSES,
     LIKELIHOODS,
-    MODEL_FAMILIES,
+    WINDOW_FAMILIES,
     ConfigError,
     ModelConfig,
     TrainConfig,
@@ -83,7 +83,7 @@ class TrainingPanel(QWidget):
         m, t = recommended_settings("ae", self._data_kind())
         self._kind = self._data_kind()
 
-        self.family = _combo(MODEL_FAMILIES, m.family)
+        self.family = _combo(WINDOW_FAMILIES, m.family)
         self.architecture = _combo(ARCHITECTURES, m.architecture)
         self.hidden = QLineEdit(", ".join(str(h) for h in m.hidden))
         self.hidden.setToolTip("Widths of the encoder's hidden layers; the decoder mirrors them.")
