@@ -16,12 +16,12 @@ MODEL_FAMILIES = {"ae": "Autoencoder", "vae": "Variational autoencoder",
                   "cgan": "Conditional GAN", "pix2pix": "pix2pix"}
 #: The noise-based GANs (a generator of samples from noise); pix2pix translates given images.
 GAN_FAMILIES = ("gan", "infogan", "cgan")
-#: The families the window trains and opens. pix2pix is left out until the workspace for paired
-#: translation comes, with the drawing pad; the command line trains and evaluates it.
+#: The families the latent-map workspace trains and opens. pix2pix has no codes to map: the
+#: Image translation workspace trains and opens it (and the command line).
 WINDOW_FAMILIES = {k: v for k, v in MODEL_FAMILIES.items() if k != "pix2pix"}
-#: Why the window refuses a checkpoint of a family outside WINDOW_FAMILIES.
-NOT_IN_WINDOW = ("the window has no workspace for paired translation yet (it comes with the "
-                 "drawing pad); train and evaluate it with latentlab train and latentlab evaluate")
+#: Why the latent-map workspace refuses a checkpoint of a family outside WINDOW_FAMILIES.
+NOT_IN_WINDOW = ("the window's latent maps need codes, and it has none; open it in View → "
+                 "Image translation (File → Open pix2pix model…)")
 #: pix2pix's paired tasks, made on the fly from any image (``core.models.paired_tasks``).
 PAIRED_TASKS = {"edges": "edge map → image",
                 "inpaint": "image with its centre hidden → image",

@@ -11,7 +11,7 @@ from latentlab.cli.common import CHECKPOINT_NAME
 from latentlab.core.files.checkpoint import read_meta
 from tests.cli_helpers import one_error_line, run
 
-FAST = ["--epochs", "1", "--batch-size", "128", "--data", "digits"]
+FAST = ["--epochs", "2", "--batch-size", "32", "--data", "digits"]
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +34,7 @@ def test_train_writes_a_checkpoint_with_its_task_and_progress(capsys, tmp_path) 
     assert (meta.model.family, meta.model.task, meta.model.l1_weight) == ("pix2pix", "superres",
                                                                           10.0)
     assert not meta.model.adversarial and meta.train.learning_rate == 2e-4
-    assert "training pix2pix on digits" in err and "epoch 1/1: l1 " in err
+    assert "training pix2pix on digits" in err and "epoch 1/2: l1 " in err
     assert "a pix2pix model (U-Net, superres, L1 only) on 8×8 images of digits" in err
     assert set(meta.metrics) >= {"train_l1", "test_l1"}
 

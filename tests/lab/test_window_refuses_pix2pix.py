@@ -1,4 +1,4 @@
-"""The window has no workspace for pix2pix yet: its checkpoints are refused, saying why."""
+"""The latent-map workspace refuses pix2pix checkpoints, pointing at Image translation."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ def test_opening_a_pix2pix_checkpoint_is_refused_and_nothing_changes(tmp_path) -
     assert lab.files.open_model(path)
     (title, text), = said.errors
     assert title == "Could not open the model"
-    assert text.startswith(f"{path}: holds a pix2pix model; the window has no workspace for "
-                           "paired translation yet")
+    assert text.startswith(f"{path}: holds a pix2pix model; the window's latent maps need "
+                           "codes, and it has none; open it in View → Image translation")
     assert text.endswith("digits and its maps are unchanged.")
     assert lab.model.live_model is None and lab.data.dataset is dataset

@@ -41,15 +41,37 @@ def grey(x: torch.Tensor) -> torch.Tensor:
 
 
 def edge_map(x: torch.Tensor) -> torch.Tensor:
-    """N×1×H×W of 0 and 1: where the grey image's Sobel gradient magnitude, divided by the
-    image's largest, reaches EDGE_THRESHOLD. A blank image has no edges."""
+    """N×1×H×W of 0 and 1: outlines, as a pen would draw them — where the grey image's Sobel
+    gradient magnitude, divided by the image's largest, reaches EDGE_THRESHOLD and is a local
+    maximum across the edge (Canny's non-maximum suppression: a blurred edge, as in an
+    upscaled image, becomes one line rather than a band). A blank image has no edges."""
     g = grey(x)
     kernels = torch.stack([_SOBEL_X, _SOBEL_X.T]).unsqueeze(1).to(x.dtype).to(x.device)
     # Replicated borders: an image is not taken to end in a cliff at its frame.
     gradients = F.conv2d(F.pad(g, (1, 1, 1, 1), mode="replicate"), kernels)
     magnitude = gradients.pow(2).sum(1, keepdim=True).sqrt()
     peak = magnitude.flatten(1).amax(1).view(-1, 1, 1, 1)
-    return (magnitude >= EDGE_THRESHOLD * peak).to(x.dtype) * (peak > 0).to(x.dtype)
+    strong = (magnitude >= EDGE_THRESHOLD * peak) & (peak > 0)
+    return (strong & _ridge(magnitude, gradients)).to(x.dtype)
+
+
+#: Neighbour offsets (row, column) across an edge whose gradient points at 0°, 45°, 90°, 135°.
+_ACROSS = ((0, 1), (1, 1), (1, 0), (1, -1))
+
+
+def _ridge(magnitude: torch.Tensor, gradients: torch.Tensor) -> torch.Tensor:
+    """Where the magnitude is at least both neighbours' along the gradient's direction (rounded
+    to 45°): the crest of each edge."""
+    h, w = magnitude.shape[-2:]
+    padded = F.pad(magnitude, (1, 1, 1, 1))
+    angle = torch.atan2(gradients[:, 1:2], gradients[:, :1])  # rows grow downwards
+    sector = torch.round(angle / (torch.pi / 4)).remainder(4).long()
+    crest = torch.zeros_like(magnitude, dtype=torch.bool)
+    for index, (dy, dx) in enumerate(_ACROSS):
+        ahead = padded[..., 1 + dy : 1 + dy + h, 1 + dx : 1 + dx + w]
+        behind = padded[..., 1 - dy : 1 - dy + h, 1 - dx : 1 - dx + w]
+        crest |= (sector == index) & (magnitude >= ahead) & (magnitude >= behind)
+    return crest
 
 
 def hidden_box(height: int, width: int) -> tuple[slice, slice]:

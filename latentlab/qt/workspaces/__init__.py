@@ -5,5 +5,7 @@ from __future__ import annotations
 from latentlab.qt.workspace import Workspace
 from latentlab.qt.workspaces.gan_dynamics import GanDynamicsWorkspace
 from latentlab.qt.workspaces.latent_maps import LatentMapsWorkspace
+from latentlab.qt.workspaces.translation import TranslationWorkspace
 
-WORKSPACES: tuple[type[Workspace], ...] = (LatentMapsWorkspace, GanDynamicsWorkspace)
+WORKSPACES: tuple[type[Workspace], ...] = (LatentMapsWorkspace, GanDynamicsWorkspace,
+                                           TranslationWorkspace)

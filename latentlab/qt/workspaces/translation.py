@@ -1,0 +1,182 @@
+"""The image-translation workspace: train pix2pix on the built-in digits (edges, inpainting or
+super-resolution), watch held-out translations improve, and draw on a pad whose input the
+generator translates as you draw.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from latentlab.lab.translation import MAX_EPOCHS, TranslationLab
+from latentlab.lab.translation_data import DATASETS, TASKS
+from latentlab.qt.jobs import QtRunner
+from latentlab.qt.widgets.drawing_pad import DrawingPad, OutputTile, PairsGrid
+from latentlab.qt.widgets.escape_cancels import EscapeCancels
+from latentlab.qt.workspace import Workspace
+
+
+class TranslationWorkspace(Workspace):
+    title = "Image translation"
+
+    def __init__(self, window: QMainWindow) -> None:
+        self.lab = lab = TranslationLab(runner=QtRunner("translation", window))
+        super().__init__(window, lab.notes)
+        self.grid = PairsGrid(lab)
+        self.pad = DrawingPad(lab)
+        self.output = OutputTile(lab)
+        central = QSplitter(Qt.Orientation.Horizontal)
+        central.addWidget(self._settings())
+        central.addWidget(self._grid_box())
+        central.addWidget(self._pad_box())
+        central.setSizes([280, 300, 700])
+        central.setStretchFactor(2, 1)
+        self.central = central
+        open_action = QAction("Open pix2pix model…", window)
+        open_action.setToolTip("Open a pix2pix checkpoint in View → Image translation")
+        open_action.triggered.connect(self.choose_and_open)
+        self.file_items = [open_action]
+        self.escape = EscapeCancels(central, lambda: lab.training, lab.stop)
+        lab.settings_changed.connect(self._sync)
+        lab.training_changed.connect(self._on_training)
+        lab.progress_changed.connect(self._on_progress)
+        lab.frame_changed.connect(self._on_frame)
+        lab.canvas_changed.connect(self._on_canvas)
+        self._sync()
+        self._on_training(False)
+
+    # ------------------------------------------------------------- building
+    def _settings(self) -> QWidget:
+        lab = self.lab
+        self.dataset = QComboBox()
+        for name, text in DATASETS.items():
+            self.dataset.addItem(text, name)
+        self.dataset.activated.connect(lambda i: lab.set_dataset(self.dataset.itemData(i)))
+        self.task = QComboBox()
+        self.task.activated.connect(lambda i: lab.set_task(self.task.itemData(i)))
+        self.adversarial = QCheckBox("Adversarial (PatchGAN + L1)")
+        self.adversarial.setToolTip("Off: the same U-Net on the L1 term alone (blurrier)")
+        self.adversarial.toggled.connect(lab.set_adversarial)
+        self.epochs = QSpinBox()
+        self.epochs.setRange(1, MAX_EPOCHS)
+        self.epochs.valueChanged.connect(lab.set_epochs)
+        self.train_button = QPushButton("Train")
+        self.train_button.clicked.connect(lab.train)
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setToolTip("Stop training, keeping the weights so far (Escape)")
+        self.stop_button.clicked.connect(lab.stop)
+        self.progress = QProgressBar()
+        self.progress.setFormat("%v / %m steps")
+        self.score = QLabel("No model yet.")
+        self.score.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow("Dataset", self.dataset)
+        form.addRow("Task", self.task)
+        form.addRow("", self.adversarial)
+        form.addRow("Epochs", self.epochs)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.train_button)
+        buttons.addWidget(self.stop_button)
+        box = QGroupBox("pix2pix")
+        layout = QVBoxLayout(box)
+        layout.addLayout(form)
+        layout.addLayout(buttons)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.score)
+        layout.addStretch(1)
+        return box
+
+    def _grid_box(self) -> QGroupBox:
+        box = QGroupBox("Held-out pairs")
+        layout = QVBoxLayout(box)
+        header = QHBoxLayout()
+        for text in ("input", "output", "target"):
+            label = QLabel(text, alignment=Qt.AlignmentFlag.AlignCenter)
+            header.addWidget(label)
+        layout.addLayout(header)
+        layout.addWidget(self.grid, 1)
+        return box
+
+    def _pad_box(self) -> QGroupBox:
+        box = QGroupBox("Drawing pad")
+        layout = QGridLayout(box)
+        layout.addWidget(QLabel("Draw here (right-click clears)",
+                                alignment=Qt.AlignmentFlag.AlignCenter), 0, 0)
+        layout.addWidget(QLabel("The generator's output",
+                                alignment=Qt.AlignmentFlag.AlignCenter), 0, 1)
+        layout.addWidget(self.pad, 1, 0)
+        layout.addWidget(self.output, 1, 1)
+        self.clear_button = QPushButton("Clear")
+        self.clear_button.clicked.connect(self.lab.clear)
+        layout.addWidget(self.clear_button, 2, 0, alignment=Qt.AlignmentFlag.AlignLeft)
+        layout.setRowStretch(1, 1)
+        return box
+
+    # ------------------------------------------------------------- observing
+    def _sync(self) -> None:
+        lab = self.lab
+        self.dataset.setCurrentIndex(self.dataset.findData(lab.dataset_name))
+        self.task.clear()
+        for name in lab.tasks():
+            self.task.addItem(TASKS[name], name)
+        self.task.setCurrentIndex(self.task.findData(lab.task))
+        self.adversarial.setChecked(lab.adversarial)
+        self.epochs.setValue(lab.epochs)
+
+    def _on_training(self, training: bool) -> None:
+        for widget in (self.dataset, self.task, self.adversarial, self.epochs, self.train_button):
+            widget.setEnabled(not training)
+        self.stop_button.setEnabled(training)
+        self.escape.watch(training)
+        if training:
+            self.progress.setValue(0)
+
+    def _on_progress(self) -> None:
+        done, total = self.lab.progress
+        self.progress.setMaximum(max(total, 1))
+        self.progress.setValue(done)
+
+    def _on_frame(self) -> None:
+        frame = self.lab.frame
+        self.score.setText("No model yet." if frame is None else
+                           f"Epoch {frame.epoch:.1f}: held-out L1 {frame.l1:.3f} per pixel")
+
+    def _on_canvas(self) -> None:
+        self.clear_button.setEnabled(not self.lab.pad_problem)
+
+    # ------------------------------------------------------------- files
+    def choose_and_open(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.window, "Open a pix2pix model", "",
+                                              "Checkpoints (*.safetensors);;All files (*)")
+        if path:
+            self.open_path(Path(path))
+
+    def open_path(self, path: Path) -> None:
+        if self.lab.open_checkpoint(path) and hasattr(self.window, "show_workspace"):
+            self.window.show_workspace(self)
+
+    def set_active(self, active: bool) -> None:
+        super().set_active(active)
+        self.escape.watch(active and self.lab.training)
+
+    def shutdown(self) -> None:
+        self.lab.shutdown()
