@@ -31,9 +31,10 @@ from latentlab.core.training.device import resolve_device
 MODELS = ("cgan", "gan", "infogan", "ae", "vae")
 
 
-def model_config(family: str, arch: str, n_classes: int) -> ModelConfig:
-    if family in ("ae", "vae"):  # 2-D codes, as the maps use
-        return ModelConfig(family=family, architecture="mlp", hidden=(512, 256), latent_dim=2)
+def model_config(family: str, arch: str, n_classes: int, latent_dim: int) -> ModelConfig:
+    if family in ("ae", "vae"):
+        return ModelConfig(family=family, architecture="mlp", hidden=(512, 256),
+                           latent_dim=latent_dim)
     return ModelConfig(family=family, architecture=arch, n_categories=n_classes)
 
 
@@ -45,15 +46,18 @@ def main() -> None:
     parser.add_argument("--only", default=",".join(MODELS))
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--latent-dim", type=int, default=2,
+                        help="the autoencoders' code size (2: a map, as the window shows)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     device = resolve_device(args.device)
     data = load_data(args.data)
     settings = EvaluationSettings(mode_samples=10_000, quality_samples=5_000)
     report: dict[str, Any] = {"data": data.name, "epochs": args.epochs, "arch": args.arch,
+                              "latent_dim": args.latent_dim,
                               "device": str(device), "models": {}}
     for family in args.only.split(","):
-        cfg = model_config(family, args.arch, len(data.class_names))
+        cfg = model_config(family, args.arch, len(data.class_names), args.latent_dim)
         model, outcome = train_model(data, cfg, args.epochs, device)
         result = evaluate_model(model, data, settings)
         gan = result["infogan"] or {}
