@@ -45,14 +45,20 @@ def no_thread_left_running(monkeypatch):
     assert not leaked, f"{len(leaked)} training thread(s) left running"
 
 
-@pytest.fixture
-def window(qtbot, tiny_digits):
+def shown_window(qtbot, width: int = 1200) -> MainWindow:
+    """The main window, shown and exposed (the caller closes it)."""
     win = MainWindow()
     qtbot.addWidget(win)
-    win.lab.data.set_dataset(tiny_digits)
-    win.resize(1200, 800)
+    win.resize(width, 800)
     win.show()
     qtbot.waitExposed(win)
+    return win
+
+
+@pytest.fixture
+def window(qtbot, tiny_digits):
+    win = shown_window(qtbot)
+    win.lab.data.set_dataset(tiny_digits)
     yield win
     win.close()
 

@@ -7,21 +7,16 @@ import pytest
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 
 from latentlab.core.gan2d import Gan2dConfig
-from latentlab.qt.main_window import MainWindow
 from latentlab.qt.widgets.gan2d_plane import STROKE_SPREAD, STROKE_STEP
 from latentlab.qt.workspaces.gan_dynamics import GanDynamicsWorkspace
-from tests.qt.conftest import send_mouse
+from tests.qt.conftest import send_mouse, shown_window
 
 SMALL = Gan2dConfig(g_hidden=(32, 32), d_hidden=(32, 32), batch_size=64)
 
 
 @pytest.fixture
 def gan_window(qtbot):
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.resize(1300, 800)
-    win.show()
-    qtbot.waitExposed(win)
+    win = shown_window(qtbot, 1300)
     workspace = next(w for w in win.workspaces if isinstance(w, GanDynamicsWorkspace))
     win.show_workspace(workspace)
     yield win, workspace

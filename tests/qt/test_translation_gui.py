@@ -14,19 +14,14 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
 from latentlab.lab.translation_data import load_translation_data
-from latentlab.qt.main_window import MainWindow
 from latentlab.qt.workspaces.translation import TranslationWorkspace
-from tests.qt.conftest import send_mouse
+from tests.qt.conftest import send_mouse, shown_window
 
 
 @pytest.fixture
 def translation_window(qtbot):
     torch.set_num_threads(1)
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.resize(1300, 800)
-    win.show()
-    qtbot.waitExposed(win)
+    win = shown_window(qtbot, 1300)
     workspace = next(w for w in win.workspaces if isinstance(w, TranslationWorkspace))
     data = load_translation_data("digits")
     # Tiny data: 128 items, one epoch in well under a second.
