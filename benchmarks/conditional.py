@@ -10,7 +10,8 @@ GANs the classes their samples cover; for the conditional GAN also the share of 
 classifier reads as the class asked for. The targets (the conditional GAN issue): the
 conditional GAN's samples read as their class ≥ 95 % of the time, all 10 classes covered, and a
 Fréchet distance below the unconditional DCGAN's trained as long; autoencoder samples worse
-than VAE samples.
+than VAE samples; pix2pix (edges → digit) outputs read as the target's class ≥ 95 % of the
+time with a Fréchet distance below the L1-only U-Net's, an epoch within 2× a DCGAN epoch.
 """
 
 from __future__ import annotations
@@ -28,13 +29,15 @@ from latentlab.config import ModelConfig
 from latentlab.core.evaluation.model import EvaluationSettings, evaluate_model
 from latentlab.core.training.device import resolve_device
 
-MODELS = ("cgan", "gan", "infogan", "ae", "vae")
+MODELS = ("cgan", "gan", "infogan", "ae", "vae", "pix2pix", "pix2pix_l1")
 
 
 def model_config(family: str, arch: str, n_classes: int, latent_dim: int) -> ModelConfig:
     if family in ("ae", "vae"):
         return ModelConfig(family=family, architecture="mlp", hidden=(512, 256),
                            latent_dim=latent_dim)
+    if family.startswith("pix2pix"):  # edges → digit, with the PatchGAN or with L1 alone
+        return ModelConfig(family="pix2pix", task="edges", adversarial=family == "pix2pix")
     return ModelConfig(family=family, architecture=arch, n_categories=n_classes)
 
 
@@ -62,13 +65,16 @@ def main() -> None:
         result = evaluate_model(model, data, settings)
         gan = result["infogan"] or {}
         quality = result["sample_quality"]
+        translation = result["translation"] or {}
         report["models"][family] = {
             **outcome, "architecture": cfg.architecture,
             "frechet_distance": quality["frechet_distance"],
             "frechet_floor": quality["frechet_distance_train_vs_test"],
             "sampling": quality["sampling"],
             **{k: gan.get(k) for k in ("conditional_accuracy", "category_accuracy",
-                                       "classes_covered", "class_kl")}}
+                                       "classes_covered", "class_kl")},
+            **{f"translation_{k}": v for k, v in translation.items()
+               if k in ("l1", "classifier_accuracy_on_outputs", "frechet_distance")}}
         print(json.dumps({family: report["models"][family]}), flush=True)
     models = report["models"]
     if "cgan" in models:
@@ -79,6 +85,18 @@ def main() -> None:
             "below_unconditional": ("gan" in models
                                     and cgan["frechet_distance"] < models["gan"]
                                     ["frechet_distance"])}
+    if "pix2pix" in models:
+        p2p = models["pix2pix"]
+        targets = report.setdefault("targets", {})
+        targets["pix2pix_reads_as_target_95"] = (
+            (p2p["translation_classifier_accuracy_on_outputs"] or 0) >= 0.95)
+        if "pix2pix_l1" in models:
+            targets["pix2pix_sharper_than_l1_only"] = (
+                p2p["translation_frechet_distance"]
+                < models["pix2pix_l1"]["translation_frechet_distance"])
+        if "gan" in models:
+            targets["pix2pix_epoch_within_2x_dcgan"] = (
+                p2p["s_per_epoch"] <= 2 * models["gan"]["s_per_epoch"])
     if {"ae", "vae"} <= models.keys():
         report.setdefault("targets", {})["vae_better_than_ae"] = (
             models["vae"]["frechet_distance"] < models["ae"]["frechet_distance"])
