@@ -27,7 +27,7 @@ from psygnal import Signal
 
 from latentlab.config import ConfigError, ModelConfig, TrainConfig, paired_task_problem
 from latentlab.core.data.dataset import Dataset, DatasetError
-from latentlab.core.files.checkpoint import CheckpointError, load_checkpoint
+from latentlab.core.files.checkpoint import Checkpoint, CheckpointError, load_checkpoint
 from latentlab.core.models import build_model
 from latentlab.core.models.paired_tasks import HIDDEN_VALUE, hidden_box
 from latentlab.core.models.pix2pix import Pix2Pix
@@ -42,6 +42,7 @@ from latentlab.core.training.events import (
 from latentlab.core.training.loop import train
 from latentlab.core.training.views import decoder_state
 from latentlab.lab.drawing import paint
+from latentlab.lab.file_reads import OpenCancelled, read_abandonably
 from latentlab.lab.jobs import InlineRunner, JobCallbacks, JobControl, Runner
 from latentlab.lab.notifications import Notifications
 from latentlab.lab.translation_data import (
@@ -73,10 +74,13 @@ class TranslationLab:
     frame_changed = Signal()
     model_changed = Signal()  # a new live model (trained, opened) or new weights in it
     canvas_changed = Signal()  # the canvas and the output for it
+    opened = Signal(object)  # the path of a model just opened
 
-    def __init__(self, runner: Runner | None = None, data: Dataset | None = None) -> None:
+    def __init__(self, runner: Runner | None = None, data: Dataset | None = None,
+                 reader: Runner | None = None) -> None:
         self.notes = Notifications()
-        self._runner: Runner = runner or InlineRunner()
+        self._runner: Runner = runner or InlineRunner()  # training
+        self._reader: Runner = reader or InlineRunner()  # opening checkpoints
         self.dataset_name = "digits"
         #: Loaded on first use (training or opening a model): the window starts without it.
         self._data: Dataset | None = data
@@ -250,10 +254,15 @@ class TranslationLab:
         self.training_changed.emit(False)
 
     # ------------------------------------------------------------- files
-    def open_checkpoint(self, path: str | Path) -> bool:
-        """Use the pix2pix model saved at ``path``; any other file is refused, naming it."""
+    def open_checkpoint(self, path: str | Path) -> None:
+        """Use the pix2pix model saved at ``path``, read off the lab's thread (no file can hold
+        the window up; a read that never ends is abandoned); any other file is refused, naming
+        it. ``opened`` announces the model in use."""
         self.stop_and_wait()
-        try:
+        self._reader.cancel_and_wait()
+        path = Path(path)
+
+        def read() -> tuple[object, str, Dataset]:
             checkpoint = load_checkpoint(path, families=("pix2pix",), refusal=(
                 "Image translation opens pix2pix checkpoints only"))
             shape = tuple(checkpoint.meta.input_shape)
@@ -261,15 +270,31 @@ class TranslationLab:
             if name is None:
                 raise CheckpointError("its model translates {}×{}×{} images; this workspace has "
                                       "digits at 1×28×28 and 1×8×8".format(*shape), path)
-        except (CheckpointError, DatasetError) as exc:
+            data = self._data if name == self.dataset_name and self._data is not None \
+                else load_translation_data(name)
+            return checkpoint, name, data
+
+        self.notes.say(f"Opening {path.name}…")
+        self._reader.start(
+            lambda control: read_abandonably(read, control, path.name),
+            JobCallbacks(returned=lambda result: self._use_opened(path, *result),
+                         errored=self._on_open_failed))
+
+    def _on_open_failed(self, exc: BaseException, details: str) -> None:
+        if isinstance(exc, OpenCancelled):
+            self.notes.say(str(exc))
+        elif isinstance(exc, CheckpointError | DatasetError):
             self.notes.report_error("Could not open the model", str(exc))
-            return False
-        if name != self.dataset_name or self._data is None:
-            self.dataset_name, self._data = name, load_translation_data(name)
+        else:
+            self.notes.report_error("Could not open the model", f"{type(exc).__name__}: {exc}",
+                                    details)
+
+    def _use_opened(self, path: Path, checkpoint: Checkpoint, name: str, data: Dataset) -> None:
+        self.dataset_name, self._data = name, data
         model = checkpoint.model.eval()
         assert isinstance(model, Pix2Pix)
         self.task, self.adversarial = model.cfg.task, model.cfg.adversarial
-        self.model, self._trained, self.path = model, None, Path(path)
+        self.model, self._trained, self.path = model, None, path
         self.progress, self.epoch = (0, 0), checkpoint.meta.epoch
         held_out = torch.from_numpy(self.data.x[self.data.test_indices[:N_SCORED]])
         self.frame = take_frame(model, held_out, 0, float(checkpoint.meta.epoch))
@@ -277,8 +302,8 @@ class TranslationLab:
         self.model_changed.emit()
         self.frame_changed.emit()
         self._reset_canvas()
-        self.notes.say(f"Opened {Path(path).name}: pix2pix, {TASKS[self.task].lower()}.")
-        return True
+        self.notes.say(f"Opened {path.name}: pix2pix, {TASKS[self.task].lower()}.")
+        self.opened.emit(path)
 
     # ------------------------------------------------------------- the pad
     @property
@@ -346,3 +371,4 @@ class TranslationLab:
 
     def shutdown(self) -> None:
         self._runner.cancel_and_wait()
+        self._reader.cancel_and_wait()  # a read that never ends is abandoned, not waited for

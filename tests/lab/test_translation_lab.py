@@ -101,7 +101,7 @@ def _save(tmp_path, cfg: ModelConfig, shape=(1, 28, 28)):
 
 def test_a_non_pix2pix_checkpoint_is_refused_naming_the_file(lab, tmp_path) -> None:
     path = _save(tmp_path, ModelConfig(family="ae"), (1, 28, 28))
-    assert not lab.open_checkpoint(path)
+    lab.open_checkpoint(path)
     assert lab.errors[-1].startswith(f"{path}: holds an autoencoder")
     assert lab.model is None and lab.pad_problem == PAD_REFUSED
     lab.stroke(np.array([[1.0, 1.0], [5.0, 5.0]]))  # refused, saying so; nothing drawn
@@ -110,11 +110,15 @@ def test_a_non_pix2pix_checkpoint_is_refused_naming_the_file(lab, tmp_path) -> N
 
 def test_a_pix2pix_checkpoint_opens_with_its_task(lab, tmp_path) -> None:
     path = _save(tmp_path, ModelConfig(family="pix2pix", task="inpaint", adversarial=False))
-    assert lab.open_checkpoint(path)
+    opened = []
+    lab.opened.connect(opened.append)
+    lab.open_checkpoint(path)
+    assert opened == [path] and lab.path == path
     assert lab.task == "inpaint" and not lab.adversarial and lab.pad_problem == ""
     assert lab.frame is not None and lab.frame.outputs.shape == (N_PAIRS, 28, 28)
     wrong = _save(tmp_path, ModelConfig(family="pix2pix"), (1, 16, 16))
-    assert not lab.open_checkpoint(wrong)
+    lab.open_checkpoint(wrong)
+    assert opened == [path]
     assert lab.errors[-1].startswith(f"{wrong}: its model translates 1×16×16 images")
     assert lab.path == path  # the open model stays
 

@@ -39,7 +39,8 @@ class TranslationWorkspace(Workspace):
     title = "Image translation"
 
     def __init__(self, window: QMainWindow) -> None:
-        self.lab = lab = TranslationLab(runner=QtRunner("translation", window))
+        self.lab = lab = TranslationLab(runner=QtRunner("translation", window),
+                                        reader=QtRunner("translation-open", window))
         super().__init__(window, lab.notes)
         self.grid = PairsGrid(lab)
         self.pad = DrawingPad(lab)
@@ -61,6 +62,7 @@ class TranslationWorkspace(Workspace):
         lab.progress_changed.connect(self._on_progress)
         lab.frame_changed.connect(self._on_frame)
         lab.canvas_changed.connect(self._on_canvas)
+        lab.opened.connect(self._on_opened)
         self._sync()
         self._on_training(False)
 
@@ -170,9 +172,12 @@ class TranslationWorkspace(Workspace):
         if path:
             self.open_path(Path(path))
 
-    def open_path(self, path: Path) -> None:
-        if self.lab.open_checkpoint(path) and hasattr(self.window, "show_workspace"):
+    def _on_opened(self, _path: object) -> None:
+        if hasattr(self.window, "show_workspace"):
             self.window.show_workspace(self)
+
+    def open_path(self, path: Path) -> None:
+        self.lab.open_checkpoint(path)  # ``opened`` shows this workspace once it is read
 
     def set_active(self, active: bool) -> None:
         super().set_active(active)
