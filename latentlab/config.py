@@ -22,11 +22,13 @@ WINDOW_FAMILIES = {k: v for k, v in MODEL_FAMILIES.items() if k != "pix2pix"}
 #: Why the latent-map workspace refuses a checkpoint of a family outside WINDOW_FAMILIES.
 NOT_IN_WINDOW = ("the window's latent maps need codes, and it has none; open it in View → "
                  "Image translation (File → Open pix2pix model…)")
-#: pix2pix's paired tasks, made on the fly from any image (``core.models.paired_tasks``).
+#: pix2pix's paired tasks, made on the fly from any image (``core.models.paired_tasks``), or
+#: the user's own pairs (a dataset loaded with ``pairs``).
 PAIRED_TASKS = {"edges": "edge map → image",
                 "inpaint": "image with its centre hidden → image",
                 "superres": "image at a quarter of its width and height → image",
-                "colour": "grey image → colour image (RGB data only)"}
+                "colour": "grey image → colour image (RGB data only)",
+                "pairs": "your own A → B pairs (data loaded with pairs)"}
 ARCHITECTURES = {"mlp": "MLP", "conv": "Convolutional", "linear": "Linear (no nonlinearity)"}
 LIKELIHOODS = {"bernoulli": "Bernoulli", "gaussian": "Gaussian",
                "multinomial": "Multinomial (word distributions)"}

@@ -29,7 +29,7 @@ CHECKPOINT_NAME = "checkpoint.safetensors"
 DATA_OPTIONS = {
     "test_fraction": "test_fraction", "seed": "split_seed", "size": "size", "mode": "mode",
     "max_words": "max_words", "images_key": "images_key", "labels_key": "labels_key",
-    "text_column": "text_column", "label_column": "label_column",
+    "text_column": "text_column", "label_column": "label_column", "pairs": "pairs",
 }
 #: Items a load skipped that the command line lists (the rest are counted).
 SKIPPED_SHOWN = 10

@@ -55,6 +55,10 @@ def _add_data_options(parser: argparse.ArgumentParser, required: bool) -> None:
                        help="text: vocabulary size, the most frequent words (2000)")
     group.add_argument("--images-key", metavar="KEY", help=".npz: the array holding the images")
     group.add_argument("--labels-key", metavar="KEY", help=".npz: the array holding the labels")
+    group.add_argument("--pairs", action="store_true", default=None,
+                       help="read A → B pairs for pix2pix's --task pairs: a folder with "
+                            "subfolders A/ and B/ of images with matching names, or a .npz "
+                            "with arrays A and B")
     group.add_argument("--text-column", metavar="NAME", help="text CSV: the column of documents")
     group.add_argument("--label-column", metavar="NAME", help="text CSV: the column of labels")
 

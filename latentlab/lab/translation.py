@@ -265,6 +265,11 @@ class TranslationLab:
         def read() -> tuple[object, str, Dataset]:
             checkpoint = load_checkpoint(path, families=("pix2pix",), refusal=(
                 "Image translation opens pix2pix checkpoints only"))
+            if checkpoint.meta.model.task not in TASKS:  # the user's own pairs: no pad task
+                raise CheckpointError(f"its model translates the user's own pairs (task "
+                                      f"{checkpoint.meta.model.task!r}); this workspace makes "
+                                      f"its pairs from digits ({', '.join(TASKS)}); score it "
+                                      f"with latentlab evaluate", path)
             shape = tuple(checkpoint.meta.input_shape)
             name = next((n for n, known in SHAPES.items() if known == shape), None)
             if name is None:

@@ -25,6 +25,8 @@ class Dataset:
     ``lengths`` holds each document's count of vocabulary words, so that a model can score the
     counts themselves (a multinomial over the document's words) rather than their proportions.
     ``skipped`` lists (file, reason) for items a loader could not read, as one summary.
+    ``targets`` holds each item's partner image (the B of an A → B pair, same shape as ``x``)
+    for a dataset loaded as pairs; None otherwise.
     """
 
     name: str
@@ -36,6 +38,7 @@ class Dataset:
     documents: tuple[str, ...] | None = None
     skipped: tuple[tuple[str, str], ...] = ()
     lengths: np.ndarray | None = None
+    targets: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         x = self.x
@@ -63,6 +66,17 @@ class Dataset:
                     f"{self.name}: labels must lie in 0…{len(self.class_names) - 1}."
                 )
         self._check_text()
+        self._check_targets()
+
+    def _check_targets(self) -> None:
+        t = self.targets
+        if t is None:
+            return
+        if t.shape != self.x.shape or t.dtype != np.float32:
+            raise DatasetError(f"{self.name}: the pairs' B images must be float32 of the A "
+                               f"images' shape {self.x.shape}, got {t.dtype} {t.shape}.")
+        if not (np.isfinite(t.min()) and np.isfinite(t.max())):
+            raise DatasetError(f"{self.name}: the B images contain NaN or infinite values.")
 
     def _check_text(self) -> None:
         if self.vocabulary is not None:
@@ -121,6 +135,8 @@ class Dataset:
         else:
             c, h, w = self.input_shape
             parts = [self.name, f"{self.n:,} images", f"{h}×{w}" + ("" if c == 1 else f"×{c}")]
+        if self.targets is not None:
+            parts[1] = f"{self.n:,} pairs"
         if self.labels is not None:
             parts.append(f"{len(self.class_names)} classes")
         if self.skipped:

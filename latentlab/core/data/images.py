@@ -113,14 +113,14 @@ def _decode(im: Image.Image, size: int, colour: bool) -> tuple[np.ndarray, bool]
     return (rgb if colour else np.asarray(im.convert("L"))), has_colour
 
 
-def _reason(exc: BaseException, path: Path) -> str:
+def decode_failure(exc: BaseException, path: Path) -> str:
     if isinstance(exc, UnidentifiedImageError):
         return "not a readable image"
     text = str(exc).replace(str(path), path.name).strip()
     return text or type(exc).__name__
 
 
-class _Decoder:
+class ImageDecoder:
     """Decodes chunks of files into a shared buffer (each worker writes its own rows)."""
 
     def __init__(self, files: Sequence[Path], size: int, colour: bool,
@@ -145,13 +145,13 @@ class _Decoder:
             except MemoryError:
                 raise
             except Exception as exc:  # Pillow raises many types for damaged files: skip it.
-                self.errors[i] = _reason(exc, path)
+                self.errors[i] = decode_failure(exc, path)
             else:
                 self.ok[i] = True
         return stop - start
 
 
-def _decode_all(decoder: _Decoder, workers: int, progress: Progress | None,
+def decode_all(decoder: ImageDecoder, workers: int, progress: Progress | None,
                 cancel: threading.Event | None) -> None:
     total = len(decoder.files)
     if progress is not None:
@@ -177,6 +177,19 @@ def _decode_all(decoder: _Decoder, workers: int, progress: Progress | None,
             raise
 
 
+def to_float_images(pixels: np.ndarray) -> np.ndarray:
+    """N×H×W (grey) or N×H×W×3 uint8 pixels as N×C×H×W float32 in [0, 1]: one float32
+    allocation, filled straight from the uint8 buffer."""
+    if pixels.ndim == 4:
+        x = np.empty((len(pixels), 3, *pixels.shape[1:3]), dtype=np.float32)
+        x[...] = pixels.transpose(0, 3, 1, 2)
+    else:
+        x = np.empty((len(pixels), 1, *pixels.shape[1:3]), dtype=np.float32)
+        x[:, 0] = pixels
+    np.divide(x, np.float32(255), out=x)
+    return x
+
+
 def load_image_folder(folder: str | Path, *, size: int = 28, mode: str = "auto",
                       name: str | None = None, test_fraction: float = 0.2, seed: int = 0,
                       progress: Progress | None = None, cancel: threading.Event | None = None,
@@ -199,8 +212,8 @@ def load_image_folder(folder: str | Path, *, size: int = 28, mode: str = "auto",
     check_budget(len(layout.files) * size * size * 3 * 5, folder.name,
                  f"{len(layout.files):,} images of {size}×{size}")
     workers = workers or min(4, os.cpu_count() or 1)
-    decoder = _Decoder(layout.files, size, mode != "gray", threading.Event())
-    _decode_all(decoder, workers, progress, cancel)
+    decoder = ImageDecoder(layout.files, size, mode != "gray", threading.Event())
+    decode_all(decoder, workers, progress, cancel)
 
     def rel(path: Path) -> str:
         return path.relative_to(folder).as_posix()
@@ -216,14 +229,7 @@ def load_image_folder(folder: str | Path, *, size: int = 28, mode: str = "auto",
     pixels = decoder.pixels[ok] if not ok.all() else decoder.pixels
     if mode == "auto" and not decoder.has_colour[ok].any():
         pixels = pixels[..., 0]
-    # One float32 allocation, filled straight from the uint8 buffer in N×C×H×W order.
-    if pixels.ndim == 4:
-        x = np.empty((len(pixels), 3, size, size), dtype=np.float32)
-        x[...] = pixels.transpose(0, 3, 1, 2)
-    else:
-        x = np.empty((len(pixels), 1, size, size), dtype=np.float32)
-        x[:, 0] = pixels
-    np.divide(x, np.float32(255), out=x)
+    x = to_float_images(pixels)
     labels = layout.labels[ok] if layout.labels is not None else None
     is_test = (layout.is_test[ok] if layout.is_test is not None
                else random_split(len(x), test_fraction, seed))

@@ -307,7 +307,7 @@ def _refuse_miscounted_labels(contents: NpzContents, image_keys: tuple[str, ...]
                 f"{printable(images_key)}; choose other labels, or none.")
 
 
-def _to_images(arrays: list[np.ndarray], name: str) -> np.ndarray:
+def to_images(arrays: list[np.ndarray], name: str) -> np.ndarray:
     """Stacks of one layout as one N×C×H×W float32 array in [0, 1] (one copy)."""
     layout = _image_layout(arrays[0].shape)
     views = []
@@ -330,7 +330,7 @@ def _to_images(arrays: list[np.ndarray], name: str) -> np.ndarray:
     return x
 
 
-def _load_arrays(path: Path, contents: NpzContents, keys: list[str],
+def load_arrays(path: Path, contents: NpzContents, keys: list[str],
                  images: int) -> list[np.ndarray]:
     """The arrays named ``keys``, after checking that they and the float32 copy of the first
     ``images`` of them fit the memory budget."""
@@ -372,15 +372,15 @@ def load_numpy(path: str | Path, images_key: str | None = None, labels_key: str 
                                       (contents.info(x_train).n, contents.info(x_test).n),
                                       (y_train, y_test))
         keys = [x_train, x_test] + ([y_train, y_test] if with_labels else [])
-        arrays = _load_arrays(path, contents, keys, 2)
-        x = _to_images(arrays[:2], path.name)
+        arrays = load_arrays(path, contents, keys, 2)
+        x = to_images(arrays[:2], path.name)
         is_test = np.repeat([False, True], [len(arrays[0]), len(arrays[1])])
         label_arrays = arrays[2:]
     else:
         images_key, labels_key = _choose(contents, images_key, labels_key)
         keys = [images_key] + ([labels_key] if labels_key else [])
-        arrays = _load_arrays(path, contents, keys, 1)
-        x = _to_images(arrays[:1], path.name)
+        arrays = load_arrays(path, contents, keys, 1)
+        x = to_images(arrays[:1], path.name)
         is_test = random_split(len(x), test_fraction, seed)
         label_arrays = arrays[1:]
     labels, class_names = None, ()

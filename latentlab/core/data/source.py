@@ -18,7 +18,7 @@ from types import MappingProxyType
 from typing import Any
 
 from latentlab.core.data.catalogue import CATALOGUE, is_cached, load_catalogue_dataset
-from latentlab.core.data.dataset import Dataset, LoadCancelled
+from latentlab.core.data.dataset import Dataset, DatasetError, LoadCancelled
 from latentlab.core.data.download import Progress
 from latentlab.core.data.sources import load_source
 
@@ -93,6 +93,10 @@ class DataSource:
         reason (DownloadError for downloads), LoadCancelled or DownloadCancelled on ``cancel``."""
         reporter = _Reporter(progress, self.label)
         if self.is_catalogue:
+            if self.options.get("pairs"):
+                raise DatasetError(f"{self.location}: a catalogue dataset holds no A → B pairs; "
+                                   f"pairs are read from a folder with A/ and B/ or a .npz "
+                                   f"with A and B.")
             cached = is_cached(self.location, self.cache_dir)
             what = "from the cache" if cached else "(connecting)"
             reporter.send(LoadProgress(0, None, f"Loading {self.label} {what}…"), force=True)

@@ -21,6 +21,7 @@ from latentlab.core.data.dataset import Dataset, DatasetError
 from latentlab.core.data.idx import has_idx_files, load_idx_folder
 from latentlab.core.data.images import IMAGE_SUFFIXES, load_image_folder
 from latentlab.core.data.numpy_files import load_numpy
+from latentlab.core.data.pairs import load_pairs
 from latentlab.core.data.text_sources import TEXT_SUFFIXES, load_text_csv, load_text_folder
 from latentlab.core.files.safe_io import printable
 
@@ -42,6 +43,7 @@ OPTION_TYPES: dict[str, tuple[type, ...]] = {
     "name": (str,), "test_fraction": (float, int), "seed": (int,), "size": (int,),
     "mode": (str,), "workers": (int,), "images_key": (str,), "labels_key": (str,),
     "max_words": (int,), "stem": (bool,), "text_column": (str,), "label_column": (str,),
+    "pairs": (bool,),
 }
 
 
@@ -147,17 +149,23 @@ def load_source(path_or_name: str | Path, **options: Any) -> Dataset:
 
     Options (each used by the loaders that take it): name, test_fraction, seed, progress,
     cancel; size, mode, workers (images); images_key, labels_key (NumPy); max_words, stem,
-    text_column, label_column (text).
+    text_column, label_column (text); pairs (A → B pairs: ``pairs.load_pairs``).
     """
-    known = set().union(*map(_accepted, _LOADERS)) - {"info", "folder", "path"}
+    known = (set().union(*map(_accepted, _LOADERS)) - {"info", "folder", "path"}) | {"pairs"}
     unknown = sorted(set(options) - known)
     if unknown:
         raise TypeError(f"load_source got unknown options: {', '.join(unknown)}.")
     check_option_types(options)
     text = str(path_or_name)
+    pairs = bool(options.pop("pairs", False))
     if isinstance(path_or_name, str) and text in BUILTIN_DATASETS:
+        if pairs:
+            raise DatasetError(f"{text}: a built-in dataset holds no A → B pairs; pairs are "
+                               f"read from a folder with A/ and B/ or a .npz with A and B.")
         return load_builtin(text)
     path = Path(text).expanduser()
+    if pairs and path.exists():
+        return load_pairs(path, options)
     if path.is_dir():
         return _load_folder(path, options)
     if path.exists():  # devices and FIFOs too: the loaders refuse them by what they are

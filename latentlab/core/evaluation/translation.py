@@ -1,5 +1,6 @@
 """Scoring a translator (pix2pix) on the test split: its task's pairs are made from each test
-image, and its outputs are compared with the targets.
+image (or, for the user's own pairs, are the test items and their B images), and its outputs
+are compared with the targets.
 
 - ``l1``: mean absolute error per pixel (images in [0, 1]) of output against target, beside
   ``l1_of_inputs``, the error of handing back the input unchanged.
@@ -29,14 +30,16 @@ _BATCH = 512
 
 
 @torch.no_grad()
-def translate_items(model: Pix2Pix, x: np.ndarray
+def translate_items(model: Pix2Pix, x: np.ndarray, b_images: np.ndarray | None = None
                     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """(inputs, outputs, targets) of ``model``'s task for images ``x``, on its device."""
+    """(inputs, outputs, targets) of ``model``'s task for images ``x`` (and their
+    ``b_images``, for the task ``pairs``), on its device."""
     model.eval()
     device = model_device(model)
     inputs, outputs, targets = [], [], []
     for i in range(0, len(x), _BATCH):
-        a, y = make_pair(model.cfg.task, torch.from_numpy(x[i : i + _BATCH]).to(device))
+        b = None if b_images is None else torch.from_numpy(b_images[i : i + _BATCH]).to(device)
+        a, y = make_pair(model.cfg.task, torch.from_numpy(x[i : i + _BATCH]).to(device), b)
         inputs.append(a)
         outputs.append(model.translate(a))
         targets.append(y)
@@ -52,7 +55,8 @@ def translation_scores(model: Pix2Pix, data: Dataset,
     """The translation scores on ``data``'s test split (module docstring); ``classifier`` is
     the label classifier (None without labels: those scores are None, with a note)."""
     test = data.test_indices
-    inputs, outputs, targets = translate_items(model, data.x[test])
+    b_images = None if data.targets is None else data.targets[test]
+    inputs, outputs, targets = translate_items(model, data.x[test], b_images)
     scores: dict[str, Any] = {
         "task": model.cfg.task, "items": len(test),
         "l1": _mean_abs_error(outputs, targets), "l1_of_inputs": _mean_abs_error(inputs, targets),

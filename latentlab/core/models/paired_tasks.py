@@ -8,6 +8,7 @@ images will do, and every pair is deterministic, so held-out pairs are the same 
   one fixed hole, not the random masks of Pathak et al.) → x.
 - ``superres``: x averaged down by 4 (area averaging) and blown up again (nearest) → x.
 - ``colour``: the grey image, in each of the 3 channels → x (RGB data only).
+- ``pairs``: nothing is made: the data brings its own pairs (x, its B image ``targets``).
 
 Images are N×C×H×W in [0, 1]; so are the inputs made from them.
 """
@@ -19,6 +20,8 @@ import torch.nn.functional as F
 
 from latentlab.config import PAIRED_TASKS, paired_task_problem
 
+#: The task whose pairs come with the data (``Dataset.targets``) instead of being made here.
+USER_PAIRS = "pairs"
 #: The grey of a colour image: ITU-R BT.601 luma weights.
 LUMA = (0.299, 0.587, 0.114)
 #: An edge is where the gradient magnitude reaches this share of the image's largest: low enough
@@ -103,6 +106,9 @@ def make_input(task: str, x: torch.Tensor) -> torch.Tensor:
     problem = paired_task_problem(task, x.shape[1])
     if problem is not None:
         raise ValueError(f"Task: {problem}.")
+    if task == USER_PAIRS:
+        raise ValueError("Task: the pairs task's inputs are the dataset's A images, not made "
+                         "from its images; load the data with pairs.")
     if task == "edges":
         return edge_map(x).expand_as(x).contiguous()
     if task == "inpaint":
@@ -113,9 +119,14 @@ def make_input(task: str, x: torch.Tensor) -> torch.Tensor:
 
 
 @torch.no_grad()
-def make_pair(task: str, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """(input, target) for images ``x`` in [0, 1]: the target is ``x`` itself."""
+def make_pair(task: str, x: torch.Tensor,
+              targets: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """(input, target) for images ``x`` in [0, 1]: the target is ``x`` itself, except for the
+    user's own pairs, (x, ``targets``); the other tasks ignore ``targets``."""
+    if task == USER_PAIRS and targets is not None:
+        return x, targets
     return make_input(task, x), x
 
 
-__all__ = ["PAIRED_TASKS", "edge_map", "grey", "hidden_box", "make_input", "make_pair"]
+__all__ = ["PAIRED_TASKS", "USER_PAIRS", "edge_map", "grey", "hidden_box", "make_input",
+           "make_pair"]

@@ -8,7 +8,8 @@ L1 term ties the output to the target y as a whole:
 
 with the paper's choices: the non-saturating cross-entropy by default (``cfg.gan_loss``), λ =
 100 (``cfg.l1_weight``), D's objective halved to slow it relative to G, Adam with β = (0.5,
-0.999). The pairs are made from each batch of images (``paired_tasks``). With
+0.999). The pairs are made from each batch of images (``paired_tasks``), or, for the task
+``pairs``, come with the data: the trainer hands each batch's B images as the side input. With
 ``cfg.adversarial`` off the same U-Net trains on L1 alone: the paper's blurry baseline.
 
 The nets work in [−1, 1] as the GANs do; the L1 term of the objective is in those units (the
@@ -17,6 +18,7 @@ paper's), and the reported ``l1`` is the mean absolute error per pixel in [0, 1]
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 from latentlab.config import ModelConfig, TrainConfig, paired_task_problem
@@ -24,7 +26,7 @@ from latentlab.core.data.dataset import Dataset
 from latentlab.core.models.base import LatentModel
 from latentlab.core.models.gan import ADAM_BETAS, to_tanh_range
 from latentlab.core.models.gan_objectives import discriminator_loss, generator_loss
-from latentlab.core.models.paired_tasks import make_pair
+from latentlab.core.models.paired_tasks import USER_PAIRS, make_pair
 from latentlab.core.models.pix2pix_nets import PatchDiscriminator, UNet
 
 Terms = dict[str, torch.Tensor]
@@ -51,9 +53,11 @@ class Pix2Pix(LatentModel):
         """Task inputs in [0, 1] → outputs in [0, 1] (the model keeps its train or eval mode)."""
         return (self.decoder(to_tanh_range(inputs)) + 1) / 2
 
-    def pair(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(input, target) of ``cfg.task`` for images ``x`` in [0, 1], both in [−1, 1]."""
-        inputs, target = make_pair(self.cfg.task, x)
+    def pair(self, x: torch.Tensor, targets: torch.Tensor | None = None
+             ) -> tuple[torch.Tensor, torch.Tensor]:
+        """(input, target) of ``cfg.task`` for images ``x`` in [0, 1], both in [−1, 1];
+        ``targets``: the B images of the user's own pairs (task ``pairs``)."""
+        inputs, target = make_pair(self.cfg.task, x, targets)
         return to_tanh_range(inputs), to_tanh_range(target)
 
     # ------------------------------------------------------------------ training
@@ -86,9 +90,15 @@ class Pix2Pix(LatentModel):
             terms.update(g_loss=g_loss, g_total=g_loss + terms["g_total"])
         return terms
 
-    def losses(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> Terms:
-        """Every reported term on a batch of images, without a step (the held-out curve)."""
-        inputs, target = self.pair(x)
+    def side_input(self, data: Dataset) -> np.ndarray | None:
+        """The B images of the user's own pairs for task ``pairs``; nothing otherwise (the
+        other tasks make their pairs from the images)."""
+        return data.targets if self.cfg.task == USER_PAIRS else None
+
+    def losses(self, x: torch.Tensor, side: torch.Tensor | None = None) -> Terms:
+        """Every reported term on a batch of images, without a step (the held-out curve);
+        ``side``: the batch's B images for task ``pairs``."""
+        inputs, target = self.pair(x, side)
         fake = self.decoder(inputs)
         terms = self._g_terms(inputs, target, fake)
         if self.discriminator is not None:
@@ -96,11 +106,11 @@ class Pix2Pix(LatentModel):
         return {name: terms[name] for name in self.loss_terms}
 
     def train_step(self, x: torch.Tensor, optimizers: list[torch.optim.Optimizer],
-                   lengths: torch.Tensor | None = None) -> dict[str, float]:
+                   side: torch.Tensor | None = None) -> dict[str, float]:
         """One D step on the batch's pairs, then one G step against the updated D; returns
-        each net's terms from before its own step."""
+        each net's terms from before its own step. ``side``: B images, as for ``losses``."""
         g_opt = optimizers[-1]
-        inputs, target = self.pair(x)
+        inputs, target = self.pair(x, side)
         fake = self.decoder(inputs)
         terms: Terms = {}
         if self.discriminator is not None:
@@ -126,6 +136,10 @@ class Pix2Pix(LatentModel):
         if data.kind == "text":
             return (f"{data.name}: pix2pix translates images, and this dataset is text (word "
                     "vectors).")
+        if self.cfg.task == USER_PAIRS and data.targets is None:
+            return (f"{data.name}: the pairs task trains on your own A → B pairs, and this "
+                    "dataset has none; load it with pairs (--pairs: a folder with A/ and B/ "
+                    "of images, or a .npz with arrays A and B).")
         problem = paired_task_problem(self.cfg.task, data.input_shape[0])
         return None if problem is None else f"{data.name}: {problem}."
 
