@@ -127,7 +127,7 @@ class Discriminator(nn.Module):
 
     def forward_with(self, params: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
         """``forward(x, batch=True)`` with the weights in ``params`` (by parameter name): the
-        unrolled D, whose weights are functions of G's samples (a plain loop: a tenth faster
+        unrolled D, whose weights are functions of G's samples (a plain loop: cheaper
         than swapping the module's parameters in and out)."""
         act = FUNCTIONAL_ACTIVATIONS[self.activation]
         f = self.packed(x)
