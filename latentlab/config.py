@@ -191,22 +191,15 @@ class ModelConfig(JsonSettings):
 
     def _remedy_bounds(self) -> list[str]:
         problems: list[str] = []
-        for label, value, limit in (("R1 penalty γ", self.r1, MAX_R1),
-                                    ("Instance noise σ", self.instance_noise,
-                                     MAX_INSTANCE_NOISE)):
+        for label, value, limit in (
+                ("R1 penalty γ", self.r1, MAX_R1),
+                ("Instance noise σ", self.instance_noise, MAX_INSTANCE_NOISE),
+                ("Minibatch features", self.minibatch_features, MAX_MINIBATCH_FEATURES),
+                ("Unrolled D steps", self.unrolled, MAX_UNROLLED)):
             if not math.isfinite(value) or value < 0:
                 problems.append(f"{label}: must be zero (off) or positive (got {value}).")
             else:
                 problems += too_large(label, value, limit)
-        if self.minibatch_features < 0:
-            problems.append(f"Minibatch features: must be zero (off) or positive "
-                            f"(got {self.minibatch_features}).")
-        problems += too_large("Minibatch features", self.minibatch_features,
-                               MAX_MINIBATCH_FEATURES)
-        if self.unrolled < 0:
-            problems.append(f"Unrolled D steps: must be zero (off) or positive "
-                            f"(got {self.unrolled}).")
-        problems += too_large("Unrolled D steps", self.unrolled, MAX_UNROLLED)
         return problems
 
     def _pix2pix_bounds(self) -> list[str]:

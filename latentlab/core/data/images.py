@@ -190,6 +190,14 @@ def to_float_images(pixels: np.ndarray) -> np.ndarray:
     return x
 
 
+def check_image_options(mode: str, size: int) -> None:
+    """ValueError for a colour mode or an image size no image loader takes."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}.")
+    if not 1 <= size <= 1024:
+        raise ValueError(f"size must lie in 1…1024, not {size}.")
+
+
 def load_image_folder(folder: str | Path, *, size: int = 28, mode: str = "auto",
                       name: str | None = None, test_fraction: float = 0.2, seed: int = 0,
                       progress: Progress | None = None, cancel: threading.Event | None = None,
@@ -201,10 +209,7 @@ def load_image_folder(folder: str | Path, *, size: int = 28, mode: str = "auto",
     thread; setting ``cancel`` raises LoadCancelled. Without train/ and test/ folders a seeded
     ``test_fraction`` is held out.
     """
-    if mode not in MODES:
-        raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}.")
-    if not 1 <= size <= 1024:
-        raise ValueError(f"size must lie in 1…1024, not {size}.")
+    check_image_options(mode, size)
     folder = Path(folder)
     check_cancel(cancel)
     layout = scan_folder(folder, IMAGE_SUFFIXES, "image")

@@ -25,8 +25,8 @@ from latentlab.core.data.arrays import Progress, check_cancel
 from latentlab.core.data.dataset import Dataset, DatasetError, random_split
 from latentlab.core.data.images import (
     IMAGE_SUFFIXES,
-    MODES,
     ImageDecoder,
+    check_image_options,
     decode_all,
     decode_failure,
     to_float_images,
@@ -91,10 +91,7 @@ def load_pair_folder(folder: str | Path, *, size: int = 28, mode: str = "auto",
                      workers: int | None = None) -> Dataset:
     """The pairs of ``folder``/A and ``folder``/B (module docstring), resized to
     ``size``×``size``, grey or RGB by ``mode`` as for an image folder."""
-    if mode not in MODES:
-        raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}.")
-    if not 1 <= size <= 1024:
-        raise ValueError(f"size must lie in 1…1024, not {size}.")
+    check_image_options(mode, size)
     folder = Path(folder)
     check_cancel(cancel)
     skipped: list[tuple[str, str]] = []
