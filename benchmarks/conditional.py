@@ -1,13 +1,13 @@
 """Conditional generation and the lecture's ranking of generators, printed as JSON.
 
     python benchmarks/conditional.py [--data DIR] [--epochs N] [--arch conv|mlp]
-                                     [--only cgan,gan,infogan,ae,vae] [--device cpu|cuda]
+                                     [--only cgan,gan,infogan,ae,vae,cvae] [--device cpu|cuda]
 
 Each model trains through the core's ``train`` generator (the app's code) for the same number of
 epochs on the MNIST sample, then ``evaluate_model`` scores it: the Fréchet distance of 5,000
 samples to the test split in the label classifier's features (``sample_quality``), and for the
-GANs the classes their samples cover; for the conditional GAN also the share of its samples the
-classifier reads as the class asked for. The targets (the conditional GAN issue): the
+GANs the classes their samples cover; for the conditional GAN and VAE also the share of their
+samples the classifier reads as the class asked for. The targets (the conditional GAN issue): the
 conditional GAN's samples read as their class ≥ 95 % of the time, all 10 classes covered, and a
 Fréchet distance below the unconditional DCGAN's trained as long; autoencoder samples worse
 than VAE samples; pix2pix (edges → digit) outputs read as the target's class ≥ 95 % of the
@@ -29,13 +29,13 @@ from latentlab.config import ModelConfig
 from latentlab.core.evaluation.model import EvaluationSettings, evaluate_model
 from latentlab.core.training.device import resolve_device
 
-MODELS = ("cgan", "gan", "infogan", "ae", "vae", "pix2pix", "pix2pix_l1")
+MODELS = ("cgan", "gan", "infogan", "ae", "vae", "cvae", "pix2pix", "pix2pix_l1")
 
 
 def model_config(family: str, arch: str, n_classes: int, latent_dim: int) -> ModelConfig:
-    if family in ("ae", "vae"):
+    if family in ("ae", "vae", "cvae"):
         return ModelConfig(family=family, architecture="mlp", hidden=(512, 256),
-                           latent_dim=latent_dim)
+                           latent_dim=latent_dim, n_categories=n_classes)
     if family.startswith("pix2pix"):  # edges → digit, with the PatchGAN or with L1 alone
         return ModelConfig(family="pix2pix", task="edges", adversarial=family == "pix2pix")
     return ModelConfig(family=family, architecture=arch, n_categories=n_classes)
@@ -71,8 +71,8 @@ def main() -> None:
             "frechet_distance": quality["frechet_distance"],
             "frechet_floor": quality["frechet_distance_train_vs_test"],
             "sampling": quality["sampling"],
-            **{k: gan.get(k) for k in ("conditional_accuracy", "category_accuracy",
-                                       "classes_covered", "class_kl")},
+            **{k: gan.get(k) for k in ("category_accuracy", "classes_covered", "class_kl")},
+            "conditional_accuracy": quality["conditional_accuracy"],
             **{f"translation_{k}": v for k, v in translation.items()
                if k in ("l1", "classifier_accuracy_on_outputs", "frechet_distance")}}
         print(json.dumps({family: report["models"][family]}), flush=True)

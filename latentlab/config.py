@@ -13,7 +13,9 @@ from latentlab.config_base import ConfigError, JsonSettings, parse_int_list, too
 
 MODEL_FAMILIES = {"ae": "Autoencoder", "vae": "Variational autoencoder",
                   "umap_ae": "UMAP autoencoder", "gan": "GAN", "infogan": "InfoGAN",
-                  "cgan": "Conditional GAN", "pix2pix": "pix2pix"}
+                  "cgan": "Conditional GAN", "cvae": "Conditional VAE", "pix2pix": "pix2pix"}
+#: The families that train on each item's class and generate the class asked for.
+CONDITIONAL_FAMILIES = ("cgan", "cvae")
 #: The noise-based GANs (a generator of samples from noise); pix2pix translates given images.
 GAN_FAMILIES = ("gan", "infogan", "cgan")
 #: The families the latent-map workspace trains and opens. pix2pix has no codes to map: the
@@ -169,8 +171,11 @@ class ModelConfig(JsonSettings):
                 and tuple(input_shape[:2]) != (1, 1):
             problems.append("Decoder likelihood: multinomial is for word distributions (text "
                             "datasets), not images.")
-        if self.family == "vae" and (not math.isfinite(self.beta) or self.beta < 0):
+        if self.family in ("vae", "cvae") and (not math.isfinite(self.beta) or self.beta < 0):
             problems.append(f"KL weight β: must be zero or positive (got {self.beta}).")
+        if self.family == "cvae" and self.n_categories < 2:
+            problems.append(f"Classes: a conditional VAE needs at least 2 classes "
+                            f"(got {self.n_categories}).")
         if not 0 <= self.input_dropout < 1:
             problems.append(f"Input dropout: must lie in [0, 1) (got {self.input_dropout}).")
         if self.family == "umap_ae":
@@ -367,6 +372,7 @@ def paired_task_problem(task: str, channels: int) -> str | None:
 
 __all__ = [
     "ARCHITECTURES",
+    "CONDITIONAL_FAMILIES",
     "DCGAN_SIDES",
     "DEVICES",
     "GAN_FAMILIES",

@@ -67,7 +67,7 @@ def score_projection(model: Any, data: Any, method: str, source: str,
             raise CommandError(f"--maps {method}-codes: the checkpoint holds "
                                f"{without_encoder(model.cfg.family)}, which has no encoder: "
                                "real items have no codes to map.")
-        x, _ = model_codes(model, data.x)
+        x, _ = model_codes(model, data)
     else:
         x = data.x.reshape(data.n, -1)
         source = "words" if data.kind == "text" else "pixels"
@@ -166,10 +166,15 @@ def translation_line(scores: dict[str, Any]) -> str:
 
 
 def sample_quality_line(quality: dict[str, Any]) -> str:
-    """The Fréchet distance in one line, with the floor it should be read against."""
+    """The Fréchet distance in one line, with the floor it should be read against (and a
+    conditional model's samples read as the class asked for)."""
     if quality["frechet_distance"] is None:
         return f"sample quality: none ({quality['note']})"
-    return (f"sample quality: Fréchet distance {quality['frechet_distance']:.3f} of "
+    line = (f"sample quality: Fréchet distance {quality['frechet_distance']:.3f} of "
             f"{quality['samples']:,} samples ({quality['sampling']}) to the "
             f"{quality['real_items']:,} test images, lower is better; real train images: "
             f"{quality['frechet_distance_train_vs_test']:.3f} (the floor)")
+    if quality.get("conditional_accuracy") is not None:
+        line += (f"; samples read as the class asked for: "
+                 f"{quality['conditional_accuracy']:.3f}")
+    return line

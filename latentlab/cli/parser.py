@@ -87,14 +87,15 @@ def _add_train_parser(commands: Any) -> None:
     model.add_argument("--likelihood", choices=tuple(LIKELIHOODS),
                        help="VAE decoder: bernoulli or gaussian (bernoulli); text datasets "
                             "always use multinomial")
-    model.add_argument("--beta", type=float, metavar="B", help="VAE: weight β of the KL term (1.0)")
+    model.add_argument("--beta", type=float, metavar="B",
+                       help="VAE, conditional VAE: weight β of the KL term (1.0)")
     model.add_argument("--gan-loss", choices=tuple(GAN_LOSSES),
                        help="GAN objective: non_saturating or saturating (cross-entropy), "
                             "least_squares, hinge or wgan_gp (λ = 10) (non_saturating)")
     model.add_argument("--noise-dim", type=int, metavar="N", help="GAN noise size (62)")
     model.add_argument("--categories", type=int, dest="n_categories", metavar="K",
-                       help="InfoGAN: classes of the categorical code (10); conditional GAN: "
-                            "the data's classes (its labels' count)")
+                       help="InfoGAN: classes of the categorical code (10); conditional GAN "
+                            "or VAE: the data's classes (its labels' count)")
     model.add_argument("--continuous", type=int, dest="n_continuous", metavar="N",
                        help="InfoGAN: continuous codes (2)")
     model.add_argument("--info-weight", type=float, metavar="LAMBDA",

@@ -26,6 +26,7 @@ from latentlab.cli.common import (
     usage_error,
 )
 from latentlab.config import (
+    CONDITIONAL_FAMILIES,
     MODEL_FAMILIES,
     ConfigError,
     ModelConfig,
@@ -147,8 +148,9 @@ def _run_training(args: argparse.Namespace, options: dict[str, Any], out: Path, 
         shard.barrier()
     try:
         model_cfg, train_cfg = _configs(args, text_data=data.kind == "text")
-        if model_cfg.family == "cgan" and args.n_categories is None and data.labels is not None:
-            # A conditional GAN has one class input per class of its data.
+        if (model_cfg.family in CONDITIONAL_FAMILIES and args.n_categories is None
+                and data.labels is not None):
+            # A conditional model has one class input per class of its data.
             model_cfg = replace(model_cfg, n_categories=len(data.class_names))
         problems = model_cfg.validate(data.input_shape)
         if problems:

@@ -8,6 +8,8 @@ import numpy as np
 import torch
 from psygnal import Signal
 
+from latentlab.core.models import LatentModel
+from latentlab.core.training.views import encoder_labels
 from latentlab.lab.data_session import DataSession
 from latentlab.lab.model_session import ModelSession
 from latentlab.lab.semisup import Semisup
@@ -20,13 +22,16 @@ NOT_PREDICTED = "train item (not predicted)"
 ERROR_BINS = 8
 
 
-def item_errors(model, x: np.ndarray, batch: int = 2048) -> np.ndarray:
-    """Per-item sum of squared errors between ``x`` and the model's reconstruction."""
+def item_errors(model: LatentModel, x: np.ndarray, labels: np.ndarray | None = None,
+                batch: int = 2048) -> np.ndarray:
+    """Per-item sum of squared errors between ``x`` and the model's reconstruction (of each
+    item given its class, for a model that encodes with it)."""
     out = np.empty(len(x), np.float64)
     with torch.inference_mode():
         for i in range(0, len(x), batch):
             xb = torch.from_numpy(np.ascontiguousarray(x[i:i + batch], dtype=np.float32))
-            recon = model.reconstruct(xb).reshape(len(xb), -1).double()
+            yb = None if labels is None else torch.from_numpy(labels[i:i + batch])
+            recon = model.reconstruct(xb, yb).reshape(len(xb), -1).double()
             out[i:i + batch] = ((recon - xb.reshape(len(xb), -1).double()) ** 2).sum(1).numpy()
     return out
 
@@ -79,7 +84,9 @@ class Colouring:
         data, model = self._data, self._model
         if colour_by == "error" and self.item_errors is None:
             assert data.dataset is not None and model.live_model is not None
-            self.item_errors = item_errors(model.live_model, data.dataset.x[data.map_indices])
+            self.item_errors = item_errors(
+                model.live_model, data.dataset.x[data.map_indices],
+                encoder_labels(model.live_model, data.dataset, data.map_indices))
         if colour_by == "cluster" and self.code_clusters is None and model.categories is None:
             from scipy.cluster.vq import kmeans2
 

@@ -14,6 +14,7 @@ import torch
 from latentlab.core.maps import projection as proj
 from latentlab.core.maps.inverse import KNNInverse
 from latentlab.core.maps.linear import LatentMap
+from latentlab.core.models import ConditionalVAE
 from latentlab.core.training.device import training_cpu_threads
 from latentlab.lab.data_session import DataSession
 from latentlab.lab.generator import GeneratorCodes
@@ -69,14 +70,19 @@ class ProbeDecoder:
             return self._generator.decode()
         if self._model.live_model is None or latent_map is None or state.coords is None:
             return None
-        return self._decode_code(latent_map.inverse_transform(xy))
+        return self.decode_code(latent_map.inverse_transform(xy))
 
-    def _decode_code(self, code: np.ndarray) -> np.ndarray | None:
+    def decode_code(self, code: np.ndarray) -> np.ndarray | None:
+        """The live decoder's image of a 1×latent code (a conditional VAE's as the class picked
+        in the code panel)."""
         model = self._model.live_model
         if model is None or self._model.gan is not None:
             return None
+        z = torch.from_numpy(np.asarray(code, np.float32).reshape(1, -1))
         with torch.inference_mode():
-            return model.decode(torch.from_numpy(np.asarray(code, np.float32)))[0].numpy()
+            if isinstance(model, ConditionalVAE):
+                z = model.decoder_input(z, torch.tensor([self._generator.decode_class]))
+            return model.decode(z)[0].numpy()
 
     def _decode_projection(self, state: MapState, xy: np.ndarray) -> np.ndarray | None:
         fit, dataset = state.fit, self._data.dataset
@@ -86,11 +92,11 @@ class ProbeDecoder:
             values = np.asarray(fit.projection.inverse(xy), np.float32)
             if fit.setup.source == "inputs":
                 return values.reshape(dataset.input_shape)
-            return self._decode_code(values.reshape(1, -1))
+            return self.decode_code(values.reshape(1, -1))
         knn = self.knn_for(state)
         if knn is None:
             return None
-        return self._decode_code(np.asarray(knn(xy[0]), np.float32).reshape(1, -1))
+        return self.decode_code(np.asarray(knn(xy[0]), np.float32).reshape(1, -1))
 
     def knn_for(self, state: MapState) -> KNNInverse | None:
         """The kNN inverse of a UMAP/t-SNE map: over the codes it was fitted on, or the live

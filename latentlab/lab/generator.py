@@ -2,6 +2,7 @@
 
 It is the one truth for what the latent probe shows on a GAN's map: the map's probe is placed at
 this code, and dragging the probe changes the code (``set_map_code``), never the other way round.
+For a conditional VAE it holds the class its decoder is given at every probe (``decode_class``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import torch
 from psygnal import Signal
 
 from latentlab.core.files.images import tile_images
-from latentlab.core.models import GAN, InfoGAN
+from latentlab.core.models import GAN, ConditionalVAE, InfoGAN
 from latentlab.core.models.generator_codes import CODE_RANGE, GeneratorCode, traversal_inputs
 from latentlab.lab.model_session import ModelSession
 
@@ -24,6 +25,8 @@ class GeneratorCodes:
     def __init__(self, model: ModelSession) -> None:
         self._model = model
         self.code: GeneratorCode | None = None
+        #: The class a conditional VAE's decoder draws every probe's code as.
+        self.decode_class = 0
         #: Locked, only the codes change; unlocked, every change also draws new noise.
         self.lock_noise = True
         self._rng = torch.Generator().manual_seed(1234)
@@ -31,6 +34,7 @@ class GeneratorCodes:
 
     def _on_model_changed(self) -> None:
         gan = self._model.gan
+        self.decode_class = 0
         code = None
         if gan is not None:
             code = GeneratorCode.from_prior(gan, self._rng)
@@ -53,6 +57,12 @@ class GeneratorCodes:
         return gan.sample_noise(1, self._rng)[0].numpy()
 
     def set_category(self, category: int) -> None:
+        """A GAN's category or class; a conditional VAE's class for every probe."""
+        if isinstance(self._model.live_model, ConditionalVAE):
+            if category != self.decode_class:
+                self.decode_class = int(category)
+                self.changed.emit()
+            return
         if self.code is not None and category != self.code.category:
             self._steer(replace(self.code, category=category))
 

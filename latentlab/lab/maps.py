@@ -21,7 +21,7 @@ from latentlab.core.maps.inverse import KNNInverse
 from latentlab.core.maps.linear import LatentMap
 from latentlab.core.maps.methods import METHOD_NAMES
 from latentlab.core.maps.setup import MapSetup
-from latentlab.core.models import InfoGAN
+from latentlab.core.models import ConditionalVAE, InfoGAN
 from latentlab.lab.data_session import DataSession
 from latentlab.lab.decoding import ProbeDecoder, fit_job
 from latentlab.lab.generator import GeneratorCodes
@@ -58,7 +58,8 @@ def codes_title(model: ModelSession) -> str:
         return f"{kind} noise space · slice through z₁, z₂ (the rest held) — no encoder"
     if model.live_model is None:
         return "no model yet"
-    family = {"vae": "VAE", "umap_ae": "UMAP autoencoder"}.get(cfg.family, "Autoencoder")
+    family = {"vae": "VAE", "cvae": "Conditional VAE",
+              "umap_ae": "UMAP autoencoder"}.get(cfg.family, "Autoencoder")
     return (f"{family} codes"
             + ("" if cfg.latent_dim <= 2 else f" · PCA of {cfg.latent_dim}-D"))
 
@@ -151,8 +152,7 @@ class Maps:
         latent = self.states[LATENT]
         if latent.replaced:
             # A UMAP or t-SNE map has no place for a new code: show the sample, mark nothing.
-            with torch.inference_mode():
-                latent.set_image(model.live_model.decode(z)[0].numpy())
+            latent.set_image(self.decoder.decode_code(z.numpy()))
             self._notes.say(f"Random sample from {source} (not marked: this map is a "
                             "projection of the items).")
             return
@@ -224,7 +224,12 @@ class Maps:
             self.states[LATENT].show(self.latent_map.transform(codes))
 
     def _on_generator_code(self) -> None:
-        """The generator code moved: the GAN map's probe is placed at it, and decodes it."""
+        """The generator code moved: the GAN map's probe is placed at it, and decodes it. A
+        conditional VAE's class changed: every probe decodes again."""
+        if isinstance(self._model.live_model, ConditionalVAE):
+            for map_id in MAP_IDS:
+                self._mark_dirty(map_id)
+            return
         gan, code = self._model.gan, self._generator.code
         latent = self.states[LATENT]
         if gan is None or code is None or self.latent_map is None:

@@ -9,7 +9,8 @@ from typing import Any
 from latentlab.core.models import LatentModel
 
 FAMILY_NAMES = {"ae": "Autoencoder", "vae": "VAE", "umap_ae": "UMAP autoencoder", "gan": "GAN",
-                "infogan": "InfoGAN", "cgan": "Conditional GAN", "pix2pix": "pix2pix"}
+                "infogan": "InfoGAN", "cgan": "Conditional GAN", "cvae": "Conditional VAE",
+                "pix2pix": "pix2pix"}
 
 
 @dataclass(frozen=True)
@@ -33,8 +34,8 @@ def model_name(model: LatentModel, epoch: int) -> str:
     cfg = model.cfg
     name = FAMILY_NAMES.get(cfg.family, cfg.family)
     architecture = cfg.architecture.upper() if cfg.architecture == "mlp" else cfg.architecture
-    if cfg.family == "vae" and cfg.beta != 1.0:
-        name = f"β-VAE (β={cfg.beta:g})"
+    if cfg.family in ("vae", "cvae") and cfg.beta != 1.0:
+        name = f"{'conditional ' if cfg.family == 'cvae' else ''}β-VAE (β={cfg.beta:g})"
     if not cfg.is_gan and cfg.family != "pix2pix":  # a translator has no code either
         name += f", {cfg.latent_dim}-D code"
     return f"{name}, {architecture}, epoch {epoch}"

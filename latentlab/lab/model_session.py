@@ -20,7 +20,7 @@ from psygnal import Signal
 from latentlab.config import ConfigError, ModelConfig, TrainConfig
 from latentlab.core.files.checkpoint import Checkpoint
 from latentlab.core.files.images import tile_images
-from latentlab.core.models import GAN, LatentModel, build_model
+from latentlab.core.models import GAN, ConditionalVAE, LatentModel, build_model
 from latentlab.core.training.device import training_cpu_threads
 from latentlab.core.training.events import (
     EpochEnded,
@@ -131,9 +131,9 @@ class ModelSession:
         meta = checkpoint.meta
         self._adopt(model, model, meta.model, meta.train, checkpoint.path, meta.epoch,
                     meta.metrics)
-        self.apply_snapshot(model_views(model, data.dataset.x[data.map_indices],
-                                        data.dataset.x[data.strip_indices], meta.train.seed,
-                                        meta.epoch))
+        self.apply_snapshot(model_views(model, data.dataset,
+                                        LiveItems(data.map_indices, data.strip_indices),
+                                        meta.train.seed, meta.epoch))
 
     def start_training(self, model_cfg: ModelConfig, train_cfg: TrainConfig) -> None:
         """Train a new model in the background; ConfigError lists settings that cannot work."""
@@ -249,6 +249,8 @@ class ModelSession:
         """A code from the VAE's prior, or from a Gaussian fitted to an autoencoder's codes, and
         where it came from."""
         assert self.live_model is not None and self.codes is not None
+        if isinstance(self.live_model, ConditionalVAE):  # its prior's code, without a class
+            return torch.randn(1, self.model_cfg.latent_dim, generator=rng), "the prior N(0, I)"
         z = self.live_model.prior_sample(1, rng)
         if z is not None:
             return z, "the prior N(0, I)"

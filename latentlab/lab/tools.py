@@ -14,7 +14,8 @@ import numpy as np
 import torch
 from psygnal import Signal
 
-from latentlab.core.models import GAN, LatentModel
+from latentlab.core.models import GAN, ConditionalVAE, LatentModel
+from latentlab.core.training.views import encoder_labels
 from latentlab.lab.data_session import DataSession
 from latentlab.lab.jobs import JobCallbacks, RunnerFactory
 from latentlab.lab.map_state import LATENT, PIXELS
@@ -112,7 +113,10 @@ class Tools:
     # ---------------------------------------------------------- interpolation
     def interpolation_methods(self) -> tuple[str, ...]:
         model = self._model.finished_model()
-        gaussian = model is not None and model.prior_sample(1) is not None
+        # The great circle is a Gaussian code's path; a conditional VAE's path also morphs
+        # the class given to the decoder, a straight line between one-hots.
+        gaussian = (model is not None and model.prior_sample(1) is not None
+                    and not model.needs_labels)
         return ("lerp", "slerp") if gaussian else ("lerp",)
 
     def interpolation_problem(self) -> str | None:
@@ -155,7 +159,15 @@ class Tools:
             self._notes.say(f"Items are numbered 0 to {dataset.n - 1}.")
             return None
         model.eval()
-        a, b = model.embed(torch.from_numpy(dataset.x[[item_a, item_b]])).cpu().numpy()
+        ends = np.array([item_a, item_b])
+        x = torch.from_numpy(dataset.x[ends])
+        labels = encoder_labels(model, dataset, ends)
+        if isinstance(model, ConditionalVAE) and labels is not None:
+            # Its decoder inputs, each code with its item's class.
+            y = torch.from_numpy(labels)
+            a, b = model.decoder_input(model.embed(x, y), y).cpu().numpy()
+        else:
+            a, b = model.embed(x).cpu().numpy()
         methods = self.interpolation_methods()
         rows = [model.decode(torch.from_numpy(path_codes(a, b, n_steps, m))).cpu().numpy()
                 for m in methods]

@@ -31,7 +31,8 @@ torch.set_num_threads(1)
 OLD_KEYS = {"schema", "model", "data", "maps", "reconstruction_sse_per_image", "infogan",
             "settings"}
 QUALITY_KEYS = {"frechet_distance", "frechet_distance_train_vs_test", "reference", "samples",
-                "real_items", "features", "classifier_accuracy", "sampling"}
+                "real_items", "features", "classifier_accuracy", "sampling",
+                "conditional_accuracy"}
 SETTINGS = EvaluationSettings(trust_items=40, mode_samples=300, classifier_epochs=2,
                               quality_samples=300)
 

@@ -180,16 +180,16 @@ def test_invalid_settings_are_refused_before_training(digits: Dataset) -> None:
         next(train(model, digits, TrainConfig(learning_rate=-1.0)))
 
 
-@pytest.mark.parametrize("family", ["vae", "infogan"])
+@pytest.mark.parametrize("family", ["vae", "infogan", "cvae"])
 def test_model_views_of_a_model_match_its_last_training_snapshot(digits: Dataset,
                                                                  family: str) -> None:
-    cfg = ModelConfig(family=family, hidden=(16,), noise_dim=4, n_categories=3)
+    cfg = ModelConfig(family=family, hidden=(16,), noise_dim=4, n_categories=10)
     model = build_model(cfg, digits.input_shape, seed=0)
     live = LiveItems(np.arange(40), np.arange(4))
     events = run(model, digits, TrainConfig(epochs=1, device="cpu", seed=3), live=live)
     last = [e for e in events if isinstance(e, Snapshot)][-1]
     was_training = model.training
-    views = model_views(model, digits.x[:40], digits.x[:4], seed=3, epoch=1)
+    views = model_views(model, digits, live, seed=3, epoch=1)
     assert model.training == was_training  # the model keeps its mode
     assert views.epoch_float == 1.0 and views.decoder_state.keys() == last.decoder_state.keys()
     for name in ("map_codes", "recon", "map_categories", "samples"):

@@ -195,3 +195,37 @@ def test_conditional_gan_class_picker_and_a_row_per_class(qtbot, window) -> None
     assert lab.generator.code.category == other and not np.allclose(changed, start)
     grid = window.workspace.sample_grid.tile.array
     assert grid is not None and grid.shape[-2] > grid.shape[-1]  # 10 rows of 8: taller than wide
+
+
+def test_conditional_vae_class_picker_redecodes_every_probe(qtbot, window) -> None:
+    lab = window.lab
+    panel = window.workspace.training_panel
+    panel.family.setCurrentIndex(panel.family.findData("cvae"))
+    model, _ = panel.configs()
+    assert model.family == "cvae" and model.n_categories == 10  # the digits' classes
+    assert panel.vae_box.isVisibleTo(panel)  # β and the likelihood apply
+    train_to_end(qtbot, window, ModelConfig(family="cvae", hidden=(32, 16), latent_dim=2,
+                                            n_categories=10), FAST)
+    code_panel = window.workspace.code_panel
+    assert code_panel.isVisible() and code_panel.category.isEnabled()
+    assert code_panel.category.count() == 10 and code_panel.category.itemText(7) == "7"
+    assert not code_panel.new_noise.isVisible() and not code_panel.traversal_button.isVisible()
+    assert "another digit" in code_panel.hint.text()
+    assert window.workspace.outputs.currentWidget() is window.workspace.sample_grid
+    grid = window.workspace.sample_grid.tile.array
+    assert grid is not None and grid.shape[-2] > grid.shape[-1]  # 10 rows of 8
+    assert window.workspace.sample_grid.title.text().endswith("one class per row")
+    start = lab.maps[LATENT].image.copy()
+    changed = decoded_after(qtbot, lab, lambda: code_panel.category.setCurrentIndex(7))
+    assert lab.generator.decode_class == 7 and not np.allclose(changed, start)
+    # The probe stays where it was: only the class the decoder is given changed.
+    assert lab.maps[LATENT].coords is not None and len(lab.maps[LATENT].coords) > 0
+    said: list[str] = []
+    lab.notes.message.connect(said.append)
+    random = decoded_after(qtbot, lab, lab.maps.sample_random)  # a prior code, as a 7
+    assert said == ["Random sample from the prior N(0, I)."] and random.shape == (1, 8, 8)
+    # A path between a 0 and a 1 morphs the code and the class the decoder is given.
+    zero, one = (int(np.flatnonzero(lab.data.dataset.labels == k)[0]) for k in (0, 1))
+    path = lab.tools.interpolate(zero, one, n_steps=5)
+    assert path is not None and path.methods == ("lerp",) and path.images.shape == (1, 5, 1, 8, 8)
+    assert not np.allclose(path.images[0, 0], path.images[0, -1])

@@ -111,7 +111,7 @@ def model_sampler(model: LatentModel, data: Dataset,
     if model.prior_sample(1, torch.Generator()) is not None:
         return model.prior_sample, PRIOR
     if train_codes is None:
-        train_codes, _ = model_codes(model, data.x[data.train_indices])
+        train_codes, _ = model_codes(model, data, data.train_indices)
     return code_gaussian_sampler(train_codes), CODE_GAUSSIAN
 
 

@@ -18,6 +18,7 @@ from torch import nn
 from latentlab.core.data.dataset import Dataset
 from latentlab.core.evaluation.metrics import ModeCoverage, hungarian_accuracy, mode_coverage
 from latentlab.core.models.conditional import ConditionalGAN
+from latentlab.core.models.conditional_vae import ConditionalVAE
 from latentlab.core.models.gan import GAN, InfoGAN
 
 _BATCH = 512
@@ -116,9 +117,10 @@ def category_accuracy(model: InfoGAN, data: Dataset, indices: np.ndarray | None 
 
 
 @torch.no_grad()
-def conditional_accuracy(model: ConditionalGAN, classifier: LabelClassifier,
+def conditional_accuracy(model: ConditionalGAN | ConditionalVAE,
+                         classifier: LabelClassifier,
                          n_samples: int = 10_000, seed: int = 0) -> float:
-    """The share of a conditional GAN's samples that the classifier reads as the class asked
+    """The share of a conditional model's samples that the classifier reads as the class asked
     for (every class asked for equally often): does the generated "7" read as a 7?"""
     model.eval()
     device = next(model.parameters()).device

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from latentlab.config import CONDITIONAL_FAMILIES
 from latentlab.core.data.dataset import Dataset
 from latentlab.core.evaluation.gan import (
     LabelClassifier,
@@ -45,9 +46,10 @@ from latentlab.core.evaluation.metrics import (
 from latentlab.core.maps.linear import PCA, LatentMap, RandomizedPCA, TfidfLSA
 from latentlab.core.models.base import LatentModel
 from latentlab.core.models.conditional import ConditionalGAN
+from latentlab.core.models.conditional_vae import ConditionalVAE
 from latentlab.core.models.gan import GAN, InfoGAN
 from latentlab.core.models.pix2pix import Pix2Pix
-from latentlab.core.training.views import infer_all
+from latentlab.core.training.views import encoder_labels, infer_all
 
 SCHEMA_VERSION = 1
 KNN_KS = (1, 5)
@@ -105,18 +107,29 @@ def model_device(model: LatentModel) -> torch.device:
 
 
 @torch.no_grad()
-def model_codes(model: LatentModel, x: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-    """Codes of images ``x`` (N×C×H×W numpy) and Q's categories for an InfoGAN (else None)."""
+def model_codes(model: LatentModel, data: Dataset, indices: np.ndarray | None = None
+                ) -> tuple[np.ndarray, np.ndarray | None]:
+    """Codes of ``data``'s items at ``indices`` (all by default; a conditional VAE encodes each
+    with its class) and Q's categories for an InfoGAN (else None)."""
     model.eval()
-    return infer_all(model, torch.from_numpy(x).to(model_device(model)), _BATCH)
+    indices = np.arange(data.n) if indices is None else indices
+    device = model_device(model)
+    labels = encoder_labels(model, data, indices)
+    return infer_all(model, torch.from_numpy(data.x[indices]).to(device),
+                     None if labels is None else torch.from_numpy(labels).to(device), _BATCH)
 
 
 @torch.no_grad()
-def model_reconstructions(model: LatentModel, x: np.ndarray) -> np.ndarray:
+def model_reconstructions(model: LatentModel, data: Dataset, indices: np.ndarray) -> np.ndarray:
+    """Reconstructions of ``data``'s items at ``indices`` (numpy, in the items' shape)."""
     model.eval()
     device = model_device(model)
-    parts = [model.reconstruct(torch.from_numpy(x[i : i + _BATCH]).to(device)).cpu().numpy()
-             for i in range(0, len(x), _BATCH)]
+    labels = encoder_labels(model, data, indices)
+    parts = []
+    for i in range(0, len(indices), _BATCH):
+        rows = indices[i : i + _BATCH]
+        y = None if labels is None else torch.from_numpy(labels[i : i + _BATCH]).to(device)
+        parts.append(model.reconstruct(torch.from_numpy(data.x[rows]).to(device), y).cpu().numpy())
     return np.concatenate(parts)
 
 
@@ -188,13 +201,13 @@ def _describe_model(model: LatentModel) -> dict[str, Any]:
                          task=cfg.task, l1_weight=cfg.l1_weight, adversarial=cfg.adversarial)
     elif not cfg.is_gan:
         described["latent_dim"] = cfg.latent_dim
-    if cfg.family == "vae" or cfg.likelihood == "multinomial":  # an image AE's loss is the SSE
-        described["likelihood"] = cfg.likelihood
-    if cfg.family == "vae":
+    if cfg.family in ("vae", "cvae") or cfg.likelihood == "multinomial":
+        described["likelihood"] = cfg.likelihood  # an image AE's loss is the SSE
+    if cfg.family in ("vae", "cvae"):
         described["beta"] = cfg.beta
     if cfg.is_gan:
         described["noise_dim"] = cfg.noise_dim
-    if cfg.family == "infogan":
+    if cfg.family in ("infogan", *CONDITIONAL_FAMILIES):
         described["n_categories"] = cfg.n_categories
         described["n_continuous"] = cfg.n_continuous
     return described
@@ -254,7 +267,8 @@ def _sample_quality(model: LatentModel, data: Dataset, classifier: LabelClassifi
     scores: dict[str, Any] = {"frechet_distance": None, "frechet_distance_train_vs_test": None,
                               "reference": "test split", "samples": settings.quality_samples,
                               "real_items": len(data.test_indices), "features": None,
-                              "classifier_accuracy": None, "sampling": None}
+                              "classifier_accuracy": None, "sampling": None,
+                              "conditional_accuracy": None}
     problem = ("pix2pix translates given images and draws none: see its translation scores"
                if isinstance(model, Pix2Pix) else sample_quality_problem(data))
     if problem is not None:
@@ -268,6 +282,9 @@ def _sample_quality(model: LatentModel, data: Dataset, classifier: LabelClassifi
                   features=f"label classifier, penultimate layer ({quality.feature_dim} units)",
                   classifier_accuracy=_finite(classifier.test_accuracy),
                   sampling=quality.sampling)
+    if isinstance(model, ConditionalVAE):  # a conditional GAN's is its GAN scores' (below)
+        scores["conditional_accuracy"] = _finite(conditional_accuracy(
+            model, classifier, settings.mode_samples, settings.seed))
     if scores["frechet_distance"] is None:
         scores["note"] = f"{data.name}: the generated images are not finite numbers"
     return scores
@@ -306,8 +323,8 @@ def evaluate_model(model: LatentModel, data: Dataset,
     }
     train_codes = None
     if model.has_encoder:
-        train_codes, _ = model_codes(model, x_train)
-        test_codes, _ = model_codes(model, x_test)
+        train_codes, _ = model_codes(model, data, train_idx)
+        test_codes, _ = model_codes(model, data, test_idx)
         latent_map = fit_latent_map(model, train_codes)
         maps["latent"] = _score_map(latent_map_method(model), latent_map.transform(train_codes),
                                     latent_map.transform(test_codes), train_labels,
@@ -319,7 +336,7 @@ def evaluate_model(model: LatentModel, data: Dataset,
         linear, linear_name = linear_baseline(data, k, settings.seed)
         linear.fit(flat_train)
         reconstruction = {
-            "model": reconstruction_sse(flat_test, model_reconstructions(model, x_test)),
+            "model": reconstruction_sse(flat_test, model_reconstructions(model, data, test_idx)),
             "pca": reconstruction_sse(flat_test,
                                       linear.inverse_transform(linear.transform(flat_test))),
             "pca_method": linear_name,
@@ -327,15 +344,19 @@ def evaluate_model(model: LatentModel, data: Dataset,
         }
 
     classifier = _label_classifier(model, data, settings)
+    gan_scores = (_gan_scores(model, data, classifier, settings) if isinstance(model, GAN)
+                  else None)
+    quality = _sample_quality(model, data, classifier, train_codes, settings)
+    if gan_scores is not None and quality["frechet_distance"] is not None:
+        quality["conditional_accuracy"] = gan_scores["conditional_accuracy"]
     return {
         "schema": SCHEMA_VERSION,
         "model": _describe_model(model),
         "data": _describe_data(data),
         "maps": maps,
         "reconstruction_sse_per_image": reconstruction,
-        "infogan": (_gan_scores(model, data, classifier, settings) if isinstance(model, GAN)
-                    else None),
-        "sample_quality": _sample_quality(model, data, classifier, train_codes, settings),
+        "infogan": gan_scores,
+        "sample_quality": quality,
         "translation": (translation_scores(model, data, classifier)
                         if isinstance(model, Pix2Pix) else None),
         "settings": {

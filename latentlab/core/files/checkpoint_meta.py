@@ -31,7 +31,7 @@ NORMALISATION = {"image": "[0, 1] per pixel",
                   "text": "word probabilities per document (each row sums to 1)"}
 _FAMILY_NOUNS = {"ae": "an autoencoder", "vae": "a VAE", "umap_ae": "a UMAP autoencoder",
                  "gan": "a GAN", "infogan": "an InfoGAN", "cgan": "a conditional GAN",
-                 "pix2pix": "a pix2pix model"}
+                 "cvae": "a conditional VAE", "pix2pix": "a pix2pix model"}
 
 
 _Settings = typing.TypeVar("_Settings", ModelConfig, TrainConfig)
@@ -140,6 +140,8 @@ class CheckpointMeta:
                 detail += f", {cfg.n_categories} classes"
         else:
             detail = f"{arch}, latent {cfg.latent_dim}"
+            if cfg.family == "cvae":
+                detail += f", {cfg.n_categories} classes"
         name = self.data.get("name") or "unnamed data"
         return (f"{family_noun(cfg.family)} ({detail}) on "
                 f"{shape_words(self.input_shape, self.data)} of {name}, epoch {self.epoch}")

@@ -97,9 +97,9 @@ def compute_embeddings(model: LatentModel, data: Dataset, split: str = "all") ->
     indices = _split_indices(data, split)
     if len(indices) == 0:
         raise ExportError(f"{data.name}: the {split} split is empty.")
-    codes, categories = model_codes(model, data.x[indices])
+    codes, categories = model_codes(model, data, indices)
     train_codes = (codes[np.isin(indices, data.train_indices)] if split == "all"
-                   else model_codes(model, data.x[data.train_indices])[0])
+                   else model_codes(model, data, data.train_indices)[0])
     latent_map = fit_latent_map(model, train_codes if len(train_codes) >= 2 else codes)
     columns: dict[str, list[str]] = {
         "index": [str(i) for i in indices],

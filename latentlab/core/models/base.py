@@ -98,8 +98,10 @@ class LatentModel(nn.Module):
         """Deterministic codes used for maps (the posterior mean for a VAE)."""
         raise NotImplementedError
 
-    def infer_codes(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Codes and, for models that also cluster (InfoGAN), a category per item."""
+    def infer_codes(self, x: torch.Tensor, labels: torch.Tensor | None = None
+                    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Codes and, for models that also cluster (InfoGAN), a category per item. A model that
+        ``needs_labels`` encodes an item with its class (``labels``); the others ignore them."""
         return self.embed(x), None
 
     def grid_inputs(self, seed: int = 0) -> tuple[torch.Tensor, int, int] | None:
@@ -110,7 +112,8 @@ class LatentModel(nn.Module):
         """Codes → inputs (images in the data's range)."""
         return self.decoder.mean(z)
 
-    def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
+    def reconstruct(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """Items → codes → items (``labels`` as for ``infer_codes``)."""
         return self.decode(self.embed(x))
 
     def prior_sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor | None:

@@ -88,11 +88,13 @@ class ConditionalGAN(GAN):
         return None if data.labels is None else data.labels.astype(np.int64)
 
     def data_problem(self, data: Dataset) -> str | None:
-        return labels_problem(data, self.cfg.n_categories, "A conditional GAN")
+        return labels_problem(data, self.cfg.n_categories, "cgan")
 
 
-def labels_problem(data: Dataset, n_classes: int, model: str) -> str | None:
-    """Why a conditional model set for ``n_classes`` classes cannot train on ``data``."""
+def labels_problem(data: Dataset, n_classes: int, family: str) -> str | None:
+    """Why a conditional model (``family`` cgan or cvae) set for ``n_classes`` classes cannot
+    train on ``data``."""
+    model = "A conditional VAE" if family == "cvae" else "A conditional GAN"
     if data.labels is None:
         return (f"{data.name}: {model} generates the class it is asked for, so it trains on "
                 "labelled data, and this dataset has no labels.")

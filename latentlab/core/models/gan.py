@@ -223,7 +223,7 @@ class GAN(LatentModel):
     def embed(self, x: torch.Tensor) -> torch.Tensor:
         raise TypeError("A GAN has no encoder: real inputs have no place in its noise space.")
 
-    def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
+    def reconstruct(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         raise TypeError("A GAN has no encoder, so it cannot reconstruct its inputs.")
 
 
@@ -301,7 +301,8 @@ class InfoGAN(GAN):
             "info": (math.log(k) - cross_entropy).detach(),
         }
 
-    def infer_codes(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def infer_codes(self, x: torch.Tensor, labels: torch.Tensor | None = None
+                    ) -> tuple[torch.Tensor, torch.Tensor]:
         """Real images → (Q's continuous codes, Q's most likely category) in one pass."""
         q = self.q_head(self.features(to_tanh_range(x)))
         k = self.cfg.n_categories

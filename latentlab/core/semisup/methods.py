@@ -63,10 +63,14 @@ def check_method(method: str) -> None:
 
 
 def check_model(model: LatentModel) -> None:
-    """SemisupError for a model whose inputs have no codes (a plain GAN)."""
+    """SemisupError for a model whose inputs have no codes (a plain GAN), or need their class
+    to have one (a conditional VAE)."""
     if not model.has_encoder:
         raise SemisupError("Model: a plain GAN has no encoder: real items have no codes to "
                            "learn from.")
+    if model.needs_labels:
+        raise SemisupError("Model: a conditional VAE encodes each item with its class, and "
+                           "the unlabelled items have none; use an autoencoder or a VAE.")
 
 
 def test_rows(dataset: Dataset) -> np.ndarray:
@@ -80,7 +84,7 @@ def test_rows(dataset: Dataset) -> np.ndarray:
 def all_codes(model: LatentModel, dataset: Dataset) -> np.ndarray:
     """The codes of every item (train and test), as float64: computed once per sweep."""
     check_model(model)
-    codes, _ = model_codes(model, dataset.x)
+    codes, _ = model_codes(model, dataset)
     codes = np.asarray(codes, np.float64).reshape(dataset.n, -1)
     if not np.isfinite(codes).all():
         raise SemisupError("Model: its codes hold NaN or infinite values.")

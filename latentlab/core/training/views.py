@@ -31,14 +31,32 @@ class ViewInputs:
     x_map: torch.Tensor | None = None
     x_strip: torch.Tensor | None = None
     grid: torch.Tensor | None = None
+    #: The map items' and the strip's classes, for a model that encodes with them.
+    y_map: torch.Tensor | None = None
+    y_strip: torch.Tensor | None = None
 
     @classmethod
     def of(cls, model: LatentModel, data: Dataset, live: LiveItems, seed: int,
            device: torch.device | str = "cpu") -> ViewInputs:
         grid = model.grid_inputs(seed)
+
+        def classes(indices: np.ndarray | None) -> torch.Tensor | None:
+            y = encoder_labels(model, data, indices)
+            return None if y is None else torch.from_numpy(y).to(device)
+
         return cls(items_on(data, live.map_indices, device),
                    items_on(data, live.strip_indices, device),
-                   grid[0].to(device) if grid is not None else None)
+                   grid[0].to(device) if grid is not None else None,
+                   classes(live.map_indices), classes(live.strip_indices))
+
+
+def encoder_labels(model: LatentModel, data: Dataset,
+                   indices: np.ndarray | None) -> np.ndarray | None:
+    """The classes of ``data``'s items at ``indices`` when ``model`` encodes with them (a
+    conditional VAE), else None."""
+    if not model.needs_labels or data.labels is None or indices is None:
+        return None
+    return data.labels[indices].astype(np.int64)
 
 
 def items_on(data: Dataset, indices: np.ndarray | None,
@@ -56,29 +74,25 @@ def decoder_state(model: LatentModel) -> dict[str, np.ndarray]:
 
 
 @torch.no_grad()
-def infer_all(model: LatentModel, x: torch.Tensor,
+def infer_all(model: LatentModel, x: torch.Tensor, labels: torch.Tensor | None = None,
               batch_size: int = EVAL_BATCH) -> tuple[np.ndarray, np.ndarray | None]:
-    """Codes of ``x`` and, where the model predicts them, categories (else None), on the CPU."""
-    parts = [model.infer_codes(x[i : i + batch_size]) for i in range(0, len(x), batch_size)]
+    """Codes of ``x`` (given their classes, for a model that encodes with them) and, where the
+    model predicts them, categories (else None), on the CPU."""
+    parts = [model.infer_codes(x[i : i + batch_size],
+                               None if labels is None else labels[i : i + batch_size])
+             for i in range(0, len(x), batch_size)]
     codes = torch.cat([c for c, _ in parts]).cpu().numpy()
     if parts[0][1] is None:
         return codes, None
     return codes, torch.cat([k for _, k in parts]).cpu().numpy()
 
 
-def model_views(model: LatentModel, x_map: np.ndarray | None, x_strip: np.ndarray | None,
-                seed: int = 0, epoch: float = 0.0, step: int = 0) -> Snapshot:
+def model_views(model: LatentModel, data: Dataset, live: LiveItems, seed: int = 0,
+                epoch: float = 0.0, step: int = 0) -> Snapshot:
     """The snapshot a training run would send of ``model`` now — its decoder weights, the codes
-    of the map items ``x_map``, the reconstructions of ``x_strip``, the sample grid of ``seed``
-    — for a model that was opened rather than trained."""
-    device = next(model.parameters()).device
-
-    def on_device(x: np.ndarray | None) -> torch.Tensor | None:
-        return None if x is None or len(x) == 0 else torch.from_numpy(np.asarray(x)).to(device)
-
-    grid = model.grid_inputs(seed)
-    inputs = ViewInputs(on_device(x_map), on_device(x_strip),
-                        grid[0].to(device) if grid is not None else None)
+    of the map items, the reconstructions of the strip, the sample grid of ``seed`` — for a
+    model that was opened rather than trained."""
+    inputs = ViewInputs.of(model, data, live, seed, next(model.parameters()).device)
     return snapshot_of(model, inputs, step, float(epoch))
 
 
@@ -92,9 +106,9 @@ def snapshot_of(model: LatentModel, inputs: ViewInputs, step: int = 0,
     model.eval()
     codes = categories = recon = samples = None
     if inputs.x_map is not None and model.has_encoder:
-        codes, categories = infer_all(model, inputs.x_map)
+        codes, categories = infer_all(model, inputs.x_map, inputs.y_map)
     if inputs.x_strip is not None and model.reconstructs:
-        recon = model.reconstruct(inputs.x_strip).cpu().numpy()
+        recon = model.reconstruct(inputs.x_strip, inputs.y_strip).cpu().numpy()
     if inputs.grid is not None:
         samples = model.decode(inputs.grid).cpu().numpy()
     model.train(was_training)

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from latentlab.core.files.images import save_png
-from latentlab.core.models import InfoGAN
+from latentlab.core.models import ConditionalVAE, InfoGAN
 from latentlab.core.models.generator_codes import CODE_RANGE
 from latentlab.lab.latent_lab import LatentLab
 from latentlab.qt.throttle import Throttle
@@ -42,8 +42,8 @@ class CodePanel(QWidget):
         super().__init__(parent)
         self.lab = lab
         self._syncing = False
-        title = QLabel("Generator codes")
-        title.setObjectName("panelTitle")
+        self.title = QLabel("Generator codes")
+        self.title.setObjectName("panelTitle")
         self.category = QComboBox()
         self.category.setToolTip("InfoGAN's categorical code")
         self.category.currentIndexChanged.connect(self._on_category)
@@ -73,7 +73,7 @@ class CodePanel(QWidget):
         noise_row.addWidget(self.lock_noise)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(title)
+        layout.addWidget(self.title)
         layout.addLayout(self.form)
         layout.addLayout(noise_row)
         layout.addWidget(self.traversal_button)
@@ -85,22 +85,37 @@ class CodePanel(QWidget):
         self._rebuild()
 
     def _rebuild(self) -> None:
-        """Match the controls to the model: K categories and one slider per continuous code."""
+        """Match the controls to the model: K categories and one slider per continuous code;
+        a conditional VAE's class."""
         gan = self.lab.model.gan
-        self.setVisible(gan is not None)
+        cvae = self.lab.model.live_model if isinstance(self.lab.model.live_model,
+                                                       ConditionalVAE) else None
+        self.setVisible(gan is not None or cvae is not None)
+        self.title.setText("Decoder's class" if cvae is not None else "Generator codes")
+        self.new_noise.setVisible(cvae is None)
+        self.lock_noise.setVisible(cvae is None)
+        self.traversal_button.setVisible(cvae is None)
         while self.form.rowCount() > 1:
             self.form.removeRow(1)
         self.sliders, self.values = [], []
         info = isinstance(gan, InfoGAN)
-        categorical = gan is not None and gan.has_category_input
+        categorical = cvae is not None or (gan is not None and gan.has_category_input)
         self.category.setEnabled(categorical)
         self.traversal_button.setEnabled(info)
         self._syncing = True
         self.category.clear()
         self.form.labelForField(self.category).setText("Category" if info else "Class")
-        self.category.setToolTip("InfoGAN's categorical code" if info
+        self.category.setToolTip("InfoGAN's categorical code" if info else
+                                 "The class the conditional VAE's decoder draws every probe's "
+                                 "code as" if cvae is not None
                                  else "The class the conditional GAN draws")
-        if categorical and not info:
+        if cvae is not None:
+            self.category.addItems(self._class_names(cvae.cfg.n_categories))
+            self.hint.setText("Every probe decodes its code as this class. The codes hold the "
+                              "style, not the class: pick another class and the same style "
+                              "shows another digit.")
+        elif categorical and not info:
+            assert gan is not None
             self.category.addItems(self._class_names(gan.cfg.n_categories))
             self.hint.setText("Pick the class, then drag the probe through the noise space: "
                               "the same noise, another class, the same style.")
@@ -137,7 +152,13 @@ class CodePanel(QWidget):
         return [f"class {k}" for k in range(n)]
 
     def _on_code_changed(self) -> None:
-        code = self.lab.generator.code
+        generator = self.lab.generator
+        if isinstance(self.lab.model.live_model, ConditionalVAE) and self.category.count():
+            self._syncing = True
+            self.category.setCurrentIndex(generator.decode_class)
+            self._syncing = False
+            return
+        code = generator.code
         if code is None:
             return
         self._syncing = True
@@ -186,6 +207,10 @@ class SampleGrid(QWidget):
         samples = self.lab.model.samples
         if isinstance(self.lab.model.gan, InfoGAN):
             self.title.setText("Fixed noise per column, one category per row")
+        elif isinstance(self.lab.model.live_model, ConditionalVAE):
+            self.title.setText("Fixed prior code per column, one class per row")
+        elif self.lab.model.gan is not None and self.lab.model.gan.has_category_input:
+            self.title.setText("Fixed noise per column, one class per row")
         else:
             self.title.setText("Samples from a fixed noise batch")
         self.tile.set_image(None if samples is None else

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from latentlab.config import (
     ARCHITECTURES,
+    CONDITIONAL_FAMILIES,
     GAN_FAMILIES,
     GAN_LOSSES,
     LIKELIHOODS,
@@ -281,10 +282,10 @@ class TrainingPanel(QWidget):
             device=self.device.currentData(),
         )
         dataset = self.lab.data.dataset
-        if model.family == "cgan" and dataset is not None:  # a class input per class of data
+        if model.family in CONDITIONAL_FAMILIES and dataset is not None:
+            # A class input per class of data.
             model = replace(model, n_categories=len(dataset.class_names) or model.n_categories)
-            problems += filter(None, [labels_problem(dataset, model.n_categories,
-                                                     "A conditional GAN")])
+            problems += filter(None, [labels_problem(dataset, model.n_categories, model.family)])
         shape = dataset.input_shape if dataset is not None else None
         problems += model.validate(shape) + train.validate()
         if problems:
@@ -305,7 +306,7 @@ class TrainingPanel(QWidget):
     def _validate(self) -> bool:
         family = self.family.currentData()
         gan = family in GAN_FAMILIES
-        self.vae_box.setVisible(family == "vae")
+        self.vae_box.setVisible(family in ("vae", "cvae"))
         self.gan_box.setVisible(gan)
         self.infogan_box.setVisible(family == "infogan")
         self.umap_box.setVisible(family == "umap_ae")

@@ -91,7 +91,8 @@ class LatentMapsWorkspace(Workspace):
         self.recon_strip = ReconstructionStrip(lab)
         self.code_panel = CodePanel(lab)
         self.sample_grid = SampleGrid(lab)
-        # Autoencoders show reconstructions; GANs, which cannot reconstruct, show samples.
+        # Autoencoders show reconstructions; GANs, which cannot reconstruct, and conditional
+        # models (to compare) show samples.
         self.outputs = QStackedWidget()
         self.outputs.addWidget(self.recon_strip)
         self.outputs.addWidget(self.sample_grid)
@@ -264,8 +265,10 @@ class LatentMapsWorkspace(Workspace):
             self.dataset_label.setText(dataset.describe())
 
     def _on_model_changed(self) -> None:
-        gan = self.lab.model.gan is not None
-        self.outputs.setCurrentWidget(self.sample_grid if gan else self.recon_strip)
+        # A conditional VAE shows its class-per-row samples, as a conditional GAN does.
+        live = self.lab.model.live_model
+        samples = self.lab.model.gan is not None or (live is not None and live.needs_labels)
+        self.outputs.setCurrentWidget(self.sample_grid if samples else self.recon_strip)
         self._on_colours_changed()
 
     def _on_colours_changed(self) -> None:
