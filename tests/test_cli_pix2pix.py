@@ -75,12 +75,13 @@ def test_evaluate_reports_the_translation(capsys, pix2pix: Path) -> None:
     assert "of the outputs as their target's label" in out
 
 
-def test_commands_that_need_codes_or_the_window_refuse_it(capsys, pix2pix: Path,
-                                                          tmp_path) -> None:
+def test_export_refuses_it_and_open_hands_it_to_the_window(capsys, monkeypatch,
+                                                           pix2pix: Path, tmp_path) -> None:
     code, _, err = run(capsys, "export", str(pix2pix), "--format", "csv", "--out",
                        str(tmp_path))
     assert code == 1
     one_error_line(err, "holds a pix2pix model, which has no encoder")
-    code, _, err = run(capsys, "open", str(pix2pix))
-    assert code == 1
-    one_error_line(err, pix2pix, "holds a pix2pix model", "window")
+    calls: list[dict] = []
+    monkeypatch.setattr("latentlab.qt.app.run_gui", lambda **kw: calls.append(kw) or 0)
+    assert run(capsys, "open", str(pix2pix))[0] == 0  # the window opens it in its workspace
+    assert calls[-1]["open_path"].name == "checkpoint.safetensors"

@@ -13,11 +13,10 @@ def open_command(args: argparse.Namespace) -> int:
     path = checkpoint_path(args.file)  # the folder train --out wrote opens its checkpoint
     suffix = path.suffix.lower()
     if suffix == ".safetensors":
-        from latentlab.config import NOT_IN_WINDOW, WINDOW_FAMILIES
         from latentlab.core.files.checkpoint import CheckpointError, load_checkpoint
 
-        try:  # refused here as the window would, before it opens
-            load_checkpoint(path, families=WINDOW_FAMILIES, refusal=NOT_IN_WINDOW)
+        try:  # refused here as the window would, before it opens; each model goes to the
+            load_checkpoint(path)  # workspace that shows it (pix2pix: Image translation)
         except CheckpointError as exc:
             raise CommandError(str(exc)) from None
     elif suffix == ".latentlab":

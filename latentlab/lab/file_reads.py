@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,12 @@ from typing import Any, TypeVar
 
 from latentlab.config import NOT_IN_WINDOW, WINDOW_FAMILIES
 from latentlab.core.data.source import DataSource, is_catalogue_name
-from latentlab.core.files.checkpoint import Checkpoint, CheckpointMeta, load_checkpoint
+from latentlab.core.files.checkpoint import (
+    Checkpoint,
+    CheckpointMeta,
+    load_checkpoint,
+    read_meta,
+)
 from latentlab.core.files.labfile import Lab, load_lab
 from latentlab.core.files.safe_io import printable
 from latentlab.lab.jobs import JobControl
@@ -27,10 +33,18 @@ T = TypeVar("T")
 POLL_S = 0.05
 #: A recorded path is shown whole, up to the longest path a system allows.
 PATH_CHARS = 4096
+#: How long opening a checkpoint waits for its header to say which model it holds (and so
+#: which workspace opens it); a slower file (a hung network folder) is left to the open itself,
+#: which shows its progress and can be cancelled.
+PEEK_S = 2.0
 
 
 class OpenCancelled(Exception):
     """The user cancelled opening a file (its read may go on, unheard)."""
+
+
+class ReadTimedOut(Exception):
+    """A read took longer than it was given (it may go on, unheard)."""
 
 
 @dataclass(frozen=True)
@@ -59,9 +73,26 @@ class RecordedSource:
 
 def read_checkpoint(path: Path) -> CheckpointRead:
     """The checkpoint at ``path`` and the dataset it records (on any thread); a model the
-    window cannot show (pix2pix, for now) is refused, saying so."""
+    latent maps cannot show (pix2pix) is refused, saying so. (The window's File → Open looks
+    at a checkpoint's family first, ``checkpoint_family``, and sends pix2pix to Image
+    translation.)"""
     checkpoint = load_checkpoint(path, families=WINDOW_FAMILIES, refusal=NOT_IN_WINDOW)
     return CheckpointRead(checkpoint, recorded_source(checkpoint.meta, path))
+
+
+def checkpoint_family(path: Path, control: JobControl, wait_s: float | None = None) -> str | None:
+    """The model family a checkpoint's header names ("vae", "pix2pix", …), from the header alone
+    (on any thread; no weights are read, no model is built). None when the header cannot say
+    within ``wait_s`` (PEEK_S) — not a checkpoint, damaged, refused, slow: the open that
+    follows reads the file and says why. OpenCancelled when ``control`` is stopped."""
+    try:
+        return read_abandonably(lambda: read_meta(path).model.family, control,
+                                printable(path.name),
+                                timeout_s=PEEK_S if wait_s is None else wait_s)
+    except OpenCancelled:
+        raise
+    except Exception:  # whatever it is, the open proper reports it, naming the file
+        return None
 
 
 def read_lab(path: Path) -> Lab:
@@ -69,11 +100,13 @@ def read_lab(path: Path) -> Lab:
     return load_lab(path)
 
 
-def read_abandonably(read: Callable[[], T], control: JobControl, name: str) -> T:
+def read_abandonably(read: Callable[[], T], control: JobControl, name: str,
+                     timeout_s: float | None = None) -> T:
     """``read()`` on a daemon thread: its result or its exception, or OpenCancelled as soon as
-    ``control`` is stopped. A blocked read (a FIFO, a hung network folder) cannot be
-    interrupted, and neither the window nor its shutdown may wait for one: it is left to end
-    alone, unheard."""
+    ``control`` is stopped (ReadTimedOut once ``timeout_s`` has passed, if given). A blocked
+    read (a FIFO, a hung network folder) cannot be interrupted, and neither the window nor its
+    shutdown may wait for one: it is left to end alone, unheard."""
+    deadline = None if timeout_s is None else time.monotonic() + timeout_s
     outcome: list[tuple[bool, Any]] = []
     done = threading.Event()
 
@@ -89,6 +122,8 @@ def read_abandonably(read: Callable[[], T], control: JobControl, name: str) -> T
     while not done.wait(POLL_S):
         if control.stop_requested:
             raise OpenCancelled(f"Opening {name} was cancelled.")
+        if deadline is not None and time.monotonic() >= deadline:
+            raise ReadTimedOut(f"Reading {name} took longer than {timeout_s:g} s.")
     ok, value = outcome[0]
     if not ok:
         raise value

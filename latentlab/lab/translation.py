@@ -1,14 +1,19 @@
-"""The image-translation lab: pix2pix on a built-in dataset, trained as a job, with frames of
-held-out translations and a drawing pad whose input the generator translates stroke by stroke.
+"""The image-translation lab: pix2pix on a built-in dataset or on the user's own A → B pairs,
+trained as a job, with frames of held-out translations and a drawing pad whose input the
+generator translates stroke by stroke.
 
 Who writes what — the lab is the only writer of all its fields:
 
 =============  ===============================================================================
 settings       the dataset, the task, adversarial on or off, epochs
+the pairs      the user's own pairs once opened (kept while a built-in dataset is chosen)
 training       the live model (the GUI thread's copy), progress, the latest frame
 the pad        the canvas (the task's input, H×W in [0, 1]) and the generator's output for it
 ``notes``      errors and messages for whatever displays them
 =============  ===============================================================================
+
+Files (checkpoints, pairs) are read off the lab's thread, one at a time: a newer open replaces
+one still being read, and a read that fails leaves everything as it was.
 
 The training thread owns the model it trains; each snapshot's decoder weights reach the live
 copy with a frame, so a stroke never waits for training. Frames computed while the lab has not
@@ -25,38 +30,40 @@ import numpy as np
 import torch
 from psygnal import Signal
 
-from latentlab.config import ConfigError, ModelConfig, TrainConfig, paired_task_problem
+from latentlab.config import ConfigError, ModelConfig, TrainConfig
 from latentlab.core.data.dataset import Dataset, DatasetError
-from latentlab.core.files.checkpoint import Checkpoint, CheckpointError, load_checkpoint
+from latentlab.core.files.checkpoint import Checkpoint, CheckpointError
+from latentlab.core.files.safe_io import printable
 from latentlab.core.models import build_model
-from latentlab.core.models.paired_tasks import HIDDEN_VALUE, hidden_box
+from latentlab.core.models.paired_tasks import USER_PAIRS
 from latentlab.core.models.pix2pix import Pix2Pix
 from latentlab.core.training.device import training_cpu_threads
-from latentlab.core.training.events import (
-    EpochEnded,
-    Snapshot,
-    StepProgress,
-    TrainingFailed,
-    TrainingFinished,
-)
-from latentlab.core.training.loop import train
-from latentlab.core.training.views import decoder_state
+from latentlab.core.training.events import EpochEnded, StepProgress, TrainingFailed
 from latentlab.lab.drawing import paint
 from latentlab.lab.file_reads import OpenCancelled, read_abandonably
 from latentlab.lab.jobs import InlineRunner, JobCallbacks, JobControl, Runner
 from latentlab.lab.notifications import Notifications
 from latentlab.lab.translation_data import (
-    N_SCORED,
-    SHAPES,
-    TASKS,
+    DATASETS,
+    PAD_REFUSED,
+    PAIRS,
+    TASK_LABELS,
     TranslationFrame,
+    blank_canvas,
+    frame_items,
     images_of,
     load_translation_data,
+    locked_pixels,
+    pad_problem,
+    pairs_failure,
+    read_model,
+    read_pairs,
+    skipped_pairs,
     take_frame,
+    tasks_for,
+    train_with_frames,
 )
 
-#: Tasks whose input one can draw: strokes as edges, or ink around the hidden box.
-DRAWABLE = ("edges", "inpaint")
 MAX_EPOCHS = 200
 SEED = 0
 #: Frames come at most this often (a frame is one forward pass over N_SCORED items).
@@ -64,7 +71,6 @@ SNAPSHOT_INTERVAL_S = 0.5
 #: Both nets' learning rate: five times the paper's 2e-4, which needs far more than the ~30 s
 #: a run here gets (held-out L1 0.05 after 3 epochs of the 28×28 digits, against 0.11).
 LEARNING_RATE = 1e-3
-PAD_REFUSED = "The drawing pad needs a pix2pix model: train one, or open a pix2pix checkpoint."
 
 
 class TranslationLab:
@@ -75,16 +81,20 @@ class TranslationLab:
     model_changed = Signal()  # a new live model (trained, opened) or new weights in it
     canvas_changed = Signal()  # the canvas and the output for it
     opened = Signal(object)  # the path of a model just opened
+    pairs_opened = Signal(object)  # the path of pairs just opened (and now the dataset)
 
     def __init__(self, runner: Runner | None = None, data: Dataset | None = None,
                  reader: Runner | None = None) -> None:
         self.notes = Notifications()
         self._runner: Runner = runner or InlineRunner()  # training
         self._reader: Runner = reader or InlineRunner()  # opening checkpoints
+        #: A key of DATASETS, or PAIRS: the user's own pairs.
         self.dataset_name = "digits"
         #: Loaded on first use (training or opening a model): the window starts without it.
         self._data: Dataset | None = data
+        self.pairs: Dataset | None = None  # the user's own pairs, once opened
         self.task = "edges"
+        self._made_task = "edges"  # the built-in task to go back to from the pairs
         self.adversarial = True
         self.epochs = 5
         self.model: Pix2Pix | None = None  # the GUI thread's copy, in eval mode
@@ -108,23 +118,38 @@ class TranslationLab:
     def training(self) -> bool:
         return self._runner.running
 
+    @property
+    def using_pairs(self) -> bool:
+        """Whether the dataset is the user's own pairs."""
+        return self.dataset_name == PAIRS
+
     def tasks(self) -> list[str]:
-        """The tasks this data can give (colour needs RGB images)."""
-        channels = self.data.input_shape[0] if self._data is not None else 1
-        return [t for t in TASKS if paired_task_problem(t, channels) is None]
+        """The tasks this data can give (``tasks_for``)."""
+        return tasks_for(self._data, self.using_pairs)
 
     def set_dataset(self, name: str) -> None:
+        """A built-in dataset by name (one of DATASETS), or PAIRS: the pairs opened last."""
         if name == self.dataset_name and self._data is not None:
             return
         try:
-            data = load_translation_data(name)
+            data = self.pairs if name == PAIRS and self.pairs else load_translation_data(name)
         except DatasetError as exc:
             self.notes.report_error("Dataset", str(exc))
             return
         self.stop_and_wait()
-        self.dataset_name, self._data = name, data
-        self._forget_model()
+        self._use_data(name, data)
         self.settings_changed.emit()
+
+    def _use_data(self, name: str, data: Dataset) -> None:
+        """Make ``data`` the dataset, with a task it gives: the pairs' own, or back from them
+        to the built-in task chosen before."""
+        if name == PAIRS and self.task != USER_PAIRS:
+            self._made_task = self.task
+        self.dataset_name, self._data = name, data
+        tasks = self.tasks()
+        if self.task not in tasks:
+            self.task = self._made_task if self._made_task in tasks else tasks[0]
+        self._forget_model()
 
     def set_task(self, task: str) -> None:
         if task not in self.tasks():
@@ -168,7 +193,7 @@ class TranslationLab:
             self.notes.report_error("Settings", str(exc))
             return
         assert isinstance(model, Pix2Pix)
-        held_out = torch.from_numpy(data.x[data.test_indices[:N_SCORED]])
+        items = frame_items(data, self.task)
         viewer = copy.deepcopy(model).eval()  # the job's copy, for frames between steps
         self.model, self._trained, self.path = copy.deepcopy(model).eval(), model, None
         self.frame, self.progress, self.epoch = None, (0, 0), 0
@@ -178,31 +203,7 @@ class TranslationLab:
         taken.set()
 
         def job(control: JobControl) -> str:
-            reason, pending, step = "", None, 0
-
-            def send(step: int, epoch: float, state: dict[str, np.ndarray]) -> None:
-                viewer.decoder.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()})
-                taken.clear()
-                control.report(take_frame(viewer, held_out, step, epoch, state))
-
-            for event in train(model, data, train_cfg, control, progress_interval_s=0.25):
-                if isinstance(event, Snapshot):
-                    # One frame in flight: a snapshot the lab has no room for waits as pending.
-                    pending = None if taken.is_set() else event
-                    if pending is None:
-                        send(event.global_step, event.epoch_float, event.decoder_state)
-                    continue
-                if isinstance(event, StepProgress):
-                    step = event.global_step
-                if isinstance(event, EpochEnded):
-                    pending = None
-                    send(step, float(event.epoch), decoder_state(model))
-                if isinstance(event, TrainingFinished):
-                    reason = event.reason
-                control.report(event)
-            if pending is not None:  # the run's last weights always make a frame
-                send(pending.global_step, pending.epoch_float, pending.decoder_state)
-            return reason
+            return train_with_frames(model, viewer, data, train_cfg, items, taken, control)
 
         self.training_changed.emit(True)
         self._runner.start(job, JobCallbacks(yielded=self._on_event, returned=self._on_returned,
@@ -239,7 +240,8 @@ class TranslationLab:
         if reason == "stopped":
             self.notes.say("Training stopped: the model keeps the weights trained so far.")
         elif reason and self.frame is not None:
-            self.notes.say(f"Training finished: held-out L1 {self.frame.l1:.3f}.")
+            which = "held-out" if self.frame.held_out else "training (no held-out pairs)"
+            self.notes.say(f"Training finished: {which} L1 {self.frame.l1:.3f}.")
 
     def _on_failed(self, exc: BaseException, details: str) -> None:
         self.notes.report_error("Training failed", f"{type(exc).__name__}: {exc}", details)
@@ -261,27 +263,11 @@ class TranslationLab:
         self.stop_and_wait()
         self._reader.cancel_and_wait()
         path = Path(path)
-
-        def read() -> tuple[object, str, Dataset]:
-            checkpoint = load_checkpoint(path, families=("pix2pix",), refusal=(
-                "Image translation opens pix2pix checkpoints only"))
-            if checkpoint.meta.model.task not in TASKS:  # the user's own pairs: no pad task
-                raise CheckpointError(f"its model translates the user's own pairs (task "
-                                      f"{checkpoint.meta.model.task!r}); this workspace makes "
-                                      f"its pairs from digits ({', '.join(TASKS)}); score it "
-                                      f"with latentlab evaluate", path)
-            shape = tuple(checkpoint.meta.input_shape)
-            name = next((n for n, known in SHAPES.items() if known == shape), None)
-            if name is None:
-                raise CheckpointError("its model translates {}×{}×{} images; this workspace has "
-                                      "digits at 1×28×28 and 1×8×8".format(*shape), path)
-            data = self._data if name == self.dataset_name and self._data is not None \
-                else load_translation_data(name)
-            return checkpoint, name, data
-
+        pairs, name, data = self.pairs, self.dataset_name, self._data  # as they are now
         self.notes.say(f"Opening {path.name}…")
         self._reader.start(
-            lambda control: read_abandonably(read, control, path.name),
+            lambda control: read_abandonably(lambda: read_model(path, pairs, name, data),
+                                             control, path.name),
             JobCallbacks(returned=lambda result: self._use_opened(path, *result),
                          errored=self._on_open_failed))
 
@@ -295,54 +281,85 @@ class TranslationLab:
                                     details)
 
     def _use_opened(self, path: Path, checkpoint: Checkpoint, name: str, data: Dataset) -> None:
-        self.dataset_name, self._data = name, data
         model = checkpoint.model.eval()
         assert isinstance(model, Pix2Pix)
+        if name == PAIRS and self.task != USER_PAIRS:
+            self._made_task = self.task
+        self.dataset_name, self._data = name, data
         self.task, self.adversarial = model.cfg.task, model.cfg.adversarial
         self.model, self._trained, self.path = model, None, path
         self.progress, self.epoch = (0, 0), checkpoint.meta.epoch
-        held_out = torch.from_numpy(self.data.x[self.data.test_indices[:N_SCORED]])
-        self.frame = take_frame(model, held_out, 0, float(checkpoint.meta.epoch))
+        self.frame = take_frame(model, frame_items(data, self.task), 0,
+                                float(checkpoint.meta.epoch))
         self.settings_changed.emit()
         self.model_changed.emit()
         self.frame_changed.emit()
         self._reset_canvas()
-        self.notes.say(f"Opened {path.name}: pix2pix, {TASKS[self.task].lower()}.")
+        self.notes.say(f"Opened {printable(path.name)}: pix2pix, "
+                       f"{TASK_LABELS[self.task].lower()}.")
         self.opened.emit(path)
+
+    def open_pairs(self, path: str | Path) -> None:
+        """Make the user's own pairs at ``path`` (``read_pairs``), read off the lab's thread, the
+        dataset with the task ``pairs``, announced by ``pairs_opened``; what gives no pairs is
+        refused naming it and why, and nothing changes. Skipped files make one notice."""
+        self._reader.cancel_and_wait()
+        path = Path(path)
+        name = printable(path.name or str(path))
+
+        def job(control: JobControl) -> Dataset:
+            return read_abandonably(lambda: read_pairs(path, control.cancel_event), control,
+                                    name)
+
+        self.notes.say(f"Opening the pairs in {name}…")
+        self._reader.start(job, JobCallbacks(
+            returned=lambda data: self._use_pairs(path, data),
+            errored=lambda exc, details: self._on_pairs_failed(path, exc, details)))
+
+    def _on_pairs_failed(self, path: Path, exc: BaseException, details: str) -> None:
+        if isinstance(exc, OpenCancelled):
+            self.notes.say(str(exc))
+        else:  # a bug's or a resource's details stay folded away
+            text = f"{pairs_failure(path, exc)} The dataset stays {self.data_title}."
+            self.notes.report_error("Could not open the pairs", text,
+                                    "" if isinstance(exc, DatasetError) else details)
+
+    def _use_pairs(self, path: Path, data: Dataset) -> None:
+        self.stop_and_wait()
+        self.pairs = data
+        self._use_data(PAIRS, data)
+        self.settings_changed.emit()
+        c, h, w = data.input_shape
+        colour = "grey" if c == 1 else "colour"
+        self.notes.say(f"Opened {data.n:,} pairs from {printable(path.name)} ({h}×{w}, "
+                       f"{colour}; {len(data.test_indices):,} held out).")
+        if data.skipped:
+            self.notes.report_notice("Some pairs were skipped", *skipped_pairs(data, path))
+        self.pairs_opened.emit(path)
+
+    @property
+    def data_title(self) -> str:
+        """The dataset as the user knows it."""
+        if self.using_pairs and self._data is not None:
+            return self._data.name
+        return DATASETS.get(self.dataset_name, self.dataset_name)
 
     # ------------------------------------------------------------- the pad
     @property
     def pad_problem(self) -> str:
         """Why the pad cannot be used now ('' when it can)."""
-        if self.model is None:
-            return PAD_REFUSED
-        if self.task not in DRAWABLE:
-            return (f"The drawing pad draws edges or inpainting inputs; {TASKS[self.task]} "
-                    "inputs are not drawn.")
-        return ""
-
-    def _locked(self) -> np.ndarray | None:
-        """The hidden box of an inpainting input: drawn strokes leave it grey."""
-        if self.task != "inpaint" or self.canvas is None:
-            return None
-        rows, cols = hidden_box(*self.canvas.shape)
-        locked = np.zeros(self.canvas.shape, dtype=bool)
-        locked[rows, cols] = True
-        return locked
+        return pad_problem(self.model, self.task)
 
     def _blank(self) -> np.ndarray:
         _c, h, w = self.model.input_shape if self.model is not None else self.data.input_shape
-        canvas = np.zeros((h, w), dtype=np.float32)
-        if self.task == "inpaint":
-            rows, cols = hidden_box(h, w)
-            canvas[rows, cols] = HIDDEN_VALUE
-        return canvas
+        return blank_canvas(h, w, self.task)
 
     def _reset_canvas(self) -> None:
-        """A blank canvas for edges; a held-out input for inpainting (its visible part)."""
+        """A blank canvas for edges; a held-out input for inpainting (its visible part) and for
+        the user's pairs (an A image to draw on), once a frame has one."""
         if self.pad_problem:
             self.canvas = self.output = None
-        elif self.task == "inpaint" and self.frame is not None:
+        elif self.task in ("inpaint", USER_PAIRS) and self.frame is not None:
             self.canvas = self.frame.inputs[0].copy()
         else:
             self.canvas = self._blank()
@@ -361,7 +378,7 @@ class TranslationLab:
         if self.pad_problem or self.canvas is None:
             self.notes.say(self.pad_problem or PAD_REFUSED)
             return
-        self.canvas = paint(self.canvas, points, width, self._locked())
+        self.canvas = paint(self.canvas, points, width, locked_pixels(self.canvas, self.task))
         self._translate_canvas()
 
     @torch.no_grad()
@@ -377,3 +394,4 @@ class TranslationLab:
     def shutdown(self) -> None:
         self._runner.cancel_and_wait()
         self._reader.cancel_and_wait()  # a read that never ends is abandoned, not waited for
+

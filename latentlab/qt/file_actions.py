@@ -4,6 +4,11 @@ Talks to the lab only, which reads files in the background; the questions an ope
 are asked here: where a lab's moved dataset is, and whether to load the dataset a model records
 when it does not fit the current one. Both are window-modal boxes that never block the event
 loop, and show paths as plain text (control characters escaped).
+
+A checkpoint of a model another workspace opens (pix2pix: Image translation) goes there: the
+window fills in ``elsewhere``, and before a checkpoint is opened its header alone is read in
+the background to learn its model family (``checkpoint_family``). A header that cannot say in
+time leaves the file to the latent maps' open, which says why it cannot use it.
 """
 
 from __future__ import annotations
@@ -11,15 +16,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from latentlab.core.files.checkpoint import SUFFIX
 from latentlab.core.files.labfile import LAB_SUFFIX, DatasetMissing, relocate_dataset
 from latentlab.core.files.safe_io import printable
-from latentlab.lab.file_reads import PATH_CHARS, RecordedSource
+from latentlab.lab.file_reads import PATH_CHARS, OpenCancelled, RecordedSource, checkpoint_family
+from latentlab.lab.jobs import JobCallbacks
 from latentlab.lab.latent_lab import LatentLab
 from latentlab.qt.actions import make_action
+from latentlab.qt.jobs import QtRunner
 
 OPEN_FILTER = (f"Models and labs (*{SUFFIX} *{LAB_SUFFIX});;Models (*{SUFFIX});;"
                f"Labs (*{LAB_SUFFIX});;All files (*)")
@@ -43,6 +50,10 @@ class FileActions(QObject):
             self.window, "Save lab as…", "Ctrl+Shift+S", self.save_lab,
             "The dataset, the model, the maps' settings and the probes: a lesson to open later")
         self.actions = (self.open_action, self.save_model_action, self.save_lab_action)
+        #: Model family → what opens its checkpoints in another workspace (``send_elsewhere``).
+        self.elsewhere: dict[str, Callable[[Path], object]] = {}
+        self._peek = QtRunner("file-peek", self)  # reads a checkpoint's header: which family
+        window.installEventFilter(self)  # the window closing gives up a header being read
         lab.files.dataset_missing.connect(self._ask_where)
         lab.files.source_offered.connect(self._ask_to_load_source)
 
@@ -53,12 +64,40 @@ class FileActions(QObject):
             self.open_path(Path(path))
 
     def open_path(self, path: Path) -> None:
-        """Start opening a checkpoint or a lab; the lab reads it in the background."""
+        """Start opening a checkpoint or a lab; the lab reads it in the background. A
+        checkpoint of a family in ``elsewhere`` is handed over instead, once its header says
+        so (read in the background too)."""
         self.last_folder = str(path.parent)
+        # A newer choice replaces a header still being looked at (its answer is dropped).
+        self._peek.cancel_and_wait()
         if path.suffix.lower() == LAB_SUFFIX:  # as `latentlab open` decides, any case
             self.lab.files.open_lab(path)
-        else:
+        elif not self.elsewhere:
             self.lab.files.open_model(path)
+        else:
+            self._peek.start(lambda control: checkpoint_family(path, control), JobCallbacks(
+                returned=lambda family: self._open_checkpoint(path, family),
+                errored=lambda exc, _details: self._peek_failed(path, exc)))
+
+    def send_elsewhere(self, family: str, opener: Callable[[Path], object]) -> None:
+        """Checkpoints of ``family`` go to ``opener`` (another workspace's open) from now on."""
+        self.elsewhere[family] = opener
+
+    def _open_checkpoint(self, path: Path, family: str | None) -> None:
+        opener = self.elsewhere.get(family) if family is not None else None
+        if opener is not None:
+            opener(path)
+        else:  # the latent maps' open: it adopts the model, or says why not
+            self.lab.files.open_model(path)
+
+    def _peek_failed(self, path: Path, exc: BaseException) -> None:
+        if not isinstance(exc, OpenCancelled):  # not given up on: the open says what is wrong
+            self.lab.files.open_model(path)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.window and event.type() == QEvent.Type.Close:
+            self._peek.cancel_and_wait()  # a read that never ends is left alone, unheard
+        return False
 
     def _question(self, name: str, title: str, text: str,
                   answered: Callable[[bool], None]) -> QMessageBox:

@@ -3,6 +3,9 @@ bar, and shows every workspace's errors and messages."""
 
 from __future__ import annotations
 
+from functools import partial
+from pathlib import Path
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QStackedWidget
@@ -33,6 +36,7 @@ class MainWindow(QMainWindow):
             workspace.notes.error.connect(self.show_error)
             workspace.notes.notice.connect(self.show_notice)
         self._build_menus()
+        self._route_checkpoints()
         self.workspace = self.workspaces[0]
         self.show_workspace(self.workspace)
 
@@ -78,6 +82,19 @@ class MainWindow(QMainWindow):
         about = QAction("About latentlab", self)
         about.triggered.connect(self._show_about)
         help_menu.addAction(about)
+
+    def _route_checkpoints(self) -> None:
+        """File → Open model (and ``latentlab open``) sends a checkpoint of a family another
+        workspace opens (``checkpoint_families``: pix2pix) to that workspace."""
+        files = next(w for w in self.workspaces if isinstance(w, LatentMapsWorkspace)).file_actions
+        for workspace in self.workspaces:
+            for family in getattr(workspace, "checkpoint_families", ()):
+                files.send_elsewhere(family, partial(self.open_in, workspace))
+
+    def open_in(self, workspace: Workspace, path: Path) -> None:
+        """Show ``workspace`` and open the checkpoint at ``path`` there."""
+        self.show_workspace(workspace)
+        workspace.open_path(path)  # type: ignore[attr-defined]
 
     def show_workspace(self, workspace: Workspace) -> None:
         for other in self.workspaces:

@@ -1,6 +1,6 @@
 """The image-translation workspace: train pix2pix on the built-in digits (edges, inpainting or
-super-resolution), watch held-out translations improve, and draw on a pad whose input the
-generator translates as you draw.
+super-resolution) or on the user's own A → B pairs (File → Open image pairs…), watch held-out
+translations improve, and draw on a pad whose input the generator translates as you draw.
 """
 
 from __future__ import annotations
@@ -28,15 +28,25 @@ from PySide6.QtWidgets import (
 )
 
 from latentlab.lab.translation import MAX_EPOCHS, TranslationLab
-from latentlab.lab.translation_data import DATASETS, TASKS
+from latentlab.lab.translation_data import DATASETS, FAMILIES, PAIRS, PAIRS_SIZE, TASK_LABELS
+from latentlab.qt.actions import make_action
 from latentlab.qt.jobs import QtRunner
 from latentlab.qt.widgets.drawing_pad import DrawingPad, OutputTile, PairsGrid
 from latentlab.qt.widgets.escape_cancels import EscapeCancels
 from latentlab.qt.workspace import Workspace
 
+PAIRS_FOLDER_TIP = (f"A folder with subfolders A/ and B/ of images matched by file name (A → "
+                    f"B), resized to {PAIRS_SIZE}×{PAIRS_SIZE}; a name on one side only, or a "
+                    f"pair of two sizes, is skipped. A .npz with arrays A and B: Open image "
+                    f"pairs (.npz)…")
+PAIRS_FILE_TIP = ("A NumPy .npz holding two arrays A and B of one shape: one B image for each A "
+                  "image. A folder with A/ and B/: Open image pairs…")
+
 
 class TranslationWorkspace(Workspace):
     title = "Image translation"
+    #: The model families whose checkpoints this workspace opens (the window sends them here).
+    checkpoint_families = FAMILIES
 
     def __init__(self, window: QMainWindow) -> None:
         self.lab = lab = TranslationLab(runner=QtRunner("translation", window),
@@ -55,7 +65,13 @@ class TranslationWorkspace(Workspace):
         open_action = QAction("Open pix2pix model…", window)
         open_action.setToolTip("Open a pix2pix checkpoint in View → Image translation")
         open_action.triggered.connect(self.choose_and_open)
-        self.file_items = [open_action]
+        self.pairs_action = make_action(window, "Open image pairs…", "",
+                                        self.choose_pairs_folder, PAIRS_FOLDER_TIP)
+        self.pairs_action.setToolTip(PAIRS_FOLDER_TIP)
+        self.pairs_file_action = make_action(window, "Open image pairs (.npz)…", "",
+                                             self.choose_pairs_file, PAIRS_FILE_TIP)
+        self.pairs_file_action.setToolTip(PAIRS_FILE_TIP)
+        self.file_items = [open_action, self.pairs_action, self.pairs_file_action]
         self.escape = EscapeCancels(central, lambda: lab.training, lab.stop)
         lab.settings_changed.connect(self._sync)
         lab.training_changed.connect(self._on_training)
@@ -63,6 +79,7 @@ class TranslationWorkspace(Workspace):
         lab.frame_changed.connect(self._on_frame)
         lab.canvas_changed.connect(self._on_canvas)
         lab.opened.connect(self._on_opened)
+        lab.pairs_opened.connect(self._on_opened)
         self._sync()
         self._on_training(False)
 
@@ -70,8 +87,8 @@ class TranslationWorkspace(Workspace):
     def _settings(self) -> QWidget:
         lab = self.lab
         self.dataset = QComboBox()
-        for name, text in DATASETS.items():
-            self.dataset.addItem(text, name)
+        self.dataset.setToolTip("The built-in digits, or your own pairs (File → Open image "
+                                "pairs…)")
         self.dataset.activated.connect(lambda i: lab.set_dataset(self.dataset.itemData(i)))
         self.task = QComboBox()
         self.task.activated.connect(lambda i: lab.set_task(self.task.itemData(i)))
@@ -136,10 +153,15 @@ class TranslationWorkspace(Workspace):
     # ------------------------------------------------------------- observing
     def _sync(self) -> None:
         lab = self.lab
+        self.dataset.clear()
+        for name, text in DATASETS.items():
+            self.dataset.addItem(text, name)
+        if lab.pairs is not None:  # the pairs opened last, until others replace them
+            self.dataset.addItem(f"{lab.pairs.name} (your pairs)", PAIRS)
         self.dataset.setCurrentIndex(self.dataset.findData(lab.dataset_name))
         self.task.clear()
         for name in lab.tasks():
-            self.task.addItem(TASKS[name], name)
+            self.task.addItem(TASK_LABELS[name], name)
         self.task.setCurrentIndex(self.task.findData(lab.task))
         self.adversarial.setChecked(lab.adversarial)
         self.epochs.setValue(lab.epochs)
@@ -159,8 +181,9 @@ class TranslationWorkspace(Workspace):
 
     def _on_frame(self) -> None:
         frame = self.lab.frame
+        which = "held-out" if frame is None or frame.held_out else "training (none held out)"
         self.score.setText("No model yet." if frame is None else
-                           f"Epoch {frame.epoch:.1f}: held-out L1 {frame.l1:.3f} per pixel")
+                           f"Epoch {frame.epoch:.1f}: {which} L1 {frame.l1:.3f} per pixel")
 
     def _on_canvas(self) -> None:
         self.clear_button.setEnabled(not self.lab.pad_problem)
@@ -172,12 +195,28 @@ class TranslationWorkspace(Workspace):
         if path:
             self.open_path(Path(path))
 
+    def choose_pairs_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self.window, "Open a folder of pairs (A/ and B/)")
+        if path:
+            self.open_pairs(Path(path))
+
+    def choose_pairs_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.window, "Open pairs (arrays A and B)", "",
+                                              "NumPy pairs (*.npz);;All files (*)")
+        if path:
+            self.open_pairs(Path(path))
+
     def _on_opened(self, _path: object) -> None:
         if hasattr(self.window, "show_workspace"):
             self.window.show_workspace(self)
 
     def open_path(self, path: Path) -> None:
         self.lab.open_checkpoint(path)  # ``opened`` shows this workspace once it is read
+
+    def open_pairs(self, path: Path) -> None:
+        """A folder with A/ and B/, or a .npz with A and B: the lab reads it in the background;
+        ``pairs_opened`` shows this workspace with them."""
+        self.lab.open_pairs(path)
 
     def set_active(self, active: bool) -> None:
         super().set_active(active)
