@@ -10,20 +10,25 @@ import math
 from dataclasses import dataclass
 
 from latentlab.config_base import ConfigError, JsonSettings, parse_int_list, too_large
+from latentlab.config_train import DEVICES, LR_SCHEDULES, TrainConfig
 
 MODEL_FAMILIES = {"ae": "Autoencoder", "vae": "Variational autoencoder",
                   "umap_ae": "UMAP autoencoder", "gan": "GAN", "infogan": "InfoGAN",
-                  "cgan": "Conditional GAN", "cvae": "Conditional VAE", "pix2pix": "pix2pix"}
+                  "cgan": "Conditional GAN", "cvae": "Conditional VAE", "pix2pix": "pix2pix",
+                  "cyclegan": "CycleGAN"}
+#: The image translators: no codes, so they train and open in workspaces of their own.
+TRANSLATOR_FAMILIES = ("pix2pix", "cyclegan")
 #: The families that train on each item's class and generate the class asked for.
 CONDITIONAL_FAMILIES = ("cgan", "cvae")
 #: The noise-based GANs (a generator of samples from noise); pix2pix translates given images.
 GAN_FAMILIES = ("gan", "infogan", "cgan")
-#: The families the latent-map workspace trains and opens. pix2pix has no codes to map: the
-#: Image translation workspace trains and opens it (and the command line).
-WINDOW_FAMILIES = {k: v for k, v in MODEL_FAMILIES.items() if k != "pix2pix"}
+#: The families the latent-map workspace trains and opens. The translators have no codes to
+#: map: the Image translation workspace trains and opens pix2pix, the Unpaired translation
+#: workspace CycleGAN (and the command line both).
+WINDOW_FAMILIES = {k: v for k, v in MODEL_FAMILIES.items() if k not in TRANSLATOR_FAMILIES}
 #: Why the latent-map workspace refuses a checkpoint of a family outside WINDOW_FAMILIES.
 NOT_IN_WINDOW = ("the window's latent maps need codes, and it has none; open it in View → "
-                 "Image translation (File → Open pix2pix model…)")
+                 "Image translation (pix2pix) or Unpaired translation (CycleGAN)")
 #: pix2pix's paired tasks, made on the fly from any image (``core.models.paired_tasks``), or
 #: the user's own pairs (a dataset loaded with ``pairs``).
 PAIRED_TASKS = {"edges": "edge map → image",
@@ -38,8 +43,6 @@ GAN_LOSSES = {"non_saturating": "Non-saturating", "saturating": "Saturating",
               "least_squares": "Least squares", "hinge": "Hinge", "wgan_gp": "WGAN-GP"}
 #: Image sides the DCGAN generator builds (two stride-2 stages from a 7×7 or 8×8 start).
 DCGAN_SIDES = (28, 32)
-DEVICES = ("auto", "cpu", "cuda", "mps")
-LR_SCHEDULES = {"constant": "Constant", "cosine": "Cosine decay to zero"}
 
 #: Smallest image side the convolutional architecture accepts (two stride-2 stages).
 MIN_CONV_SIDE = 16
@@ -67,11 +70,6 @@ MAX_UNROLLED = 20
 MAX_UMAP_NEIGHBORS = 1000
 #: pix2pix's λ: the paper's 100, a hundredfold over it, is already an L1-only model.
 MAX_L1_WEIGHT = 10_000
-MAX_EPOCHS = 100_000
-MAX_BATCH = 1 << 20
-MAX_SEED = 2**63 - 1
-MAX_EVAL_ITEMS = 1_000_000
-MAX_THREADS = 1024
 
 
 @dataclass(frozen=True)
@@ -114,6 +112,11 @@ class ModelConfig(JsonSettings):
     l1_weight: float = 100.0
     #: False trains the same U-Net on the L1 term alone (the paper's blurry baseline).
     adversarial: bool = True
+    # CycleGAN (Zhu et al. 2017): unpaired translation between two domains.
+    #: λ of the cycle-consistency term (the paper's 10).
+    cycle_weight: float = 10.0
+    #: The identity term's weight as a share of λ (the paper's 0.5); 0 = off.
+    identity_weight: float = 0.5
 
     @property
     def is_gan(self) -> bool:
@@ -139,6 +142,8 @@ class ModelConfig(JsonSettings):
             return problems + self._gan_problems(input_shape)
         if self.family == "pix2pix":
             return problems + self._pix2pix_problems(input_shape)
+        if self.family == "cyclegan":
+            return problems + self._cyclegan_problems(input_shape)
         if self.latent_dim < 1:
             problems.append(f"Latent size: must be at least 1 (got {self.latent_dim}).")
         if self.architecture == "mlp":
@@ -246,6 +251,25 @@ class ModelConfig(JsonSettings):
                 problems.append(f"{label}: not used by pix2pix; set {off}.")
         return problems
 
+    def _cyclegan_problems(self, input_shape: tuple[int, ...] | None) -> list[str]:
+        problems: list[str] = []
+        if input_shape is not None:
+            h, w = input_shape[1:] if len(input_shape) == 3 else (0, 0)
+            if min(h, w) < MIN_PIX2PIX_SIDE:
+                problems.append(f"Model type: CycleGAN translates images of at least "
+                                f"{MIN_PIX2PIX_SIDE}×{MIN_PIX2PIX_SIDE}; these items are "
+                                f"{h}×{w}.")
+        for label, value in (("Cycle weight λ", self.cycle_weight),
+                             ("Identity weight", self.identity_weight)):
+            if not math.isfinite(value) or value < 0:
+                problems.append(f"{label}: must be zero or positive (got {value}).")
+            else:
+                problems += too_large(label, value, MAX_L1_WEIGHT)
+        if self.gan_loss not in GAN_LOSSES or self.gan_loss == "wgan_gp":
+            problems.append(f"Generator loss: CycleGAN trains with the cross-entropy, least "
+                            f"squares or hinge losses (got {self.gan_loss!r}).")
+        return problems
+
     def _umap_problems(self) -> list[str]:
         problems: list[str] = []
         if not math.isfinite(self.umap_weight) or self.umap_weight < 0:
@@ -300,68 +324,6 @@ class ModelConfig(JsonSettings):
         return problems
 
 
-@dataclass(frozen=True)
-class TrainConfig(JsonSettings):
-    epochs: int = 40
-    batch_size: int = 64
-    learning_rate: float = 1e-3
-    #: The discriminator's learning rate (GANs; the generator uses ``learning_rate``).
-    d_learning_rate: float = 2e-4
-    seed: int = 0
-    device: str = "auto"
-    #: Weight snapshots for the live views are sent at most this often (seconds).
-    snapshot_interval_s: float = 0.2
-    #: Latent codes for the live map cost an encoder pass; keep them under this share of the time.
-    map_update_budget: float = 0.03
-    #: The held-out curve is computed each epoch on at most this many fixed held-out items.
-    eval_items: int = 256
-    #: Torch CPU threads for training; 0 = one fewer than the cores, so the GUI keeps one.
-    cpu_threads: int = 0
-    #: How the learning rate moves over the run (LR_SCHEDULES).
-    lr_schedule: str = "constant"
-    #: Decoupled weight decay (AdamW) of an AE's or VAE's weights; 0 = plain Adam.
-    weight_decay: float = 0.0
-    #: Stop when the held-out loss has not improved for this many epochs and keep the best
-    #: epoch's weights; 0 = train every epoch.
-    early_stopping: int = 0
-
-    def validate(self) -> list[str]:
-        problems: list[str] = []
-        if self.epochs < 1:
-            problems.append(f"Epochs: must be at least 1 (got {self.epochs}).")
-        problems += too_large("Epochs", self.epochs, MAX_EPOCHS)
-        if self.batch_size < 1:
-            problems.append(f"Batch size: must be at least 1 (got {self.batch_size}).")
-        problems += too_large("Batch size", self.batch_size, MAX_BATCH)
-        if not 0 <= self.seed <= MAX_SEED:
-            problems.append(f"Seed: a whole number in 0…{MAX_SEED:,} (got {self.seed:,}).")
-        if not math.isfinite(self.learning_rate) or self.learning_rate <= 0:
-            problems.append(f"Learning rate: must be a positive number (got {self.learning_rate}).")
-        if not math.isfinite(self.d_learning_rate) or self.d_learning_rate <= 0:
-            problems.append(
-                f"D learning rate: must be a positive number (got {self.d_learning_rate})."
-            )
-        if self.device not in DEVICES:
-            problems.append(f"Device: must be one of {', '.join(DEVICES)} (got {self.device!r}).")
-        if self.snapshot_interval_s <= 0:
-            problems.append("Snapshot interval: must be positive.")
-        if self.eval_items < 1:
-            problems.append("Held-out items: must be at least 1.")
-        problems += too_large("Held-out items", self.eval_items, MAX_EVAL_ITEMS)
-        if self.cpu_threads < 0:
-            problems.append("CPU threads: must be zero (automatic) or positive.")
-        problems += too_large("CPU threads", self.cpu_threads, MAX_THREADS)
-        if self.lr_schedule not in LR_SCHEDULES:
-            problems.append(f"Learning-rate schedule: must be one of {', '.join(LR_SCHEDULES)} "
-                            f"(got {self.lr_schedule!r}).")
-        if not math.isfinite(self.weight_decay) or self.weight_decay < 0:
-            problems.append(f"Weight decay: must be zero or positive (got {self.weight_decay}).")
-        if self.early_stopping < 0:
-            problems.append(f"Early stopping: patience in epochs, zero (off) or positive "
-                            f"(got {self.early_stopping}).")
-        return problems
-
-
 def paired_task_problem(task: str, channels: int) -> str | None:
     """Why ``task`` cannot be made from images of ``channels`` channels (None: it can)."""
     if task == "colour" and channels != 3:
@@ -382,6 +344,7 @@ __all__ = [
     "MODEL_FAMILIES",
     "NOT_IN_WINDOW",
     "PAIRED_TASKS",
+    "TRANSLATOR_FAMILIES",
     "WINDOW_FAMILIES",
     "ConfigError",
     "ModelConfig",

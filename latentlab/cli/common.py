@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from latentlab.config import MAX_SEED
+from latentlab.config_train import MAX_SEED
 
 if TYPE_CHECKING:
     from latentlab.core.data.source import DataSource
@@ -210,6 +210,15 @@ def checkpoint_and_data(args: argparse.Namespace, device_name: str) -> tuple[Any
     except (TypeError, ValueError) as exc:
         raise CommandError(f"{path}: its recorded data options cannot be used ({exc}).") from None
     data = load_data(data_source, sys.stderr)
+    if checkpoint.meta.model.family == "cyclegan":  # the pair it was trained on, or the flags'
+        from latentlab.cli.domains import domain_spec, make_domains
+
+        spec = domain_spec(args) if hasattr(args, "data_b") else None
+        recorded = checkpoint.meta.data.get("domains")
+        if spec is None and not isinstance(recorded, dict):
+            raise CommandError(f"{path}: a CycleGAN's second domain is not recorded; give it "
+                               "(--data-b, --derive-b or --classes-a/-b).")
+        data = make_domains(data, source, spec or recorded)
     try:
         check_matches(checkpoint.meta, data, path)
     except CheckpointError as exc:

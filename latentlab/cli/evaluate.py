@@ -148,7 +148,23 @@ def format_report(result: dict[str, Any], title: str) -> str:
     lines += ["", sample_quality_line(result["sample_quality"])]
     if result.get("translation") is not None:
         lines.append(translation_line(result["translation"]))
+    if result.get("cycle") is not None:
+        lines.append(cycle_line(result["cycle"]))
     return "\n".join(lines)
+
+
+def cycle_line(scores: dict[str, Any]) -> str:
+    """CycleGAN's scores in one line: the round trips, then label preservation beside the
+    baseline without translation."""
+    line = (f"cycle ({scores['items_a']:,} + {scores['items_b']:,} test items): A → B → A L1 "
+            f"{_number(scores['cycle_l1_a'])}, B → A → B L1 {_number(scores['cycle_l1_b'])} "
+            f"per pixel, identity L1 {_number(scores['identity_l1'])}")
+    if scores["label_preservation"] is None:
+        return f"{line}; {scores['note']}" if scores.get("note") else line
+    return (f"{line}; a classifier of B reads {_number(scores['label_preservation'])} of A's "
+            f"items translated as their label ({_number(scores['no_adaptation'])} untranslated, "
+            f"{_number(scores['classifier_accuracy_on_b'])} of B's own); Fréchet distance to B "
+            f"{_number(scores['frechet_distance'])}")
 
 
 def translation_line(scores: dict[str, Any]) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 
 from latentlab import __version__
 from latentlab.cli.common import CHECKPOINT_NAME
+from latentlab.cli.domains import add_domain_options
 from latentlab.cli.evaluate import MAP_CHOICES
 from latentlab.cli.gan2d import add_gan2d_arguments
 from latentlab.cli.semisup import DEFAULT_LABELS
@@ -67,12 +68,13 @@ def _add_train_parser(commands: Any) -> None:
     p = commands.add_parser(
         "train", help="train a model headless and write a checkpoint",
         description="Train an autoencoder, VAE, UMAP autoencoder, GAN, InfoGAN, conditional "
-                    "GAN or pix2pix translator on a dataset's "
+                    "GAN or VAE, pix2pix or CycleGAN translator on a dataset's "
                     "train split and write DIR/checkpoint.safetensors. Settings not given start "
                     "from the ones recommended for the model and the kind of data. Progress "
                     "(epoch, loss, ETA) goes to stderr. Under torchrun it trains data-parallel "
                     "across the processes.")
     _add_data_options(p, required=True)
+    add_domain_options(p)
     model = p.add_argument_group("model")
     model.add_argument("--model", dest="family", choices=tuple(MODEL_FAMILIES), default="ae",
                        help="model family (ae)")
@@ -122,6 +124,11 @@ def _add_train_parser(commands: Any) -> None:
     model.add_argument("--adversarial", action=argparse.BooleanOptionalAction,
                        help="pix2pix: --no-adversarial trains the U-Net on L1 alone, the "
                             "paper's blurry baseline (on)")
+    model.add_argument("--cycle-weight", type=float, metavar="LAMBDA",
+                       help="CycleGAN: λ of the cycle-consistency term (10)")
+    model.add_argument("--identity-weight", type=float, metavar="W",
+                       help="CycleGAN: the identity term's weight as a share of λ (0.5; 0 = "
+                            "off)")
     model.add_argument("--batch-norm", action=argparse.BooleanOptionalAction,
                        help="batch normalisation in the hidden layers (recommended: on)")
     model.add_argument("--input-dropout", type=float, metavar="P",
@@ -231,10 +238,12 @@ def build_parser() -> argparse.ArgumentParser:
                     "error per image, and the same for PCA of the pixels (LSA for text) with as "
                     "many components; for GANs the categorical code's accuracy and the mode "
                     "coverage of generated samples; for pix2pix the L1 error of its "
-                    "translations and how a classifier of the labels reads them.")
+                    "translations and how a classifier of the labels reads them; for CycleGAN "
+                    "the cycle error and label preservation on the pair it was trained on.")
     p.add_argument("checkpoint", metavar="CHECKPOINT",
                    help="a .safetensors file, or the folder train --out wrote")
     _add_data_options(p, required=False)
+    add_domain_options(p)
     p.add_argument("--json", action="store_true", help="print one JSON object (see the README)")
     p.add_argument("--device", choices=DEVICES, default="auto", help="(auto)")
     p.add_argument("--trust-items", type=int, default=2000, metavar="N",

@@ -25,6 +25,7 @@ from latentlab.cli.common import (
     remove_if_empty,
     usage_error,
 )
+from latentlab.cli.domains import domain_spec, make_domains
 from latentlab.config import (
     CONDITIONAL_FAMILIES,
     MODEL_FAMILIES,
@@ -48,7 +49,8 @@ def _configs(args: argparse.Namespace, text_data: bool | None = None
     for name in ("architecture", "latent_dim", "likelihood", "beta", "gan_loss", "noise_dim",
                  "n_categories", "n_continuous", "info_weight", "d_steps", "r1", "instance_noise",
                  "minibatch_features", "unrolled", "batch_norm", "input_dropout", "umap_weight",
-                 "umap_neighbors", "umap_min_dist", "task", "l1_weight", "adversarial"):
+                 "umap_neighbors", "umap_min_dist", "task", "l1_weight", "adversarial",
+                 "cycle_weight", "identity_weight"):
         if getattr(args, name) is not None:
             model[name] = getattr(args, name)
     for name, flag in (("hidden", "--hidden"), ("conv_channels", "--conv-channels")):
@@ -74,6 +76,17 @@ def _configs(args: argparse.Namespace, text_data: bool | None = None
     return model_cfg, train_cfg
 
 
+def _domains(args: argparse.Namespace) -> dict[str, Any] | None:
+    """CycleGAN's second domain from the flags; UsageError when it is missing or misplaced."""
+    domains = domain_spec(args)
+    if (domains is not None) != (args.family == "cyclegan"):
+        raise usage_error("CycleGAN translates between two domains: give the second with "
+                          "--data-b, --derive-b or --classes-a/--classes-b." if domains is None
+                          else "--data-b, --derive-b and --classes-a/-b are for --model "
+                               "cyclegan.")
+    return domains
+
+
 def train_command(args: argparse.Namespace) -> int:
     from latentlab.core.training.distributed import DistributedError, launch_info
 
@@ -81,6 +94,7 @@ def train_command(args: argparse.Namespace) -> int:
         _configs(args)  # settings errors first, before any data is read
     except ConfigError as exc:
         raise usage_error(" ".join(exc.problems)) from None
+    _domains(args)
     options = data_options(args)
     try:
         info = launch_info()
@@ -144,6 +158,9 @@ def _run_training(args: argparse.Namespace, options: dict[str, Any], out: Path, 
         shard.barrier()  # rank 0 loads (and downloads) first, so the cache is filled once
     source = DataSource.parse(args.data, **options)
     data = load_data(source, stream)
+    domains = _domains(args)
+    if domains is not None:
+        data = make_domains(data, args.data, domains)
     if shard is not None and shard.rank == 0:
         shard.barrier()
     try:
@@ -201,6 +218,8 @@ def _run_training(args: argparse.Namespace, options: dict[str, Any], out: Path, 
     data_description = describe_data(data, source)
     if source.options:
         data_description["options"] = dict(source.options)
+    if domains is not None:
+        data_description["domains"] = domains
     meta = CheckpointMeta(model=model.cfg, train=train_cfg,
                           input_shape=data.input_shape, data=data_description,
                           epoch=finished.epochs_done, metrics=metrics)

@@ -6,11 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from latentlab.config import TRANSLATOR_FAMILIES
 from latentlab.core.models import LatentModel
 
 FAMILY_NAMES = {"ae": "Autoencoder", "vae": "VAE", "umap_ae": "UMAP autoencoder", "gan": "GAN",
                 "infogan": "InfoGAN", "cgan": "Conditional GAN", "cvae": "Conditional VAE",
-                "pix2pix": "pix2pix"}
+                "pix2pix": "pix2pix", "cyclegan": "CycleGAN"}
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ def model_name(model: LatentModel, epoch: int) -> str:
     architecture = cfg.architecture.upper() if cfg.architecture == "mlp" else cfg.architecture
     if cfg.family in ("vae", "cvae") and cfg.beta != 1.0:
         name = f"{'conditional ' if cfg.family == 'cvae' else ''}β-VAE (β={cfg.beta:g})"
-    if not cfg.is_gan and cfg.family != "pix2pix":  # a translator has no code either
+    if not cfg.is_gan and cfg.family not in TRANSLATOR_FAMILIES:  # nor has a translator
         name += f", {cfg.latent_dim}-D code"
     return f"{name}, {architecture}, epoch {epoch}"
 

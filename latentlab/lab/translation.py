@@ -41,6 +41,7 @@ from latentlab.core.training.device import training_cpu_threads
 from latentlab.core.training.events import EpochEnded, StepProgress, TrainingFailed
 from latentlab.lab.drawing import paint
 from latentlab.lab.file_reads import OpenCancelled, read_abandonably
+from latentlab.lab.frame_training import train_with_frames
 from latentlab.lab.jobs import InlineRunner, JobCallbacks, JobControl, Runner
 from latentlab.lab.notifications import Notifications
 from latentlab.lab.translation_data import (
@@ -61,7 +62,6 @@ from latentlab.lab.translation_data import (
     skipped_pairs,
     take_frame,
     tasks_for,
-    train_with_frames,
 )
 
 MAX_EPOCHS = 200
@@ -203,7 +203,10 @@ class TranslationLab:
         taken.set()
 
         def job(control: JobControl) -> str:
-            return train_with_frames(model, viewer, data, train_cfg, items, taken, control)
+            return train_with_frames(
+                model, viewer, data, train_cfg,
+                lambda v, step, epoch, state: take_frame(v, items, step, epoch, state), taken,
+                control)
 
         self.training_changed.emit(True)
         self._runner.start(job, JobCallbacks(yielded=self._on_event, returned=self._on_returned,

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from latentlab.config import TrainConfig, paired_task_problem
+from latentlab.config import paired_task_problem
 from latentlab.core.data.builtin import load_digits
 from latentlab.core.data.dataset import Dataset, DatasetError
 from latentlab.core.data.sources import load_source
@@ -23,9 +23,6 @@ from latentlab.core.files.checkpoint import Checkpoint, CheckpointError, load_ch
 from latentlab.core.files.safe_io import printable
 from latentlab.core.models.paired_tasks import HIDDEN_VALUE, USER_PAIRS, hidden_box, make_pair
 from latentlab.core.models.pix2pix import Pix2Pix
-from latentlab.core.training.events import EpochEnded, Snapshot, StepProgress, TrainingFinished
-from latentlab.core.training.loop import TrainControl, train
-from latentlab.core.training.views import decoder_state
 
 #: The built-in data: scikit-learn's digits, upscaled to 28×28 (5 s an epoch on one core) or
 #: as they come (8×8: a pad too coarse to draw much, but an epoch in under a second).
@@ -139,40 +136,6 @@ def take_frame(model: Pix2Pix, items: FrameItems, step: int, epoch: float,
     n = N_PAIRS
     return TranslationFrame(step, epoch, images_of(inputs[:n]), images_of(outputs[:n]),
                             images_of(targets[:n]), l1, state, items.held_out)
-
-
-def train_with_frames(model: Pix2Pix, viewer: Pix2Pix, data: Dataset, cfg: TrainConfig,
-                      items: FrameItems, taken: threading.Event,
-                      control: TrainControl) -> str:
-    """Train ``model`` on ``data`` (a job), reporting the loop's events through ``control`` and
-    frames of ``items`` translated by ``viewer``, a copy of its generator: at a snapshot when
-    the lab has taken the last frame (``taken``, one in flight), at each epoch's end, and the
-    run's last weights always. Returns why the run ended."""
-    reason, pending, step = "", None, 0
-
-    def send(step: int, epoch: float, state: dict[str, np.ndarray]) -> None:
-        viewer.decoder.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()})
-        taken.clear()
-        control.report(take_frame(viewer, items, step, epoch, state))
-
-    for event in train(model, data, cfg, control, progress_interval_s=0.25):
-        if isinstance(event, Snapshot):
-            # One frame in flight: a snapshot the lab has no room for waits as pending.
-            pending = None if taken.is_set() else event
-            if pending is None:
-                send(event.global_step, event.epoch_float, event.decoder_state)
-            continue
-        if isinstance(event, StepProgress):
-            step = event.global_step
-        if isinstance(event, EpochEnded):
-            pending = None
-            send(step, float(event.epoch), decoder_state(model))
-        if isinstance(event, TrainingFinished):
-            reason = event.reason
-        control.report(event)
-    if pending is not None:  # the run's last weights always make a frame
-        send(pending.global_step, pending.epoch_float, pending.decoder_state)
-    return reason
 
 
 # ------------------------------------------------------------------------- files

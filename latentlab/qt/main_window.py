@@ -85,7 +85,7 @@ class MainWindow(QMainWindow):
 
     def _route_checkpoints(self) -> None:
         """File → Open model (and ``latentlab open``) sends a checkpoint of a family another
-        workspace opens (``checkpoint_families``: pix2pix) to that workspace."""
+        workspace opens (``checkpoint_families``: pix2pix, CycleGAN) to that workspace."""
         files = next(w for w in self.workspaces if isinstance(w, LatentMapsWorkspace)).file_actions
         for workspace in self.workspaces:
             for family in getattr(workspace, "checkpoint_families", ()):
@@ -128,7 +128,9 @@ class MainWindow(QMainWindow):
             self, "About latentlab",
             f"<b>latentlab {__version__}</b><p>A desktop laboratory for latent spaces.</p>"
             "<p><b>Bundled data.</b> The embedded digits are the UCI ML hand-written digits "
-            "(E. Alpaydin, C. Kaynak), shipped with scikit-learn; licensed CC BY 4.0.</p>"
+            "(E. Alpaydin, C. Kaynak), shipped with scikit-learn; licensed CC BY 4.0. The "
+            "embedded MNIST sample is 5,000 digits of MNIST (Y. LeCun, C. Cortes); licensed "
+            "CC BY-SA 3.0.</p>"
             "<p><b>Built on</b> Qt and PySide6 (LGPL-3.0), pyqtgraph (MIT), PyTorch, NumPy, "
             "SciPy, scikit-learn, umap-learn, numba (BSD licences) and Pillow (MIT-CMU).</p>",
         )

@@ -389,8 +389,9 @@ def test_appears_offline(server: FileServer) -> None:
 
 
 def test_the_catalogue_lists_the_mnist_family() -> None:
-    assert list(CATALOGUE) == ["digits", "mnist", "fashion-mnist", "kmnist"]
+    assert list(CATALOGUE) == ["digits", "mnist-5k", "mnist", "fashion-mnist", "kmnist"]
     assert CATALOGUE["digits"].builtin and catalogue.is_cached("digits")
+    assert CATALOGUE["mnist-5k"].builtin and catalogue.is_cached("mnist-5k")
     assert CATALOGUE["fashion-mnist"].class_names[0] == "T-shirt/top"
     assert CATALOGUE["kmnist"].class_names == tuple("おきすつなはまやれを")
     shipped = catalogue.shipped_mirrors()

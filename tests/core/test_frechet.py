@@ -115,7 +115,8 @@ def test_evaluation_reports_the_sample_quality_of_each_generator(
         trained_models, tiny_digits: Dataset, family: str, sampling: str) -> None:
     result = evaluate_model(trained_models[family], tiny_digits, SETTINGS)
     json.dumps(result, allow_nan=False)
-    assert set(result) == OLD_KEYS | {"sample_quality", "translation"} and result["schema"] == 1
+    assert set(result) == OLD_KEYS | {"sample_quality", "translation", "cycle"}
+    assert result["schema"] == 1 and result["cycle"] is None
     quality = result["sample_quality"]
     assert set(quality) == QUALITY_KEYS
     assert np.isfinite(quality["frechet_distance"]) and quality["frechet_distance"] >= 0

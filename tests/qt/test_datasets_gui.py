@@ -421,8 +421,8 @@ def open_catalogue(window, name: str) -> CatalogueDialog:
 def test_catalogue_downloads_once_then_loads_from_the_cache(qtbot, window, mirror) -> None:
     lab = window.lab
     dialog = open_catalogue(window, "mnist")
-    assert [dialog.entries.item(i).text() for i in range(4)] == [
-        "Digits (8×8)", "MNIST", "Fashion-MNIST", "Kuzushiji-MNIST"]
+    assert [dialog.entries.item(i).text() for i in range(5)] == [
+        "Digits (8×8)", "MNIST sample (5,000)", "MNIST", "Fashion-MNIST", "Kuzushiji-MNIST"]
     assert "Not downloaded yet" in dialog.details.text()
     assert "CC BY-SA 3.0" in dialog.details.text() and "MB" in dialog.details.text()
     assert dialog.load_button.text() == "Download and load"
@@ -437,7 +437,7 @@ def test_catalogue_downloads_once_then_loads_from_the_cache(qtbot, window, mirro
     assert downloads and downloads[-1].total == sum(f.size for f in CATALOGUE["mnist"].files)
     assert len(mirror.log) == 4
     assert "Cached on this computer" in dialog.details.text()
-    assert dialog.load_button.text() == "Load" and dialog.entries.item(1).text() == "MNIST  ✓"
+    assert dialog.load_button.text() == "Load" and dialog.entries.item(2).text() == "MNIST  ✓"
     assert dialog.status.text().startswith("Loaded MNIST")
     mirror.log.clear()
     with qtbot.waitSignal(lab.data.load_ended, timeout=LOAD_MS) as blocker:

@@ -38,8 +38,9 @@ def test_choosing_a_model_type_fills_in_its_recipe(qtbot, window) -> None:
     assert "UMAP weight" in panel.problems.text() and not panel.train_button.isEnabled()
 
 
-def test_the_form_offers_every_model_type_but_pix2pix(qtbot, window) -> None:
-    """pix2pix comes to the window with its workspace; the command line trains it now."""
+def test_the_form_offers_every_model_type_but_the_translators(qtbot, window) -> None:
+    """pix2pix and CycleGAN have workspaces of their own."""
     family = window.workspace.training_panel.family
     offered = [family.itemData(i) for i in range(family.count())]
-    assert offered == list(WINDOW_FAMILIES) == [f for f in MODEL_FAMILIES if f != "pix2pix"]
+    assert offered == list(WINDOW_FAMILIES) == [
+        f for f in MODEL_FAMILIES if f not in ("pix2pix", "cyclegan")]

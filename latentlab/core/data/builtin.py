@@ -45,7 +45,21 @@ def load_digits() -> Dataset:
     )
 
 
-BUILTIN_DATASETS: dict[str, Callable[[], Dataset]] = {"digits": load_digits}
+def load_mnist_sample() -> Dataset:
+    """5,000 MNIST digits shipped with latentlab (4,000 train / 1,000 test, 400 / 100 per class,
+    shuffled): MNIST itself at 28×28, offline."""
+    from importlib.resources import as_file, files
+
+    from latentlab.core.data.idx import load_idx_folder
+
+    with as_file(files("latentlab.resources") / MNIST_SAMPLE) as folder:
+        return load_idx_folder(folder, name=MNIST_SAMPLE)
+
+
+#: The embedded MNIST sample's name (a folder of IDX files in latentlab.resources).
+MNIST_SAMPLE = "mnist-5k"
+BUILTIN_DATASETS: dict[str, Callable[[], Dataset]] = {"digits": load_digits,
+                                                      MNIST_SAMPLE: load_mnist_sample}
 
 
 def load_builtin(name: str) -> Dataset:

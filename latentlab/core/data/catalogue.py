@@ -113,6 +113,18 @@ CATALOGUE: dict[str, CatalogueEntry] = {
             homepage="https://archive.ics.uci.edu/dataset/80",
         ),
         CatalogueEntry(
+            name="mnist-5k",
+            title="MNIST sample (5,000)",
+            description="5,000 MNIST digits, 28×28 pixels (4,000 train, 1,000 test, balanced "
+                        "classes), shipped with latentlab: no download.",
+            class_names=_DIGITS,
+            licence="CC BY-SA 3.0 (Yann LeCun and Corinna Cortes)",
+            citation="Y. LeCun, L. Bottou, Y. Bengio and P. Haffner. Gradient-based learning "
+                     "applied to document recognition. Proceedings of the IEEE 86(11), "
+                     "2278–2324, 1998.",
+            homepage="http://yann.lecun.com/exdb/mnist/",
+        ),
+        CatalogueEntry(
             name="mnist",
             title="MNIST",
             description="70,000 handwritten digits, 28×28 pixels (60,000 train, 10,000 test).",

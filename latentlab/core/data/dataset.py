@@ -26,7 +26,9 @@ class Dataset:
     counts themselves (a multinomial over the document's words) rather than their proportions.
     ``skipped`` lists (file, reason) for items a loader could not read, as one summary.
     ``targets`` holds each item's partner image (the B of an A → B pair, same shape as ``x``)
-    for a dataset loaded as pairs; None otherwise.
+    for a dataset loaded as pairs; None otherwise. ``domains`` says which of two domains each
+    item belongs to (0: A, 1: B) in a dataset of two domains for unpaired translation
+    (``core.data.domains``); None otherwise.
     """
 
     name: str
@@ -39,6 +41,7 @@ class Dataset:
     skipped: tuple[tuple[str, str], ...] = ()
     lengths: np.ndarray | None = None
     targets: np.ndarray | None = None
+    domains: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         x = self.x
@@ -67,6 +70,9 @@ class Dataset:
                 )
         self._check_text()
         self._check_targets()
+        if self.domains is not None and (self.domains.shape != (len(x),)
+                                         or not np.isin(self.domains, (0, 1)).all()):
+            raise DatasetError(f"{self.name}: the domains must be one 0 (A) or 1 (B) per item.")
 
     def _check_targets(self) -> None:
         t = self.targets

@@ -47,6 +47,7 @@ from latentlab.core.maps.linear import PCA, LatentMap, RandomizedPCA, TfidfLSA
 from latentlab.core.models.base import LatentModel
 from latentlab.core.models.conditional import ConditionalGAN
 from latentlab.core.models.conditional_vae import ConditionalVAE
+from latentlab.core.models.cyclegan import CycleGAN
 from latentlab.core.models.gan import GAN, InfoGAN
 from latentlab.core.models.pix2pix import Pix2Pix
 from latentlab.core.training.views import encoder_labels, infer_all
@@ -230,9 +231,9 @@ def _label_classifier(model: LatentModel, data: Dataset,
     scores, the sample quality and the translation scores; None when none uses it."""
     from latentlab.core.evaluation.frechet import sample_quality_problem
 
-    if data.labels is None or (not isinstance(model, GAN | Pix2Pix)
-                               and sample_quality_problem(data) is not None):
-        return None
+    if data.labels is None or isinstance(model, CycleGAN) or (
+            not isinstance(model, GAN | Pix2Pix) and sample_quality_problem(data) is not None):
+        return None  # a CycleGAN's classifier is domain B's own (``evaluation.cycle``)
     return LabelClassifier.fit(data, epochs=settings.classifier_epochs, seed=settings.seed,
                                device=model_device(model))
 
@@ -270,7 +271,9 @@ def _sample_quality(model: LatentModel, data: Dataset, classifier: LabelClassifi
                               "classifier_accuracy": None, "sampling": None,
                               "conditional_accuracy": None}
     problem = ("pix2pix translates given images and draws none: see its translation scores"
-               if isinstance(model, Pix2Pix) else sample_quality_problem(data))
+               if isinstance(model, Pix2Pix) else
+               "CycleGAN translates given images and draws none: see its cycle scores"
+               if isinstance(model, CycleGAN) else sample_quality_problem(data))
     if problem is not None:
         scores["note"] = problem
         return scores
@@ -298,6 +301,7 @@ def evaluate_model(model: LatentModel, data: Dataset,
     split. Keys whose metric does not apply (no labels; no encoder; a GAN's reconstruction) hold
     None.
     """
+    from latentlab.core.evaluation.cycle import cycle_scores
     from latentlab.core.evaluation.translation import translation_scores
 
     settings = settings or EvaluationSettings()
@@ -359,6 +363,7 @@ def evaluate_model(model: LatentModel, data: Dataset,
         "sample_quality": quality,
         "translation": (translation_scores(model, data, classifier)
                         if isinstance(model, Pix2Pix) else None),
+        "cycle": cycle_scores(model, data) if isinstance(model, CycleGAN) else None,
         "settings": {
             "knn": "fit on the train split's map coordinates, scored on the test split",
             "trustworthiness_neighbors": settings.trust_neighbors,

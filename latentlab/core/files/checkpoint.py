@@ -349,7 +349,7 @@ def describe_data(dataset: Dataset, source: DataSource | str | Path | None) -> d
     """
     return {
         "name": dataset.name,
-        "source": _source_string(source),
+        "source": source_string(source),
         "kind": dataset.kind,
         "class_names": list(dataset.class_names),
         "vocabulary": list(dataset.vocabulary) if dataset.vocabulary is not None else None,
@@ -359,7 +359,8 @@ def describe_data(dataset: Dataset, source: DataSource | str | Path | None) -> d
     }
 
 
-def _source_string(source: DataSource | str | Path | None) -> str | None:
+def source_string(source: DataSource | str | Path | None) -> str | None:
+    """A data source as a checkpoint records it: a catalogue name as it is, a path absolute."""
     if source is None:
         return None
     if not isinstance(source, DataSource):

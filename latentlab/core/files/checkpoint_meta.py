@@ -31,7 +31,8 @@ NORMALISATION = {"image": "[0, 1] per pixel",
                   "text": "word probabilities per document (each row sums to 1)"}
 _FAMILY_NOUNS = {"ae": "an autoencoder", "vae": "a VAE", "umap_ae": "a UMAP autoencoder",
                  "gan": "a GAN", "infogan": "an InfoGAN", "cgan": "a conditional GAN",
-                 "cvae": "a conditional VAE", "pix2pix": "a pix2pix model"}
+                 "cvae": "a conditional VAE", "pix2pix": "a pix2pix model",
+                 "cyclegan": "a CycleGAN"}
 
 
 _Settings = typing.TypeVar("_Settings", ModelConfig, TrainConfig)
@@ -132,6 +133,9 @@ class CheckpointMeta:
         if cfg.family == "pix2pix":  # a U-Net whatever ``architecture`` says
             weight = f"λ {cfg.l1_weight:g}" if cfg.adversarial else "L1 only"
             detail = f"U-Net, {cfg.task}, {weight}"
+        elif cfg.family == "cyclegan":
+            detail = (f"ResNet generators, cycle λ {cfg.cycle_weight:g}, identity "
+                      f"{cfg.identity_weight:g}·λ")
         elif cfg.is_gan:
             detail = f"{arch}, noise {cfg.noise_dim}"
             if cfg.family == "infogan":

@@ -58,9 +58,10 @@ class LatentModel(nn.Module):
         """Why this model cannot train on ``data`` (None: it can), beyond its settings."""
         return None
 
-    def prepare_training(self, x_train: torch.Tensor) -> None:
+    def prepare_training(self, x_train: torch.Tensor, side: torch.Tensor | None = None) -> None:
         """Called once by the trainer before the first step with the whole train split (on the
-        training device): a model that needs more than batches (a neighbour graph) builds it."""
+        training device) and its side input: a model that needs more than batches (a
+        neighbour graph, each domain's items) builds it."""
 
     def plan_steps(self, total_steps: int) -> None:
         """Called once by the trainer before the first step with the run's length in steps:

@@ -150,7 +150,7 @@ class Pix2Pix(LatentModel):
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         raise TypeError("pix2pix has no codes to decode: use translate on its task's inputs.")
 
-    def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
+    def reconstruct(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         raise TypeError("pix2pix does not reconstruct its inputs: use translate.")
 
 

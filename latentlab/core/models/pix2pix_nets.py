@@ -111,38 +111,46 @@ def patch_receptive_field(stride_2_layers: int) -> int:
     return field
 
 
+def patch_net(in_channels: int, height: int, width: int,
+              norm: type[nn.Module] = nn.BatchNorm2d) -> tuple[nn.Sequential, int]:
+    """A PatchGAN body → (net, the side of its patches).
+
+    The paper's layout: 4×4 convolutions, stride 2 then one of stride 1, LeakyReLU(0.2), a
+    normalisation (batch norm for pix2pix, instance norm for CycleGAN) on all but the first,
+    and a 1-channel stride-1 convolution to the logits. With as many stride-2 layers (at most
+    the paper's 3) as keep the patch within the image: a 7-pixel patch for 8×8 images, 16 for
+    16 to 32, 34 for 64, the paper's 70 from 70 up.
+    """
+    n = 0
+    while n < MAX_PATCH_STRIDE_2 and patch_receptive_field(n + 1) <= min(height, width):
+        n += 1
+    layers: list[nn.Module] = []
+    c_in = in_channels
+    for i, stride in enumerate([2] * n + [1]):
+        c_out = _width(i)
+        # Instance norm has no affine shift by default: keep the conv's bias then.
+        layers.append(nn.Conv2d(c_in, c_out, 4, stride, 1,
+                                bias=i == 0 or norm is not nn.BatchNorm2d))
+        if i > 0:
+            layers.append(norm(c_out))
+        layers.append(nn.LeakyReLU(0.2))
+        c_in = c_out
+    layers.append(nn.Conv2d(c_in, 1, 4, 1, 1))
+    return nn.Sequential(*layers), patch_receptive_field(n)
+
+
 class PatchDiscriminator(nn.Module):
     """(input, output) pairs in [−1, 1], concatenated on channels → a map of logits, one per
-    patch: is this patch of the output a real translation of the input?
-
-    The paper's layout: 4×4 convolutions, stride 2 then one of stride 1, LeakyReLU(0.2), batch
-    norm on all but the first, and a 1-channel stride-1 convolution to the logits. With as many
-    stride-2 layers (at most the paper's 3) as keep the patch within the image: a 7-pixel patch
-    for 8×8 images, 16 for 16 to 32, 34 for 64, the paper's 70 from 70 up.
-    """
+    patch (``patch_net``): is this patch of the output a real translation of the input?"""
 
     def __init__(self, input_shape: tuple[int, int, int]) -> None:
         super().__init__()
         channels, height, width = input_shape
-        n = 0
-        while n < MAX_PATCH_STRIDE_2 and patch_receptive_field(n + 1) <= min(height, width):
-            n += 1
-        self.receptive_field = patch_receptive_field(n)
-        layers: list[nn.Module] = []
-        c_in = 2 * channels
-        for i, stride in enumerate([2] * n + [1]):
-            c_out = _width(i)
-            layers.append(nn.Conv2d(c_in, c_out, 4, stride, 1, bias=i == 0))
-            if i > 0:
-                layers.append(nn.BatchNorm2d(c_out))
-            layers.append(nn.LeakyReLU(0.2))
-            c_in = c_out
-        layers.append(nn.Conv2d(c_in, 1, 4, 1, 1))
-        self.net = nn.Sequential(*layers)
+        self.net, self.receptive_field = patch_net(2 * channels, height, width)
 
     def forward(self, inputs: torch.Tensor, outputs: torch.Tensor) -> torch.Tensor:
         """N×1×h×w logits for the pairs (``inputs``, ``outputs``)."""
         return self.net(torch.cat([inputs, outputs], dim=1))
 
 
-__all__ = ["PatchDiscriminator", "UNet", "patch_receptive_field", "unet_depth"]
+__all__ = ["PatchDiscriminator", "UNet", "patch_net", "patch_receptive_field", "unet_depth"]

@@ -84,7 +84,7 @@ class UmapAutoencoder(Autoencoder):
         self._x_train: torch.Tensor | None = None
         self._edges: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None
 
-    def prepare_training(self, x_train: torch.Tensor) -> None:
+    def prepare_training(self, x_train: torch.Tensor, side: torch.Tensor | None = None) -> None:
         if len(x_train) < 3:
             raise ValueError("The UMAP autoencoder needs at least three training items.")
         self._curve = curve_parameters(self.cfg.umap_min_dist)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from latentlab.config import MAX_SEED
+from latentlab.config_train import MAX_SEED
 from latentlab.core.data.dataset import Dataset
 
 

@@ -272,7 +272,7 @@ def train(
     y_test = data.labels[test_subset] if data.labels is not None else None
     views = ViewInputs.of(model, data, live or LiveItems(), cfg.seed, device)
     shuffle = torch.Generator().manual_seed(cfg.seed)
-    model.prepare_training(x_train)
+    model.prepare_training(x_train, side_train)
     optimizers = model.make_optimizers(cfg)
     n_train = len(x_train) if shard is None else shard.num_samples(len(x_train))
     if shard is not None:

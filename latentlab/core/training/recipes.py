@@ -41,6 +41,8 @@ def recommended_settings(family: str, data_kind: str = "image",
         return _gan(family, input_shape)
     if family == "pix2pix":
         return _pix2pix(data_kind)
+    if family == "cyclegan":
+        return _cyclegan(data_kind)
     if data_kind == "text":
         model, train = _text(family)
     else:
@@ -114,6 +116,15 @@ def _pix2pix(data_kind: str) -> tuple[ModelConfig, TrainConfig]:
     model = ModelConfig(family="pix2pix")
     return model, TrainConfig(epochs=20, batch_size=16, learning_rate=2e-4,
                               d_learning_rate=2e-4)
+
+
+def _cyclegan(data_kind: str) -> tuple[ModelConfig, TrainConfig]:
+    if data_kind == "text":
+        raise ConfigError(["Data kind: CycleGAN translates images, not text."])
+    # The paper's settings: least squares, λ = 10, identity at 0.5·λ, Adam at 2e-4 with
+    # β₁ = 0.5 for all four nets; it trains with batches of 1, 16 keeps the epochs short here.
+    return (ModelConfig(family="cyclegan", gan_loss="least_squares"),
+            TrainConfig(epochs=10, batch_size=16, learning_rate=2e-4, d_learning_rate=2e-4))
 
 
 __all__ = ["DATA_KINDS", "recommended_settings"]

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from latentlab.config import MAX_SEED
+from latentlab.config_train import MAX_SEED
 from latentlab.core.data.source import LoadProgress
 from latentlab.core.semisup import METHODS, SemisupError, SweepSettings
 from latentlab.core.semisup.results import MAX_REPEATS
