@@ -158,3 +158,21 @@ def test_a_model_of_pairs_opens_on_the_pairs_open(lab, tmp_path) -> None:
     test = lab.data.test_indices[:N_PAIRS]
     np.testing.assert_array_equal(lab.frame.targets, lab.data.targets[test, 0])
     assert lab.pad_problem == "" and lab.canvas is not None
+
+
+def test_a_model_opens_on_the_built_in_data_it_records(tmp_path) -> None:
+    """Two built-in datasets are 28×28: the MNIST sample and the upscaled digits. A checkpoint
+    that records the MNIST sample opens on it; one that records nothing known, on the digits."""
+    from latentlab.core.data.builtin import MNIST_SAMPLE
+    from latentlab.lab.translation_data import DATASETS, load_translation_data, read_model
+
+    assert MNIST_SAMPLE in DATASETS and load_translation_data(MNIST_SAMPLE).n == 5000
+    cfg = ModelConfig(family="pix2pix", task="edges")
+    model = build_model(cfg, (1, 28, 28), seed=0)
+    for source, expected in ((MNIST_SAMPLE, MNIST_SAMPLE), ("elsewhere", "digits")):
+        path = tmp_path / f"{expected}.safetensors"
+        save_checkpoint(path, model, CheckpointMeta(model=cfg, train=TrainConfig(),
+                                                    input_shape=(1, 28, 28), epoch=1,
+                                                    data={"name": source, "source": source}))
+        _checkpoint, name, data = read_model(path, None, "digits", None)
+        assert name == expected and data.input_shape == (1, 28, 28)
