@@ -16,7 +16,6 @@ the pick       the item picked on the map and its round trip through the live mo
 from __future__ import annotations
 
 import copy
-import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -30,7 +29,6 @@ from latentlab.core.files.checkpoint import Checkpoint, CheckpointError
 from latentlab.core.files.safe_io import printable
 from latentlab.core.models import build_model
 from latentlab.core.models.cyclegan import DOMAIN_A, CycleGAN
-from latentlab.core.training.device import training_cpu_threads
 from latentlab.core.training.events import EpochEnded, StepProgress, TrainingFailed
 from latentlab.core.training.recipes import recommended_settings
 from latentlab.lab.cycle_frames import (
@@ -45,9 +43,8 @@ from latentlab.lab.cycle_frames import (
     take_frame,
 )
 from latentlab.lab.file_reads import OpenCancelled, read_abandonably
-from latentlab.lab.frame_training import train_with_frames
+from latentlab.lab.frame_training import FramedTrainingLab, train_with_frames
 from latentlab.lab.jobs import InlineRunner, JobCallbacks, JobControl, Runner
-from latentlab.lab.notifications import Notifications
 
 MAX_EPOCHS = 200
 SEED = 0
@@ -65,19 +62,15 @@ class Picked:
     images: np.ndarray  # 3 images, H×W or H×W×3
 
 
-class CycleLab:
+class CycleLab(FramedTrainingLab):
     settings_changed = Signal()
     data_changed = Signal()  # new domains (and their map)
-    training_changed = Signal(bool)
     progress_changed = Signal()  # progress and the loss curves
-    frame_changed = Signal()
-    model_changed = Signal()
     picked_changed = Signal()
     opened = Signal(object)  # the path of a model just opened
 
     def __init__(self, runner: Runner | None = None, reader: Runner | None = None) -> None:
-        self.notes = Notifications()
-        self._runner: Runner = runner or InlineRunner()  # training
+        super().__init__(runner)
         self._reader: Runner = reader or InlineRunner()  # loading domains, opening checkpoints
         self.pair = next(iter(PAIRS))
         self.data: Dataset | None = None
@@ -91,12 +84,6 @@ class CycleLab:
         #: Training curves: epoch (fractional) and the running means of each term.
         self.curves: dict[str, list[float]] = {}
         self.picked: Picked | None = None
-        self._taken = threading.Event()
-        self._trained: CycleGAN | None = None
-
-    @property
-    def training(self) -> bool:
-        return self._runner.running
 
     @property
     def loading(self) -> bool:
@@ -193,7 +180,6 @@ class CycleLab:
         self.model_changed.emit()
         self._repick()
         taken = self._taken
-        taken.set()
 
         def job(control: JobControl) -> str:
             return train_with_frames(
@@ -201,29 +187,11 @@ class CycleLab:
                 lambda v, step, epoch, state: take_frame(v, items, step, epoch, state), taken,
                 control)
 
-        self.training_changed.emit(True)
-        self._runner.start(job, JobCallbacks(yielded=self._on_event, returned=self._on_returned,
-                                             errored=self._on_failed, finished=self._on_ended),
-                           cpu_threads=training_cpu_threads())
-
-    def stop(self) -> None:
-        """Stop training; the model keeps the weights trained so far."""
-        if self.training:
-            self._runner.cancel()
-
-    def stop_and_wait(self) -> None:
-        self.stop()
-        self._runner.wait()
+        self._run(job)
 
     def _on_event(self, event: object) -> None:
         if isinstance(event, CycleFrame):
-            self.frame = event
-            if self.model is not None and event.decoder_state is not None:
-                state = {k: torch.from_numpy(v) for k, v in event.decoder_state.items()}
-                self.model.decoder.load_state_dict(state)
-                self._repick()
-            self._taken.set()
-            self.frame_changed.emit()
+            self._take(event)
         elif isinstance(event, StepProgress):
             self.progress = (event.global_step, event.total_steps)
             if len(self.curves.get("epoch", ())) < MAX_CURVE_POINTS:
@@ -237,20 +205,8 @@ class CycleLab:
             self.notes.say(f"Epoch {event.epoch}: held-out cycle L1 {event.test['cycle']:.3f}, "
                            f"identity L1 {event.test['identity']:.3f} per pixel.")
 
-    def _on_returned(self, reason: str) -> None:
-        if reason == "stopped":
-            self.notes.say("Training stopped: the model keeps the weights trained so far.")
-
-    def _on_failed(self, exc: BaseException, details: str) -> None:
-        self.notes.report_error("Training failed", f"{type(exc).__name__}: {exc}", details)
-
-    def _on_ended(self) -> None:
-        trained = self._trained
-        if trained is not None and self.model is not None:
-            self.model.load_state_dict(trained.cpu().eval().state_dict())
-            self._repick()
-            self.model_changed.emit()
-        self.training_changed.emit(False)
+    def _weights_changed(self) -> None:
+        self._repick()
 
     # ------------------------------------------------------------- the pick
     def pick(self, index: int) -> None:

@@ -23,7 +23,6 @@ taken the last one are skipped (one in flight); the run's last frame is always s
 from __future__ import annotations
 
 import copy
-import threading
 from pathlib import Path
 
 import numpy as np
@@ -37,13 +36,11 @@ from latentlab.core.files.safe_io import printable
 from latentlab.core.models import build_model
 from latentlab.core.models.paired_tasks import USER_PAIRS
 from latentlab.core.models.pix2pix import Pix2Pix
-from latentlab.core.training.device import training_cpu_threads
 from latentlab.core.training.events import EpochEnded, StepProgress, TrainingFailed
 from latentlab.lab.drawing import paint
 from latentlab.lab.file_reads import OpenCancelled, read_abandonably
-from latentlab.lab.frame_training import train_with_frames
+from latentlab.lab.frame_training import FramedTrainingLab, train_with_frames
 from latentlab.lab.jobs import InlineRunner, JobCallbacks, JobControl, Runner
-from latentlab.lab.notifications import Notifications
 from latentlab.lab.translation_data import (
     DATASETS,
     PAD_REFUSED,
@@ -73,20 +70,16 @@ SNAPSHOT_INTERVAL_S = 0.5
 LEARNING_RATE = 1e-3
 
 
-class TranslationLab:
+class TranslationLab(FramedTrainingLab):
     settings_changed = Signal()
-    training_changed = Signal(bool)
     progress_changed = Signal()
-    frame_changed = Signal()
-    model_changed = Signal()  # a new live model (trained, opened) or new weights in it
     canvas_changed = Signal()  # the canvas and the output for it
     opened = Signal(object)  # the path of a model just opened
     pairs_opened = Signal(object)  # the path of pairs just opened (and now the dataset)
 
     def __init__(self, runner: Runner | None = None, data: Dataset | None = None,
                  reader: Runner | None = None) -> None:
-        self.notes = Notifications()
-        self._runner: Runner = runner or InlineRunner()  # training
+        super().__init__(runner)
         self._reader: Runner = reader or InlineRunner()  # opening checkpoints
         #: A key of DATASETS, or PAIRS: the user's own pairs.
         self.dataset_name = "digits"
@@ -104,8 +97,6 @@ class TranslationLab:
         self.frame: TranslationFrame | None = None
         self.canvas: np.ndarray | None = None
         self.output: np.ndarray | None = None
-        self._taken = threading.Event()
-        self._trained: Pix2Pix | None = None
 
     # ------------------------------------------------------------- settings
     @property
@@ -113,10 +104,6 @@ class TranslationLab:
         if self._data is None:
             self._data = load_translation_data(self.dataset_name)
         return self._data
-
-    @property
-    def training(self) -> bool:
-        return self._runner.running
 
     @property
     def using_pairs(self) -> bool:
@@ -200,7 +187,6 @@ class TranslationLab:
         self.model_changed.emit()
         self._reset_canvas()
         taken = self._taken
-        taken.set()
 
         def job(control: JobControl) -> str:
             return train_with_frames(
@@ -208,29 +194,11 @@ class TranslationLab:
                 lambda v, step, epoch, state: take_frame(v, items, step, epoch, state), taken,
                 control)
 
-        self.training_changed.emit(True)
-        self._runner.start(job, JobCallbacks(yielded=self._on_event, returned=self._on_returned,
-                                             errored=self._on_failed, finished=self._on_ended),
-                           cpu_threads=training_cpu_threads())
-
-    def stop(self) -> None:
-        """Stop training; the model keeps the weights trained so far."""
-        if self.training:
-            self._runner.cancel()
-
-    def stop_and_wait(self) -> None:
-        self.stop()
-        self._runner.wait()
+        self._run(job)
 
     def _on_event(self, event: object) -> None:
         if isinstance(event, TranslationFrame):
-            self.frame = event
-            if self.model is not None and event.decoder_state is not None:
-                state = {k: torch.from_numpy(v) for k, v in event.decoder_state.items()}
-                self.model.decoder.load_state_dict(state)
-                self._translate_canvas()
-            self._taken.set()
-            self.frame_changed.emit()
+            self._take(event)
         elif isinstance(event, StepProgress):
             self.progress = (event.global_step, event.total_steps)
             self.progress_changed.emit()
@@ -240,23 +208,13 @@ class TranslationLab:
             self.notes.report_error("Training stopped", event.message)
 
     def _on_returned(self, reason: str) -> None:
-        if reason == "stopped":
-            self.notes.say("Training stopped: the model keeps the weights trained so far.")
-        elif reason and self.frame is not None:
+        super()._on_returned(reason)
+        if reason and reason != "stopped" and self.frame is not None:
             which = "held-out" if self.frame.held_out else "training (no held-out pairs)"
             self.notes.say(f"Training finished: {which} L1 {self.frame.l1:.3f}.")
 
-    def _on_failed(self, exc: BaseException, details: str) -> None:
-        self.notes.report_error("Training failed", f"{type(exc).__name__}: {exc}", details)
-
-    def _on_ended(self) -> None:
-        trained = self._trained
-        if trained is not None and self.model is not None:
-            # The run is over: the live copy takes every weight (batch-norm statistics too).
-            self.model.load_state_dict(trained.cpu().eval().state_dict())
-            self._translate_canvas()
-            self.model_changed.emit()
-        self.training_changed.emit(False)
+    def _weights_changed(self) -> None:
+        self._translate_canvas()
 
     # ------------------------------------------------------------- files
     def open_checkpoint(self, path: str | Path) -> None:

@@ -146,10 +146,13 @@ class CycleCurves(pg.PlotWidget):
         }
         self._redraw = Throttle(self._draw, CURVES_MS, self)
         lab.progress_changed.connect(self._redraw)
+        self._draw()
 
     def _draw(self) -> None:
         curves = self.lab.curves
         x = np.asarray(curves.get("epoch", ()), dtype=np.float64)
+        self.setTitle("" if len(x) else "The cycle and identity losses appear while a model "
+                      "trains", size="9pt", color="#666")
         for name, item in self.curves.items():
             y = np.asarray(curves.get(name, ()), dtype=np.float64)
             item.setData(x[: len(y)], y)

@@ -162,6 +162,7 @@ class UnpairedWorkspace(Workspace):
 
     def _on_progress(self) -> None:
         done, total = self.lab.progress
+        self.progress.setFormat("%v / %m steps" if total else "")  # an opened model: no run
         self.progress.setMaximum(max(total, 1))
         self.progress.setValue(done)
 
