@@ -132,7 +132,8 @@ class MainWindow(QMainWindow):
             "embedded MNIST sample is 5,000 digits of MNIST (Y. LeCun, C. Cortes); licensed "
             "CC BY-SA 3.0.</p>"
             "<p><b>Built on</b> Qt and PySide6 (LGPL-3.0), pyqtgraph (MIT), PyTorch, NumPy, "
-            "SciPy, scikit-learn, umap-learn, numba (BSD licences) and Pillow (MIT-CMU).</p>",
+            "SciPy, scikit-learn, umap-learn, openTSNE, numba (BSD licences) and Pillow "
+            "(MIT-CMU).</p>",
         )
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -158,24 +158,39 @@ def test_cancel_before_start(points) -> None:
             fit_projection(ProjectionSpec(method), points, cancel=cancel)
 
 
-def test_tsne_reports_its_iterations_and_stops_within_one_when_cancelled(points) -> None:
+def test_tsne_reports_its_phases_and_stops_within_a_report_when_cancelled(points) -> None:
     spec = ProjectionSpec("tsne", {"perplexity": 10.0, "max_iter": 1000})
     cancel = threading.Event()
     messages: list[str] = []
 
     def progress(message: str) -> None:
         messages.append(message)
-        if message.startswith("t-SNE: iteration 300 "):
+        if message.startswith("t-SNE: layout iteration 300 "):
             cancel.set()  # as the Cancel button does, from another thread, mid-descent
 
     with pytest.raises(ProjectionCancelled):
         fit_projection(spec, points, cancel=cancel, progress=progress)
-    iterations = [m for m in messages if m.startswith("t-SNE: iteration")]
-    assert iterations[-1] == "t-SNE: iteration 300 of 1,000"  # nothing ran after the cancel
-    assert "t-SNE: iteration 250 of 1,000" in iterations  # both stages of the descent report
-    # The hooks belong to that fit alone: the next one, without them, runs as before.
+    # The neighbour search, then the layout, each named.
+    assert messages.index(f"t-SNE: finding nearest neighbours ({N:,} items)") < messages.index(
+        "t-SNE: layout, early exaggeration")
+    iterations = [m for m in messages if m.startswith("t-SNE: layout iteration")]
+    assert iterations[-1] == "t-SNE: layout iteration 300 of 1,000"  # nothing after the cancel
+    assert "t-SNE: layout iteration 250 of 1,000" in iterations  # both stages of the descent
     a, b = fit_twice(ProjectionSpec("tsne", {"perplexity": 10.0, "max_iter": 250}), points)
     check_shape_and_determinism(a, b, N)
+
+
+def test_tsne_places_new_items_into_its_map_without_refitting(points) -> None:
+    fitted = fit_projection(ProjectionSpec("tsne", {"perplexity": 10.0, "max_iter": 250}),
+                            points[:-10], seed=0)
+    before = fitted.coords.copy()
+    placed = fitted.model.transform(points[-10:])
+    assert placed.shape == (10, 2) and np.isfinite(placed).all()
+    np.testing.assert_array_equal(fitted.coords, before)  # the map itself does not move
+    # A copy of a fitted item lands near that item: within the map's spread of neighbours.
+    again = fitted.model.transform(points[:1])[0]
+    spread = np.ptp(before, axis=0).max()
+    assert np.linalg.norm(again - before[0]) < 0.1 * spread
 
 
 def test_knn_inverse_exact_at_stored_points_and_convex_elsewhere() -> None:

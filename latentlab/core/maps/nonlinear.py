@@ -1,5 +1,6 @@
-"""UMAP (umap-learn) and t-SNE (scikit-learn) behind ``projection.fit_projection``, imported
-only when a map needs them: with progress, and cancellable while they iterate.
+"""UMAP (umap-learn) and t-SNE (openTSNE) behind ``projection.fit_projection``, imported only
+when a map needs them: with progress by phase (neighbours, then layout), and cancellable while
+they iterate.
 
 numba's compiled code for UMAP is cached in the user cache folder; :func:`warm_up_umap` imports
 umap-learn and compiles once, for a background thread.
@@ -12,7 +13,6 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Mapping
-from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -73,64 +73,65 @@ def fit_umap(x: np.ndarray, p: dict[str, Any], seed: int, cancel: threading.Even
     return model
 
 
+#: t-SNE's early exaggeration phase (van der Maaten's 250 iterations at 12×), then the rest.
+EXAGGERATION_ITER, EXAGGERATION = 250, 12.0
+PROGRESS_EVERY = 50  # iterations between progress reports (and cancel checks)
+
+
+class TsneMap:
+    """A fitted t-SNE: ``embedding_`` (N×2) and ``transform``, which places new items into the
+    map without refitting it (openTSNE's optimisation of the new points alone, the map held)."""
+
+    def __init__(self, embedding: Any) -> None:
+        self._embedding = embedding
+        self.embedding_ = np.asarray(embedding)
+
+    def transform(self, x: np.ndarray) -> np.ndarray:
+        return np.asarray(self._embedding.transform(np.asarray(x, dtype=np.float64)))
+
+
 def fit_tsne(x: np.ndarray, p: dict[str, Any], seed: int, cancel: threading.Event | None,
-             say: Callable[[str], None]) -> Any:
-    say("t-SNE: loading scikit-learn")
-    from sklearn.manifold import TSNE
+             say: Callable[[str], None]) -> TsneMap:
+    """openTSNE (Poličar et al.): neighbours and affinities (approximate neighbours above a
+    thousand items), a PCA start, then gradient descent with FFT-interpolated repulsion — the
+    early-exaggeration phase and the rest, as scikit-learn runs them, in ``max_iter``
+    iterations. Each phase says what it does; every PROGRESS_EVERY iterations the cancel event
+    is checked."""
+    say("t-SNE: loading openTSNE")
+    from openTSNE import TSNEEmbedding, affinity, initialization
 
-    model = TSNE(2, perplexity=float(p["perplexity"]), max_iter=int(p["max_iter"]),
-                 init="pca", learning_rate="auto", random_state=seed)
-    say("t-SNE: affinities between neighbours")
-    with _iteration_hooks(cancel, say, int(p["max_iter"])):
-        model.fit(x)
-    return model
+    threads = max(1, torch_threads())
+    data = np.asarray(x, dtype=np.float64)
+    say(f"t-SNE: finding nearest neighbours ({len(data):,} items)")
+    affinities = affinity.PerplexityBasedNN(data, perplexity=float(p["perplexity"]),
+                                            n_jobs=threads, random_state=seed)
+    check_cancel(cancel)
+    start = initialization.pca(data, random_state=seed)
+    total = int(p["max_iter"])
+    done = [0]
+
+    def report(iteration: int, _error: float, _embedding: np.ndarray) -> bool:
+        check_cancel(cancel)
+        say(f"t-SNE: layout iteration {done[0] + iteration:,} of {total:,}")
+        return False  # never stop early: a cancel raises instead
+
+    embedding = TSNEEmbedding(start, affinities, negative_gradient_method="fft",
+                              n_jobs=threads, random_state=seed, callbacks=report,
+                              callbacks_every_iters=PROGRESS_EVERY)
+    say("t-SNE: layout, early exaggeration")
+    embedding = embedding.optimize(EXAGGERATION_ITER, exaggeration=EXAGGERATION, momentum=0.5,
+                                   propagate_exception=True)
+    done[0] = EXAGGERATION_ITER
+    embedding = embedding.optimize(total - EXAGGERATION_ITER, momentum=0.8,
+                                   propagate_exception=True)
+    return TsneMap(embedding)
 
 
-# scikit-learn's t-SNE has no callback. Its gradient descent (a private function, called twice
-# per fit) is wrapped once, process-wide, so the objective it calls every iteration first checks
-# the cancel event and reports progress of whichever t-SNE runs on this thread; other threads'
-# t-SNEs (another map) and fits without hooks run unchanged.
-_hooks = threading.local()
-_wrap_lock = threading.Lock()
-PROGRESS_EVERY = 50  # iterations
+def torch_threads() -> int:
+    """The threads the process computes with (torch's setting, as the rest of the app)."""
+    import torch
 
-
-@contextmanager
-def _iteration_hooks(cancel: threading.Event | None, say: Callable[[str], None], total: int):
-    _wrap_gradient_descent()
-    _hooks.active = (cancel, say, total)
-    try:
-        yield
-    finally:
-        _hooks.active = None
-
-
-def _wrap_gradient_descent() -> None:
-    from sklearn.manifold import _t_sne
-
-    with _wrap_lock:
-        original = getattr(_t_sne, "_gradient_descent", None)
-        if original is None or getattr(original, "latentlab_hooked", False):
-            return  # already wrapped, or a scikit-learn without it: cancel applies after the fit
-
-        def hooked(objective, p0, it, *args, **kwargs):
-            active = getattr(_hooks, "active", None)
-            if active is None:
-                return original(objective, p0, it, *args, **kwargs)
-            cancel, say, total = active
-            count = [it]
-
-            def checked(*a, **k):
-                check_cancel(cancel)
-                count[0] += 1
-                if count[0] % PROGRESS_EVERY == 0:
-                    say(f"t-SNE: iteration {count[0]:,} of {total:,}")
-                return objective(*a, **k)
-
-            return original(checked, p0, it, *args, **kwargs)
-
-        hooked.latentlab_hooked = True
-        _t_sne._gradient_descent = hooked
+    return torch.get_num_threads()
 
 
 # ---------------------------------------------------------------------------- UMAP warm-up

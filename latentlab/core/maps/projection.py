@@ -130,7 +130,7 @@ class FittedProjection:
     method_label: str
     exact_inverse: bool
     seconds: float
-    model: Any = None  # PCA, TfidfLSA, LatentMap, umap.UMAP or sklearn TSNE
+    model: Any = None  # PCA, TfidfLSA, LatentMap, umap.UMAP or nonlinear.TsneMap
 
     def inverse(self, xy: np.ndarray | tuple[float, float]) -> np.ndarray:
         """The D-vector at map point ``xy`` (or M×D for M×2 points); exact maps only."""
@@ -210,7 +210,7 @@ def fit_projection(spec: ProjectionSpec, x: np.ndarray, seed: int = 0,
         if x.shape[1] > 2:
             label = f"PCA of {spec.source}"
     else:
-        from latentlab.core.maps import nonlinear  # imports umap-learn or scikit-learn's t-SNE
+        from latentlab.core.maps import nonlinear  # imports umap-learn or openTSNE
 
         fit = nonlinear.fit_umap if spec.method == "umap" else nonlinear.fit_tsne
         model, exact = fit(x, p, seed, cancel, say), False
