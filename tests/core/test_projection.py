@@ -187,10 +187,12 @@ def test_tsne_places_new_items_into_its_map_without_refitting(points) -> None:
     placed = fitted.model.transform(points[-10:])
     assert placed.shape == (10, 2) and np.isfinite(placed).all()
     np.testing.assert_array_equal(fitted.coords, before)  # the map itself does not move
-    # A copy of a fitted item lands near that item: within the map's spread of neighbours.
-    again = fitted.model.transform(points[:1])[0]
-    spread = np.ptp(before, axis=0).max()
-    assert np.linalg.norm(again - before[0]) < 0.1 * spread
+    # Copies of fitted items land near their originals: by the median over ten, among the
+    # originals' nearest tenth of the map (a random place would be the middle).
+    again = fitted.model.transform(points[:10])
+    ranks = [int((np.linalg.norm(before - where, axis=1) < np.linalg.norm(before[i] - where)).sum())
+             for i, where in enumerate(again)]
+    assert np.median(ranks) < 0.1 * len(before), ranks
 
 
 def test_knn_inverse_exact_at_stored_points_and_convex_elsewhere() -> None:

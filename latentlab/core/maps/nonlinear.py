@@ -75,6 +75,10 @@ def fit_umap(x: np.ndarray, p: dict[str, Any], seed: int, cancel: threading.Even
 
 #: t-SNE's early exaggeration phase (van der Maaten's 250 iterations at 12×), then the rest.
 EXAGGERATION_ITER, EXAGGERATION = 250, 12.0
+#: The learning rate is N / exaggeration (Belkina et al. 2019, openTSNE's "auto") but at least
+#: this (scikit-learn's floor of 50, in openTSNE's gradient units): a few hundred items at N/12
+#: barely leave their tiny PCA start within 250 iterations.
+MIN_LEARNING_RATE = 200.0
 PROGRESS_EVERY = 50  # iterations between progress reports (and cancel checks)
 
 
@@ -93,10 +97,10 @@ class TsneMap:
 def fit_tsne(x: np.ndarray, p: dict[str, Any], seed: int, cancel: threading.Event | None,
              say: Callable[[str], None]) -> TsneMap:
     """openTSNE (Poličar et al.): neighbours and affinities (approximate neighbours above a
-    thousand items), a PCA start, then gradient descent with FFT-interpolated repulsion — the
-    early-exaggeration phase and the rest, as scikit-learn runs them, in ``max_iter``
-    iterations. Each phase says what it does; every PROGRESS_EVERY iterations the cancel event
-    is checked."""
+    thousand items), a PCA start, then gradient descent (Barnes-Hut, or FFT-interpolated
+    repulsion above 10,000 items) — the early-exaggeration phase and the rest, as scikit-learn
+    runs them, in ``max_iter`` iterations. Each phase says what it does; every PROGRESS_EVERY
+    iterations the cancel event is checked."""
     say("t-SNE: loading openTSNE")
     from openTSNE import TSNEEmbedding, affinity, initialization
 
@@ -115,15 +119,21 @@ def fit_tsne(x: np.ndarray, p: dict[str, Any], seed: int, cancel: threading.Even
         say(f"t-SNE: layout iteration {done[0] + iteration:,} of {total:,}")
         return False  # never stop early: a cancel raises instead
 
-    embedding = TSNEEmbedding(start, affinities, negative_gradient_method="fft",
+    # Barnes-Hut below 10,000 items, FFT-interpolated repulsion above (openTSNE's "auto"):
+    # FFT's grid grows with the map's extent, which costs more than it saves on small maps
+    # (1,797 digits: 24 s against 4 s for Barnes-Hut).
+    embedding = TSNEEmbedding(start, affinities, negative_gradient_method="auto",
                               n_jobs=threads, random_state=seed, callbacks=report,
                               callbacks_every_iters=PROGRESS_EVERY)
+    def rate(exaggeration: float) -> float:
+        return max(len(data) / exaggeration, MIN_LEARNING_RATE)
+
     say("t-SNE: layout, early exaggeration")
     embedding = embedding.optimize(EXAGGERATION_ITER, exaggeration=EXAGGERATION, momentum=0.5,
-                                   propagate_exception=True)
+                                   learning_rate=rate(EXAGGERATION), propagate_exception=True)
     done[0] = EXAGGERATION_ITER
     embedding = embedding.optimize(total - EXAGGERATION_ITER, momentum=0.8,
-                                   propagate_exception=True)
+                                   learning_rate=rate(1.0), propagate_exception=True)
     return TsneMap(embedding)
 
 
