@@ -10,18 +10,19 @@ import math
 from dataclasses import dataclass
 
 from latentlab.config_base import ConfigError, JsonSettings, parse_int_list, too_large
+from latentlab.config_progan import progan_problems
 from latentlab.config_train import DEVICES, LR_SCHEDULES, TrainConfig
 
 MODEL_FAMILIES = {"ae": "Autoencoder", "vae": "Variational autoencoder",
                   "umap_ae": "UMAP autoencoder", "gan": "GAN", "infogan": "InfoGAN",
                   "cgan": "Conditional GAN", "cvae": "Conditional VAE", "pix2pix": "pix2pix",
-                  "cyclegan": "CycleGAN"}
+                  "cyclegan": "CycleGAN", "progan": "Progressive GAN"}
 #: The image translators: no codes, so they train and open in workspaces of their own.
 TRANSLATOR_FAMILIES = ("pix2pix", "cyclegan")
 #: The families that train on each item's class and generate the class asked for.
 CONDITIONAL_FAMILIES = ("cgan", "cvae")
 #: The noise-based GANs (a generator of samples from noise); pix2pix translates given images.
-GAN_FAMILIES = ("gan", "infogan", "cgan")
+GAN_FAMILIES = ("gan", "infogan", "cgan", "progan")
 #: The families the latent-map workspace trains and opens. The translators have no codes to
 #: map: the Image translation workspace trains and opens pix2pix, the Unpaired translation
 #: workspace CycleGAN (and the command line both).
@@ -117,6 +118,13 @@ class ModelConfig(JsonSettings):
     cycle_weight: float = 10.0
     #: The identity term's weight as a share of λ (the paper's 0.5); 0 = off.
     identity_weight: float = 0.5
+    # Progressive growing (Karras et al. 2018): G and D grow from low resolution in stages.
+    #: The sides of the stages, ending at the data's (empty: ``config_progan.default_stages``).
+    stages: tuple[int, ...] = ()
+    #: D's last block also sees the batch's mean standard deviation as one feature map.
+    minibatch_std: bool = True
+    #: G divides each pixel's feature vector by its root mean square.
+    pixel_norm: bool = True
 
     @property
     def is_gan(self) -> bool:
@@ -138,6 +146,8 @@ class ModelConfig(JsonSettings):
         problems += too_large("UMAP neighbours", self.umap_neighbors, MAX_UMAP_NEIGHBORS)
         problems += too_large("Latent size", self.latent_dim, MAX_LATENT)
         problems += self._hidden_bounds() + self._conv_bounds() + self._pix2pix_bounds()
+        if self.stages and self.family != "progan":
+            problems.append("Stages: only the progressive GAN grows in stages; leave it empty.")
         if self.is_gan:
             return problems + self._gan_problems(input_shape)
         if self.family == "pix2pix":
@@ -282,11 +292,11 @@ class ModelConfig(JsonSettings):
 
     def _gan_problems(self, input_shape: tuple[int, ...] | None) -> list[str]:
         problems: list[str] = []
-        if self.architecture == "linear":
+        if self.architecture == "linear" and self.family != "progan":  # says so itself
             problems.append("Architecture: GANs are built as MLP or DCGAN (convolutional).")
         if self.architecture == "mlp" and (not self.hidden or any(h < 1 for h in self.hidden)):
             problems.append("Hidden sizes: every layer width must be a positive integer.")
-        if self.architecture == "conv" and input_shape is not None:
+        if self.architecture == "conv" and input_shape is not None and self.family != "progan":
             h, w = input_shape[1:] if len(input_shape) == 3 else (0, 0)
             if h != w or h not in DCGAN_SIDES:
                 problems.append(
@@ -306,6 +316,8 @@ class ModelConfig(JsonSettings):
             if self.unrolled > 0:
                 problems.append("Unrolled D steps: not available for the conditional GAN "
                                 "(its discriminator also sees the class); set 0.")
+        if self.family == "progan":
+            problems += progan_problems(self.stages, self.architecture, input_shape)
         if self.family == "infogan":
             if self.n_categories < 2:
                 problems.append(

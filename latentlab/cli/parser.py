@@ -68,7 +68,7 @@ def _add_train_parser(commands: Any) -> None:
     p = commands.add_parser(
         "train", help="train a model headless and write a checkpoint",
         description="Train an autoencoder, VAE, UMAP autoencoder, GAN, InfoGAN, conditional "
-                    "GAN or VAE, pix2pix or CycleGAN translator on a dataset's "
+                    "GAN or VAE, progressive GAN, pix2pix or CycleGAN translator on a dataset's "
                     "train split and write DIR/checkpoint.safetensors. Settings not given start "
                     "from the ones recommended for the model and the kind of data. Progress "
                     "(epoch, loss, ETA) goes to stderr. Under torchrun it trains data-parallel "
@@ -141,6 +141,16 @@ def _add_train_parser(commands: Any) -> None:
                        help="UMAP autoencoder: neighbours of the fuzzy graph (15)")
     model.add_argument("--umap-min-dist", type=float, metavar="D",
                        help="UMAP autoencoder: UMAP's min_dist (0.1)")
+    model.add_argument("--stages", type=str, metavar="S,S",
+                       help="progressive GAN: the sides it grows through, doubling up to the "
+                            "data's, e.g. 7,14,28 (the data's default ladder: 28×28 grows "
+                            "7,14,28; 32×32 4,8,16,32)")
+    model.add_argument("--minibatch-std", action=argparse.BooleanOptionalAction,
+                       help="progressive GAN: D's last block also sees the batch's standard "
+                            "deviation as a feature map (on)")
+    model.add_argument("--pixel-norm", action=argparse.BooleanOptionalAction,
+                       help="progressive GAN: G divides each pixel's features by their root "
+                            "mean square (on)")
     train = p.add_argument_group("training")
     train.add_argument("--epochs", type=int, metavar="N",
                        help="passes over the train split (the recommended number for the "

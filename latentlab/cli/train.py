@@ -50,10 +50,11 @@ def _configs(args: argparse.Namespace, text_data: bool | None = None
                  "n_categories", "n_continuous", "info_weight", "d_steps", "r1", "instance_noise",
                  "minibatch_features", "unrolled", "batch_norm", "input_dropout", "umap_weight",
                  "umap_neighbors", "umap_min_dist", "task", "l1_weight", "adversarial",
-                 "cycle_weight", "identity_weight"):
+                 "cycle_weight", "identity_weight", "minibatch_std", "pixel_norm"):
         if getattr(args, name) is not None:
             model[name] = getattr(args, name)
-    for name, flag in (("hidden", "--hidden"), ("conv_channels", "--conv-channels")):
+    for name, flag in (("hidden", "--hidden"), ("conv_channels", "--conv-channels"),
+                       ("stages", "--stages")):
         if getattr(args, name) is not None:
             try:
                 model[name] = parse_int_list(getattr(args, name), flag)

@@ -11,7 +11,7 @@ from latentlab.core.models import LatentModel
 
 FAMILY_NAMES = {"ae": "Autoencoder", "vae": "VAE", "umap_ae": "UMAP autoencoder", "gan": "GAN",
                 "infogan": "InfoGAN", "cgan": "Conditional GAN", "cvae": "Conditional VAE",
-                "pix2pix": "pix2pix", "cyclegan": "CycleGAN"}
+                "pix2pix": "pix2pix", "cyclegan": "CycleGAN", "progan": "Progressive GAN"}
 
 
 @dataclass(frozen=True)

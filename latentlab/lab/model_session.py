@@ -20,7 +20,7 @@ from psygnal import Signal
 from latentlab.config import ConfigError, ModelConfig, TrainConfig
 from latentlab.core.files.checkpoint import Checkpoint
 from latentlab.core.files.images import tile_images
-from latentlab.core.models import GAN, ConditionalVAE, LatentModel, build_model
+from latentlab.core.models import GAN, ConditionalVAE, LatentModel, ProGAN, build_model
 from latentlab.core.training.device import training_cpu_threads
 from latentlab.core.training.events import (
     EpochEnded,
@@ -46,6 +46,27 @@ class TrainingStatus:
     device: str = ""
 
 
+@dataclass(frozen=True)
+class Growth:
+    """A progressive GAN's stage, as its live copy's generator holds it."""
+
+    resolution: int
+    alpha: float
+
+    @property
+    def fading(self) -> bool:
+        return self.alpha < 1
+
+    def describe(self) -> str:
+        """The stage in words: "14×14, fading in (α 0.43)", or "28×28" once fully in."""
+        side = f"{self.resolution}×{self.resolution}"
+        return f"{side}, fading in (α {self.alpha:.2f})" if self.fading else side
+
+
+def _growth_of(model: LatentModel | None) -> Growth | None:
+    return Growth(*model.growth) if isinstance(model, ProGAN) else None
+
+
 class ModelSession:
     """The current model and its training; the only writer of these fields."""
 
@@ -61,6 +82,8 @@ class ModelSession:
     categories_changed = Signal()  # InfoGAN: Q's category per map item
     recon_changed = Signal()
     samples_changed = Signal()
+    growth_changed = Signal()  # a progressive GAN's stage (side or α) moved
+    stage_marked = Signal(float, int)  # its side changed: at which epoch, to which side
 
     def __init__(self, data: DataSession, runner: Runner, notes: Notifications) -> None:
         self._data = data
@@ -88,6 +111,10 @@ class ModelSession:
         self.strip_recon: np.ndarray | None = None
         self.samples: np.ndarray | None = None
         self.samples_grid = (0, 0)
+        #: A progressive GAN's current stage (None for the others), and where the run's side
+        #: changed: (epoch, new side), as the snapshots brought the changes.
+        self.growth: Growth | None = None
+        self.stage_marks: list[tuple[float, int]] = []
 
     @property
     def gan(self) -> GAN | None:
@@ -118,6 +145,7 @@ class ModelSession:
         self.codes = self.categories = self.strip_recon = self.samples = None
         grid = None if model is None else model.grid_inputs(train_cfg.seed)
         self.samples_grid = (0, 0) if grid is None else grid[1:]
+        self.growth, self.stage_marks = _growth_of(live), []
         self.changed.emit()
         self.recon_changed.emit()
         self.samples_changed.emit()
@@ -213,6 +241,7 @@ class ModelSession:
             return
         state = {k: torch.from_numpy(v) for k, v in snap.decoder_state.items()}
         self.live_model.decoder.load_state_dict(state)
+        self._follow_growth(snap.epoch_float)
         if snap.recon is not None:
             self.strip_recon = snap.recon
             self.recon_changed.emit()
@@ -226,6 +255,18 @@ class ModelSession:
             self.codes = snap.map_codes
             self.codes_changed.emit(snap.global_step, snap.epoch_float)
         self.weights_changed.emit()
+
+    def _follow_growth(self, epoch: float) -> None:
+        """A progressive GAN's stage from the live copy's new buffers; a new side is marked."""
+        growth = _growth_of(self.live_model)
+        if growth == self.growth:
+            return
+        if growth is not None and self.growth is not None \
+                and growth.resolution != self.growth.resolution:
+            self.stage_marks.append((epoch, growth.resolution))
+            self.stage_marked.emit(epoch, growth.resolution)
+        self.growth = growth
+        self.growth_changed.emit()
 
     def _on_failed(self, exc: BaseException, details: str) -> None:
         self._notes.report_error("Training failed", f"{type(exc).__name__}: {exc}", details)

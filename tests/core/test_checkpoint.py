@@ -52,6 +52,7 @@ CASES = [
     ("gan", "conv", (1, 28, 28), {}),
     ("infogan", "mlp", (1, 8, 8), {}),
     ("infogan", "conv", (1, 28, 28), {}),
+    ("progan", "conv", (1, 8, 8), {"stages": (2, 4, 8)}),
 ]
 
 
@@ -129,7 +130,7 @@ def test_round_trip_rebuilds_the_same_model(tmp_path, family, architecture, shap
     assert next(loaded.model.parameters()).device.type == "cpu"
     assert same_weights(model, loaded.model)
     with torch.no_grad():
-        if family in ("gan", "infogan"):
+        if family in ("gan", "infogan", "progan"):
             inputs = model.sample_inputs(5, torch.Generator().manual_seed(0))
         else:
             inputs = torch.randn(5, model.cfg.latent_dim)

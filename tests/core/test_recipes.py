@@ -22,6 +22,11 @@ def test_recommended_settings_validate_and_build(family: str, kind: str) -> None
     for shape in SHAPES[kind]:
         model_cfg, train_cfg = recommended_settings(family, kind, shape)
         assert model_cfg.family == family
+        if family == "progan" and kind == "text":
+            # Offered in the window whatever the data: the data is refused, by name.
+            assert model_cfg.validate(shape)[-1].startswith(
+                "Architecture: progressive growing builds square images")
+            continue
         assert model_cfg.validate(shape) == [] and train_cfg.validate() == []
         if kind == "text" and not model_cfg.is_gan:
             assert model_cfg.likelihood == "multinomial"

@@ -20,6 +20,7 @@ import torch
 
 import latentlab
 from latentlab.config import ConfigError, ModelConfig, TrainConfig
+from latentlab.config_progan import effective_stages
 
 #: The version of the checkpoint layout (``latentlab.core.files.checkpoint``); a reader refuses
 #: files of a newer version.
@@ -32,7 +33,7 @@ NORMALISATION = {"image": "[0, 1] per pixel",
 _FAMILY_NOUNS = {"ae": "an autoencoder", "vae": "a VAE", "umap_ae": "a UMAP autoencoder",
                  "gan": "a GAN", "infogan": "an InfoGAN", "cgan": "a conditional GAN",
                  "cvae": "a conditional VAE", "pix2pix": "a pix2pix model",
-                 "cyclegan": "a CycleGAN"}
+                 "cyclegan": "a CycleGAN", "progan": "a progressive GAN"}
 
 
 _Settings = typing.TypeVar("_Settings", ModelConfig, TrainConfig)
@@ -136,6 +137,12 @@ class CheckpointMeta:
         elif cfg.family == "cyclegan":
             detail = (f"ResNet generators, cycle λ {cfg.cycle_weight:g}, identity "
                       f"{cfg.identity_weight:g}·λ")
+        elif cfg.family == "progan":
+            sides = effective_stages(cfg.stages, self.input_shape[1])
+            switches = [name for name, on in (("minibatch std", cfg.minibatch_std),
+                                              ("pixel norm", cfg.pixel_norm)) if on]
+            detail = ", ".join([arch, f"stages {'→'.join(map(str, sides))}",
+                                f"noise {cfg.noise_dim}", *switches])
         elif cfg.is_gan:
             detail = f"{arch}, noise {cfg.noise_dim}"
             if cfg.family == "infogan":

@@ -13,12 +13,14 @@ from latentlab.core.models.conditional_vae import ConditionalVAE
 from latentlab.core.models.cyclegan import CycleGAN
 from latentlab.core.models.gan import GAN, InfoGAN
 from latentlab.core.models.pix2pix import Pix2Pix
+from latentlab.core.models.progan import ProGAN
 from latentlab.core.models.umap_autoencoder import UmapAutoencoder
 from latentlab.core.models.vae import VAE
 
 MODEL_CLASSES: dict[str, type[LatentModel]] = {
     "ae": Autoencoder, "vae": VAE, "umap_ae": UmapAutoencoder, "gan": GAN, "infogan": InfoGAN,
     "cgan": ConditionalGAN, "cvae": ConditionalVAE, "pix2pix": Pix2Pix, "cyclegan": CycleGAN,
+    "progan": ProGAN,
 }
 
 

@@ -37,6 +37,8 @@ def recommended_settings(family: str, data_kind: str = "image",
         problems.append(f"Data kind: must be one of {', '.join(DATA_KINDS)} (got {data_kind!r}).")
     if problems:
         raise ConfigError(problems)
+    if family == "progan":
+        return _progan()
     if family in GAN_FAMILIES:
         return _gan(family, input_shape)
     if family == "pix2pix":
@@ -102,6 +104,17 @@ def _gan(family: str, input_shape: tuple[int, ...] | None) -> tuple[ModelConfig,
     # 0.35 after 40 epochs, 0.56 after 200, no better by 300), and an MLP epoch is short.
     epochs = 200 if family == "infogan" else TrainConfig().epochs
     return ModelConfig(family=family), TrainConfig(epochs=epochs)
+
+
+def _progan() -> tuple[ModelConfig, TrainConfig]:
+    # Measured on the MNIST sample (7 → 14 → 28, seed 0, one busy CPU thread, Fréchet distance
+    # of 5,000 samples, floor 5.5): after 12 epochs the GAN defaults (non-saturating, G 1e-3,
+    # D 2e-4) reached 191; G at 2e-4, 107; least squares, 103; both, 69 — least squares with
+    # 1e-3 for both nets collapsed onto one class (3,176), and batches of 32 gave 184. 20
+    # epochs of the chosen settings (about 4 minutes) reached 39, all 10 classes; 30, 41.
+    # The switches earn their place: without minibatch std 74, without pixel norm 2,173.
+    return (ModelConfig(family="progan", architecture="conv", gan_loss="least_squares"),
+            TrainConfig(epochs=20, batch_size=64, learning_rate=2e-4, d_learning_rate=2e-4))
 
 
 def _pix2pix(data_kind: str) -> tuple[ModelConfig, TrainConfig]:

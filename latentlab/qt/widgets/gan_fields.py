@@ -1,10 +1,23 @@
-"""The image GAN form's objective and stabiliser fields, with tooltips saying what each does."""
+"""The image GAN form's objective and stabiliser fields, and progressive growing's group, with
+tooltips saying what each does."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QDoubleSpinBox, QSpinBox, QWidget
+from collections.abc import Callable
+from typing import Any
 
-from latentlab.config import ModelConfig
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QLineEdit,
+    QSpinBox,
+    QWidget,
+)
+
+from latentlab.config import ConfigError, ModelConfig, parse_int_list
+from latentlab.config_progan import stages_text
 from latentlab.core.models.gan_objectives import WGAN_GP_WEIGHT
 
 GAN_LOSS_TIP = (
@@ -60,3 +73,50 @@ class GanRemedyFields:
         return {"r1": self.r1.value(), "instance_noise": self.instance_noise.value(),
                 "minibatch_features": self.minibatch_features.value(),
                 "unrolled": self.unrolled.value()}
+
+
+class ProganFields:
+    """Progressive growing's group: the stages (empty: the data's default ladder) and its two
+    switches, shown from and read into a ModelConfig; ``on_change`` follows every edit."""
+
+    def __init__(self, m: ModelConfig, on_change: Callable[[], Any]) -> None:
+        self.stages = QLineEdit()
+        self.stages.setPlaceholderText("empty: the data's default")
+        self.stages.setToolTip(
+            "The sides G and D grow through, each double the last, ending at the data's side,\n"
+            "e.g. 7, 14, 28 for 28×28 images or 4, 8, 16, 32 for 32×32. Empty: halve the\n"
+            "data's side while it stays even and at least 4. The run's steps are split evenly\n"
+            "among the stages; each new stage fades its layers in over its first half.")
+        self.minibatch_std = QCheckBox("Minibatch standard deviation")
+        self.minibatch_std.setToolTip(
+            "D's last block also sees one feature map: the batch's standard deviation of each\n"
+            "feature at each pixel, averaged. A collapsed batch of samples has little spread.")
+        self.pixel_norm = QCheckBox("Pixel-wise feature normalisation")
+        self.pixel_norm.setToolTip(
+            "G divides each pixel's feature vector by its root mean square after every hidden\n"
+            "layer, so its signals cannot escalate while G and D compete.")
+        self.box = QGroupBox("Progressive growing")
+        form = QFormLayout(self.box)
+        form.addRow("Stages", self.stages)
+        form.addRow(self.minibatch_std)
+        form.addRow(self.pixel_norm)
+        self.show(m)
+        self.stages.textChanged.connect(on_change)
+        self.minibatch_std.toggled.connect(on_change)
+        self.pixel_norm.toggled.connect(on_change)
+
+    def show(self, m: ModelConfig) -> None:
+        self.stages.setText(stages_text(m.stages))
+        self.minibatch_std.setChecked(m.minibatch_std)
+        self.pixel_norm.setChecked(m.pixel_norm)
+
+    def values(self, problems: list[str]) -> dict[str, Any]:
+        """The fields as ModelConfig settings; a stage list that is not numbers goes to
+        ``problems``, named."""
+        try:
+            stages = parse_int_list(self.stages.text(), "Stages")
+        except ConfigError as exc:
+            problems += exc.problems
+            stages = ()
+        return {"stages": stages, "minibatch_std": self.minibatch_std.isChecked(),
+                "pixel_norm": self.pixel_norm.isChecked()}

@@ -195,6 +195,7 @@ class SampleGrid(QWidget):
         self.lab = lab
         self.title = QLabel("Samples from a fixed noise batch")
         self.title.setObjectName("panelTitle")
+        self.title.setWordWrap(True)  # a progressive GAN's stage must not widen the panel
         self.tile = ImageTile("Samples appear once training starts", min_side=80)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -202,17 +203,23 @@ class SampleGrid(QWidget):
         layout.addWidget(self.tile, 1)
         lab.model.samples_changed.connect(self._on_samples)
         lab.model.changed.connect(self._on_samples)
+        lab.model.growth_changed.connect(self._retitle)
+
+    def _retitle(self) -> None:
+        if isinstance(self.lab.model.gan, InfoGAN):
+            title = "Fixed noise per column, one category per row"
+        elif isinstance(self.lab.model.live_model, ConditionalVAE):
+            title = "Fixed prior code per column, one class per row"
+        elif self.lab.model.gan is not None and self.lab.model.gan.has_category_input:
+            title = "Fixed noise per column, one class per row"
+        else:
+            title = "Samples from a fixed noise batch"
+        growth = self.lab.model.growth  # a progressive GAN's stage: the side it draws at now
+        self.title.setText(title if growth is None else f"{title} · {growth.describe()}")
 
     def _on_samples(self) -> None:
         samples = self.lab.model.samples
-        if isinstance(self.lab.model.gan, InfoGAN):
-            self.title.setText("Fixed noise per column, one category per row")
-        elif isinstance(self.lab.model.live_model, ConditionalVAE):
-            self.title.setText("Fixed prior code per column, one class per row")
-        elif self.lab.model.gan is not None and self.lab.model.gan.has_category_input:
-            self.title.setText("Fixed noise per column, one class per row")
-        else:
-            self.title.setText("Samples from a fixed noise batch")
+        self._retitle()
         self.tile.set_image(None if samples is None else
                             self.lab.model.sample_grid_image())
 

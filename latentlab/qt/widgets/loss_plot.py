@@ -1,5 +1,6 @@
 """Live loss curves: train (running, per progress event) and held-out (per epoch), per loss term;
-held-out scores (an InfoGAN's category accuracy) as a dashed curve, the latest in the title."""
+held-out scores (an InfoGAN's category accuracy) as a dashed curve, the latest in the title;
+a progressive GAN's stages as dashed vertical lines labelled with the side it grew to."""
 
 from __future__ import annotations
 
@@ -42,6 +43,8 @@ class LossPlot(QWidget):
         lab.model.progress.connect(self._on_progress)
         lab.model.epoch_ended.connect(self._on_epoch)
         lab.model.finished.connect(lambda _event: self._redraw.flush())
+        self.stage_lines: list[pg.InfiniteLine] = []
+        lab.model.stage_marked.connect(self._on_stage)
 
     def _on_started(self, event: TrainingStarted) -> None:
         # A fixed epoch axis: the x axis need not be redrawn as the curves grow.
@@ -50,6 +53,7 @@ class LossPlot(QWidget):
         self.plot.clear()
         self.plot.setTitle(None)
         self.legend.clear()
+        self.stage_lines.clear()
         self.curves.clear()
         self.points.clear()
         self._changed.clear()
@@ -86,6 +90,16 @@ class LossPlot(QWidget):
         for key in self._changed:
             self.curves[key].setData(*self.points[key], skipFiniteCheck=True)
         self._changed.clear()
+
+    def _on_stage(self, epoch: float, resolution: int) -> None:
+        """A progressive GAN grew to ``resolution`` at ``epoch``: its losses jump there. The
+        label sits low, clear of the legend at the top."""
+        line = pg.InfiniteLine(
+            epoch, angle=90, pen=pg.mkPen("#777", width=1, style=Qt.PenStyle.DashLine),
+            label=f"{resolution}×{resolution}",
+            labelOpts={"position": 0.04, "color": "#555", "anchors": [(0, 1), (0, 1)]})
+        self.plot.addItem(line)
+        self.stage_lines.append(line)
 
     def _on_progress(self, event: StepProgress) -> None:
         self._append("train", event.epoch_float, event.losses)

@@ -42,7 +42,7 @@ from latentlab.core.training.device import available_devices
 from latentlab.core.training.events import StepProgress, TrainingFinished, TrainingStarted
 from latentlab.core.training.recipes import recommended_settings
 from latentlab.lab.latent_lab import LatentLab
-from latentlab.qt.widgets.gan_fields import GAN_LOSS_TIP, GanRemedyFields
+from latentlab.qt.widgets.gan_fields import GAN_LOSS_TIP, GanRemedyFields, ProganFields
 
 
 def _combo(options: dict[str, str], current: str) -> QComboBox:
@@ -138,6 +138,7 @@ class TrainingPanel(QWidget):
                                                     ("Continuous codes", self.continuous),
                                                     ("Information weight λ", self.info_weight)])
         self.umap_box = _group("UMAP autoencoder", [("UMAP weight", self.umap_weight)])
+        self.progan = ProganFields(m, self._validate)
         train_box = _group("Training", [("Epochs", self.epochs), ("Batch size", self.batch),
                                         ("Learning rate", self.learning_rate), ("Seed", self.seed),
                                         ("Device", self.device)])
@@ -172,15 +173,10 @@ class TrainingPanel(QWidget):
         self.device_label.setObjectName("caption")
 
         layout = QVBoxLayout(self)
-        layout.addWidget(model_box)
-        layout.addWidget(self.text_note)
-        layout.addWidget(self.vae_box)
-        layout.addWidget(self.gan_box)
-        layout.addWidget(self.infogan_box)
-        layout.addWidget(self.umap_box)
-        layout.addWidget(train_box)
-        layout.addWidget(self.recommended_button)
-        layout.addWidget(self.problems)
+        for widget in (model_box, self.text_note, self.vae_box, self.gan_box, self.progan.box,
+                       self.infogan_box, self.umap_box, train_box, self.recommended_button,
+                       self.problems):
+            layout.addWidget(widget)
         layout.addLayout(buttons)
         layout.addWidget(self.progress_bar)
         layout.addWidget(self.progress_label)
@@ -235,6 +231,7 @@ class TrainingPanel(QWidget):
         self.noise.setValue(m.noise_dim)
         self.d_steps.setValue(m.d_steps)
         self.remedies.show(m)
+        self.progan.show(m)
         self.categories.setValue(m.n_categories)
         self.continuous.setValue(m.n_continuous)
         self.info_weight.setValue(m.info_weight)
@@ -270,6 +267,7 @@ class TrainingPanel(QWidget):
             info_weight=self.info_weight.value(),
             d_steps=self.d_steps.value(),
             **self.remedies.values(),
+            **self.progan.values(problems),
             umap_weight=self.umap_weight.value(),
         )
         train = replace(
@@ -310,6 +308,7 @@ class TrainingPanel(QWidget):
         self.gan_box.setVisible(gan)
         self.infogan_box.setVisible(family == "infogan")
         self.umap_box.setVisible(family == "umap_ae")
+        self.progan.box.setVisible(family == "progan")
         self.latent.setEnabled(not gan)
         conv = self.architecture.findData("conv")
         self.architecture.setItemText(conv, "DCGAN" if gan else ARCHITECTURES["conv"])
