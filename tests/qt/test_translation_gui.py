@@ -47,13 +47,15 @@ def test_train_then_draw_on_the_pad(qtbot, translation_window) -> None:
     view = next(a for a in win.menuBar().actions() if a.text() == "&View").menu()
     entry = next(a for a in view.actions() if a.text() == "Image translation")
     assert entry.shortcut().toString() == "Ctrl+3"
-    ws.epochs.setValue(1)
+    ws.controls.epochs.setValue(1)
     assert lab.epochs == 1
     with qtbot.waitSignal(lab.training_changed, timeout=60_000,
                           check_params_cb=lambda on: not on):
-        ws.train_button.click()
-    assert not lab.training and ws.train_button.isEnabled() and not ws.stop_button.isEnabled()
-    assert ws.progress.value() == ws.progress.maximum() > 0
+        ws.controls.train_button.click()
+    controls = ws.controls
+    assert not lab.training and controls.train_button.isEnabled()
+    assert not controls.stop_button.isEnabled()
+    assert ws.controls.progress.value() == ws.controls.progress.maximum() > 0
     grid = ws.grid.array
     assert grid is not None and grid.shape == (1, 8 * 29 - 1, 3 * 29 - 1)
     assert "held-out L1" in ws.score.text()
@@ -85,8 +87,8 @@ def test_train_then_draw_on_the_pad(qtbot, translation_window) -> None:
 def test_escape_stops_training_keeping_the_weights(qtbot, translation_window) -> None:
     _win, ws = translation_window
     lab = ws.lab
-    ws.epochs.setValue(50)
-    ws.train_button.click()
+    ws.controls.epochs.setValue(50)
+    ws.controls.train_button.click()
     qtbot.waitUntil(lambda: lab.progress[0] > 0, timeout=30_000)
     started = time.perf_counter()
     with qtbot.waitSignal(lab.training_changed, timeout=30_000):
@@ -128,10 +130,10 @@ def test_open_pairs_train_on_them_and_go_back_to_the_digits(qtbot, translation_w
     assert "A/lonely.png" in box.detailedText() and "A/odd.png" in box.detailedText()
     box.close()
 
-    ws.epochs.setValue(1)
+    ws.controls.epochs.setValue(1)
     with qtbot.waitSignal(lab.training_changed, timeout=60_000,
                           check_params_cb=lambda on: not on):
-        ws.train_button.click()
+        ws.controls.train_button.click()
     assert lab.model is not None and lab.model.cfg.task == "pairs"
     # Two held-out pairs: input | output | target rows of the A images and their B images.
     data, frame = lab.data, lab.frame

@@ -55,11 +55,11 @@ def test_train_then_pick_an_item_on_the_map(qtbot, unpaired) -> None:
     assert ws.pair.currentText() == FAST_PAIR and lab.map is not None
     _tiny(lab)
     assert len(ws.map_view.points[0].data) + len(ws.map_view.points[1].data) == 160
-    ws.epochs.setValue(1)
+    ws.controls.epochs.setValue(1)
     with qtbot.waitSignal(lab.training_changed, timeout=60_000, check_params_cb=lambda on: not on):
-        ws.train_button.click()
-    assert ws.train_button.isEnabled() and not ws.stop_button.isEnabled()
-    assert ws.progress.value() == ws.progress.maximum() > 0
+        ws.controls.train_button.click()
+    assert ws.controls.train_button.isEnabled() and not ws.controls.stop_button.isEnabled()
+    assert ws.controls.progress.value() == ws.controls.progress.maximum() > 0
     rows = ws.a_rows.array
     assert rows is not None and rows.shape == (1, N_ROWS * 9 - 1, 3 * 9 - 1)
     assert ws.b_rows.array is not None
@@ -82,7 +82,7 @@ def test_escape_stops_training_and_the_model_stays(qtbot, unpaired) -> None:
     _win, ws = unpaired
     lab = ws.lab
     _tiny(lab)
-    ws.epochs.setValue(50)
+    ws.controls.epochs.setValue(50)
     with qtbot.waitSignal(lab.frame_changed, timeout=30_000):
         lab.train()
     qtbot.keyClick(ws.central, Qt.Key.Key_Escape)

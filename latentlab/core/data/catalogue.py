@@ -96,6 +96,12 @@ def _idx_files(md5s: tuple[str, str, str, str], sizes: tuple[int, int, int, int]
 
 
 _DIGITS = tuple(str(i) for i in range(10))
+_MNIST_CREDITS = {
+    "licence": "CC BY-SA 3.0 (Yann LeCun and Corinna Cortes)",
+    "citation": "Y. LeCun, L. Bottou, Y. Bengio and P. Haffner. Gradient-based learning applied "
+                "to document recognition. Proceedings of the IEEE 86(11), 2278–2324, 1998.",
+    "homepage": "http://yann.lecun.com/exdb/mnist/",
+}
 
 # MD5s as published with each dataset (and listed by torchvision's dataset classes); sizes in bytes.
 CATALOGUE: dict[str, CatalogueEntry] = {
@@ -118,22 +124,14 @@ CATALOGUE: dict[str, CatalogueEntry] = {
             description="5,000 MNIST digits, 28×28 pixels (4,000 train, 1,000 test, balanced "
                         "classes), shipped with latentlab: no download.",
             class_names=_DIGITS,
-            licence="CC BY-SA 3.0 (Yann LeCun and Corinna Cortes)",
-            citation="Y. LeCun, L. Bottou, Y. Bengio and P. Haffner. Gradient-based learning "
-                     "applied to document recognition. Proceedings of the IEEE 86(11), "
-                     "2278–2324, 1998.",
-            homepage="http://yann.lecun.com/exdb/mnist/",
+            **_MNIST_CREDITS,
         ),
         CatalogueEntry(
             name="mnist",
             title="MNIST",
             description="70,000 handwritten digits, 28×28 pixels (60,000 train, 10,000 test).",
             class_names=_DIGITS,
-            licence="CC BY-SA 3.0 (Yann LeCun and Corinna Cortes)",
-            citation="Y. LeCun, L. Bottou, Y. Bengio and P. Haffner. Gradient-based learning "
-                     "applied to document recognition. Proceedings of the IEEE 86(11), "
-                     "2278–2324, 1998.",
-            homepage="http://yann.lecun.com/exdb/mnist/",
+            **_MNIST_CREDITS,
             files=_idx_files(
                 ("f68b3c2dcbeaaa9fbdd348bbdeb94873", "d53e105ee54ea40749a09fcbcd1e9432",
                  "9fb629c4189551a2d022fa330f9573f3", "ec29112dd5afa0611ce80d1b7f02629c"),

@@ -19,9 +19,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
-    QProgressBar,
     QPushButton,
-    QSpinBox,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -33,6 +31,7 @@ from latentlab.qt.actions import make_action
 from latentlab.qt.jobs import QtRunner
 from latentlab.qt.widgets.drawing_pad import DrawingPad, OutputTile, PairsGrid
 from latentlab.qt.widgets.escape_cancels import EscapeCancels
+from latentlab.qt.widgets.run_controls import RunControls
 from latentlab.qt.workspace import Workspace
 
 PAIRS_FOLDER_TIP = (f"A folder with subfolders A/ and B/ of images matched by file name (A → "
@@ -75,7 +74,6 @@ class TranslationWorkspace(Workspace):
         self.escape = EscapeCancels(central, lambda: lab.training, lab.stop)
         lab.settings_changed.connect(self._sync)
         lab.training_changed.connect(self._on_training)
-        lab.progress_changed.connect(self._on_progress)
         lab.frame_changed.connect(self._on_frame)
         lab.canvas_changed.connect(self._on_canvas)
         lab.opened.connect(self._on_opened)
@@ -95,31 +93,17 @@ class TranslationWorkspace(Workspace):
         self.adversarial = QCheckBox("Adversarial (PatchGAN + L1)")
         self.adversarial.setToolTip("Off: the same U-Net on the L1 term alone (blurrier)")
         self.adversarial.toggled.connect(lab.set_adversarial)
-        self.epochs = QSpinBox()
-        self.epochs.setRange(1, MAX_EPOCHS)
-        self.epochs.valueChanged.connect(lab.set_epochs)
-        self.train_button = QPushButton("Train")
-        self.train_button.clicked.connect(lab.train)
-        self.stop_button = QPushButton("Stop")
-        self.stop_button.setToolTip("Stop training, keeping the weights so far (Escape)")
-        self.stop_button.clicked.connect(lab.stop)
-        self.progress = QProgressBar()
-        self.progress.setFormat("%v / %m steps")
+        self.controls = RunControls(lab, MAX_EPOCHS)
         self.score = QLabel("No model yet.")
         self.score.setWordWrap(True)
         form = QFormLayout()
         form.addRow("Dataset", self.dataset)
         form.addRow("Task", self.task)
         form.addRow("", self.adversarial)
-        form.addRow("Epochs", self.epochs)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.train_button)
-        buttons.addWidget(self.stop_button)
         box = QGroupBox("pix2pix")
         layout = QVBoxLayout(box)
         layout.addLayout(form)
-        layout.addLayout(buttons)
-        layout.addWidget(self.progress)
+        layout.addWidget(self.controls)
         layout.addWidget(self.score)
         layout.addStretch(1)
         return box
@@ -164,20 +148,12 @@ class TranslationWorkspace(Workspace):
             self.task.addItem(TASK_LABELS[name], name)
         self.task.setCurrentIndex(self.task.findData(lab.task))
         self.adversarial.setChecked(lab.adversarial)
-        self.epochs.setValue(lab.epochs)
+        self.controls.show_epochs()
 
     def _on_training(self, training: bool) -> None:
-        for widget in (self.dataset, self.task, self.adversarial, self.epochs, self.train_button):
+        for widget in (self.dataset, self.task, self.adversarial):
             widget.setEnabled(not training)
-        self.stop_button.setEnabled(training)
         self.escape.watch(training)
-        if training:
-            self.progress.setValue(0)
-
-    def _on_progress(self) -> None:
-        done, total = self.lab.progress
-        self.progress.setMaximum(max(total, 1))
-        self.progress.setValue(done)
 
     def _on_frame(self) -> None:
         frame = self.lab.frame

@@ -16,9 +16,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
-    QProgressBar,
-    QPushButton,
-    QSpinBox,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -36,6 +33,7 @@ from latentlab.qt.widgets.cycle_views import (
     RoundTrips,
 )
 from latentlab.qt.widgets.escape_cancels import EscapeCancels
+from latentlab.qt.widgets.run_controls import RunControls
 from latentlab.qt.workspace import Workspace
 
 IDENTITY_TIP = ("The identity term ‖G(b) − b‖ + ‖F(a) − a‖ at half the cycle's weight (the "
@@ -71,7 +69,6 @@ class UnpairedWorkspace(Workspace):
         self.escape = EscapeCancels(central, lambda: lab.training, lab.stop)
         lab.settings_changed.connect(self._sync)
         lab.training_changed.connect(self._on_training)
-        lab.progress_changed.connect(self._on_progress)
         lab.model_changed.connect(self._on_model)
         lab.opened.connect(self._on_opened)
         self._sync()
@@ -89,16 +86,7 @@ class UnpairedWorkspace(Workspace):
         self.identity = QCheckBox("Identity term")
         self.identity.setToolTip(IDENTITY_TIP)
         self.identity.toggled.connect(lab.set_identity)
-        self.epochs = QSpinBox()
-        self.epochs.setRange(1, MAX_EPOCHS)
-        self.epochs.valueChanged.connect(lab.set_epochs)
-        self.train_button = QPushButton("Train")
-        self.train_button.clicked.connect(lab.train)
-        self.stop_button = QPushButton("Stop")
-        self.stop_button.setToolTip("Stop training, keeping the weights so far (Escape)")
-        self.stop_button.clicked.connect(lab.stop)
-        self.progress = QProgressBar()
-        self.progress.setFormat("%v / %m steps")
+        self.controls = RunControls(lab, MAX_EPOCHS)
         self.about = QLabel("Least squares GAN losses, cycle λ = 10, Adam 2e-4, batches of 16 "
                             "(the paper's settings but the batch).")
         self.about.setObjectName("caption")
@@ -106,15 +94,10 @@ class UnpairedWorkspace(Workspace):
         form = QFormLayout()
         form.addRow("Domains", self.pair)
         form.addRow("", self.identity)
-        form.addRow("Epochs", self.epochs)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.train_button)
-        buttons.addWidget(self.stop_button)
         box = QGroupBox("CycleGAN")
         layout = QVBoxLayout(box)
         layout.addLayout(form)
-        layout.addLayout(buttons)
-        layout.addWidget(self.progress)
+        layout.addWidget(self.controls)
         layout.addWidget(self.about)
         layout.addStretch(1)
         return box
@@ -150,21 +133,12 @@ class UnpairedWorkspace(Workspace):
         lab = self.lab
         self.pair.setCurrentText(lab.pair)
         self.identity.setChecked(lab.identity)
-        self.epochs.setValue(lab.epochs)
+        self.controls.show_epochs()
 
     def _on_training(self, training: bool) -> None:
-        for widget in (self.pair, self.identity, self.epochs, self.train_button):
+        for widget in (self.pair, self.identity):
             widget.setEnabled(not training)
-        self.stop_button.setEnabled(training)
         self.escape.watch(training)
-        if training:
-            self.progress.setValue(0)
-
-    def _on_progress(self) -> None:
-        done, total = self.lab.progress
-        self.progress.setFormat("%v / %m steps" if total else "")  # an opened model: no run
-        self.progress.setMaximum(max(total, 1))
-        self.progress.setValue(done)
 
     def _on_model(self) -> None:
         self.picked.hint = ("Click an item on the map to translate it." if self.lab.model
