@@ -15,7 +15,6 @@ the pick       the item picked on the map and its round trip through the live mo
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -43,7 +42,7 @@ from latentlab.lab.cycle_frames import (
     take_frame,
 )
 from latentlab.lab.file_reads import OpenCancelled, read_abandonably
-from latentlab.lab.frame_training import FramedTrainingLab, train_with_frames
+from latentlab.lab.frame_training import FramedTrainingLab
 from latentlab.lab.jobs import InlineRunner, JobCallbacks, JobControl, Runner
 
 MAX_EPOCHS = 200
@@ -172,22 +171,13 @@ class CycleLab(FramedTrainingLab):
         except ConfigError as exc:
             self.notes.report_error("Settings", str(exc))
             return
-        assert isinstance(model, CycleGAN)
         items = frame_items(data)
-        viewer = copy.deepcopy(model).eval()
-        self.model, self._trained, self.path = copy.deepcopy(model).eval(), model, None
-        self.frame, self.progress, self.curves = None, (0, 0), {}
-        self.model_changed.emit()
+        self.path, self.progress, self.curves = None, (0, 0), {}
+        self._train(model, data, train_cfg,
+                    lambda v, step, epoch, state: take_frame(v, items, step, epoch, state))
+
+    def _new_model(self) -> None:
         self._repick()
-        taken = self._taken
-
-        def job(control: JobControl) -> str:
-            return train_with_frames(
-                model, viewer, data, train_cfg,
-                lambda v, step, epoch, state: take_frame(v, items, step, epoch, state), taken,
-                control)
-
-        self._run(job)
 
     def _on_event(self, event: object) -> None:
         if isinstance(event, CycleFrame):

@@ -5,6 +5,7 @@ and the run's last weights reaching it when the run ends."""
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -92,9 +93,21 @@ class FramedTrainingLab:
         self.stop()
         self._runner.wait()
 
-    def _run(self, job: Callable[[JobControl], str]) -> None:
-        """Start ``job`` (a ``train_with_frames`` over ``self._taken``) on the runner."""
-        self._taken.set()
+    def _train(self, model: LatentModel, data: Dataset, cfg: TrainConfig,
+               take: TakeFrame) -> None:
+        """Train ``model`` (just built) on ``data`` in the background, with ``take``'s frames.
+        The live model and the job's viewer are copies of it; ``_new_model`` is told once the
+        live copy is in place, before the run starts."""
+        viewer = copy.deepcopy(model).eval()  # the job's copy, for frames between steps
+        self.model, self._trained, self.frame = copy.deepcopy(model).eval(), model, None
+        self.model_changed.emit()
+        self._new_model()
+        taken = self._taken
+        taken.set()
+
+        def job(control: JobControl) -> str:
+            return train_with_frames(model, viewer, data, cfg, take, taken, control)
+
         self.training_changed.emit(True)
         self._runner.start(job, JobCallbacks(yielded=self._on_event, returned=self._on_returned,
                                              errored=self._on_failed, finished=self._on_ended),
@@ -126,6 +139,9 @@ class FramedTrainingLab:
             self._weights_changed()
             self.model_changed.emit()
         self.training_changed.emit(False)
+
+    def _new_model(self) -> None:
+        """A run is about to train a new live model (what shows it starts afresh)."""
 
     def _weights_changed(self) -> None:
         """The live model has new weights (what shows its output redraws)."""

@@ -22,7 +22,6 @@ taken the last one are skipped (one in flight); the run's last frame is always s
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +38,7 @@ from latentlab.core.models.pix2pix import Pix2Pix
 from latentlab.core.training.events import EpochEnded, StepProgress, TrainingFailed
 from latentlab.lab.drawing import paint
 from latentlab.lab.file_reads import OpenCancelled, read_abandonably
-from latentlab.lab.frame_training import FramedTrainingLab, train_with_frames
+from latentlab.lab.frame_training import FramedTrainingLab
 from latentlab.lab.jobs import InlineRunner, JobCallbacks, JobControl, Runner
 from latentlab.lab.translation_data import (
     DATASETS,
@@ -179,22 +178,13 @@ class TranslationLab(FramedTrainingLab):
         except ConfigError as exc:
             self.notes.report_error("Settings", str(exc))
             return
-        assert isinstance(model, Pix2Pix)
         items = frame_items(data, self.task)
-        viewer = copy.deepcopy(model).eval()  # the job's copy, for frames between steps
-        self.model, self._trained, self.path = copy.deepcopy(model).eval(), model, None
-        self.frame, self.progress, self.epoch = None, (0, 0), 0
-        self.model_changed.emit()
+        self.path, self.progress, self.epoch = None, (0, 0), 0
+        self._train(model, data, train_cfg,
+                    lambda v, step, epoch, state: take_frame(v, items, step, epoch, state))
+
+    def _new_model(self) -> None:
         self._reset_canvas()
-        taken = self._taken
-
-        def job(control: JobControl) -> str:
-            return train_with_frames(
-                model, viewer, data, train_cfg,
-                lambda v, step, epoch, state: take_frame(v, items, step, epoch, state), taken,
-                control)
-
-        self._run(job)
 
     def _on_event(self, event: object) -> None:
         if isinstance(event, TranslationFrame):

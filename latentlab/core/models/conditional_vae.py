@@ -19,9 +19,8 @@ from torch import nn
 
 from latentlab.config import ModelConfig
 from latentlab.core.data.dataset import Dataset
-from latentlab.core.models.base import LatentModel
 from latentlab.core.models.conditional import labels_problem
-from latentlab.core.models.layers import ConvEncoder, Decoder, build_decoder_body, mlp
+from latentlab.core.models.layers import ConvEncoder, build_decoder_body, mlp
 from latentlab.core.models.vae import VAE, kl_to_standard_normal, reconstruction_nll
 
 #: The live sample grid: one row per class (at most this many), the same codes in every row.
@@ -63,16 +62,19 @@ class ConditionalVAE(VAE):
     needs_labels = True
 
     def __init__(self, cfg: ModelConfig, input_shape: tuple[int, int, int]) -> None:
-        LatentModel.__init__(self, cfg, input_shape)
-        link = ("identity" if cfg.likelihood == "gaussian" and cfg.architecture == "linear"
-                else "softmax" if cfg.likelihood == "multinomial" else "sigmoid")
+        super().__init__(cfg, input_shape)
         # The side input is the class, so a text model scores each document's word
         # probabilities (every document weighs the same), not its counts.
-        self.encoder = ConditionalEncoder(cfg, input_shape, 2 * cfg.latent_dim)
+        self.scores_word_counts = False
+
+    def _build_encoder(self, cfg: ModelConfig, input_shape: tuple[int, int, int]) -> nn.Module:
+        return ConditionalEncoder(cfg, input_shape, 2 * cfg.latent_dim)
+
+    def _build_decoder_body(self, cfg: ModelConfig,
+                            input_shape: tuple[int, int, int]) -> nn.Module:
         # The decoder's input is the code and the class: a decoder body for latent + K inputs.
         wider = dataclasses.replace(cfg, latent_dim=cfg.latent_dim + cfg.n_categories)
-        self.decoder = Decoder(build_decoder_body(wider, input_shape), input_shape, link,
-                               cfg.likelihood == "gaussian")
+        return build_decoder_body(wider, input_shape)
 
     def one_hot(self, labels: torch.Tensor) -> torch.Tensor:
         return F.one_hot(labels.long(), self.cfg.n_categories).float()

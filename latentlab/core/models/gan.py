@@ -65,13 +65,16 @@ class GAN(LatentModel):
 
     def __init__(self, cfg: ModelConfig, input_shape: tuple[int, int, int]) -> None:
         super().__init__(cfg, input_shape)
-        self.decoder = Generator(cfg, input_shape, self.input_dim)
-        self.features, self.critic, feature_dim = build_discriminator(cfg, input_shape)
-        self.feature_dim = feature_dim
+        self._build_networks(cfg, input_shape)
         #: Discriminator steps taken so far, and over how many instance noise falls to 0 (the
         #: whole run once the trainer says how long it is).
         self.d_steps_done = 0
         self.noise_anneal_d_steps = INSTANCE_NOISE_STEPS
+
+    def _build_networks(self, cfg: ModelConfig, input_shape: tuple[int, int, int]) -> None:
+        """G (``decoder``) and D: its ``features``, ``critic`` and ``feature_dim``."""
+        self.decoder = Generator(cfg, input_shape, self.input_dim)
+        self.features, self.critic, self.feature_dim = build_discriminator(cfg, input_shape)
 
     @property
     def input_dim(self) -> int:

@@ -81,13 +81,15 @@ def build_discriminator(cfg: ModelConfig,
         sizes = [math.prod(input_shape), *cfg.hidden]
         features = nn.Sequential(nn.Flatten(), mlp(sizes, _leaky), _leaky())
         width = sizes[-1]
+    return features, build_critic(cfg, width), width
+
+
+def build_critic(cfg: ModelConfig, width: int) -> nn.Module:
+    """D's head on its features of ``width``, with minibatch discrimination when asked."""
     if cfg.minibatch_features > 0:
-        critic: nn.Module = nn.Sequential(
-            MinibatchDiscrimination(width, cfg.minibatch_features),
-            nn.Linear(width + cfg.minibatch_features, 1))
-    else:
-        critic = nn.Linear(width, 1)  # the plain head keeps older checkpoints' weight names
-    return features, critic, width
+        return nn.Sequential(MinibatchDiscrimination(width, cfg.minibatch_features),
+                             nn.Linear(width + cfg.minibatch_features, 1))
+    return nn.Linear(width, 1)  # the plain head keeps older checkpoints' weight names
 
 
 class MinibatchDiscrimination(nn.Module):

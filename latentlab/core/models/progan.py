@@ -15,14 +15,12 @@ from __future__ import annotations
 import torch
 
 from latentlab.config import ModelConfig
-from latentlab.core.models.base import LatentModel
 from latentlab.core.models.gan import GAN
-from latentlab.core.models.gan_objectives import INSTANCE_NOISE_STEPS
+from latentlab.core.models.gan_layers import build_critic
 from latentlab.core.models.progan_nets import (
     ProgressiveDiscriminator,
     ProgressiveGenerator,
     blend_real,
-    build_critic,
 )
 
 
@@ -43,18 +41,17 @@ class ProGAN(GAN):
     buffers hold."""
 
     def __init__(self, cfg: ModelConfig, input_shape: tuple[int, int, int]) -> None:
-        # GAN's own nets (MLP or DCGAN) are not built: these take their places, and the fields
-        # GAN's training methods read are set as GAN sets them.
-        LatentModel.__init__(self, cfg, input_shape)
+        super().__init__(cfg, input_shape)
+        #: G steps taken so far in this run, and the run's length (None: not planned).
+        self.steps_done = 0
+        self.total_steps: int | None = None
+
+    def _build_networks(self, cfg: ModelConfig, input_shape: tuple[int, int, int]) -> None:
+        # The growing nets take the places of GAN's MLP or DCGAN.
         self.decoder = ProgressiveGenerator(cfg, input_shape, self.input_dim)
         self.features = ProgressiveDiscriminator(cfg, input_shape)
         self.feature_dim = self.features.width
         self.critic = build_critic(cfg, self.feature_dim)
-        self.d_steps_done = 0
-        self.noise_anneal_d_steps = INSTANCE_NOISE_STEPS
-        #: G steps taken so far in this run, and the run's length (None: not planned).
-        self.steps_done = 0
-        self.total_steps: int | None = None
 
     @property
     def sides(self) -> tuple[int, ...]:

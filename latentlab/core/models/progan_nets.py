@@ -25,7 +25,6 @@ from torch import nn
 
 from latentlab.config import ModelConfig
 from latentlab.config_progan import effective_stages
-from latentlab.core.models.gan_layers import MinibatchDiscrimination
 
 #: Feature maps at the lowest stage; each later stage has half as many, down to the floor.
 TOP_WIDTH = 128
@@ -194,14 +193,6 @@ class ProgressiveDiscriminator(Growing):
             for block in reversed(self.blocks[: index - 1]):
                 h = block(h)
         return self.final(h)
-
-
-def build_critic(cfg: ModelConfig, width: int) -> nn.Module:
-    """D's head on its features, with minibatch discrimination when asked (as a GAN's)."""
-    if cfg.minibatch_features > 0:
-        return nn.Sequential(MinibatchDiscrimination(width, cfg.minibatch_features),
-                             nn.Linear(width + cfg.minibatch_features, 1))
-    return nn.Linear(width, 1)
 
 
 def blend_real(x: torch.Tensor, sides: tuple[int, ...], resolution: int,

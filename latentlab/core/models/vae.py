@@ -6,6 +6,7 @@ import math
 
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 from latentlab.config import ModelConfig
 from latentlab.core.models.base import LatentModel, multinomial_nll, sum_per_item
@@ -25,16 +26,25 @@ class VAE(LatentModel):
 
     def __init__(self, cfg: ModelConfig, input_shape: tuple[int, int, int]) -> None:
         super().__init__(cfg, input_shape)
-        gaussian = cfg.likelihood == "gaussian"
         # A linear Gaussian VAE keeps an identity link (probabilistic PCA); word distributions a
         # softmax; all else a sigmoid.
         if cfg.likelihood == "multinomial":
             link = "softmax"
         else:
-            link = "identity" if gaussian and cfg.architecture == "linear" else "sigmoid"
+            link = ("identity" if cfg.likelihood == "gaussian" and cfg.architecture == "linear"
+                    else "sigmoid")
         self.scores_word_counts = cfg.likelihood == "multinomial"
-        self.encoder = build_encoder(cfg, input_shape, 2 * cfg.latent_dim)
-        self.decoder = Decoder(build_decoder_body(cfg, input_shape), input_shape, link, gaussian)
+        self.encoder = self._build_encoder(cfg, input_shape)
+        self.decoder = Decoder(self._build_decoder_body(cfg, input_shape), input_shape, link,
+                               cfg.likelihood == "gaussian")
+
+    def _build_encoder(self, cfg: ModelConfig, input_shape: tuple[int, int, int]) -> nn.Module:
+        """The encoder: μ and log σ² of q(z | x), 2·latent values."""
+        return build_encoder(cfg, input_shape, 2 * cfg.latent_dim)
+
+    def _build_decoder_body(self, cfg: ModelConfig,
+                            input_shape: tuple[int, int, int]) -> nn.Module:
+        return build_decoder_body(cfg, input_shape)
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         mu, log_var = self.encoder(x).chunk(2, dim=1)
