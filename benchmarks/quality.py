@@ -14,7 +14,8 @@ worker runs; it is scored with ``evaluate_model``, the code ``latentlab evaluate
 - pca30: the AE with 30-D codes against PCA with 30 components: the ratio of their errors.
 - text: the text AE's 2-D map against LSA of TF-IDF (1-NN and their ratio), and its held-out
   loss against its training loss at the end.
-- infogan: the categorical code's Hungarian-matched accuracy on the held-out split.
+- infogan: the categorical code's Hungarian-matched accuracy on the held-out split, and its
+  trace: the accuracy the loop scored after each epoch (on a subset), with the time so far.
 
 ``--mnist`` defaults to ../shared/data/mnist-5k and ``--text`` to
 ../shared/data/debian-descriptions beside the repository.
@@ -53,9 +54,14 @@ def run(data: Dataset, model_cfg: ModelConfig, train_cfg: TrainConfig) -> tuple[
     start = time.perf_counter()
     last: EpochEnded | None = None
     outcome: dict[str, Any] = {}
+    trace: list[dict] = []  # held-out scores (an InfoGAN's category accuracy) as they came
     for event in train(model, data, train_cfg):
         if isinstance(event, EpochEnded):
             last = event
+            if event.scores:
+                trace.append({"epoch": event.epoch,
+                              "seconds": round(time.perf_counter() - start, 1),
+                              **{k: round(v, 4) for k, v in event.scores.items()}})
         elif isinstance(event, TrainingFailed):
             outcome["failed"] = event.message
         elif isinstance(event, TrainingFinished):
@@ -63,6 +69,8 @@ def run(data: Dataset, model_cfg: ModelConfig, train_cfg: TrainConfig) -> tuple[
             if event.best_epoch is not None:
                 outcome["best_epoch"] = event.best_epoch
     outcome["train_seconds"] = round(time.perf_counter() - start, 1)
+    if trace:
+        outcome["trace"] = trace
     if last is not None:
         outcome["train_loss"] = {k: round(v, 4) for k, v in last.train.items()}
         outcome["held_out_loss"] = {k: round(v, 4) for k, v in last.test.items()}

@@ -97,6 +97,8 @@ class ModelConfig(JsonSettings):
     n_categories: int = 10
     n_continuous: int = 2
     info_weight: float = 1.0
+    #: InfoGAN's noise is scaled by this before G sees it, beside the codes (1: as drawn).
+    noise_scale: float = 1.0
     d_steps: int = 1
     #: R1 penalty γ on D's gradient at real images (Mescheder et al. 2018); 0 = off.
     r1: float = 0.0
@@ -333,6 +335,8 @@ class ModelConfig(JsonSettings):
                 problems.append(
                     f"Information weight λ: must be zero or positive (got {self.info_weight})."
                 )
+            if not math.isfinite(self.noise_scale) or self.noise_scale <= 0:
+                problems.append(f"Noise scale: must be positive (got {self.noise_scale}).")
         return problems
 
 

@@ -79,6 +79,7 @@ def test_text_data_trains_with_word_distributions(capsys, tmp_path: Path) -> Non
     (["--epochs", "0"], "Epochs: must be at least 1"),
     (["--test-fraction", "1.5"], "--test-fraction must lie in"),
     (["--model", "infogan", "--categories", "1"], "Categories K"),
+    (["--model", "infogan", "--noise-scale", "0"], "Noise scale: must be positive"),
 ])
 def test_settings_that_cannot_work_are_usage_errors(capsys, tmp_path: Path, argv: list[str],
                                                     words: str) -> None:

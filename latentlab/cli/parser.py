@@ -101,7 +101,9 @@ def _add_train_parser(commands: Any) -> None:
     model.add_argument("--continuous", type=int, dest="n_continuous", metavar="N",
                        help="InfoGAN: continuous codes (2)")
     model.add_argument("--info-weight", type=float, metavar="LAMBDA",
-                       help="InfoGAN: weight of the information term (1.0)")
+                       help="InfoGAN: weight of the information term (recommended: 2)")
+    model.add_argument("--noise-scale", type=float, metavar="SIGMA",
+                       help="InfoGAN: the noise's scale beside the codes (recommended: 0.1)")
     model.add_argument("--d-steps", type=int, metavar="N",
                        help="GAN: discriminator steps per generator step (1)")
     model.add_argument("--r1", type=float, metavar="GAMMA",

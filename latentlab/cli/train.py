@@ -36,18 +36,19 @@ from latentlab.config import (
 )
 
 
-def _configs(args: argparse.Namespace, text_data: bool | None = None
-             ) -> tuple[ModelConfig, TrainConfig]:
-    """The settings the flags give over the recommended settings for the family and the kind
-    of data (``core.recipes``); ConfigError → exit 2."""
+def _configs(args: argparse.Namespace, text_data: bool | None = None,
+             input_shape: tuple[int, ...] | None = None) -> tuple[ModelConfig, TrainConfig]:
+    """The settings the flags give over the recommended settings for the family, the kind of
+    data and its shape (``core.recipes``); ConfigError → exit 2."""
     from latentlab.core.training.recipes import recommended_settings
 
     problems: list[str] = []
     base_model, base_train = recommended_settings(args.family, "text" if text_data else "image",
-                                                  latent_dim=args.latent_dim or 2)
+                                                  input_shape, args.latent_dim or 2)
     model: dict[str, Any] = {}
     for name in ("architecture", "latent_dim", "likelihood", "beta", "gan_loss", "noise_dim",
-                 "n_categories", "n_continuous", "info_weight", "d_steps", "r1", "instance_noise",
+                 "n_categories", "n_continuous", "info_weight", "noise_scale",
+                 "d_steps", "r1", "instance_noise",
                  "minibatch_features", "unrolled", "batch_norm", "input_dropout", "umap_weight",
                  "umap_neighbors", "umap_min_dist", "task", "l1_weight", "adversarial",
                  "cycle_weight", "identity_weight", "minibatch_std", "pixel_norm"):
@@ -165,7 +166,7 @@ def _run_training(args: argparse.Namespace, options: dict[str, Any], out: Path, 
     if shard is not None and shard.rank == 0:
         shard.barrier()
     try:
-        model_cfg, train_cfg = _configs(args, text_data=data.kind == "text")
+        model_cfg, train_cfg = _configs(args, data.kind == "text", data.input_shape)
         if (model_cfg.family in CONDITIONAL_FAMILIES and args.n_categories is None
                 and data.labels is not None):
             # A conditional model has one class input per class of its data.

@@ -222,6 +222,23 @@ def test_generator_code_and_traversal_grid() -> None:
     assert np.allclose(slice_code.inputs(gan)[0, :2].numpy(), [0.25, -1.0])
 
 
+def test_noise_scale_shrinks_the_noise_g_sees_and_split_input_undoes_it() -> None:
+    cfg = ModelConfig(family="infogan", hidden=(16,), noise_dim=3, n_categories=4,
+                      n_continuous=2, noise_scale=0.25)
+    model = build_model(cfg, (1, 8, 8), seed=0)
+    assert isinstance(model, InfoGAN)
+    noise, category, continuous = torch.randn(5, 3), torch.arange(5) % 4, torch.rand(5, 2)
+    inputs = model.generator_input(noise, category, continuous)
+    assert torch.allclose(inputs[:, :3], 0.25 * noise)
+    assert torch.equal(inputs[:, 3:7], torch.eye(4)[category])
+    back = model.split_input(inputs)
+    assert torch.allclose(back[0], noise) and torch.equal(back[1], category)
+    assert torch.allclose(back[2], continuous)
+    for bad in (0.0, -1.0, math.nan):
+        assert any(p.startswith("Noise scale: must be positive")
+                   for p in ModelConfig(family="infogan", noise_scale=bad).validate())
+
+
 def test_tiled_grid_and_png_export(tmp_path) -> None:
     from PIL import Image
 

@@ -57,3 +57,13 @@ def test_codes_for_reconstruction_get_their_own_image_recipe() -> None:
     assert codes_cfg.latent_dim == 30 and codes_cfg.input_dropout == 0
     assert codes_cfg.hidden[0] > map_cfg.hidden[0]
     assert recommended_settings("vae", "text", latent_dim=8)[0].latent_dim == 8
+
+
+def test_infogan_trains_the_dcgan_where_it_can_build_the_images() -> None:
+    """Q reads real digits as it reads samples only with the convolutional nets; 8×8 images
+    keep the MLP, which the DCGAN cannot build."""
+    conv, _ = recommended_settings("infogan", "image", (1, 28, 28))
+    assert conv.architecture == "conv" and conv.noise_scale < 1 < conv.info_weight
+    small, train = recommended_settings("infogan", "image", (1, 8, 8))
+    assert small.architecture == "mlp" and small.noise_scale == 1
+    assert recommended_settings("gan", "image", (1, 28, 28))[0].architecture == "mlp"

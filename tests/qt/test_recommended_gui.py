@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from latentlab.config import MODEL_FAMILIES, WINDOW_FAMILIES
 from latentlab.core.training.recipes import recommended_settings
+from tests.conftest import blobs_dataset
 
 
 def test_recommended_button_puts_the_recipe_back(qtbot, window) -> None:
@@ -44,3 +45,16 @@ def test_the_form_offers_every_model_type_but_the_translators(qtbot, window) -> 
     offered = [family.itemData(i) for i in range(family.count())]
     assert offered == list(WINDOW_FAMILIES) == [
         f for f in MODEL_FAMILIES if f not in ("pix2pix", "cyclegan")]
+
+
+def test_images_of_another_size_fill_in_their_recipe(qtbot, window) -> None:
+    """InfoGAN on 8×8 digits is an MLP (the DCGAN builds 28×28 and 32×32); 28×28 images bring
+    the DCGAN's recipe, and Train stays enabled both times."""
+    panel = window.workspace.training_panel
+    panel.family.setCurrentIndex(panel.family.findData("infogan"))
+    assert panel.architecture.currentData() == "mlp" and panel.train_button.isEnabled()
+    window.lab.data.set_dataset(blobs_dataset(n=32, side=28))
+    model, train = recommended_settings("infogan", "image", (1, 28, 28))
+    assert panel.architecture.currentData() == "conv" == model.architecture
+    assert panel.codes.noise_scale.value() == model.noise_scale
+    assert panel.epochs.value() == train.epochs and panel.train_button.isEnabled()

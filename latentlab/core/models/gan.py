@@ -259,14 +259,20 @@ class InfoGAN(GAN):
 
     def generator_input(self, noise: torch.Tensor, category: torch.Tensor,
                         continuous: torch.Tensor) -> torch.Tensor:
-        """[noise, one-hot(category), continuous] as G expects it."""
+        """[scaled noise, one-hot(category), continuous] as G expects it.
+
+        A noise scale below 1 keeps 62 noise dimensions from drowning one one-hot code in G's
+        first layer (ClusterGAN's small noise): G must use the category to reach the data's
+        classes, and the category becomes the digit sooner."""
         one_hot = F.one_hot(category.long(), self.cfg.n_categories).to(noise.dtype)
-        return torch.cat([noise, one_hot, continuous.to(noise.dtype)], dim=1)
+        return torch.cat([noise * self.cfg.noise_scale, one_hot, continuous.to(noise.dtype)],
+                         dim=1)
 
     def split_input(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Inverse of ``generator_input``: (noise, category index, continuous codes)."""
         k, n_noise = self.cfg.n_categories, self.cfg.noise_dim
-        return z[:, :n_noise], z[:, n_noise : n_noise + k].argmax(1), z[:, n_noise + k :]
+        return (z[:, :n_noise] / self.cfg.noise_scale, z[:, n_noise : n_noise + k].argmax(1),
+                z[:, n_noise + k :])
 
     def _sample_codes(self, n: int, generator: torch.Generator | None,
                       device: torch.device | str) -> tuple[torch.Tensor, ...]:

@@ -75,6 +75,43 @@ class GanRemedyFields:
                 "unrolled": self.unrolled.value()}
 
 
+class InfoCodeFields:
+    """InfoGAN's code fields (categories K, continuous codes, λ, the noise's scale), shown from
+    and read into a ModelConfig; out-of-range values stay enterable for the form to name."""
+
+    def __init__(self, m: ModelConfig) -> None:
+        self.categories = QSpinBox(minimum=0, maximum=100)
+        self.categories.setToolTip("K classes of the categorical code (the paper: 10 for MNIST).")
+        self.continuous = QSpinBox(minimum=0, maximum=16)
+        self.continuous.setToolTip("Continuous codes, uniform on [−1, 1] in training.")
+        self.info_weight = QDoubleSpinBox(minimum=-100.0, maximum=100.0, decimals=2,
+                                          singleStep=0.1)
+        self.info_weight.setToolTip("λ: weight of the mutual-information term.")
+        self.noise_scale = QDoubleSpinBox(minimum=-10.0, maximum=100.0, decimals=2,
+                                          singleStep=0.1)
+        self.noise_scale.setToolTip(
+            "The noise's scale beside the codes in G's input. Below 1 the one-hot category is\n"
+            "not drowned by the noise's many dimensions, so G must use it to reach the data's\n"
+            "classes (ClusterGAN's small noise): the category becomes the digit sooner.")
+        self.show(m)
+
+    def rows(self) -> list[tuple[str, QWidget]]:
+        return [("Categories K", self.categories), ("Continuous codes", self.continuous),
+                ("Information weight λ", self.info_weight), ("Noise scale", self.noise_scale)]
+
+    def show(self, m: ModelConfig) -> None:
+        self.categories.setValue(m.n_categories)
+        self.continuous.setValue(m.n_continuous)
+        self.info_weight.setValue(m.info_weight)
+        self.noise_scale.setValue(m.noise_scale)
+
+    def values(self) -> dict[str, float | int]:
+        return {"n_categories": self.categories.value(),
+                "n_continuous": self.continuous.value(),
+                "info_weight": self.info_weight.value(),
+                "noise_scale": self.noise_scale.value()}
+
+
 class ProganFields:
     """Progressive growing's group: the stages (empty: the data's default ladder) and its two
     switches, shown from and read into a ModelConfig; ``on_change`` follows every edit."""

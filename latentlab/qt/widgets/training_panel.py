@@ -42,7 +42,12 @@ from latentlab.core.training.device import available_devices
 from latentlab.core.training.events import StepProgress, TrainingFinished, TrainingStarted
 from latentlab.core.training.recipes import recommended_settings
 from latentlab.lab.latent_lab import LatentLab
-from latentlab.qt.widgets.gan_fields import GAN_LOSS_TIP, GanRemedyFields, ProganFields
+from latentlab.qt.widgets.gan_fields import (
+    GAN_LOSS_TIP,
+    GanRemedyFields,
+    InfoCodeFields,
+    ProganFields,
+)
 
 
 def _combo(options: dict[str, str], current: str) -> QComboBox:
@@ -82,7 +87,7 @@ class TrainingPanel(QWidget):
         super().__init__(parent)
         self.lab = lab
         m, t = recommended_settings("ae", self._data_kind())
-        self._kind = self._data_kind()
+        self._recipe_data = self._data_key()
 
         self.family = _combo(WINDOW_FAMILIES, m.family)
         self.architecture = _combo(ARCHITECTURES, m.architecture)
@@ -105,13 +110,7 @@ class TrainingPanel(QWidget):
         self.d_steps = QSpinBox(minimum=0, maximum=100, value=m.d_steps)
         self.d_steps.setToolTip("Discriminator updates per generator update.")
         self.d_learning_rate = QLineEdit(f"{t.d_learning_rate:g}")
-        self.categories = QSpinBox(minimum=0, maximum=100, value=m.n_categories)
-        self.categories.setToolTip("K classes of the categorical code (the paper: 10 for MNIST).")
-        self.continuous = QSpinBox(minimum=0, maximum=16, value=m.n_continuous)
-        self.continuous.setToolTip("Continuous codes, uniform on [−1, 1] in training.")
-        self.info_weight = QDoubleSpinBox(minimum=-100.0, maximum=100.0, value=m.info_weight,
-                                          decimals=2, singleStep=0.1)
-        self.info_weight.setToolTip("λ: weight of the mutual-information term.")
+        self.codes = InfoCodeFields(m)
         self.umap_weight = QDoubleSpinBox(minimum=-1.0, maximum=1e6, value=m.umap_weight,
                                           decimals=1, singleStep=100.0)
         self.umap_weight.setToolTip("Weight of UMAP's cross-entropy on the neighbour graph\n"
@@ -134,9 +133,7 @@ class TrainingPanel(QWidget):
                                       ("D steps per G step", self.d_steps),
                                       *self.remedies.rows(),
                                       ("D learning rate", self.d_learning_rate)])
-        self.infogan_box = _group("InfoGAN codes", [("Categories K", self.categories),
-                                                    ("Continuous codes", self.continuous),
-                                                    ("Information weight λ", self.info_weight)])
+        self.infogan_box = _group("InfoGAN codes", self.codes.rows())
         self.umap_box = _group("UMAP autoencoder", [("UMAP weight", self.umap_weight)])
         self.progan = ProganFields(m, self._validate)
         train_box = _group("Training", [("Epochs", self.epochs), ("Batch size", self.batch),
@@ -189,8 +186,8 @@ class TrainingPanel(QWidget):
         for widget in (self.hidden, self.learning_rate, self.d_learning_rate):
             widget.textChanged.connect(self._validate)
         for widget in (self.latent, self.epochs, self.batch, self.seed, self.beta, self.noise,
-                       self.d_steps, self.categories, self.continuous, self.info_weight,
-                       self.umap_weight, *(w for _, w in self.remedies.rows())):
+                       self.d_steps, self.umap_weight,
+                       *(w for _, w in (*self.remedies.rows(), *self.codes.rows()))):
             widget.valueChanged.connect(self._validate)
         self.family.currentIndexChanged.connect(self.apply_recommended)
         self.recommended_button.clicked.connect(self.apply_recommended)
@@ -232,14 +229,18 @@ class TrainingPanel(QWidget):
         self.d_steps.setValue(m.d_steps)
         self.remedies.show(m)
         self.progan.show(m)
-        self.categories.setValue(m.n_categories)
-        self.continuous.setValue(m.n_continuous)
-        self.info_weight.setValue(m.info_weight)
+        self.codes.show(m)
         self.umap_weight.setValue(m.umap_weight)
 
+    def _data_key(self) -> tuple[str, tuple[int, ...] | None]:
+        data = self.lab.data.dataset
+        return self._data_kind(), data.input_shape if data is not None else None
+
     def _on_dataset(self) -> None:
-        if self._data_kind() != self._kind:  # text and images have different recipes
-            self._kind = self._data_kind()
+        # Text and images, and images of another size, have different recipes (a DCGAN
+        # builds 28×28 and 32×32 images only).
+        if self._data_key() != self._recipe_data:
+            self._recipe_data = self._data_key()
             self.apply_recommended()
 
     def configs(self) -> tuple[ModelConfig, TrainConfig]:
@@ -262,9 +263,7 @@ class TrainingPanel(QWidget):
             beta=self.beta.value(),
             gan_loss=self.gan_loss.currentData(),
             noise_dim=self.noise.value(),
-            n_categories=self.categories.value(),
-            n_continuous=self.continuous.value(),
-            info_weight=self.info_weight.value(),
+            **self.codes.values(),
             d_steps=self.d_steps.value(),
             **self.remedies.values(),
             **self.progan.values(problems),
