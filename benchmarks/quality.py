@@ -2,6 +2,7 @@
 
     python benchmarks/quality.py [--only ae,vae,umap_ae,pca30,text,infogan] [--seeds 0,1,2]
                                  [--mnist DIR] [--text DIR] [--threads N] [--device cpu]
+                                 [--save DIR]
 
 Every model is built from ``recommended_settings`` (what the form proposes and ``latentlab
 train`` starts from) and trained through the core's ``train`` generator, the code the GUI's
@@ -35,10 +36,13 @@ from typing import Any
 import torch
 from devices import machine
 
+from latentlab.cli.common import CHECKPOINT_NAME
 from latentlab.config import ModelConfig, TrainConfig
 from latentlab.core.data import Dataset, load_source
 from latentlab.core.evaluation.gan import category_accuracy
 from latentlab.core.evaluation.model import evaluate_model
+from latentlab.core.files.checkpoint import describe_data, save_checkpoint
+from latentlab.core.files.checkpoint_meta import CheckpointMeta
 from latentlab.core.models import InfoGAN, build_model
 from latentlab.core.training.events import EpochEnded, TrainingFailed, TrainingFinished
 from latentlab.core.training.loop import train
@@ -48,8 +52,10 @@ SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 TARGETS = ("ae", "vae", "umap_ae", "pca30", "text", "infogan")
 
 
-def run(data: Dataset, model_cfg: ModelConfig, train_cfg: TrainConfig) -> tuple[Any, dict]:
-    """Train through the core's generator; the model and what the run did."""
+def run(data: Dataset, model_cfg: ModelConfig, train_cfg: TrainConfig,
+        save_to: Path | None = None) -> tuple[Any, dict]:
+    """Train through the core's generator; the model and what the run did (its checkpoint
+    written to ``save_to`` when given, to be opened in the window)."""
     model = build_model(model_cfg, data.input_shape, seed=train_cfg.seed)
     start = time.perf_counter()
     last: EpochEnded | None = None
@@ -74,6 +80,10 @@ def run(data: Dataset, model_cfg: ModelConfig, train_cfg: TrainConfig) -> tuple[
     if last is not None:
         outcome["train_loss"] = {k: round(v, 4) for k, v in last.train.items()}
         outcome["held_out_loss"] = {k: round(v, 4) for k, v in last.test.items()}
+    if save_to is not None:
+        meta = CheckpointMeta(model=model.cfg, train=train_cfg, input_shape=data.input_shape,
+                              data=describe_data(data, None), epoch=outcome.get("epochs", 0))
+        outcome["checkpoint"] = str(save_checkpoint(save_to / CHECKPOINT_NAME, model, meta))
     return model, outcome
 
 
@@ -112,7 +122,8 @@ def map_figures(data: Dataset, family: str, seed: int, args: argparse.Namespace,
 def infogan_figures(data: Dataset, seed: int, args: argparse.Namespace) -> dict:
     model_cfg, train_cfg = recommended_settings("infogan", data.kind, data.input_shape)
     train_cfg = replace(train_cfg, seed=seed, device=args.device, cpu_threads=args.threads)
-    model, outcome = run(data, model_cfg, train_cfg)
+    save_to = args.save / f"infogan-seed{seed}" if args.save else None
+    model, outcome = run(data, model_cfg, train_cfg, save_to)
     assert isinstance(model, InfoGAN)
     return {"seed": seed, "category_accuracy": round(category_accuracy(model, data), 4),
             **outcome, "settings": settings(model_cfg, train_cfg)}
@@ -135,6 +146,8 @@ def main() -> None:
     parser.add_argument("--text", type=Path, default=SHARED / "debian-descriptions")
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads (2)")
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--save", type=Path, metavar="DIR",
+                        help="write each InfoGAN's checkpoint under DIR/infogan-seedN")
     args = parser.parse_args()
     only = [name.strip() for name in args.only.split(",") if name.strip()]
     unknown = sorted(set(only) - set(TARGETS))
