@@ -64,6 +64,6 @@ def test_infogan_trains_the_dcgan_where_it_can_build_the_images() -> None:
     keep the MLP, which the DCGAN cannot build."""
     conv, _ = recommended_settings("infogan", "image", (1, 28, 28))
     assert conv.architecture == "conv" and conv.noise_scale < 1 < conv.info_weight
-    small, train = recommended_settings("infogan", "image", (1, 8, 8))
+    small, _ = recommended_settings("infogan", "image", (1, 8, 8))
     assert small.architecture == "mlp" and small.noise_scale == 1
     assert recommended_settings("gan", "image", (1, 28, 28))[0].architecture == "mlp"
