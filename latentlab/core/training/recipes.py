@@ -19,7 +19,7 @@ from latentlab.config import (
 )
 
 DATA_KINDS = ("image", "text")
-#: 9.3 minutes on two idle CPU cores for 4,000 28×28 images (9.3 s an epoch).
+#: 10 minutes on two idle CPU cores for 4,000 28×28 images (10.1 s an epoch).
 INFOGAN_DCGAN_EPOCHS = 60
 
 
@@ -125,15 +125,14 @@ def _dcgan_builds(input_shape: tuple[int, ...] | None) -> bool:
 
 def _infogan_dcgan() -> tuple[ModelConfig, TrainConfig]:
     # Measured on the MNIST sample (Hungarian-matched held-out accuracy of Q's category, one
-    # CPU thread, seed 0). The MLP's samples read as digits by category (a label classifier
-    # agreed on 0.63-0.70 of them) while Q read real digits at only 0.31-0.42: Q keyed on the
-    # MLP's own pixels. With the paper's convolutional nets Q reads real digits as it reads
-    # samples (0.57 after 12 epochs). Smaller noise (ClusterGAN's: the one-hot code is not
-    # drowned by 62 noise dimensions) aligned the category sooner: 0.63 by epoch 12 at 0.3 of
-    # its scale against 0.57 at 1.0; λ = 2 reached 0.68 by epoch 20 against 0.63 at λ = 1;
-    # with both and the noise at 0.1, 0.81 by epoch 24 against 0.74 at 0.3. Q on
-    # D's body trained by the information term too (the paper's sharing) and random shifts
-    # of what D sees (DiffAugment) did worse: 0.20-0.29 and 0.63 by epoch 20-24.
+    # CPU thread). The MLP's samples read as digits by category (a label classifier agreed on
+    # 63-70 % of them) while Q read real digits at only 0.31-0.42: Q keyed on the MLP's own
+    # pixels. With the paper's convolutional nets Q reads real digits as it reads samples
+    # (0.57 after 12 epochs). Smaller noise (ClusterGAN's: the one-hot code is not drowned by
+    # 62 noise dimensions) makes the category the digit: at 0.3 of its scale 0.63 by epoch 12,
+    # with λ = 2 0.68 by epoch 20; at 0.1 with λ = 2, 0.81 by epoch 24 and 0.93 by epoch 40.
+    # Q on D's body trained by the information term too (the paper's sharing) and random
+    # shifts of what D sees (DiffAugment) did worse: 0.20-0.29 and 0.63 by epoch 20-24.
     return (ModelConfig(family="infogan", architecture="conv", info_weight=2.0,
                         noise_scale=0.1),
             TrainConfig(epochs=INFOGAN_DCGAN_EPOCHS))

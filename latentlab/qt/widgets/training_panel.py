@@ -233,8 +233,9 @@ class TrainingPanel(QWidget):
         self.umap_weight.setValue(m.umap_weight)
 
     def _data_key(self) -> tuple[str, tuple[int, ...] | None]:
-        data = self.lab.data.dataset
-        return self._data_kind(), data.input_shape if data is not None else None
+        data = self.lab.data.dataset  # a text recipe does not depend on the vocabulary's size
+        image = data is not None and data.kind == "image"
+        return self._data_kind(), data.input_shape if image else None
 
     def _on_dataset(self) -> None:
         # Text and images, and images of another size, have different recipes (a DCGAN
