@@ -280,8 +280,3 @@ def remove_if_empty(folder: Path, created: bool) -> None:
 
 
 
-def duration(seconds: float) -> str:
-    seconds = max(0, round(seconds))
-    h, rest = divmod(seconds, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"

@@ -11,7 +11,8 @@ import time
 from dataclasses import asdict, fields
 from typing import Any, TextIO
 
-from latentlab.cli.common import EXIT_OK, CommandError, StatusLine, duration, usage_error
+from latentlab.cli.common import EXIT_OK, CommandError, StatusLine, usage_error
+from latentlab.core.training.events import format_duration
 
 #: ``Gan2dConfig`` field → (flag type, metavar, help). Every field has a flag; a test checks it.
 #: Values are checked by ``Gan2dConfig.validate()``, the one place that knows what can work.
@@ -202,7 +203,7 @@ def describe(settings: dict[str, Any]) -> str:
 def format_table(report: dict[str, Any]) -> str:
     m = report["metrics"]
     lines = [f"{describe(report['settings'])} · seed {report['settings']['seed']}",
-             f"{report['steps']:,} steps in {duration(report['seconds'])} · metrics from "
+             f"{report['steps']:,} steps in {format_duration(report['seconds'])} · metrics from "
              f"{report['samples']:,} samples", ""]
     if m["n_modes"] is not None:
         lines += [f"modes captured   {m['modes_captured']} / {m['n_modes']}",
@@ -234,5 +235,5 @@ class Progress(StatusLine):
             return
         self.last = now
         line = (f"gan2d step {stats.step:,}/{self.total:,} · D {stats.d_loss:.4f} · "
-                f"G {stats.g_loss:.4f} · {duration(now - self.started)} elapsed")
+                f"G {stats.g_loss:.4f} · {format_duration(now - self.started)} elapsed")
         self.write(line)

@@ -14,10 +14,10 @@ from latentlab.cli.common import (
     CommandError,
     StatusLine,
     checkpoint_and_data,
-    duration,
     usage_error,
     without_encoder,
 )
+from latentlab.core.training.events import format_duration
 
 #: ``--labels`` default, and the word that means every labelled train item.
 DEFAULT_LABELS = "10,100,1000,all"
@@ -103,7 +103,7 @@ class Progress(StatusLine):
     def __call__(self, done: int, total: int, what: str) -> None:
         if done >= total:
             return
-        elapsed = duration(time.perf_counter() - self.started)
+        elapsed = format_duration(time.perf_counter() - self.started)
         line = f"semisup {done + 1}/{total} · {what} · {elapsed} elapsed"
         self.write(line)
 
@@ -142,7 +142,7 @@ def format_table(result: Any, report: dict[str, Any], title: str) -> str:
              f"scored on {data['n_test']:,} test items",
              f"test accuracy, mean ± std over {settings.repeats} repeat"
              f"{'s' if settings.repeats != 1 else ''} (seeds {settings.seed}…"
-             f"{settings.seed + settings.repeats - 1}) · {duration(result.seconds)}", ""]
+             f"{settings.seed + settings.repeats - 1}) · {format_duration(result.seconds)}", ""]
     lines.append(" " * label_width + "".join(h.ljust(width) for h in heads).rstrip())
     for i, ((name, _), row) in enumerate(zip(rows, cells, strict=True)):
         if i == first_reference:

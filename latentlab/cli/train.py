@@ -19,7 +19,6 @@ from latentlab.cli.common import (
     EXIT_OK,
     CommandError,
     data_options,
-    duration,
     load_data,
     prepare_out_dir,
     remove_if_empty,
@@ -34,6 +33,7 @@ from latentlab.config import (
     TrainConfig,
     parse_int_list,
 )
+from latentlab.core.training.events import format_duration
 
 
 def _configs(args: argparse.Namespace, text_data: bool | None = None,
@@ -231,7 +231,7 @@ def _run_training(args: argparse.Namespace, options: dict[str, Any], out: Path, 
         raise CommandError(str(exc)) from None
     if stream is not None:
         stream.write(f"{meta.describe()}: {_loss_words(last_epoch)}; "
-                     f"{duration(finished.elapsed_s)}\n")
+                     f"{format_duration(finished.elapsed_s)}\n")
     print(path)
     return EXIT_OK
 
@@ -299,7 +299,7 @@ class ProgressBar:
             width = min(shutil.get_terminal_size((80, 20)).columns, 120)
             loss = ", ".join(f"{n} {event.losses[n]:.4g}" for n in _main_terms(event.losses))
             text = (f"epoch {event.epoch}/{self.epochs} · step {event.step}/"
-                    f"{event.steps_per_epoch} · {loss} · ETA {duration(event.eta_s)}")
+                    f"{event.steps_per_epoch} · {loss} · ETA {format_duration(event.eta_s)}")
             bar_width = max(10, width - len(text) - 4)
             done = math.floor(bar_width * event.global_step / max(event.total_steps, 1))
             self._write(f"\r[{'#' * done}{'.' * (bar_width - done)}] {text}"[: width + 1]
@@ -309,7 +309,7 @@ class ProgressBar:
             self._clear()
             elapsed = time.perf_counter() - self.started
             self._write(f"epoch {event.epoch}/{self.epochs}: {_loss_words(event)} · "
-                        f"{duration(elapsed)} elapsed\n")
+                        f"{format_duration(elapsed)} elapsed\n")
 
     def _clear(self) -> None:
         if self.live and self.stream is not None:

@@ -58,3 +58,14 @@ def test_images_of_another_size_fill_in_their_recipe(qtbot, window) -> None:
     assert panel.architecture.currentData() == "conv" == model.architecture
     assert panel.codes.noise_scale.value() == model.noise_scale
     assert panel.epochs.value() == train.epochs and panel.train_button.isEnabled()
+
+
+def test_an_opened_checkpoint_shows_its_settings_in_the_form(qtbot, window, trained) -> None:
+    """The form shows the model that is loaded, not the recipe of the type chosen before."""
+    panel, lab = window.workspace.training_panel, window.lab
+    panel.family.setCurrentIndex(panel.family.findData("vae"))
+    assert lab.files.open_model(trained)
+    qtbot.waitUntil(lambda: lab.model.finished_model() is not None, timeout=20_000)
+    assert panel.family.currentData() == "ae" and panel.hidden.text() == "32"
+    assert panel.batch.value() == 128 and not panel.vae_box.isVisible()
+    assert panel.configs()[0].hidden == (32,) and panel.train_button.isEnabled()

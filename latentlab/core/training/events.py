@@ -80,3 +80,11 @@ class TrainingFailed:
 
 
 Event = TrainingStarted | StepProgress | EpochEnded | Snapshot | TrainingFinished | TrainingFailed
+
+
+def format_duration(seconds: float) -> str:
+    """Seconds as m:ss, or h:mm:ss from an hour (an ETA, a run's elapsed time)."""
+    seconds = max(0, round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

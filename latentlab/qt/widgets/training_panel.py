@@ -13,7 +13,6 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
-    QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -39,41 +38,21 @@ from latentlab.config import (
 )
 from latentlab.core.models.conditional import labels_problem
 from latentlab.core.training.device import available_devices
-from latentlab.core.training.events import StepProgress, TrainingFinished, TrainingStarted
+from latentlab.core.training.events import (
+    StepProgress,
+    TrainingFinished,
+    TrainingStarted,
+    format_duration,
+)
 from latentlab.core.training.recipes import recommended_settings
 from latentlab.lab.latent_lab import LatentLab
+from latentlab.qt.widgets.form_parts import combo, group
 from latentlab.qt.widgets.gan_fields import (
     GAN_LOSS_TIP,
     GanRemedyFields,
     InfoCodeFields,
     ProganFields,
 )
-
-
-def _combo(options: dict[str, str], current: str) -> QComboBox:
-    combo = QComboBox()
-    # The dock is narrow: a long entry must not widen the whole form (the popup still shows it).
-    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-    combo.setMinimumContentsLength(10)
-    for key, text in options.items():
-        combo.addItem(text, key)
-    combo.setCurrentIndex(list(options).index(current))
-    return combo
-
-
-def _group(title: str, rows: list[tuple[str, QWidget]]) -> QGroupBox:
-    box = QGroupBox(title)
-    form = QFormLayout(box)
-    for label, widget in rows:
-        form.addRow(label, widget)
-    return box
-
-
-def format_duration(seconds: float) -> str:
-    seconds = max(0, round(seconds))
-    minutes, secs = divmod(seconds, 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def _losses_text(losses: dict[str, float]) -> str:
@@ -89,8 +68,8 @@ class TrainingPanel(QWidget):
         m, t = recommended_settings("ae", self._data_kind())
         self._recipe_data = self._data_key()
 
-        self.family = _combo(WINDOW_FAMILIES, m.family)
-        self.architecture = _combo(ARCHITECTURES, m.architecture)
+        self.family = combo(WINDOW_FAMILIES, m.family)
+        self.architecture = combo(ARCHITECTURES, m.architecture)
         self.hidden = QLineEdit(", ".join(str(h) for h in m.hidden))
         self.hidden.setToolTip("Widths of the encoder's hidden layers; the decoder mirrors them.")
         self.latent = QSpinBox(minimum=0, maximum=4096, value=m.latent_dim)
@@ -99,10 +78,10 @@ class TrainingPanel(QWidget):
         self.batch = QSpinBox(minimum=0, maximum=65_536, value=t.batch_size)
         self.learning_rate = QLineEdit(f"{t.learning_rate:g}")
         self.seed = QSpinBox(minimum=0, maximum=2**31 - 1, value=t.seed)
-        self.likelihood = _combo(LIKELIHOODS, m.likelihood)
+        self.likelihood = combo(LIKELIHOODS, m.likelihood)
         self.beta = QDoubleSpinBox(minimum=-1000.0, maximum=1000.0, value=m.beta, decimals=3,
                                    singleStep=0.1)
-        self.gan_loss = _combo(GAN_LOSSES, m.gan_loss)
+        self.gan_loss = combo(GAN_LOSSES, m.gan_loss)
         self.gan_loss.setToolTip(GAN_LOSS_TIP)
         self.remedies = GanRemedyFields(m)
         self.noise = QSpinBox(minimum=0, maximum=4096, value=m.noise_dim)
@@ -124,19 +103,19 @@ class TrainingPanel(QWidget):
         for kind in devices:
             self.device.addItem(kind.upper(), kind)
 
-        model_box = _group("Model", [("Type", self.family), ("Architecture", self.architecture),
+        model_box = group("Model", [("Type", self.family), ("Architecture", self.architecture),
                                      ("Hidden sizes", self.hidden), ("Latent size", self.latent)])
-        self.vae_box = _group("VAE", [("Decoder likelihood", self.likelihood),
+        self.vae_box = group("VAE", [("Decoder likelihood", self.likelihood),
                                       ("KL weight β", self.beta)])
-        self.gan_box = _group("GAN", [("Generator loss", self.gan_loss),
+        self.gan_box = group("GAN", [("Generator loss", self.gan_loss),
                                       ("Noise size", self.noise),
                                       ("D steps per G step", self.d_steps),
                                       *self.remedies.rows(),
                                       ("D learning rate", self.d_learning_rate)])
-        self.infogan_box = _group("InfoGAN codes", self.codes.rows())
-        self.umap_box = _group("UMAP autoencoder", [("UMAP weight", self.umap_weight)])
+        self.infogan_box = group("InfoGAN codes", self.codes.rows())
+        self.umap_box = group("UMAP autoencoder", [("UMAP weight", self.umap_weight)])
         self.progan = ProganFields(m, self._validate)
-        train_box = _group("Training", [("Epochs", self.epochs), ("Batch size", self.batch),
+        train_box = group("Training", [("Epochs", self.epochs), ("Batch size", self.batch),
                                         ("Learning rate", self.learning_rate), ("Seed", self.seed),
                                         ("Device", self.device)])
 
@@ -196,6 +175,7 @@ class TrainingPanel(QWidget):
         self.pause_button.clicked.connect(self._on_pause)
         self.stop_button.clicked.connect(lab.model.stop)
         lab.model.status_changed.connect(self._on_status)
+        lab.model.changed.connect(self._on_model)
         lab.data.changed.connect(self._validate)
         lab.model.started.connect(self._on_started)
         lab.model.progress.connect(self._on_progress)
@@ -213,7 +193,21 @@ class TrainingPanel(QWidget):
 
     def apply_recommended(self) -> None:
         """Fill the form with the recommended settings for the model type and the data."""
-        m, t = self._recipe()
+        self.show_settings(*self._recipe())
+
+    def _on_model(self) -> None:
+        # An opened checkpoint or lab: the form shows the settings its model was trained with.
+        session = self.lab.model
+        if session.path is not None and session.finished_model() is not None:
+            index = self.family.findData(session.model_cfg.family)
+            if index >= 0:  # choosing the type here would fill in its recipe instead
+                self.family.blockSignals(True)
+                self.family.setCurrentIndex(index)
+                self.family.blockSignals(False)
+                self.show_settings(session.model_cfg, session.train_cfg)
+
+    def show_settings(self, m: ModelConfig, t: TrainConfig) -> None:
+        """Fill the fields of the form's model type with ``m`` and ``t``."""
         self.architecture.setCurrentIndex(self.architecture.findData(m.architecture))
         self.hidden.setText(", ".join(str(h) for h in m.hidden))
         self.latent.setValue(m.latent_dim)
@@ -231,6 +225,7 @@ class TrainingPanel(QWidget):
         self.progan.show(m)
         self.codes.show(m)
         self.umap_weight.setValue(m.umap_weight)
+        self._validate()
 
     def _data_key(self) -> tuple[str, tuple[int, ...] | None]:
         data = self.lab.data.dataset  # a text recipe does not depend on the vocabulary's size
