@@ -45,6 +45,11 @@ GAN_LOSSES = {"non_saturating": "Non-saturating", "saturating": "Saturating",
 #: Image sides the DCGAN generator builds (two stride-2 stages from a 7×7 or 8×8 start).
 DCGAN_SIDES = (28, 32)
 
+
+def dcgan_builds(input_shape: tuple[int, ...]) -> bool:
+    """Whether the DCGAN builds images of ``input_shape`` (C, H, W): square, of DCGAN_SIDES."""
+    return len(input_shape) == 3 and input_shape[1] == input_shape[2] in DCGAN_SIDES
+
 #: Smallest image side the convolutional architecture accepts (two stride-2 stages).
 MIN_CONV_SIDE = 16
 #: Smallest image side pix2pix's U-Net and PatchGAN are built for.
@@ -298,13 +303,13 @@ class ModelConfig(JsonSettings):
             problems.append("Architecture: GANs are built as MLP or DCGAN (convolutional).")
         if self.architecture == "mlp" and (not self.hidden or any(h < 1 for h in self.hidden)):
             problems.append("Hidden sizes: every layer width must be a positive integer.")
-        if self.architecture == "conv" and input_shape is not None and self.family != "progan":
+        if (self.architecture == "conv" and input_shape is not None
+                and self.family != "progan" and not dcgan_builds(input_shape)):
             h, w = input_shape[1:] if len(input_shape) == 3 else (0, 0)
-            if h != w or h not in DCGAN_SIDES:
-                problems.append(
-                    f"Architecture: DCGAN builds 28×28 or 32×32 images; this dataset's are "
-                    f"{h}×{w}. Use MLP."
-                )
+            problems.append(
+                f"Architecture: DCGAN builds 28×28 or 32×32 images; this dataset's are "
+                f"{h}×{w}. Use MLP."
+            )
         if self.gan_loss not in GAN_LOSSES:
             problems.append(f"Generator loss: unknown value {self.gan_loss!r}.")
         if self.noise_dim < 1:

@@ -125,6 +125,7 @@ def fit_tsne(x: np.ndarray, p: dict[str, Any], seed: int, cancel: threading.Even
     embedding = TSNEEmbedding(start, affinities, negative_gradient_method="auto",
                               n_jobs=threads, random_state=seed, callbacks=report,
                               callbacks_every_iters=PROGRESS_EVERY)
+
     def rate(exaggeration: float) -> float:
         return max(len(data) / exaggeration, MIN_LEARNING_RATE)
 

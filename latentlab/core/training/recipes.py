@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 from latentlab.config import (
-    DCGAN_SIDES,
     GAN_FAMILIES,
     MODEL_FAMILIES,
     ConfigError,
     ModelConfig,
     TrainConfig,
+    dcgan_builds,
 )
 
 DATA_KINDS = ("image", "text")
@@ -109,18 +109,13 @@ def _text(family: str) -> tuple[ModelConfig, TrainConfig]:
 def _gan(family: str, input_shape: tuple[int, ...] | None) -> tuple[ModelConfig, TrainConfig]:
     # Chen et al.'s MNIST set-up (the dataclass defaults): Adam β₁ = 0.5, 2e-4 for D and 1e-3
     # for G, MLP nets where the DCGAN cannot build the images.
-    if family == "infogan" and _dcgan_builds(input_shape):
+    if family == "infogan" and input_shape is not None and dcgan_builds(input_shape):
         return _infogan_dcgan()
     # An MLP InfoGAN's category keeps aligning with the classes long after its information
     # term has saturated (held-out accuracy on the MNIST sample: 0.35 after 40 epochs, 0.56
     # after 200, no better by 300), and an MLP epoch is short.
     epochs = 200 if family == "infogan" else TrainConfig().epochs
     return ModelConfig(family=family), TrainConfig(epochs=epochs)
-
-
-def _dcgan_builds(input_shape: tuple[int, ...] | None) -> bool:
-    return (input_shape is not None and len(input_shape) == 3
-            and input_shape[1] == input_shape[2] and input_shape[1] in DCGAN_SIDES)
 
 
 def _infogan_dcgan() -> tuple[ModelConfig, TrainConfig]:
