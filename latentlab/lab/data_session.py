@@ -16,12 +16,13 @@ from latentlab.core.data import AmbiguousKeys, Dataset, DatasetError, LoadCancel
 from latentlab.core.data.download import DownloadCancelled, DownloadError
 from latentlab.core.data.source import DataSource, LoadProgress
 from latentlab.core.maps.linear import PCA, TfidfLSA
+from latentlab.core.maps.spatial import PointIndex
 from latentlab.core.training.device import training_cpu_threads
 from latentlab.lab.jobs import JobCallbacks, JobControl, Runner
 from latentlab.lab.notifications import Notifications
 
 #: Maps show every item up to this many, else a fixed random subset.
-MAX_MAP_POINTS = 100_000
+MAX_MAP_POINTS = 1_000_000
 STRIP_SIZE = 8
 #: The skipped-files summary lists at most this many files in its details.
 SKIPPED_LISTED = 1000
@@ -37,6 +38,8 @@ class PreparedData:
     coords: np.ndarray
     title: str
     probe_start: np.ndarray
+    #: The baseline map's spatial index (built in the load job: none of it on the GUI thread).
+    index: PointIndex | None = None
 
 
 @dataclass(frozen=True)
@@ -104,7 +107,8 @@ def load_and_prepare(source: DataSource, control: JobControl) -> tuple[Dataset, 
 
     # Leave a core to the GUI: BLAS threads that outnumber the free cores slow down many-fold.
     with threadpool_limits(limits=training_cpu_threads(), user_api="blas"):
-        return dataset, prepare_data(dataset)
+        prepared = prepare_data(dataset)
+    return dataset, replace(prepared, index=PointIndex(prepared.coords))
 
 
 def skipped_summary(dataset: Dataset, label: str) -> tuple[str, str]:

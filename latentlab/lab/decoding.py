@@ -14,6 +14,7 @@ import torch
 from latentlab.core.maps import projection as proj
 from latentlab.core.maps.inverse import KNNInverse
 from latentlab.core.maps.linear import LatentMap
+from latentlab.core.maps.spatial import PointIndex
 from latentlab.core.models import ConditionalVAE
 from latentlab.core.training.device import training_cpu_threads
 from latentlab.lab.data_session import DataSession
@@ -116,7 +117,9 @@ class ProbeDecoder:
             knn = cached[1]
             knn.use_codes(codes)
         else:
-            knn = KNNInverse(np.asarray(coords), np.asarray(codes), k=KNN_K)
+            index = state.index
+            assert index is not None  # a fitted projection has points
+            knn = KNNInverse(index, np.asarray(codes), k=KNN_K)
         self._knn[state.id] = (id(codes), knn)
         return knn
 
@@ -135,9 +138,9 @@ class ProbeDecoder:
 
 
 def fit_job(spec: proj.ProjectionSpec, x: np.ndarray, seed: int, codes: np.ndarray | None,
-            control: JobControl) -> tuple[proj.FittedProjection, KNNInverse | None]:
-    """A projection's job: the fit, and the KD-tree for decoding anywhere (so that no drag
-    waits for one)."""
+            control: JobControl) -> tuple[proj.FittedProjection, PointIndex, KNNInverse | None]:
+    """A projection's job: the fit, its points' spatial index and the kNN decoder on it (so
+    that no hover, lasso or drag waits for them)."""
     from threadpoolctl import threadpool_limits
 
     # Leave a core to the GUI; BLAS/OpenMP threads beyond the free cores make t-SNE and UMAP
@@ -145,6 +148,6 @@ def fit_job(spec: proj.ProjectionSpec, x: np.ndarray, seed: int, codes: np.ndarr
     with threadpool_limits(limits=training_cpu_threads()):
         fitted = proj.fit_projection(spec, x, seed=seed, cancel=control.cancel_event,
                                      progress=control.report)
-    knn = None if fitted.exact_inverse or codes is None else KNNInverse(fitted.coords, codes,
-                                                                         k=KNN_K)
-    return fitted, knn
+    index = PointIndex(fitted.coords)
+    knn = None if fitted.exact_inverse or codes is None else KNNInverse(index, codes, k=KNN_K)
+    return fitted, index, knn

@@ -17,6 +17,7 @@ import numpy as np
 from psygnal import Signal
 
 from latentlab.core.maps.setup import MapSetup
+from latentlab.core.maps.spatial import PointIndex
 
 PIXELS, LATENT, THIRD = "pixels", "latent", "third"
 #: The three maps, named after what the first two show until the user chooses otherwise.
@@ -39,10 +40,11 @@ class MapFit:
 
 @dataclass(frozen=True)
 class View:
-    """A map's points and the title that says what they are."""
+    """A map's points and the title that says what they are (and their index, if built)."""
 
     coords: np.ndarray | None
     title: str
+    index: PointIndex | None = None
 
 
 def empty_title(setup: MapSetup) -> str:
@@ -71,6 +73,7 @@ class MapState:
         self.progress = ""
         #: A replaced built-in view, kept up to date until it returns.
         self.hidden_view: View | None = None
+        self._index: PointIndex | None = None  # over ``coords``, built once when first needed
 
     @property
     def built_in(self) -> bool:
@@ -81,18 +84,32 @@ class MapState:
         """A built-in map showing a chosen projection."""
         return self.built_in and self.fit is not None
 
-    def show(self, coords: np.ndarray | None, title: str | None = None) -> None:
+    def show(self, coords: np.ndarray | None, title: str | None = None,
+             index: PointIndex | None = None) -> None:
+        """Show ``coords`` (N×2) under ``title``; ``index``: their spatial index, if built."""
         self.coords = None if coords is None else np.asarray(coords, np.float32)
+        self._index = index if coords is not None and index is not None and len(
+            index) == len(self.coords) else None
         if title is not None:
             self.title = title
         self.changed.emit()
+
+    @property
+    def index(self) -> PointIndex | None:
+        """The points' spatial index (hover, lasso, decoding): built on first use, kept until
+        the points change. None when there are no points."""
+        if self.coords is None or len(self.coords) == 0:
+            return None
+        if self._index is None:
+            self._index = PointIndex(self.coords)
+        return self._index
 
     def show_built_in(self, view: View) -> None:
         """The built-in view's points: shown, or kept for its return while replaced."""
         if self.replaced:
             self.hidden_view = view
         else:
-            self.show(view.coords, view.title)
+            self.show(view.coords, view.title, view.index)
 
     def move_probe(self, xy: np.ndarray | tuple[float, float]) -> None:
         self.probe = np.asarray(xy, dtype=np.float32).reshape(2)
@@ -114,15 +131,16 @@ class MapState:
         self.progress = text
         self.projection_progress.emit(text)
 
-    def end_projection(self, fit: MapFit | None) -> None:
-        """A projection ended: shown when ``fit`` is given, else the map stays as it was."""
+    def end_projection(self, fit: MapFit | None, index: PointIndex | None = None) -> None:
+        """A projection ended: shown when ``fit`` is given (``index``: over its points), else
+        the map stays as it was."""
         self.projecting = False
         if fit is not None:
             if self.built_in and self.fit is None:
-                self.hidden_view = View(self.coords, self.title)
+                self.hidden_view = View(self.coords, self.title, self._index)
             self.fit = fit
             self.setup = fit.setup
-            self.show(fit.projection.coords, fit.projection.method_label)
+            self.show(fit.projection.coords, fit.projection.method_label, index)
         elif self.fit is not None:
             self.setup = self.fit.setup
         elif self.built_in:
@@ -145,7 +163,7 @@ class MapState:
         self.fit, self.hidden_view = None, None
         if replaced and view is not None:
             self.image = None
-            self.show(view.coords, view.title)
+            self.show(view.coords, view.title, view.index)
         return replaced
 
     def clear(self) -> None:

@@ -21,6 +21,7 @@ from latentlab.core.maps.inverse import KNNInverse
 from latentlab.core.maps.linear import LatentMap
 from latentlab.core.maps.methods import METHOD_NAMES
 from latentlab.core.maps.setup import MapSetup
+from latentlab.core.maps.spatial import PointIndex
 from latentlab.core.models import ConditionalVAE, InfoGAN
 from latentlab.lab.data_session import DataSession
 from latentlab.lab.decoding import ProbeDecoder, fit_job
@@ -165,7 +166,7 @@ class Maps:
         prepared = self._data.prepared
         assert prepared is not None
         self._clear_projections(codes_only=False)
-        self.states[PIXELS].show_built_in(View(prepared.coords, prepared.title))
+        self.states[PIXELS].show_built_in(View(prepared.coords, prepared.title, prepared.index))
         for map_id in MAP_IDS:
             self.states[map_id].set_image(None)
         # PCA's origin decodes to the mean image; LSA's probe starts amid the documents.
@@ -315,13 +316,13 @@ class Maps:
         return self._data.map_inputs(), ""
 
     def _on_projected(self, map_id: str, setup: MapSetup, codes: np.ndarray | None,
-                      result: tuple[proj.FittedProjection, KNNInverse | None]) -> None:
-        fitted, knn = result
+                      result: tuple[proj.FittedProjection, PointIndex, KNNInverse | None]) -> None:
+        fitted, index, knn = result
         state = self.states[map_id]
         if map_id in self._cancelled:  # it ended before it noticed the cancel
             self._on_projection_failed(map_id, proj.ProjectionCancelled(), "")
             return
-        state.end_projection(MapFit(setup, fitted, codes))
+        state.end_projection(MapFit(setup, fitted, codes), index)
         self.decoder.keep_knn(map_id, knn, codes)
         xy = self._pending_probes.pop(map_id, None)
         assert state.coords is not None

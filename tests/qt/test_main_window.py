@@ -91,15 +91,15 @@ def test_box_selection_is_linked_across_maps(qtbot, window) -> None:
     inside = np.flatnonzero(np.all((coords >= lo - 0.05) & (coords <= hi + 0.05), axis=1))
     assert len(lab.selection.items) > 0 and set(lab.selection.items) <= set(inside)
     # The other map highlights the same items at their own coordinates.
-    np.testing.assert_allclose(window.workspace.maps[LATENT].highlight.data["x"],
+    np.testing.assert_allclose(window.workspace.maps[LATENT].highlight.pos[:, 0],
                                lab.maps[LATENT].coords[lab.selection.items, 0])
     assert window.workspace.selection_label.text().strip() == f"{len(lab.selection.items)} selected"
     chosen = lab.selection.items.copy()
     train_to_end(qtbot, window)  # a new model keeps the selection: it names dataset items
     np.testing.assert_array_equal(lab.selection.items, chosen)
-    assert len(window.workspace.maps[LATENT].highlight.data) == len(chosen)
+    assert len(window.workspace.maps[LATENT].highlight) == len(chosen)
     lab.selection.clear()
-    assert len(window.workspace.maps[LATENT].highlight.data) == 0
+    assert len(window.workspace.maps[LATENT].highlight) == 0
 
 
 def test_lasso_selection_with_shift_adds(qtbot, window) -> None:

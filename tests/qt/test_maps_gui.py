@@ -42,7 +42,7 @@ def test_third_map_is_linked_to_the_pca_map(qtbot, window, tiny_digits) -> None:
     lo, hi = np.percentile(coords, 25, axis=0), np.percentile(coords, 75, axis=0)
     drag(qtbot, window.workspace.maps[PIXELS], line(lo, hi))
     assert len(lab.selection.items) > 0
-    np.testing.assert_allclose(third.highlight.data["x"],
+    np.testing.assert_allclose(third.highlight.pos[:, 0],
                                lab.maps[THIRD].coords[lab.selection.items, 0])
     # And back: a box on the t-SNE map selects there, and the PCA map highlights the same items.
     t = lab.maps[THIRD].coords
@@ -50,7 +50,7 @@ def test_third_map_is_linked_to_the_pca_map(qtbot, window, tiny_digits) -> None:
     drag(qtbot, third, line(lo, hi))
     inside = np.flatnonzero(np.all((t >= lo - 1) & (t <= hi + 1), axis=1))
     assert len(lab.selection.items) > 0 and set(lab.selection.items) <= set(inside)
-    np.testing.assert_allclose(window.workspace.maps[PIXELS].highlight.data["y"],
+    np.testing.assert_allclose(window.workspace.maps[PIXELS].highlight.pos[:, 1],
                                lab.maps[PIXELS].coords[lab.selection.items, 1])
     # A t-SNE map of the pixels without a model cannot decode yet, and says so.
     assert "needs a model" in lab.maps.decode_status(THIRD)

@@ -107,3 +107,23 @@ def test_dots_are_as_wide_in_logical_pixels_at_any_pixel_ratio(qtbot, dpr: float
     inked = np.flatnonzero(row[:, 0] < 200)  # where the blue dot is (white elsewhere)
     width = (inked.max() - inked.min() + 1) / dpr
     assert layer.size - 1 <= width <= layer.size + 1
+
+
+def test_many_points_are_painted_as_their_density_in_class_colours(qtbot, monkeypatch) -> None:
+    import latentlab.qt.widgets.point_layer as point_layer
+
+    monkeypatch.setattr(point_layer, "DENSITY_POINTS", 1000)
+    rng = np.random.default_rng(0)
+    red = rng.normal((2.0, 2.0), 0.3, (3000, 2))
+    blue = rng.normal((6.0, 2.0), 0.3, (3000, 2))
+    layer = PointLayer(size=6)
+    layer.set_points(np.r_[red, blue], np.r_[np.zeros(3000, int), np.full(3000, 2)], RGB)
+    picture = render(layer, 160, 80)
+    assert layer.painted_density and len(layer._all) == 0  # no dot drawn
+    # Dense middles: their class's colour, opaque.
+    np.testing.assert_allclose(colour_at(picture, 2, 2), [255, 0, 0], atol=2)
+    np.testing.assert_allclose(colour_at(picture, 6, 2), [0, 0, 255], atol=2)
+    assert (picture[:, int(4 * SCALE), :3] == 255).all()  # nothing between the two clusters
+    layer.set_points(red[:500], np.zeros(500, int), RGB)  # few points: dots again
+    render(layer, 160, 80)
+    assert not layer.painted_density and len(layer._all) == 500

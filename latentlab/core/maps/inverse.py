@@ -5,21 +5,22 @@ from __future__ import annotations
 import numpy as np
 
 from latentlab.core.maps.methods import ProjectionError
+from latentlab.core.maps.spatial import PointIndex
 
 
 class KNNInverse:
     """Decode anywhere on a map without an inverse: interpolate the codes of nearby map points.
 
-    A KD-tree over the map coordinates finds the ``k`` nearest points; their codes are averaged
-    with weights ``1 / distance**power`` (normalised to sum to 1). At a stored point (distance 0)
-    the result is exactly that point's code.
+    The map's spatial index finds the ``k`` nearest points; their codes are averaged with
+    weights ``1 / distance**power`` (normalised to sum to 1). At a stored point (distance 0) the
+    result is exactly that point's code. Pass the map's :class:`PointIndex` to share it.
     """
 
-    def __init__(self, map_coords: np.ndarray, codes: np.ndarray, k: int = 8,
+    def __init__(self, map_coords: np.ndarray | PointIndex, codes: np.ndarray, k: int = 8,
                  power: float = 2.0) -> None:
-        from scipy.spatial import cKDTree
-
-        coords = np.asarray(map_coords, dtype=np.float64).reshape(-1, 2)
+        index = map_coords if isinstance(map_coords, PointIndex) else None
+        coords = (index.coords if index is not None
+                  else np.asarray(map_coords, dtype=np.float64).reshape(-1, 2))
         self.codes = np.asarray(codes, dtype=np.float32).reshape(len(codes), -1)
         if len(coords) != len(self.codes):
             raise ProjectionError(f"{len(coords)} map points against {len(self.codes)} codes")
@@ -29,21 +30,19 @@ class KNNInverse:
             raise ProjectionError("map points and codes must be finite")
         self.k = max(1, min(int(k), len(coords)))
         self.power = float(power)
-        self.tree = cKDTree(coords)
+        self.index = index if index is not None else PointIndex(coords)
 
     def use_codes(self, codes: np.ndarray) -> None:
         """Interpolate other codes of the same points (a map of the inputs while a model
         trains): the KD-tree over the map stays."""
         codes = np.asarray(codes, dtype=np.float32).reshape(len(codes), -1)
         if len(codes) != len(self.codes):
-            raise ProjectionError(f"{self.tree.n} map points against {len(codes)} codes")
+            raise ProjectionError(f"{len(self.index)} map points against {len(codes)} codes")
         self.codes = codes
 
     def weights(self, xy: np.ndarray | tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
         """Indices (M×k) of the nearest stored points to each of M points, and their weights."""
-        xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
-        dist, idx = self.tree.query(xy, k=self.k)
-        dist, idx = dist.reshape(len(xy), self.k), idx.reshape(len(xy), self.k)
+        idx, dist = self.index.nearest(xy, self.k)
         exact = dist[:, 0] == 0.0
         with np.errstate(divide="ignore"):
             w = 1.0 / np.power(dist, self.power)

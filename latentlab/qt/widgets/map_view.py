@@ -10,7 +10,7 @@ from PySide6.QtGui import QColor, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsPathItem, QLabel, QVBoxLayout, QWidget
 
 from latentlab.core.data.text import document_snippet
-from latentlab.core.maps.geometry import points_in_box, points_in_polygon
+from latentlab.core.maps.geometry import points_in_box
 from latentlab.core.maps.methods import METHOD_NAMES
 from latentlab.lab.latent_lab import LatentLab
 from latentlab.lab.map_state import PIXELS
@@ -20,6 +20,7 @@ from latentlab.qt.widgets.palette import class_colour, palette_colours
 from latentlab.qt.widgets.point_layer import PointLayer
 
 HOVER_RADIUS_PX = 8
+SELECTED = "#0a0a0a"  # the ring around a selected point
 HOVER_SIDE_PX = 96
 #: Text datasets: the hover shows a document's first lines, this wide.
 SNIPPET_WIDTH_PX = 320
@@ -86,8 +87,6 @@ class MapView(QWidget):
         self.map_id = map_id
         self.map = lab.maps[map_id]
         self.empty_text = empty_text
-        self._tree = None  # scipy cKDTree over the coordinates, built on first hover
-        self._tree_scale = np.ones(2)
         self._shows: object = None  # what the map last drew: a chosen setup, or None (built in)
         # While training, codes arrive several times a second; redrawing 4×/s looks just as live.
         self._redraw = Throttle(self._draw, REDRAW_MS, self)
@@ -103,8 +102,7 @@ class MapView(QWidget):
         # No grid: grid lines belong to the axis items, so every probe move would repaint them.
         self.plot.setMenuEnabled(False)
         self.scatter = PointLayer(size=6)
-        self.highlight = pg.ScatterPlotItem(pxMode=True, size=9, brush=None,
-                                            pen=pg.mkPen(QColor(10, 10, 10), width=1.6))
+        self.highlight = PointLayer(size=9, ring=True, density_opacity=0.45)
         self.highlight.setZValue(5)
         # Items labelled by hand: a ring in their label's colour, around the point.
         self.labelled = pg.ScatterPlotItem(pxMode=True, size=13, brush=None)
@@ -178,7 +176,6 @@ class MapView(QWidget):
             self._label_axes()
             self.view_box.enableAutoRange()  # another projection: fit it in view
         coords = self.coords
-        self._tree = None
         if coords is None:
             self.scatter.clear()
             self.highlight.clear()
@@ -225,7 +222,8 @@ class MapView(QWidget):
         if coords is None or len(self.lab.selection.items) == 0:
             self.highlight.clear()
             return
-        self.highlight.setData(pos=coords[self.lab.selection.items])
+        items = self.lab.selection.items
+        self.highlight.set_points(coords[items], np.zeros(len(items), np.int32), (SELECTED,))
 
     def _on_labels_changed(self) -> None:
         coords = self.coords
@@ -259,10 +257,13 @@ class MapView(QWidget):
         coords = self.coords
         if coords is None:
             return
+        index = self.map.index
+        if index is None:
+            return
         if len(polygon) == 4 and self.view_box.tool == "box":
             inside = points_in_box(coords, polygon[0], polygon[2])
         else:
-            inside = points_in_polygon(coords, polygon)
+            inside = index.in_polygon(polygon)
         chosen = np.flatnonzero(inside)
         if additive:
             chosen = np.union1d(self.lab.selection.items, chosen)
@@ -270,17 +271,11 @@ class MapView(QWidget):
 
     def nearest_point(self, x: float, y: float) -> int | None:
         """The map point under (x, y) in data coordinates, within HOVER_RADIUS_PX on screen."""
-        coords = self.coords
-        if coords is None or len(coords) == 0:
+        index = self.map.index  # built once per map's points
+        if index is None:
             return None
-        if self._tree is None:
-            from scipy.spatial import cKDTree  # on first hover: keeps start-up fast
-            # Build the tree on roughly isotropic units; refine in screen pixels below.
-            self._tree_scale = np.maximum(coords.std(0), 1e-12)
-            self._tree = cKDTree(coords / self._tree_scale)
-        k = min(8, len(coords))
-        _, idx = self._tree.query(np.array([x, y]) / self._tree_scale, k=k)
-        candidates = np.atleast_1d(idx)
+        candidates = index.nearest((x, y), 8)[0][0]
+        coords = index.coords
         px_w, px_h = self.view_box.viewPixelSize()
         delta = (coords[candidates] - (x, y)) / (max(px_w, 1e-12), max(px_h, 1e-12))
         dist = np.hypot(delta[:, 0], delta[:, 1])

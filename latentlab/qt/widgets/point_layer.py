@@ -11,6 +11,11 @@ the rest is kept small: the fragment array is kept between paints, its columns t
 on the classes are filled once per ``set_points``, each paint writes just the screen positions
 (one column at a time: numpy is several times slower on N×2 arrays than on columns), and points
 are culled only when some of them can be outside the view.
+
+Past ``DENSITY_POINTS`` in view, dots would overlap many times over and take Qt ~120 ms a
+million: the layer then paints one image of per-class counts in small screen cells instead
+(:mod:`latentlab.core.maps.density`), which costs a few passes over the coordinates. Zooming in
+far enough brings the dots back.
 """
 
 from __future__ import annotations
@@ -18,20 +23,28 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPixmap, QTransform
+from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap, QTransform
 from PySide6.QtWidgets import QGraphicsItem
 
+from latentlab.core.maps.density import class_counts, shade, spread
 from latentlab.qt.widgets.palette import UNLABELLED
 
 _ALPHA = 200
+#: From this many points in view (about), the layer paints their density, not each dot.
+DENSITY_POINTS = 150_000
 
 
 class PointLayer(pg.GraphicsObject):
-    def __init__(self, size: int = 6) -> None:
+    """Dots of one size (``ring``: circles, as around selected points); ``density_opacity``
+    scales the density image (a selection's darkens the points under it, not hides them)."""
+
+    def __init__(self, size: int = 6, ring: bool = False, density_opacity: float = 1.0) -> None:
         super().__init__()
         self.size = size
-        self.pos = np.zeros((0, 2), np.float64)
-        self.classes = np.zeros(0, np.int64)
+        self.ring = ring
+        self.density_opacity = density_opacity
+        self.pos = np.zeros((0, 2), np.float32)
+        self.classes = np.zeros(0, np.int32)
         self.colours: tuple[str, ...] = (UNLABELLED,)
         self._bounds = QRectF()
         self._data_bounds: tuple[tuple[float, float], tuple[float, float]] | None = None
@@ -46,6 +59,8 @@ class PointLayer(pg.GraphicsObject):
         self._all_layout: tuple[int, int, float] | None = None
         # The fragments of the points in view, when some are not (zoomed in).
         self._visible = pg.Qt.internals.PrimitiveArray(QPainter.PixmapFragment, 10)
+        #: The last paint drew the points' density, not their dots.
+        self.painted_density = False
         # Dragging a probe repaints the map under it: draw the points from a cached picture
         # until they or the view change, not all of them again for every move.
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
@@ -57,13 +72,19 @@ class PointLayer(pg.GraphicsObject):
                    colours: tuple[str, ...]) -> None:
         """Show ``pos`` (N×2), point i in ``colours[classes[i] % len(colours)]``."""
         self.prepareGeometryChange()
-        self.pos = np.asarray(pos, np.float64).reshape(-1, 2)
+        # float32 as the maps hold them: no copy (a million points are 8 MB). Far-off points
+        # become infinite, which no view shows either.
+        with np.errstate(over="ignore"):
+            self.pos = np.asarray(pos, np.float32).reshape(-1, 2)
         n = len(self.pos)
         if classes is None:
-            self.colours, self.classes = (UNLABELLED,), np.zeros(n, np.int64)
+            self.colours, self.classes = (UNLABELLED,), np.zeros(n, np.int32)
         else:
             self.colours = tuple(colours)
-            self.classes = np.asarray(classes, np.int64) % len(self.colours)
+            self.classes = np.asarray(classes, np.int32)
+            k = len(self.colours)
+            if n and (self.classes.min() < 0 or self.classes.max() >= k):
+                self.classes = self.classes % k  # more classes than colours: they repeat
         self._all_ready = False
         if n:
             # Column by column: pos.min(0) on an N×2 array is ~20× slower.
@@ -79,6 +100,10 @@ class PointLayer(pg.GraphicsObject):
 
     def clear(self) -> None:
         self.set_points(np.zeros((0, 2)), None, (UNLABELLED,))
+
+    def fragment_bytes(self) -> int:
+        """Memory held for painting dots (none until dots are painted)."""
+        return int(self._all.ndarray().nbytes + self._visible.ndarray().nbytes)
 
     def point_colours(self) -> list[str]:
         """Each point's colour name (for checks; painting never builds this)."""
@@ -113,13 +138,18 @@ class PointLayer(pg.GraphicsObject):
         atlas.fill(Qt.GlobalColor.transparent)
         painter = QPainter(atlas)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(Qt.PenStyle.NoPen)
+        radius = self.size * dpr / 2
         for k, name in enumerate(self.colours):
             colour = QColor(name)
-            colour.setAlpha(_ALPHA)
-            painter.setBrush(colour)
-            painter.drawEllipse(QPointF(k * side + side / 2, side / 2), self.size * dpr / 2,
-                                self.size * dpr / 2)
+            if self.ring:
+                painter.setPen(QPen(colour, 1.6 * dpr))
+                painter.setBrush(Qt.BrushStyle.NoBrush)
+                radius = (self.size - 1.6) * dpr / 2  # the pen's width inside the cell
+            else:
+                colour.setAlpha(_ALPHA)
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.setBrush(colour)
+            painter.drawEllipse(QPointF(k * side + side / 2, side / 2), radius, radius)
         painter.end()
         atlas.setDevicePixelRatio(dpr)
         self._atlas = atlas
@@ -155,8 +185,50 @@ class PointLayer(pg.GraphicsObject):
         out[:, 0] += transform.dx()
         out[:, 1] += transform.dy()
 
+    def in_density(self, transform: QTransform, view: QRectF) -> bool:
+        """Whether the points in ``view`` (device coordinates) are many enough to be painted as
+        a density: about how many are in view, by the share of their bounds that is."""
+        if len(self.pos) < DENSITY_POINTS:
+            return False
+        bounds = transform.mapRect(self._bounds)
+        area = bounds.width() * bounds.height()
+        seen = bounds.intersected(view)
+        share = 1.0 if area <= 0 else seen.width() * seen.height() / area
+        return len(self.pos) * share >= DENSITY_POINTS
+
+    def _paint_density(self, painter: QPainter, transform: QTransform, view: QRectF) -> None:
+        """Per-class counts in cells of half a dot, each spread over a dot's area, over the part
+        of the view with points."""
+        cell = max(2.0, self.size / 2)
+        region = transform.mapRect(self._bounds).intersected(view)
+        width = max(1, int(np.ceil(region.width() / cell)) + 1)
+        height = max(1, int(np.ceil(region.height() / cell)) + 1)
+        x, y = self.pos[:, 0], self.pos[:, 1]
+        gx = x * (transform.m11() / cell) + (transform.dx() - region.left()) / cell
+        gy = y * (transform.m22() / cell) + (transform.dy() - region.top()) / cell
+        if transform.m21():  # the view is never rotated: these two usually cost nothing
+            gx += y * (transform.m21() / cell)
+        if transform.m12():
+            gy += x * (transform.m12() / cell)
+        rgb = np.array([QColor(name).getRgb()[:3] for name in self.colours], np.float32)
+        counts = class_counts(gx, gy, self.classes, len(self.colours), width, height)
+        rgba = shade(spread(counts), rgb)
+        if self.density_opacity != 1.0:  # premultiplied: every channel scales
+            rgba = (rgba * self.density_opacity).astype(np.uint8)
+        image = QImage(rgba.data, width, height, 4 * width,
+                       QImage.Format.Format_RGBA8888_Premultiplied)
+        painter.resetTransform()
+        # Spreading moved each point half a cell right and down: draw the image back by as much.
+        painter.drawImage(QRectF(region.left() - cell / 2, region.top() - cell / 2,
+                                 width * cell, height * cell), image)
+
     def paint(self, painter: QPainter, option, widget=None) -> None:
         if not len(self.pos):
+            return
+        transform = painter.transform()
+        self.painted_density = self.in_density(transform, QRectF(painter.viewport()))
+        if self.painted_density:
+            self._paint_density(painter, transform, QRectF(painter.viewport()))
             return
         dpr = widget.devicePixelRatioF() if widget is not None else 1.0
         if self._atlas is None or self._atlas_key != (self.colours, dpr):
@@ -164,7 +236,6 @@ class PointLayer(pg.GraphicsObject):
         if not self._all_ready:
             self._fill_fragments(dpr)
         assert self._atlas is not None
-        transform = painter.transform()
         fragments = self._all.ndarray()
         self._to_device(transform, self.pos, fragments[:, 0:2])
         view = QRectF(painter.viewport()).adjusted(-self.size, -self.size, self.size, self.size)
