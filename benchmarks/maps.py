@@ -498,6 +498,63 @@ def bench_gui_drag(data: Dataset, n_items: int = 70_000, moves: int = 300, epoch
     return report
 
 
+def bench_tsne(data: Dataset, n_items: int, n_new: int, n_sklearn: int) -> dict:
+    """t-SNE as the app fits it (openTSNE) against scikit-learn's on a subset, new items placed
+    into the fitted map, and each map's 1-NN accuracy (80 % of its points → the rest)."""
+    from sklearn.manifold import TSNE
+    from threadpoolctl import threadpool_limits
+
+    from latentlab.core.evaluation.metrics import knn_accuracy
+    from latentlab.core.maps.methods import DEFAULT_PARAMS
+
+    x, labels = grown_mnist(data, n_items + n_new)
+    x_new, new_labels = x[n_items:], labels[n_items:]
+    x, labels = x[:n_items], labels[:n_items]
+    params = dict(DEFAULT_PARAMS["tsne"])
+    cores = os.cpu_count() or 1
+
+    def one_nn(coords: np.ndarray, y: np.ndarray) -> float:
+        cut = int(0.8 * len(coords))
+        return round(knn_accuracy(coords[:cut], y[:cut], coords[cut:], y[cut:], k=1), 4)
+
+    def app_fit(rows: np.ndarray) -> tuple[float, object, list[str]]:
+        messages: list[str] = []
+        start = time.perf_counter()
+        with threadpool_limits(limits=cores):
+            fitted = fit_projection(ProjectionSpec("tsne", params, source="pixels"), rows,
+                                    seed=0, cancel=threading.Event(), progress=messages.append)
+        return time.perf_counter() - start, fitted, messages
+
+    app_s, fitted, messages = app_fit(x)
+    start = time.perf_counter()
+    placed = fitted.place(x_new)
+    place_s = time.perf_counter() - start
+    # The new items' 1-NN against the fitted map: do they land among their own class?
+    placed_nn = knn_accuracy(fitted.coords, labels, placed, new_labels, k=1)
+    sub = np.random.default_rng(0).permutation(n_items)[:n_sklearn]
+    sub_app_s, sub_fitted, _ = app_fit(x[sub])
+    start = time.perf_counter()
+    with warnings.catch_warnings(), threadpool_limits(limits=cores):
+        warnings.simplefilter("ignore", FutureWarning)
+        sk = TSNE(2, perplexity=params["perplexity"], max_iter=params["max_iter"],
+                  init="pca", random_state=0, n_jobs=cores).fit_transform(x[sub])
+    sk_s = time.perf_counter() - start
+    return {
+        "data": f"MNIST sample grown to {n_items + n_new:,} × 784 (see projections)",
+        "params": params, "cores": cores, "unit": "s",
+        "app": {"items": n_items, "seconds": round(app_s, 1),
+                "one_nn": one_nn(fitted.coords, labels),
+                "phases": sorted({m.split(" (")[0].split(" iteration")[0] for m in messages})},
+        "place_new": {"items": n_new, "seconds": round(place_s, 1),
+                      "one_nn_against_the_map": round(float(placed_nn), 4)},
+        "same_subset": {"items": n_sklearn, "app_seconds": round(sub_app_s, 1),
+                        "sklearn_seconds": round(sk_s, 1),
+                        "ratio_sklearn_to_app": round(sk_s / sub_app_s, 2),
+                        "app_one_nn": one_nn(sub_fitted.coords, labels[sub]),
+                        "sklearn_one_nn": one_nn(sk, labels[sub])},
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
@@ -508,6 +565,10 @@ def main() -> None:
     parser.add_argument("--pca-items", type=int, default=70_000)
     parser.add_argument("--umap-items", type=int, default=70_000)
     parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--tsne-items", type=int, default=70_000)
+    parser.add_argument("--tsne-new", type=int, default=10_000)
+    parser.add_argument("--tsne-sklearn-items", type=int, default=10_000,
+                        help="scikit-learn's t-SNE on this many of the items (hours on all)")
     parser.add_argument("--gui-items", type=int, default=70_000)
     parser.add_argument("--gui-moves", type=int, default=300)
     parser.add_argument("--gui-epochs", type=int, default=1)
@@ -526,6 +587,9 @@ def main() -> None:
         report["view"] = bench_view(args.points, args.moves, args.repeats)
     if "projections" in args.only:
         report["projections"] = bench_projections(data, args.pca_items, args.umap_items)
+    if "tsne" in args.only:
+        report["tsne"] = bench_tsne(data, args.tsne_items, args.tsne_new,
+                                    args.tsne_sklearn_items)
     if "metrics" in args.only:
         report["metrics"] = bench_metrics(data, args.epochs)
     if "gui-drag" in args.only:

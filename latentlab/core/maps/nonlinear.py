@@ -88,10 +88,15 @@ class TsneMap:
 
     def __init__(self, embedding: Any) -> None:
         self._embedding = embedding
-        self.embedding_ = np.asarray(embedding)
+        self.embedding_ = np.array(embedding)
 
     def transform(self, x: np.ndarray) -> np.ndarray:
-        return np.asarray(self._embedding.transform(np.asarray(x, dtype=np.float64)))
+        # openTSNE's transform first centres the map in place (its bounding box on the origin)
+        # and places the new points in that frame: both go back to the map's own frame.
+        centre = (self._embedding.max(0) + self._embedding.min(0)) / 2
+        placed = np.asarray(self._embedding.transform(np.asarray(x, dtype=np.float64)))
+        self._embedding += centre
+        return placed + centre
 
 
 def fit_tsne(x: np.ndarray, p: dict[str, Any], seed: int, cancel: threading.Event | None,

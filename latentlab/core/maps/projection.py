@@ -141,8 +141,15 @@ class FittedProjection:
         out = self.model.inverse_transform(np.atleast_2d(xy))
         return out[0] if xy.ndim == 1 else out
 
+    def place(self, x: np.ndarray) -> np.ndarray:
+        """New rows (a test split, a new batch) placed into this map without refitting it:
+        exact maps transform them; t-SNE optimises the new points alone with the map held
+        (openTSNE), UMAP embeds them against its fitted graph (umap-learn's transform)."""
+        return self.model.transform(np.asarray(x).reshape(len(x), -1))
+
     def transform(self, x: np.ndarray) -> np.ndarray:
-        """Map new rows (PCA, LSA, codes); UMAP and t-SNE maps hold only the fitted items."""
+        """Map new rows exactly (PCA, LSA, codes); UMAP and t-SNE maps hold only the fitted
+        items, and ``place`` fits new ones in among them."""
         if not self.exact_inverse:
             raise ProjectionError(f"{METHOD_NAMES[self.spec.method]} maps only the items it "
                                   "was fitted on")
