@@ -1,22 +1,32 @@
 """Figures for maps and projections, printed as JSON (not timed assertions).
 
-    python benchmarks/maps.py [--data DIR] [--umap-items N] [--epochs N] [--only NAME ...]
+    python benchmarks/maps.py [--data DIR] [--items N] [--umap-items N] [--epochs N]
+                              [--only NAME ...]
+    python benchmarks/maps.py --only tsne [--tsne-items N] [--tsne-new N] [--tsne-sklearn-items N]
     python benchmarks/maps.py --only gui-drag [--gui-items N] [--gui-moves N] [--gui-epochs N]
+                              [--gui-umap-epochs N]
 
-- view: a MapView with 100,000 points: full redraw (setData + a forced repaint; also zoomed
-  in, where the points outside the view are culled), hover lookup (MapView.nearest_point),
-  lasso selection (points_in_polygon, 50-vertex polygon); and the
-  decode-anywhere drag at 70,000 points (KNNInverse + MLP decoder 2-256-512-784 on CPU, one
-  torch thread, as the GUI thread decodes), measured on those core pieces.
+- view: a MapView with ``--items`` points (1,000,000): full redraw (setData + a forced repaint;
+  also zoomed in, where the points outside the view are culled), whether it was painted as dots
+  or as a density image, the memory held for the map's points (layer, index, coordinates), the
+  spatial index's build, hover lookup (MapView.nearest_point), lasso selection (the index's
+  polygon test, 50-vertex polygon, against every edge over every point); and the
+  decode-anywhere drag at as many points (KNNInverse on the map's index + MLP decoder
+  2-256-512-784 on CPU, one torch thread, as the GUI thread decodes), on those core pieces.
 - projections: PCA of 70,000 × 784 (the MNIST sample grown by blending same-class digits);
   UMAP of the same (or of ``--umap-items`` of them) through ``fit_projection`` and through
   ``umap.UMAP`` directly, same parameters, same run: the ratio is the app's overhead.
+- tsne: t-SNE (openTSNE, the app's defaults) of ``--tsne-items`` grown MNIST rows, placing
+  ``--tsne-new`` more into the fitted map, and scikit-learn's t-SNE against the app's on
+  ``--tsne-sklearn-items`` of them (scikit-learn takes hours on all); 1-NN accuracy of each
+  map (80 % of its points → the rest) and of the placed items against the map.
 - startup: importing the main window and launching the app, and whether umap was imported.
 - metrics: kNN accuracy (k = 1, 5; train → test) and trustworthiness on the MNIST sample for
   PCA, an AE and a VAE with 2-D codes (trained ``--epochs`` epochs) and UMAP of pixels.
 - gui-drag: the decode-anywhere drag through the real window: a MainWindow (1440×900) on the
   MNIST sample grown to ``--gui-items`` (70,000) images, an MLP autoencoder trained through the GUI
-  (``--gui-epochs``), a UMAP of its codes on the third map; then synthetic mouse events drag the
+  (``--gui-epochs``), a UMAP of its codes on the third map (``--gui-umap-epochs`` layout
+  epochs); then synthetic mouse events drag the
   probe (press on it, ``--gui-moves`` moves ≥ 12 ms apart, each handled before the next) and each
   move is timed from sending it to the decoded image painted in the probe panel (as
   spine.py's drag: the tile's paint count goes up), and to the map's view repainted too; the
@@ -347,7 +357,7 @@ GUI_WARM_UP_MOVES = 10
 
 
 def bench_gui_drag(data: Dataset, n_items: int = 70_000, moves: int = 300, epochs: int = 1,
-                   latent_dim: int = 8) -> dict:
+                   latent_dim: int = 8, umap_epochs: int | None = None) -> dict:
     """Drag the probe with mouse events on a UMAP map of the codes (decoded through the kNN
     inverse) and on the PCA map (exact inverse), in the real window: move → image painted."""
     from PySide6.QtCore import QEvent, QEventLoop, QPointF, Qt, QTimer
@@ -381,7 +391,7 @@ def bench_gui_drag(data: Dataset, n_items: int = 70_000, moves: int = 300, epoch
             app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
 
     warm_s = warm_up_umap()  # numba's code from its cache (or compiled): not part of the fit
-    params = {"n_neighbors": 15, "min_dist": 0.1}
+    params = {"n_neighbors": 15, "min_dist": 0.1, "n_epochs": umap_epochs}
     start = time.perf_counter()
     assert lab.maps.project(THIRD, MapSetup("codes", "umap", params))
     wait_until(app, lambda: not lab.maps.is_projecting(THIRD), 1800)
@@ -573,6 +583,8 @@ def main() -> None:
     parser.add_argument("--gui-moves", type=int, default=300)
     parser.add_argument("--gui-epochs", type=int, default=1)
     parser.add_argument("--gui-latent-dim", type=int, default=8)
+    parser.add_argument("--gui-umap-epochs", type=int, default=None,
+                        help="the third map's UMAP layout epochs (None: umap-learn's choice)")
     parser.add_argument("--only", nargs="*",
                         default=["startup", "view", "projections", "metrics"])
     args = parser.parse_args()
@@ -594,7 +606,8 @@ def main() -> None:
         report["metrics"] = bench_metrics(data, args.epochs)
     if "gui-drag" in args.only:
         report["gui_drag"] = bench_gui_drag(data, args.gui_items, args.gui_moves,
-                                            args.gui_epochs, args.gui_latent_dim)
+                                            args.gui_epochs, args.gui_latent_dim,
+                                            args.gui_umap_epochs)
     print(json.dumps(report, indent=2))
 
 
