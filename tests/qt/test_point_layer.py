@@ -127,3 +127,24 @@ def test_many_points_are_painted_as_their_density_in_class_colours(qtbot, monkey
     layer.set_points(red[:500], np.zeros(500, int), RGB)  # few points: dots again
     render(layer, 160, 80)
     assert not layer.painted_density and len(layer._all) == 500
+
+
+def test_zoomed_in_on_a_big_map_only_the_points_in_view_get_dots(qtbot, monkeypatch) -> None:
+    import latentlab.qt.widgets.point_layer as point_layer
+
+    monkeypatch.setattr(point_layer, "DENSITY_POINTS", 1000)
+    rng = np.random.default_rng(1)
+    pos = rng.uniform(0.0, 100.0, (4000, 2))  # 5 × 5 units of it in view: about ten points
+    classes = rng.integers(0, 3, 4000)
+    layer = PointLayer(size=6)
+    layer.set_points(pos, classes, RGB)
+    picture = render(layer, 100, 100)
+    assert not layer.painted_density and len(layer._all) == 0
+    near = (pos[:, 0] < 5 + 6 / SCALE) & (pos[:, 1] < 5 + 6 / SCALE)
+    assert len(layer._visible) == int(near.sum()) > 0
+    inside = np.flatnonzero((pos[:, 0] > 0.3) & (pos[:, 0] < 4.7) & (pos[:, 1] > 0.3)
+                            & (pos[:, 1] < 4.7))
+    alone = [i for i in inside if np.hypot(*(np.delete(pos, i, 0) - pos[i]).T).min() * SCALE > 6]
+    assert alone  # each dot with no other over it shows its class colour
+    for i in alone:
+        np.testing.assert_allclose(colour_at(picture, *pos[i]), expected(RGB[classes[i]]), atol=2)

@@ -233,6 +233,11 @@ class PointLayer(pg.GraphicsObject):
         dpr = widget.devicePixelRatioF() if widget is not None else 1.0
         if self._atlas is None or self._atlas_key != (self.colours, dpr):
             self._render_atlas(dpr)
+        if len(self.pos) >= DENSITY_POINTS:
+            # Zoomed in on a big map: fragments for the points in view only (a million points'
+            # fragments would hold 80 MB to draw a few thousand).
+            self._paint_in_view(painter, transform, dpr)
+            return
         if not self._all_ready:
             self._fill_fragments(dpr)
         assert self._atlas is not None
@@ -249,4 +254,22 @@ class PointLayer(pg.GraphicsObject):
         inside = (x > view.left()) & (x < view.right()) & (y > view.top()) & (y < view.bottom())
         self._visible.resize(int(np.count_nonzero(inside)))
         self._visible.ndarray()[:] = fragments[inside]
+        painter.drawPixmapFragments(*self._visible.drawargs(), self._atlas)
+
+    def _paint_in_view(self, painter: QPainter, transform: QTransform, dpr: float) -> None:
+        assert self._atlas is not None
+        view = QRectF(painter.viewport()).adjusted(-self.size, -self.size, self.size, self.size)
+        device = np.empty((len(self.pos), 2), np.float64)
+        self._to_device(transform, self.pos, device)
+        x, y = device[:, 0], device[:, 1]
+        rows = np.flatnonzero((x > view.left()) & (x < view.right()) & (y > view.top())
+                              & (y < view.bottom()))
+        self._visible.resize(len(rows))
+        fragments = self._visible.ndarray()
+        fragments[:, 0], fragments[:, 1] = x[rows], y[rows]
+        fragments[:, 2] = self.classes[rows] * self._side  # left
+        fragments[:, 3] = 0.0  # top
+        fragments[:, 4:6] = self._side  # width, height
+        fragments[:, 6:10] = (1 / dpr, 1 / dpr, 0.0, 1.0)  # scale x, y, rotation, opacity
+        painter.resetTransform()
         painter.drawPixmapFragments(*self._visible.drawargs(), self._atlas)
