@@ -13,7 +13,6 @@ import numpy as np
 from latentlab.core.data.pixels import as_float
 from latentlab.core.data.text import LSA, idf_weights, tfidf
 
-
 #: Rows of float64 per chunk of a PCA fit or transform: about 32 MB.
 _CHUNK_BYTES = 32 << 20
 
