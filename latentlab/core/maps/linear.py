@@ -13,8 +13,8 @@ import numpy as np
 from latentlab.core.data.pixels import as_float
 from latentlab.core.data.text import LSA, idf_weights, tfidf
 
-#: Rows of float64 per chunk of a PCA fit or transform: about 32 MB.
-_CHUNK_BYTES = 32 << 20
+#: Rows of float64 per chunk of a PCA fit or transform: about 8 MB.
+_CHUNK_BYTES = 8 << 20
 
 
 def _chunk_rows(dims: int) -> int:
