@@ -7,6 +7,7 @@ file once into bytes, views the payload in place and copies it once into the flo
 from __future__ import annotations
 
 import math
+import os
 import zlib
 from pathlib import Path
 from typing import BinaryIO
@@ -237,12 +238,29 @@ def _read_into(path: Path, out: np.ndarray, shape: tuple[int, ...]) -> None:
                            f"{shape}, the file holds {max(held - start, 0):,}.")
 
 
+def _refuse_likely_bomb(path: Path, payload: int) -> None:
+    """Refuse, before the pixels are allocated, a gzipped file whose header promises more than
+    the inflation that ``_Inflater`` would refuse on the way (a header honest about a bomb)."""
+    try:
+        with open_regular(path) as handle:
+            packed = os.fstat(handle.fileno()).st_size
+            gzipped = handle.read(2) == _GZIP_MAGIC
+    except OSError as exc:
+        raise DatasetError(f"{path.name}: cannot be read ({exc.strerror or exc}).") from None
+    if gzipped and payload > INFLATION_CHECKED_FROM and payload > MAX_INFLATION * packed:
+        raise DatasetError(f"{path.name}: inflates more than {MAX_INFLATION}-fold "
+                           f"({size_text(packed)} into {size_text(payload)}); refused as a "
+                           "likely decompression bomb.")
+
+
 def _read_uint8_images(paths: list[Path], shapes: list[tuple[int, ...]]) -> np.ndarray:
     """The 8-bit images of ``paths`` as one N×1×H×W uint8 array, each file streamed into its
     rows: memory holds the pixels once, never a decompressed copy beside them."""
     n = sum(shape[0] for shape in shapes)
     h, w = shapes[0][1:]
     check_budget(n * h * w, paths[0].name, f"{n:,} images of {h}×{w}")
+    for path, shape in zip(paths, shapes, strict=True):
+        _refuse_likely_bomb(path, math.prod(shape))
     x = np.empty((n, 1, h, w), dtype=np.uint8)
     start = 0
     for path, shape in zip(paths, shapes, strict=True):
