@@ -9,6 +9,8 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Models autosaved by the app's tests go to a throwaway data folder, never the user's.
 os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="latentlab-test-data-")
+# Image folders decoded by the tests are cached in a throwaway folder, never the user's.
+os.environ["LATENTLAB_IMAGE_CACHE"] = tempfile.mkdtemp(prefix="latentlab-test-images-")
 
 import numpy as np
 import pytest

@@ -69,7 +69,7 @@ def score_projection(model: Any, data: Any, method: str, source: str,
                                "real items have no codes to map.")
         x, _ = model_codes(model, data)
     else:
-        x = data.x.reshape(data.n, -1)
+        x = data.images().reshape(data.n, -1)
         source = "words" if data.kind == "text" else "pixels"
     spec = ProjectionSpec(method, {}, source)
     print(f"{METHOD_NAMES[method]} of {source}: fitting on {data.n:,} items…", file=sys.stderr,

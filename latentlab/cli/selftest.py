@@ -45,7 +45,7 @@ def _project() -> str:
     from latentlab.core.maps.linear import PCA
 
     data = load_builtin("digits")
-    x = data.x.reshape(data.n, -1)[:300]
+    x = data.images(slice(0, 300)).reshape(min(data.n, 300), -1)
     xy = PCA(2).fit(x).transform(x)
     import umap  # heavy (numba): imported only here, never at start-up
 

@@ -85,7 +85,7 @@ class Colouring:
         if colour_by == "error" and self.item_errors is None:
             assert data.dataset is not None and model.live_model is not None
             self.item_errors = item_errors(
-                model.live_model, data.dataset.x[data.map_indices],
+                model.live_model, data.dataset.images(data.map_indices),
                 encoder_labels(model.live_model, data.dataset, data.map_indices))
         if colour_by == "cluster" and self.code_clusters is None and model.categories is None:
             from scipy.cluster.vq import kmeans2

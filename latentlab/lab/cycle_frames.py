@@ -67,7 +67,7 @@ def domain_map(data: Dataset, seed: int = 0) -> DomainMap:
         rows = domain_rows(data, domain)
         parts.append(np.sort(rng.permutation(rows)[:MAP_ITEMS]))
     rows = np.concatenate(parts)
-    flat = data.x[rows].reshape(len(rows), -1).astype(np.float64)
+    flat = data.images(rows).reshape(len(rows), -1).astype(np.float64)
     centred = flat - flat.mean(0)
     # The scatter matrix's top two eigenvectors: a D×D eigenproblem, cheaper than an SVD here.
     values, vectors = np.linalg.eigh(centred.T @ centred)
@@ -96,7 +96,7 @@ def frame_items(data: Dataset) -> tuple[torch.Tensor, torch.Tensor]:
     for domain in (DOMAIN_A, DOMAIN_B):
         rows = domain_rows(data, domain, test=True)
         rows = rows if len(rows) else domain_rows(data, domain)
-        items.append(torch.from_numpy(np.ascontiguousarray(data.x[rows[:N_ROWS]])))
+        items.append(torch.from_numpy(data.images(rows[:N_ROWS])))
     return items[0], items[1]
 
 

@@ -210,7 +210,7 @@ class CycleLab(FramedTrainingLab):
             return
         domain = int(data.domains[index])
         direction = "a_to_b" if domain == DOMAIN_A else "b_to_a"
-        x = torch.from_numpy(np.ascontiguousarray(data.x[index : index + 1]))
+        x = torch.from_numpy(data.images(slice(index, index + 1)))
         self.picked = Picked(index, domain, round_trip(self.model, x, direction)[0])
         self.picked_changed.emit()
 

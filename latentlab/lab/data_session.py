@@ -24,6 +24,10 @@ from latentlab.lab.notifications import Notifications
 #: Maps show every item up to this many, else a fixed random subset.
 MAX_MAP_POINTS = 1_000_000
 STRIP_SIZE = 8
+#: The baseline map is fitted on at most this many train items and bytes of them as stored
+#: (MNIST's 60,000 train images fit both, as floats or as 8-bit pixels).
+MAX_FIT_ITEMS = 100_000
+MAX_FIT_BYTES = 256 << 20
 #: The skipped-files summary lists at most this many files in its details.
 SKIPPED_LISTED = 1000
 
@@ -80,8 +84,8 @@ def prepare_data(dataset: Dataset) -> PreparedData:
         map_indices = np.sort(rng.choice(dataset.n, MAX_MAP_POINTS, replace=False))
     test = dataset.test_indices if len(dataset.test_indices) else dataset.train_indices
     strip_indices = np.sort(rng.choice(test, min(STRIP_SIZE, len(test)), replace=False))
-    x_flat = dataset.x.reshape(dataset.n, -1)
-    train = dataset.train_indices if len(dataset.train_indices) >= 2 else np.arange(dataset.n)
+    x_flat = dataset.x.reshape(dataset.n, -1)  # as stored: 8-bit pixels are never all floats
+    train = _fit_rows(dataset, x_flat.shape[1] * x_flat.itemsize)
     if dataset.kind == "text":
         baseline: PCA | TfidfLSA = TfidfLSA(2).fit(x_flat[train])
         name = "LSA of TF-IDF"
@@ -94,6 +98,17 @@ def prepare_data(dataset: Dataset) -> PreparedData:
     start = coords.mean(0) if dataset.kind == "text" else np.zeros(2)
     return PreparedData(map_indices, strip_indices, baseline, coords,
                         f"{name} · {ratio:.0%} of variance", start.astype(np.float32))
+
+
+def _fit_rows(dataset: Dataset, row_bytes: int) -> np.ndarray:
+    """The train items the baseline is fitted on: all of them up to ``MAX_FIT_ITEMS`` and
+    ``MAX_FIT_BYTES`` (as stored), else a seeded sample (a million images map in bounded
+    memory; the principal directions of a 100,000-item sample are those of the whole)."""
+    train = dataset.train_indices if len(dataset.train_indices) >= 2 else np.arange(dataset.n)
+    most = max(2, min(MAX_FIT_ITEMS, MAX_FIT_BYTES // max(row_bytes, 1)))
+    if len(train) <= most:
+        return train
+    return np.sort(np.random.default_rng(1).choice(train, most, replace=False))
 
 
 def load_and_prepare(source: DataSource, control: JobControl) -> tuple[Dataset, PreparedData]:
@@ -167,7 +182,7 @@ class DataSession:
         """The mapped items' inputs, one flat row each."""
         assert self.dataset is not None
         indices = self.map_indices
-        return self.dataset.x[indices].reshape(len(indices), -1)
+        return self.dataset.images(indices).reshape(len(indices), -1)
 
     def set_dataset(self, dataset: Dataset, prepared: PreparedData | None = None,
                     source: DataSource | None = None) -> None:

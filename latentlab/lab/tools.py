@@ -160,7 +160,7 @@ class Tools:
             return None
         model.eval()
         ends = np.array([item_a, item_b])
-        x = torch.from_numpy(dataset.x[ends])
+        x = torch.from_numpy(dataset.images(ends))
         labels = encoder_labels(model, dataset, ends)
         if isinstance(model, ConditionalVAE) and labels is not None:
             # Its decoder inputs, each code with its item's class.

@@ -69,7 +69,7 @@ def load_translation_data(name: str) -> Dataset:
     digits = load_digits()
     if name == "digits 8×8":
         return digits
-    x = F.interpolate(torch.from_numpy(digits.x), size=(28, 28), mode="bilinear",
+    x = F.interpolate(torch.from_numpy(digits.images()), size=(28, 28), mode="bilinear",
                       align_corners=False).clamp(0, 1).numpy()
     return dataclasses.replace(digits, name="digits 28×28", x=np.ascontiguousarray(x))
 
@@ -123,7 +123,7 @@ def frame_items(data: Dataset, task: str) -> FrameItems:
     targets = None
     if task == USER_PAIRS and data.targets is not None:
         targets = torch.from_numpy(np.ascontiguousarray(data.targets[items]))
-    return FrameItems(torch.from_numpy(np.ascontiguousarray(data.x[items])), targets, held_out)
+    return FrameItems(torch.from_numpy(data.images(items)), targets, held_out)
 
 
 @torch.no_grad()

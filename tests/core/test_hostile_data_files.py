@@ -115,7 +115,7 @@ def test_a_csv_of_megapixel_images_loads(tmp_path: Path) -> None:
     assert data.x.shape == (2, 1, 1000, 1000) and data.class_names == ("0", "1", "2", "3",
                                                                         "4", "5")
     assert data.labels.tolist() == [3, 5]
-    np.testing.assert_allclose(data.x.reshape(2, -1), images / 255, atol=1e-6)
+    np.testing.assert_allclose(data.images().reshape(2, -1), images / 255, atol=1e-6)
 
 
 def test_a_pixel_row_longer_than_the_first_is_refused(tmp_path: Path) -> None:

@@ -144,7 +144,7 @@ def test_npz_opens_from_the_file_menu(qtbot, window, tmp_path, file_dialog) -> N
     assert [panel.classes.item(r, 1).text() for r in range(3)] == ["20", "20", "20"]
     assert panel.thumbnails.array is not None and panel.thumbnails.isVisibleTo(panel)
     # The baseline was fitted on the loader thread, on the training items.
-    x = data.x.reshape(data.n, -1)[data.train_indices]
+    x = data.images(data.train_indices).reshape(len(data.train_indices), -1)
     np.testing.assert_allclose(lab.data.baseline.mean_, x.mean(0), atol=1e-5)
 
 

@@ -360,7 +360,10 @@ def load_pixel_csv(path: str | Path, *, name: str | None = None, test_fraction: 
     eight_bit = lo >= 0 and 1 < hi <= 255 and (
         pixels.dtype != np.float32 or np.array_equal(pixels, np.rint(pixels)))
     del pixels
-    scale_in_place(x, np.dtype(np.uint8) if eight_bit else np.dtype(np.float32), shown)
+    if eight_bit:  # whole numbers 0…255: kept as 8-bit pixels (Dataset.images divides)
+        x = x.astype(np.uint8)
+    else:
+        scale_in_place(x, np.dtype(np.float32), shown)
     labels, class_names = None, ()
     if isinstance(raw_labels, list):
         labels, class_names = encode_names(raw_labels, f"{shown} (labels)")

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from latentlab.core.data.pixels import as_float
+
 
 class DatasetError(ValueError):
     """A dataset could not be loaded or is malformed; the message names the file and the reason."""
@@ -17,7 +19,12 @@ class LoadCancelled(Exception):
 
 @dataclass(frozen=True, eq=False)
 class Dataset:
-    """Images as N×C×H×W float32 in [0, 1], optional integer labels, and a train/test split.
+    """Images as N×C×H×W in [0, 1], optional integer labels, and a train/test split.
+
+    8-bit images keep their pixels as uint8 (value / 255 is the float; a quarter of the
+    memory, and an ``np.memmap`` for a cached image folder); other images are float32. Whoever
+    needs floats converts the rows it uses: :meth:`images` (NumPy) or
+    ``core.data.pixels.tensor_images`` (a torch batch, on its device).
 
     A text corpus is the same object with ``vocabulary`` set: ``x`` is N×1×1×V, each row the
     word probabilities of one document over ``vocabulary`` (all zeros for a document with no
@@ -47,14 +54,16 @@ class Dataset:
         x = self.x
         if x.ndim != 4:
             raise DatasetError(f"{self.name}: images must be N×C×H×W, got shape {x.shape}.")
-        if x.dtype != np.float32:
-            raise DatasetError(f"{self.name}: images must be float32, got {x.dtype}.")
+        if x.dtype != np.float32 and (x.dtype != np.uint8 or self.vocabulary is not None):
+            raise DatasetError(f"{self.name}: images must be float32 or uint8 (word vectors "
+                               f"float32), got {x.dtype}.")
         if len(x) == 0:
             raise DatasetError(f"{self.name}: the dataset holds no items.")
         if x.size == 0:
             raise DatasetError(f"{self.name}: the items are empty (shape {x.shape}).")
-        # min and max propagate NaN and expose ±inf without a full boolean temporary.
-        if not (np.isfinite(x.min()) and np.isfinite(x.max())):
+        # Every uint8 value is a valid pixel. min and max propagate NaN and expose ±inf
+        # without a full boolean temporary.
+        if x.dtype == np.float32 and not (np.isfinite(x.min()) and np.isfinite(x.max())):
             raise DatasetError(f"{self.name}: images contain NaN or infinite values.")
         if self.is_test.shape != (len(x),) or self.is_test.dtype != bool:
             raise DatasetError(f"{self.name}: the split mask must be one bool per item.")
@@ -104,6 +113,11 @@ class Dataset:
             raise DatasetError(
                 f"{self.name}: {len(self.documents):,} documents for {len(self.x):,} vectors."
             )
+
+    def images(self, indices: np.ndarray | slice | int | None = None) -> np.ndarray:
+        """The items at ``indices`` (all for None; one C×H×W item for an int) as float32 in
+        [0, 1]: uint8 pixels are converted (value / 255, exactly as the loaders computed it)."""
+        return as_float(self.x if indices is None else self.x[indices])
 
     @property
     def n(self) -> int:

@@ -46,9 +46,9 @@ def _resized(x: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 def _with_channels(data: Dataset, channels: int) -> np.ndarray:
     c = data.input_shape[0]
     if c == channels:
-        return data.x
+        return data.images()
     if c == 1 and channels == 3:
-        return np.ascontiguousarray(np.repeat(data.x, 3, axis=1))
+        return np.ascontiguousarray(np.repeat(data.images(), 3, axis=1))
     raise DatasetError(f"{data.name}: its images have {c} channels, and the other domain's "
                        f"{channels}; only grey images are made colour to match.")
 
@@ -80,7 +80,7 @@ def two_domains(a: Dataset, b: Dataset, name: str | None = None) -> Dataset:
 
 
 def _subset(data: Dataset, rows: np.ndarray, name: str) -> Dataset:
-    return Dataset(name=name, x=np.ascontiguousarray(data.x[rows]),
+    return Dataset(name=name, x=data.images(rows),
                    labels=None if data.labels is None else data.labels[rows],
                    class_names=data.class_names, is_test=data.is_test[rows])
 
@@ -124,7 +124,7 @@ def derived_images(x: np.ndarray, kind: str, seed: int = 0) -> np.ndarray:
 def derived_pair(data: Dataset, kind: str, seed: int = 0) -> Dataset:
     """Domain A: every other item of ``data`` as it is; B: the rest, made ``kind``."""
     if kind not in DERIVED_DOMAINS:
-        derived_images(data.x[:0], kind)  # raises, naming the kinds
+        derived_images(data.images(slice(0, 0)), kind)  # raises, naming the kinds
     if data.kind == "text":
         raise DatasetError(f"{data.name}: CycleGAN translates images, and this dataset is text.")
     if data.n < 4:

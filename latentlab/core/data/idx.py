@@ -7,6 +7,7 @@ file once into bytes, views the payload in place and copies it once into the flo
 from __future__ import annotations
 
 import math
+import os
 import zlib
 from pathlib import Path
 from typing import BinaryIO
@@ -53,34 +54,55 @@ def _read_bytes(path: Path) -> bytes:
         raise DatasetError(f"{path.name}: cannot be read ({exc.strerror or exc}).") from None
 
 
+class _Inflater:
+    """Gunzips a file in chunks. A small file that inflates to gigabytes (a decompression
+    bomb) is refused after a few bytes too many."""
+
+    def __init__(self, handle: BinaryIO, name: str) -> None:
+        self.handle, self.name = handle, name
+        self._zlib = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        self.read_bytes = self.produced = 0
+
+    @property
+    def eof(self) -> bool:
+        return self._zlib.eof
+
+    def chunk(self, room: int, most: int = _CHUNK * 16) -> bytes:
+        """At most ``room`` (≥ 1) and ``most`` more inflated bytes; DatasetError for damaged
+        gzip data."""
+        data = self._zlib.unconsumed_tail
+        if not data:
+            data = self.handle.read(_CHUNK)
+            self.read_bytes += len(data)
+        if not data:
+            raise DatasetError(f"{self.name}: damaged gzip data (it ends early).")
+        if (self.produced > INFLATION_CHECKED_FROM
+                and self.produced > MAX_INFLATION * self.read_bytes):
+            raise DatasetError(f"{self.name}: inflates more than {MAX_INFLATION}-fold "
+                               f"({size_text(self.read_bytes)} into over "
+                               f"{size_text(self.produced)}); refused as a likely "
+                               "decompression bomb.")
+        try:
+            out = self._zlib.decompress(data, min(room, most))
+        except zlib.error as exc:
+            raise DatasetError(f"{self.name}: damaged gzip data ({exc}).") from None
+        self.produced += len(out)
+        return out
+
+
 def _gunzip(handle: BinaryIO, name: str) -> bytes:
-    """Decompress in chunks, never past what the IDX header promises: a small file that
-    inflates to gigabytes (a decompression bomb) is refused after a few bytes too many."""
-    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    """Decompress in chunks, never past what the IDX header promises."""
+    inflater = _Inflater(handle, name)
     out = bytearray()
     expected: int | None = None  # header and data bytes, once the header has been read
-    read = 0
-    try:
-        while not inflater.eof:
-            data = inflater.unconsumed_tail
-            if not data:
-                data = handle.read(_CHUNK)
-                read += len(data)
-            if not data:
-                raise DatasetError(f"{name}: damaged gzip data (it ends early).")
-            if len(out) > INFLATION_CHECKED_FROM and len(out) > MAX_INFLATION * read:
-                raise DatasetError(f"{name}: inflates more than {MAX_INFLATION}-fold "
-                                   f"({size_text(read)} into over {size_text(len(out))}); "
-                                   "refused as a likely decompression bomb.")
-            room = (expected if expected is not None else _HEADER_MAX) + 1 - len(out)
-            out += inflater.decompress(data, min(room, _CHUNK * 16))  # the checks interleave
-            if expected is None:
-                expected = _declared_size(bytes(out[:_HEADER_MAX]), name, complete=inflater.eof)
-            if expected is not None and len(out) > expected:
-                raise DatasetError(f"{name}: holds more data than its header promises "
-                                   f"({expected:,} bytes); refused as damaged or hostile.")
-    except zlib.error as exc:
-        raise DatasetError(f"{name}: damaged gzip data ({exc}).") from None
+    while not inflater.eof:
+        # The checks interleave with the inflating.
+        out += inflater.chunk((expected if expected is not None else _HEADER_MAX) + 1 - len(out))
+        if expected is None:
+            expected = _declared_size(bytes(out[:_HEADER_MAX]), name, complete=inflater.eof)
+        if expected is not None and len(out) > expected:
+            raise DatasetError(f"{name}: holds more data than its header promises "
+                               f"({expected:,} bytes); refused as damaged or hostile.")
     return bytes(out)
 
 
@@ -173,41 +195,132 @@ def _read_labels(path: Path, n_images: int) -> np.ndarray:
     return labels
 
 
+def _head(path: Path) -> bytes:
+    """The first bytes of a raw or gzipped IDX file: enough for any header."""
+    with open_regular(path) as handle:
+        if handle.read(2) != _GZIP_MAGIC:
+            handle.seek(0)
+            return handle.read(_HEADER_MAX)
+        handle.seek(0)
+        inflater, out = _Inflater(handle, path.name), bytearray()
+        while not inflater.eof and len(out) < _HEADER_MAX:
+            out += inflater.chunk(_HEADER_MAX - len(out))
+        return bytes(out)
+
+
+def _read_into(path: Path, out: np.ndarray, shape: tuple[int, ...]) -> None:
+    """Fill the C-contiguous ``out`` with the payload of the IDX file of ``shape`` at
+    ``path``, streamed (a gzipped file is never held whole): DatasetError unless the file
+    holds exactly that payload."""
+    name, view = path.name, memoryview(out).cast("B")
+    start, total = 4 + 4 * len(shape), 4 + 4 * len(shape) + len(view)
+    with open_regular(path) as handle:
+        if handle.read(2) == _GZIP_MAGIC:
+            handle.seek(0)
+            inflater = _Inflater(handle, name)
+            while not inflater.eof:
+                chunk = memoryview(inflater.chunk(total + 1 - inflater.produced, _CHUNK))
+                if inflater.produced > total:
+                    raise DatasetError(f"{name}: holds more data than its header promises "
+                                       f"({total:,} bytes); refused as damaged or hostile.")
+                begin = inflater.produced - len(chunk)  # the chunk's offset in the file
+                skip = max(0, start - begin)
+                view[begin + skip - start : inflater.produced - start] = chunk[skip:]
+            held = inflater.produced
+        else:
+            handle.seek(start)
+            held = start
+            while held < total and (n := handle.readinto(view[held - start :])):
+                held += n
+            held += len(handle.read(1))
+    if held != total:
+        raise DatasetError(f"{name}: header promises {total - start:,} bytes of data for shape "
+                           f"{shape}, the file holds {max(held - start, 0):,}.")
+
+
+def _refuse_likely_bomb(path: Path, payload: int) -> None:
+    """Refuse, before the pixels are allocated, a gzipped file whose header promises more than
+    the inflation that ``_Inflater`` would refuse on the way (a header honest about a bomb)."""
+    try:
+        with open_regular(path) as handle:
+            packed = os.fstat(handle.fileno()).st_size
+            gzipped = handle.read(2) == _GZIP_MAGIC
+    except OSError as exc:
+        raise DatasetError(f"{path.name}: cannot be read ({exc.strerror or exc}).") from None
+    if gzipped and payload > INFLATION_CHECKED_FROM and payload > MAX_INFLATION * packed:
+        raise DatasetError(f"{path.name}: inflates more than {MAX_INFLATION}-fold "
+                           f"({size_text(packed)} into {size_text(payload)}); refused as a "
+                           "likely decompression bomb.")
+
+
+def _read_uint8_images(paths: list[Path], shapes: list[tuple[int, ...]]) -> np.ndarray:
+    """The 8-bit images of ``paths`` as one N×1×H×W uint8 array, each file streamed into its
+    rows: memory holds the pixels once, never a decompressed copy beside them."""
+    n = sum(shape[0] for shape in shapes)
+    h, w = shapes[0][1:]
+    check_budget(n * h * w, paths[0].name, f"{n:,} images of {h}×{w}")
+    for path, shape in zip(paths, shapes, strict=True):
+        _refuse_likely_bomb(path, math.prod(shape))
+    x = np.empty((n, 1, h, w), dtype=np.uint8)
+    start = 0
+    for path, shape in zip(paths, shapes, strict=True):
+        _read_into(path, x[start : start + shape[0]], shape)
+        start += shape[0]
+    return x
+
+
 def load_idx_folder(folder: str | Path, name: str | None = None) -> Dataset:
     """Load ``train-*`` and ``t10k-*`` IDX images and labels from one folder, keeping the split.
 
-    Images are N×H×W of any IDX type: uint8 is divided by 255, other types are brought into
-    [0, 1] as ``scale_in_place`` describes. Labels are kept only when both splits have them.
+    Images are N×H×W of any IDX type: uint8 stays uint8 (``Dataset.images`` divides by 255),
+    other types become float32 in [0, 1] as ``scale_in_place`` describes. Labels are kept
+    only when both splits have them.
     """
     folder = Path(folder)
     if not folder.is_dir():
         raise DatasetError(f"{folder}: not a folder.")
-    views: list[np.ndarray] = []
-    labels: list[np.ndarray] = []
-    is_test: list[np.ndarray] = []
-    names: list[str] = []
-    for prefix, test in _SPLITS.items():
-        img_path = _find(folder, f"{prefix}-images-idx3-ubyte")
-        if img_path is None:
-            continue
-        img = _view_idx(_read_bytes(img_path), img_path.name)
-        if img.ndim != 3:
-            raise DatasetError(f"{img_path.name}: expected N×H×W images, got shape {img.shape}.")
-        if views and img.shape[1:] != views[0].shape[1:]:
-            raise DatasetError(
-                f"{img_path.name}: images of {img.shape[1]}×{img.shape[2]} beside "
-                f"{names[0]}'s {views[0].shape[1]}×{views[0].shape[2]}."
-            )
-        lab_path = _find(folder, f"{prefix}-labels-idx1-ubyte")
-        if lab_path is not None:
-            labels.append(_read_labels(lab_path, len(img)))
-        views.append(img)
-        names.append(img_path.name)
-        is_test.append(np.full(len(img), test))
-    if not views:
+    found = [(prefix, p, test) for prefix, test in _SPLITS.items()
+             if (p := _find(folder, f"{prefix}-images-idx3-ubyte")) is not None]
+    paths = [(p, test) for _, p, test in found]
+    if not paths:
         raise DatasetError(
             f"{folder}: no train-images-idx3-ubyte[.gz] or t10k-images-idx3-ubyte[.gz]."
         )
+    headers = [_header(path) for path, _ in paths]
+    for (path, _), (_, shape) in zip(paths, headers, strict=True):
+        if len(shape) != 3:
+            raise DatasetError(f"{path.name}: expected N×H×W images, got shape {shape}.")
+        first = headers[0][1]
+        if shape[1:] != first[1:]:
+            raise DatasetError(f"{path.name}: images of {shape[1]}×{shape[2]} beside "
+                               f"{paths[0][0].name}'s {first[1]}×{first[2]}.")
+    labels = [_read_labels(lab, shape[0])
+              for (prefix, _, _), (_, shape) in zip(found, headers, strict=True)
+              if (lab := _find(folder, f"{prefix}-labels-idx1-ubyte")) is not None]
+    if all(dtype == np.uint8 for dtype, _ in headers):
+        x = _read_uint8_images([p for p, _ in paths], [shape for _, shape in headers])
+    else:
+        x = _read_float_images([p for p, _ in paths])
+    y: np.ndarray | None = None
+    class_names: tuple[str, ...] = ()
+    if labels and len(labels) == len(paths):
+        y, class_names = encode_labels(np.concatenate(labels), _label_name(folder))
+    is_test = np.concatenate([np.full(shape[0], test) for (_, test), (_, shape)
+                              in zip(paths, headers, strict=True)])
+    return Dataset(name=name or folder.name, x=x, labels=y, class_names=class_names,
+                   is_test=is_test)
+
+
+def _header(path: Path) -> tuple[np.dtype, tuple[int, ...]]:
+    try:
+        return _parse_header(_head(path), path.name)
+    except OSError as exc:
+        raise DatasetError(f"{path.name}: cannot be read ({exc.strerror or exc}).") from None
+
+
+def _read_float_images(paths: list[Path]) -> np.ndarray:
+    """Images of other IDX types as one N×1×H×W float32 array in [0, 1]."""
+    views = [_view_idx(_read_bytes(path), path.name) for path in paths]
     # One float32 allocation; each split's bytes are converted straight into it.
     h, w = views[0].shape[1:]
     x = np.empty((sum(len(v) for v in views), 1, h, w), dtype=np.float32)
@@ -217,19 +330,8 @@ def load_idx_folder(folder: str | Path, name: str | None = None) -> Dataset:
         start += len(view)
     dtypes = {v.dtype.newbyteorder("=") for v in views}
     source_dtype = dtypes.pop() if len(dtypes) == 1 else np.dtype(np.float64)
-    del views
-    scale_in_place(x, source_dtype, names[0])
-    y: np.ndarray | None = None
-    class_names: tuple[str, ...] = ()
-    if labels and len(labels) == len(is_test):
-        y, class_names = encode_labels(np.concatenate(labels), _label_name(folder))
-    return Dataset(
-        name=name or folder.name,
-        x=x,
-        labels=y,
-        class_names=class_names,
-        is_test=np.concatenate(is_test),
-    )
+    scale_in_place(x, source_dtype, paths[0].name)
+    return x
 
 
 def _label_name(folder: Path) -> str:

@@ -9,9 +9,10 @@ pays for large images; tiny ones cost about the same on one thread or several.
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
@@ -20,8 +21,16 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from latentlab.core.data.arrays import Progress, check_cancel
 from latentlab.core.data.dataset import Dataset, DatasetError, LoadCancelled, random_split
+from latentlab.core.data.image_cache import (
+    CachedImages,
+    EntryWriter,
+    cache_root,
+    evict,
+    folder_key,
+    open_entry,
+)
 from latentlab.core.data.layout import scan_folder
-from latentlab.core.files.safe_io import check_budget, open_regular
+from latentlab.core.files.safe_io import open_regular, size_text
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp"})
 MODES = ("auto", "gray", "rgb")
@@ -124,13 +133,15 @@ class ImageDecoder:
     """Decodes chunks of files into a shared buffer (each worker writes its own rows)."""
 
     def __init__(self, files: Sequence[Path], size: int, colour: bool,
-                 stop: threading.Event) -> None:
+                 stop: threading.Event,
+                 buffer: Callable[[tuple[int, ...]], np.ndarray] | None = None) -> None:
         self.files = files
         self.size = size
         self.colour = colour
         self.stop = stop
         shape = (len(files), size, size, 3) if colour else (len(files), size, size)
-        self.pixels = np.zeros(shape, dtype=np.uint8)
+        # ``buffer`` may put the pixels on disk (the image cache's scratch file).
+        self.pixels = np.zeros(shape, dtype=np.uint8) if buffer is None else buffer(shape)
         self.ok = np.zeros(len(files), dtype=bool)
         self.has_colour = np.zeros(len(files), dtype=bool)
         self.errors: dict[int, str] = {}
@@ -202,7 +213,9 @@ def load_image_folder(folder: str | Path, *, size: int = 28, mode: str = "auto",
                       name: str | None = None, test_fraction: float = 0.2, seed: int = 0,
                       progress: Progress | None = None, cancel: threading.Event | None = None,
                       workers: int | None = None) -> Dataset:
-    """Images under ``folder`` (layout rules in ``latentlab.core.data.layout``) as a Dataset.
+    """Images under ``folder`` (layout rules in ``latentlab.core.data.layout``) as a Dataset
+    of uint8 pixels, memory-mapped from the image cache (``core.data.image_cache``): decoded
+    the first time, and again only when a file changed.
 
     ``mode``: "gray", "rgb", or "auto" (RGB when any image has colour). Damaged files are
     skipped and listed in ``Dataset.skipped``; ``progress(done, total)`` is called on this
@@ -213,30 +226,76 @@ def load_image_folder(folder: str | Path, *, size: int = 28, mode: str = "auto",
     folder = Path(folder)
     check_cancel(cancel)
     layout = scan_folder(folder, IMAGE_SUFFIXES, "image")
-    # The uint8 buffer and the float32 dataset made from it, in colour at worst.
-    check_budget(len(layout.files) * size * size * 3 * 5, folder.name,
-                 f"{len(layout.files):,} images of {size}×{size}")
-    workers = workers or min(4, os.cpu_count() or 1)
-    decoder = ImageDecoder(layout.files, size, mode != "gray", threading.Event())
-    decode_all(decoder, workers, progress, cancel)
+    root = cache_root()
+    entry = root / folder_key(folder, layout.files, size, mode)
+    cached = open_entry(entry, len(layout.files))
+    if cached is None:
+        cached = _decode_into_cache(folder, layout.files, size, mode, root, entry.name,
+                                    progress, cancel, workers)
+    elif progress is not None:
+        progress(len(layout.files), len(layout.files))
 
     def rel(path: Path) -> str:
         return path.relative_to(folder).as_posix()
 
-    skipped = [(rel(layout.files[i]), reason) for i, reason in sorted(decoder.errors.items())]
+    skipped = [(rel(layout.files[i]), reason) for i, reason in sorted(cached.errors.items())]
     skipped += [(rel(p), reason) for p, reason in layout.skipped]
-    ok = decoder.ok
-    if not ok.any():
-        example = f" (e.g. {skipped[0][0]}: {skipped[0][1]})" if skipped else ""
-        raise DatasetError(
-            f"{folder}: none of its {len(layout.files):,} image files could be read{example}."
-        )
-    pixels = decoder.pixels[ok] if not ok.all() else decoder.pixels
-    if mode == "auto" and not decoder.has_colour[ok].any():
-        pixels = pixels[..., 0]
-    x = to_float_images(pixels)
+    ok = np.ones(len(layout.files), dtype=bool)
+    ok[list(cached.errors)] = False
+    x = cached.pixels
     labels = layout.labels[ok] if layout.labels is not None else None
     is_test = (layout.is_test[ok] if layout.is_test is not None
                else random_split(len(x), test_fraction, seed))
     return Dataset(name or folder.name, x, labels, layout.class_names, is_test,
                    skipped=tuple(skipped))
+
+
+def _decode_into_cache(folder: Path, files: Sequence[Path], size: int, mode: str, root: Path,
+                       key: str, progress: Progress | None, cancel: threading.Event | None,
+                       workers: int | None) -> CachedImages:
+    """Decode ``files`` into a new cache entry; nothing is left of it on any failure."""
+    channels = 1 if mode == "gray" else 3
+    needed = 2 * len(files) * size * size * channels  # the scratch file and the entry
+    writer = EntryWriter(root, key)
+    try:
+        free = shutil.disk_usage(writer.folder).free
+        if needed > free:
+            raise DatasetError(f"{folder}: {len(files):,} images of {size}×{size} need "
+                               f"{size_text(needed)} in the image cache ({root}), which has "
+                               f"{size_text(free)} free.")
+        decoder = ImageDecoder(files, size, mode != "gray", threading.Event(), writer.buffer)
+        decode_all(decoder, workers or min(4, os.cpu_count() or 1), progress, cancel)
+        rows = np.flatnonzero(decoder.ok)
+        if not len(rows):
+            example = next(iter(sorted(decoder.errors.items())), None)
+            detail = (f" (e.g. {files[example[0]].relative_to(folder).as_posix()}: "
+                      f"{example[1]})" if example else "")
+            raise DatasetError(
+                f"{folder}: none of its {len(files):,} image files could be read{detail}.")
+        grey = mode == "gray" or (mode == "auto" and not decoder.has_colour[rows].any())
+        shape = (len(rows), 1 if grey else 3, size, size)
+        entry = writer.commit(_channels_first(decoder.pixels, rows, grey, cancel), shape,
+                              decoder.errors)
+    except BaseException:
+        writer.discard()
+        raise
+    evict(root, keep=entry)
+    cached = open_entry(entry, len(files))
+    if cached is None:
+        raise DatasetError(f"{folder}: the decoded images could not be kept in the image "
+                           f"cache ({root}).")
+    return cached
+
+
+def _channels_first(pixels: np.ndarray, rows: np.ndarray, grey: bool,
+                    cancel: threading.Event | None) -> Iterator[np.ndarray]:
+    """The decoded ``rows`` as N×C×H×W uint8, a few thousand at a time."""
+    for start in range(0, len(rows), 4096):
+        check_cancel(cancel)
+        part = pixels[rows[start : start + 4096]]
+        if part.ndim == 3:
+            yield part[:, None]
+        elif grey:
+            yield part[:, None, :, :, 0]
+        else:
+            yield part.transpose(0, 3, 1, 2)

@@ -308,7 +308,8 @@ def _refuse_miscounted_labels(contents: NpzContents, image_keys: tuple[str, ...]
 
 
 def to_images(arrays: list[np.ndarray], name: str) -> np.ndarray:
-    """Stacks of one layout as one N×C×H×W float32 array in [0, 1] (one copy)."""
+    """Stacks of one layout as one N×C×H×W array (one copy): uint8 kept as uint8, other
+    types as float32 in [0, 1]."""
     layout = _image_layout(arrays[0].shape)
     views = []
     for a in arrays:
@@ -320,13 +321,16 @@ def to_images(arrays: list[np.ndarray], name: str) -> np.ndarray:
         elif layout == "nhwc":
             a = a.transpose(0, 3, 1, 2)
         views.append(a)
-    x = np.empty((sum(len(v) for v in views), *views[0].shape[1:]), dtype=np.float32)
+    dtypes = {a.dtype for a in arrays}
+    eight_bit = dtypes == {np.dtype(np.uint8)}
+    x = np.empty((sum(len(v) for v in views), *views[0].shape[1:]),
+                 dtype=np.uint8 if eight_bit else np.float32)
     start = 0
     for v in views:
         x[start : start + len(v)] = v
         start += len(v)
-    dtypes = {a.dtype for a in arrays}
-    scale_in_place(x, dtypes.pop() if len(dtypes) == 1 else np.dtype(np.float64), name)
+    if not eight_bit:
+        scale_in_place(x, dtypes.pop() if len(dtypes) == 1 else np.dtype(np.float64), name)
     return x
 
 

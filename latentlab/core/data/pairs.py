@@ -33,6 +33,7 @@ from latentlab.core.data.images import (
 )
 from latentlab.core.data.layout import natural_key, scan_folder
 from latentlab.core.data.numpy_files import inspect_npz, load_arrays, to_images
+from latentlab.core.data.pixels import as_float
 from latentlab.core.files.safe_io import check_budget, open_regular, printable
 
 #: A train and a test pair at the least.
@@ -141,7 +142,8 @@ def load_pair_numpy(path: str | Path, *, name: str | None = None, test_fraction:
             raise DatasetError(f"{path.name}: {info.key} of shape {info.shape} and type "
                                f"{info.dtype} is not a stack of images.")
     arrays = load_arrays(path, contents, list(SIDES), 2)
-    x, targets = to_images(arrays[:1], path.name), to_images(arrays[1:], path.name)
+    # Pairs stay float32: a pair's two sides are converted and compared together.
+    x, targets = (as_float(to_images(part, path.name)) for part in (arrays[:1], arrays[1:]))
     if len(x) < MIN_PAIRS:
         raise DatasetError(f"{path.name}: {len(x)} pair(s), and pix2pix needs at least "
                            f"{MIN_PAIRS}.")

@@ -74,12 +74,12 @@ def label_preservation(model: CycleGAN, data: Dataset, translated_a: torch.Tenso
                                      device=model_device(model))
     truth = data.labels[a_test][shared]
     device = model_device(model)
-    original = torch.from_numpy(data.x[a_test][shared]).to(device)
+    original = torch.from_numpy(data.images(a_test[shared])).to(device)
     scores.update(
         label_preservation=float(np.mean(classifier.predict(translated_a[shared]) == truth)),
         no_adaptation=float(np.mean(classifier.predict(original) == truth)),
         classifier_accuracy_on_b=classifier.test_accuracy, scored_items=int(shared.sum()))
-    real_b = torch.from_numpy(b.x[b.test_indices]).to(device)
+    real_b = torch.from_numpy(b.images(b.test_indices)).to(device)
     scores["frechet_distance"] = frechet_distance(
         *gaussian_stats(classifier.features(translated_a)),
         *gaussian_stats(classifier.features(real_b)))
@@ -91,8 +91,8 @@ def cycle_scores(model: CycleGAN, data: Dataset, classifier_epochs: int = 8,
     """Every score of the module docstring on ``data``'s test items of each domain."""
     if data.domains is None:
         raise ValueError(f"{data.name}: a CycleGAN is scored on a dataset of two domains.")
-    a = data.x[domain_rows(data, DOMAIN_A, test=True)]
-    b = data.x[domain_rows(data, DOMAIN_B, test=True)]
+    a = data.images(domain_rows(data, DOMAIN_A, test=True))
+    b = data.images(domain_rows(data, DOMAIN_B, test=True))
     if len(a) == 0 or len(b) == 0:
         raise ValueError(f"{data.name}: each domain needs test items to score on.")
     device = model_device(model)

@@ -144,7 +144,8 @@ def sample_quality(model: LatentModel, data: Dataset, classifier: LabelClassifie
     train = data.train_indices[: len(test)]
 
     def real_stats(indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return gaussian_stats(classifier.features(torch.from_numpy(data.x[indices]).to(device)))
+        x = torch.from_numpy(data.images(indices)).to(device)
+        return gaussian_stats(classifier.features(x))
 
     test_stats = real_stats(test)
     sampler, sampling = model_sampler(model, data, train_codes)

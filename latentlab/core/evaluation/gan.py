@@ -51,7 +51,7 @@ class LabelClassifier:
             raise ValueError(f"{data.name}: the label classifier needs labels to train on.")
         torch.manual_seed(seed)
         net = _classifier_net(data.input_shape, len(data.class_names)).to(device)
-        x = torch.from_numpy(data.x[data.train_indices]).to(device)
+        x = torch.from_numpy(data.images(data.train_indices)).to(device)
         y = torch.from_numpy(data.labels[data.train_indices]).to(device)
         optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)
         shuffle = torch.Generator().manual_seed(seed)
@@ -66,7 +66,7 @@ class LabelClassifier:
         classifier = cls(net.eval(), float("nan"))
         test = data.test_indices
         if len(test):
-            predicted = classifier.predict(torch.from_numpy(data.x[test]).to(device))
+            predicted = classifier.predict(torch.from_numpy(data.images(test)).to(device))
             classifier.test_accuracy = float(np.mean(predicted == data.labels[test]))
         return classifier
 
@@ -110,7 +110,7 @@ def category_accuracy(model: InfoGAN, data: Dataset, indices: np.ndarray | None 
     indices = data.test_indices if indices is None else indices
     model.eval()
     device = next(model.parameters()).device
-    x = torch.from_numpy(data.x[indices]).to(device)
+    x = torch.from_numpy(data.images(indices)).to(device)
     predicted = torch.cat([model.predict_category(x[i : i + _BATCH])
                            for i in range(0, len(x), _BATCH)]).cpu().numpy()
     return hungarian_accuracy(predicted, data.labels[indices])

@@ -116,7 +116,7 @@ def model_codes(model: LatentModel, data: Dataset, indices: np.ndarray | None = 
     indices = np.arange(data.n) if indices is None else indices
     device = model_device(model)
     labels = encoder_labels(model, data, indices)
-    return infer_all(model, torch.from_numpy(data.x[indices]).to(device),
+    return infer_all(model, torch.from_numpy(data.images(indices)).to(device),
                      None if labels is None else torch.from_numpy(labels).to(device), _BATCH)
 
 
@@ -130,7 +130,8 @@ def model_reconstructions(model: LatentModel, data: Dataset, indices: np.ndarray
     for i in range(0, len(indices), _BATCH):
         rows = indices[i : i + _BATCH]
         y = None if labels is None else torch.from_numpy(labels[i : i + _BATCH]).to(device)
-        parts.append(model.reconstruct(torch.from_numpy(data.x[rows]).to(device), y).cpu().numpy())
+        x = torch.from_numpy(data.images(rows)).to(device)
+        parts.append(model.reconstruct(x, y).cpu().numpy())
     return np.concatenate(parts)
 
 
@@ -178,7 +179,7 @@ def score_map(method: str, coords: np.ndarray, items: np.ndarray, data: Dataset,
     if len(test_items) == 0:
         raise ValueError(f"{data.name}: the map has no test item to score.")
     labels = data.labels
-    x_test = data.x[test_items].reshape(len(test_items), -1)
+    x_test = data.images(test_items).reshape(len(test_items), -1)
     trust_rows = subsample(len(test_items), settings.trust_items, settings.seed)
     scores = _score_map(method, coords[~is_test], coords[is_test],
                         None if labels is None else labels[train_items],
@@ -310,7 +311,7 @@ def evaluate_model(model: LatentModel, data: Dataset,
         raise ValueError(f"{data.name}: the dataset has no test split to score on.")
     if len(train_idx) < 2:
         raise ValueError(f"{data.name}: the train split needs at least two items.")
-    x_train, x_test = data.x[train_idx], data.x[test_idx]
+    x_train, x_test = data.images(train_idx), data.images(test_idx)
     flat_train, flat_test = x_train.reshape(len(x_train), -1), x_test.reshape(len(x_test), -1)
     trust_rows = subsample(len(test_idx), settings.trust_items, settings.seed)
 

@@ -56,7 +56,7 @@ def translation_scores(model: Pix2Pix, data: Dataset,
     the label classifier (None without labels: those scores are None, with a note)."""
     test = data.test_indices
     b_images = None if data.targets is None else data.targets[test]
-    inputs, outputs, targets = translate_items(model, data.x[test], b_images)
+    inputs, outputs, targets = translate_items(model, data.images(test), b_images)
     scores: dict[str, Any] = {
         "task": model.cfg.task, "items": len(test),
         "l1": _mean_abs_error(outputs, targets), "l1_of_inputs": _mean_abs_error(inputs, targets),

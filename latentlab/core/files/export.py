@@ -213,7 +213,7 @@ def export_projector(model: LatentModel, data: Dataset, out_dir: str | Path, spl
     emb = compute_embeddings(model, data, split)
     sprite = None
     if data.kind == "image":  # build the sprite first: it is the step that can refuse
-        sprite = make_sprite(data.x[emb.indices])
+        sprite = make_sprite(data.images(emb.indices))
     dims = max(2, emb.codes.shape[1])
     pbtxt, config_json = projector_config(
         len(emb.indices), dims, tensor_name or f"{model.cfg.family} codes of {data.name}",

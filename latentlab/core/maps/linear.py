@@ -10,7 +10,20 @@ from __future__ import annotations
 
 import numpy as np
 
+from latentlab.core.data.pixels import as_float
 from latentlab.core.data.text import LSA, idf_weights, tfidf
+
+#: Rows of float64 per chunk of a PCA fit or transform: about 8 MB.
+_CHUNK_BYTES = 8 << 20
+
+
+def _chunk_rows(dims: int) -> int:
+    return max(1, _CHUNK_BYTES // (8 * max(dims, 1)))
+
+
+def _float64(rows: np.ndarray) -> np.ndarray:
+    """Rows as float64; 8-bit pixels first as the float32 value / 255 a float dataset holds."""
+    return np.asarray(as_float(rows) if rows.dtype == np.uint8 else rows, dtype=np.float64)
 
 
 class PCA:
@@ -26,13 +39,21 @@ class PCA:
         self.total_variance_ = 0.0
 
     def fit(self, x: np.ndarray, reference: PCA | None = None) -> PCA:
-        """Fit on rows of ``x``; a ``reference`` fit fixes the signs so the map does not flip."""
-        x = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
+        """Fit on rows of ``x`` (floats, or 8-bit pixels read as value / 255); a ``reference``
+        fit fixes the signs so the map does not flip. Rows are taken a chunk at a time, so
+        memory holds one chunk as float64 beside the D×D covariance, never all of them."""
+        x = np.asarray(x)
+        x = x.reshape(len(x), -1)
         if len(x) < 2:
             raise ValueError("PCA needs at least two items.")
-        self.mean_ = x.mean(0)
-        centred = x - self.mean_
-        cov = centred.T @ centred / (len(x) - 1)
+        step = _chunk_rows(x.shape[1])
+        chunks = range(0, len(x), step)
+        self.mean_ = sum(_float64(x[i : i + step]).sum(0) for i in chunks) / len(x)
+        cov = np.zeros((x.shape[1], x.shape[1]))
+        for i in chunks:
+            centred = _float64(x[i : i + step]) - self.mean_
+            cov += centred.T @ centred
+        cov /= len(x) - 1
         values, vectors = np.linalg.eigh(cov)
         order = np.argsort(values)[::-1][: self.n_components]
         components = vectors[:, order].T
@@ -54,9 +75,15 @@ class PCA:
         return self
 
     def transform(self, x: np.ndarray) -> np.ndarray:
+        """Coordinates of the rows of ``x`` (floats or 8-bit pixels), a chunk at a time."""
         assert self.mean_ is not None and self.components_ is not None, "fit first"
-        x = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
-        return ((x - self.mean_) @ self.components_.T).astype(np.float32)
+        x = np.asarray(x)
+        x = x.reshape(len(x), -1)
+        step = _chunk_rows(x.shape[1])
+        out = np.empty((len(x), len(self.components_)), dtype=np.float32)
+        for i in range(0, len(x), step):
+            out[i : i + step] = (_float64(x[i : i + step]) - self.mean_) @ self.components_.T
+        return out
 
     def inverse_transform(self, coords: np.ndarray) -> np.ndarray:
         """``mean + coords · components``: the linear reconstruction at map coordinates."""

@@ -27,6 +27,7 @@ from torch import nn
 
 from latentlab.config import ModelConfig, TrainConfig
 from latentlab.core.data.dataset import Dataset
+from latentlab.core.data.pixels import tensor_images
 from latentlab.core.models.base import LatentModel
 from latentlab.core.models.cyclegan_nets import ImageDiscriminator, ResnetGenerator
 from latentlab.core.models.gan import ADAM_BETAS, to_tanh_range
@@ -130,7 +131,7 @@ class CycleGAN(LatentModel):
                                      "items of it to draw from.")
                 rows = torch.randint(len(pool), (max(1, len(parts[1 - d])),),
                                      device=pool.device)
-                parts[d] = pool[rows]
+                parts[d] = tensor_images(pool[rows])  # the train items as stored
         return to_tanh_range(parts[0]), to_tanh_range(parts[1])
 
     # ------------------------------------------------------------------ training

@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from latentlab.config import ModelConfig
+from latentlab.core.data.pixels import tensor_images
 from latentlab.core.maps.nonlinear import _configure_numba_cache
 from latentlab.core.models.autoencoder import Autoencoder
 
@@ -89,7 +90,8 @@ class UmapAutoencoder(Autoencoder):
             raise ValueError("The UMAP autoencoder needs at least three training items.")
         self._curve = curve_parameters(self.cfg.umap_min_dist)
         seed = int(torch.randint(0, 2**31 - 1, (1,)))  # follows the run's seed
-        heads, tails, weights = fuzzy_graph(x_train.cpu().numpy(), self.cfg.umap_neighbors, seed)
+        heads, tails, weights = fuzzy_graph(tensor_images(x_train).cpu().numpy(),
+                                            self.cfg.umap_neighbors, seed)
         device = x_train.device
         self._x_train = x_train
         self._edges = (torch.from_numpy(heads.astype(np.int64)).to(device),
@@ -107,8 +109,8 @@ class UmapAutoencoder(Autoencoder):
         heads, tails, weights = self._edges
         n = min(EDGES_PER_STEP, len(weights))
         picked = torch.multinomial(weights, n, replacement=True)
-        ends = self.encoder(torch.cat([self._x_train[heads[picked]],
-                                       self._x_train[tails[picked]]]))
+        ends = self.encoder(tensor_images(torch.cat([self._x_train[heads[picked]],
+                                                     self._x_train[tails[picked]]])))
         head, tail = ends[:n], ends[n:]
         # Negatives: other edges' tails, drawn at random (Sainburg et al. shuffle the batch).
         negative = tail[torch.randint(0, n, (n * NEGATIVES_PER_EDGE,), device=tail.device)]

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from latentlab.core.data.pixels import as_float
 from latentlab.core.models.base import LatentModel
 
 #: Steps of a fine-tuning or scratch run: ``STEPS_PER_ROOT_LABEL`` · √N within these bounds.
@@ -82,8 +83,8 @@ def _code_stats(model: LatentModel, x: np.ndarray, device: torch.device
     """Mean and spread of the codes of (up to ``STATS_ITEMS`` evenly spaced) items: labels
     play no part, so every item may count."""
     rows = np.unique(np.linspace(0, len(x) - 1, min(len(x), STATS_ITEMS)).round().astype(int))
-    codes = torch.cat([model.embed(torch.from_numpy(x[rows[i : i + _EVAL_BATCH]]).to(device))
-                       for i in range(0, len(rows), _EVAL_BATCH)])
+    batches = (as_float(x[rows[i : i + _EVAL_BATCH]]) for i in range(0, len(rows), _EVAL_BATCH))
+    codes = torch.cat([model.embed(torch.from_numpy(b).to(device)) for b in batches])
     if len(codes) < 2:
         return codes.mean(0), torch.ones_like(codes[0])
     return codes.mean(0), codes.std(0, unbiased=False)
@@ -93,8 +94,9 @@ def train_network(model: LatentModel, x: np.ndarray, labelled: np.ndarray, label
                   rows: np.ndarray, n_classes: int, *, pretrained: bool, seed: int,
                   cancel: threading.Event | None = None) -> np.ndarray:
     """Train the encoder of ``model`` (a copy: the model itself is left as it was) with a
-    small head on the labelled items of ``x``; return the predicted class of each row of
-    ``rows``. ``pretrained`` False starts the same architecture from fresh weights."""
+    small head on the labelled items of ``x`` (float32, or 8-bit pixels converted as used);
+    return the predicted class of each row of ``rows``. ``pretrained`` False starts the same
+    architecture from fresh weights."""
     device = next(model.parameters()).device
     # New weights come from torch's global generator: seeded here, and put back as it was
     # afterwards, so that a training run elsewhere keeps its own sequence.
@@ -105,7 +107,7 @@ def train_network(model: LatentModel, x: np.ndarray, labelled: np.ndarray, label
         net = _Classifier(body, *_code_stats(body, x, device), n_classes).to(device)
     for p in body.parameters():
         p.requires_grad_(True)
-    x_labelled = torch.from_numpy(np.ascontiguousarray(x[labelled])).to(device)
+    x_labelled = torch.from_numpy(as_float(x[labelled])).to(device)
     y_labelled = torch.from_numpy(np.asarray(labels, np.int64)).to(device)
     optimizer = torch.optim.AdamW(
         [{"params": list(net.head.parameters()), "lr": HEAD_LR},
@@ -135,7 +137,7 @@ def train_network(model: LatentModel, x: np.ndarray, labelled: np.ndarray, label
     predictions = []
     with torch.no_grad():
         for start in range(0, len(rows), _EVAL_BATCH):
-            part = torch.from_numpy(np.ascontiguousarray(x[rows[start : start + _EVAL_BATCH]]))
+            part = torch.from_numpy(as_float(x[rows[start : start + _EVAL_BATCH]]))
             predictions.append(net(part.to(device)).argmax(1).cpu().numpy())
     return np.concatenate(predictions).astype(np.int64) if predictions else np.zeros(0, np.int64)
 

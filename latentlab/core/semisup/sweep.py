@@ -43,7 +43,7 @@ Progress = Callable[[int, int, str], None]
 def reference_features(dataset: Dataset, seed: int = 0) -> tuple[np.ndarray, str]:
     """The linear baseline's features of every item — PCA of the pixels (LSA of TF-IDF for
     text) with up to 50 components, fitted on the train split — and their name."""
-    flat = dataset.x.reshape(dataset.n, -1)
+    flat = dataset.images().reshape(dataset.n, -1)
     train = flat[dataset.train_indices]
     k = max(1, min(REFERENCE_COMPONENTS, flat.shape[1], len(train) - 1))
     baseline, name = linear_baseline(dataset, k, seed)

@@ -18,6 +18,7 @@ import torch
 
 from latentlab.config import ConfigError, TrainConfig
 from latentlab.core.data.dataset import Dataset
+from latentlab.core.data.pixels import tensor_images
 from latentlab.core.evaluation.metrics import hungarian_accuracy
 from latentlab.core.models.base import LatentModel
 from latentlab.core.training.device import describe_device, resolve_device
@@ -38,6 +39,7 @@ from latentlab.core.training.views import (
     decoder_state,
     infer_all,
     items_on,
+    pixels_on,
     snapshot_of,
 )
 
@@ -258,7 +260,8 @@ def train(
     # The VAE's sampling noise, reproducible per run (and different on each rank).
     torch.manual_seed(cfg.seed if shard is None else shard.seed(cfg.seed))
     model.to(device).train()
-    x_train = items_on(data, data.train_indices, device)
+    # Resident on the device as stored (8-bit pixels stay uint8); each batch made float below.
+    x_train = pixels_on(data, data.train_indices, device)
     if x_train is None or len(x_train) < 2:
         # Batch statistics (and a GAN's game) need two items; one would fail mid-step.
         held = 0 if x_train is None else len(x_train)
@@ -309,8 +312,9 @@ def train(
                 return
             rows = order[(step - 1) * cfg.batch_size : step * cfg.batch_size]
             learning_rate.at(global_step)
-            terms = (model.train_step(x_train[rows], optimizers) if side_train is None
-                     else model.train_step(x_train[rows], optimizers, side_train[rows]))
+            batch = tensor_images(x_train[rows])
+            terms = (model.train_step(batch, optimizers) if side_train is None
+                     else model.train_step(batch, optimizers, side_train[rows]))
             if not all(math.isfinite(v) for v in terms.values()):
                 kept_step = last_good.restore(model, global_step)
                 yield snapshot(kept_step, epoch - 1 + step / steps_per_epoch)

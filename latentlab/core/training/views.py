@@ -61,10 +61,20 @@ def encoder_labels(model: LatentModel, data: Dataset,
 
 def items_on(data: Dataset, indices: np.ndarray | None,
              device: torch.device | str) -> torch.Tensor | None:
-    """``data``'s items at ``indices`` as one tensor on ``device``; None for no items."""
+    """``data``'s items at ``indices`` as one float32 tensor on ``device``; None for no items."""
     if indices is None or len(indices) == 0:
         return None
-    return torch.from_numpy(data.x[indices]).to(device)
+    return torch.from_numpy(data.images(indices)).to(device)
+
+
+def pixels_on(data: Dataset, indices: np.ndarray, device: torch.device | str
+              ) -> torch.Tensor | None:
+    """``data``'s items at ``indices`` on ``device`` as stored: 8-bit pixels stay uint8 (a
+    quarter of float32's memory), for ``tensor_images`` to convert batch by batch; None for no
+    items."""
+    if len(indices) == 0:
+        return None
+    return torch.from_numpy(np.ascontiguousarray(data.x[indices])).to(device)
 
 
 def decoder_state(model: LatentModel) -> dict[str, np.ndarray]:

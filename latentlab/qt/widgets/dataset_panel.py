@@ -56,11 +56,11 @@ def thumbnail_grid(dataset: Dataset) -> np.ndarray:
     cols = min(THUMB_COLUMNS, max(len(r) for r in rows))
     if dataset.labels is None:
         n = len(rows[0])
-        return tile_images(dataset.x[rows[0]], -(-n // cols), cols)
+        return tile_images(dataset.images(rows[0]), -(-n // cols), cols)
     # Pad each class's row so that every row starts with its own class.
     images = np.ones((len(rows) * cols, *dataset.x.shape[1:]), np.float32)
     for r, items in enumerate(rows):
-        images[r * cols : r * cols + len(items)] = dataset.x[items]
+        images[r * cols : r * cols + len(items)] = dataset.images(items)
     return tile_images(images, len(rows), cols)
 
 

@@ -206,7 +206,7 @@ class ReconstructionStrip(QWidget):
             return
         for col, item in enumerate(self.lab.data.strip_indices):
             original, recon = ImageTile(min_side=28), ImageTile("…", min_side=28)
-            original.set_image(dataset.x[item])
+            original.set_image(dataset.images(item))
             self.grid.addWidget(original, 0, col)
             self.grid.addWidget(recon, 1, col)
             self.originals.append(original)

@@ -307,7 +307,7 @@ class MapView(QWidget):
             self.hover_caption.setFixedWidth(SNIPPET_WIDTH_PX)
             self.hover_caption.setText(f"{heading}\n{document_snippet(dataset, item)}")
         else:
-            self.hover_tile.set_image(dataset.x[item])
+            self.hover_tile.set_image(dataset.images(item))
             self.hover_caption.setWordWrap(False)
             self.hover_caption.setMinimumWidth(0)
             self.hover_caption.setMaximumWidth(16_777_215)

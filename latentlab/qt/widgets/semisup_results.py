@@ -359,7 +359,7 @@ class SemisupResults(QWidget):
                 snippet = " ".join(document_snippet(dataset, int(item)).split())[:SNIPPET_CHARS]
                 entry = QListWidgetItem(f"#{int(item)} {arrow}: {snippet}")
             else:
-                pixmap = QPixmap.fromImage(to_qimage(dataset.x[int(item)])).scaled(
+                pixmap = QPixmap.fromImage(to_qimage(dataset.images(int(item)))).scaled(
                     THUMB_PX, THUMB_PX, Qt.AspectRatioMode.KeepAspectRatio,
                     Qt.TransformationMode.FastTransformation)
                 entry = QListWidgetItem(QIcon(pixmap), arrow)

@@ -105,7 +105,7 @@ class SelectionGallery(QWidget):
                 entry = QListWidgetItem(f"#{item} {('[' + label + '] ') if label else ''}"
                                         f"{snippet}")
             else:
-                pixmap = QPixmap.fromImage(to_qimage(dataset.x[item])).scaled(
+                pixmap = QPixmap.fromImage(to_qimage(dataset.images(item))).scaled(
                     THUMB_PX, THUMB_PX, Qt.AspectRatioMode.KeepAspectRatio,
                     Qt.TransformationMode.FastTransformation)
                 entry = QListWidgetItem(QIcon(pixmap), label or f"#{item}")
