@@ -61,7 +61,7 @@ def bare_loop(data: Dataset, cfg: ModelConfig, train_cfg: TrainConfig,
     """The reference: the same model, optimiser and shuffled batches, with nothing around it."""
     device = device or torch.device("cpu")
     model = build_model(cfg, data.input_shape, seed=train_cfg.seed).to(device)
-    x = torch.from_numpy(data.x[data.train_indices]).to(device)
+    x = torch.from_numpy(data.images(data.train_indices)).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=train_cfg.learning_rate)
     shuffle = torch.Generator().manual_seed(train_cfg.seed)
     steps = 0

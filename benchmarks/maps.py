@@ -221,7 +221,7 @@ def grown_mnist(data: Dataset, n: int, seed: int = 0) -> tuple[np.ndarray, np.nd
     shifted by up to a pixel, with a little noise. (Plain copies with noise would make each
     digit's neighbours its own copies: thousands of disconnected clusters, a pathological case
     for UMAP.)"""
-    images = data.x.reshape(data.n, 28, 28)
+    images = data.images().reshape(data.n, 28, 28)
     labels = data.labels if data.labels is not None else np.zeros(data.n, np.int64)
     rng = np.random.default_rng(seed)
     extra = max(0, n - data.n)
@@ -329,7 +329,7 @@ def bench_metrics(data: Dataset, epochs: int) -> dict:
         table[f"{family.upper()} (2-D codes)"] = {
             **latent, "sse": scores["reconstruction_sse_per_image"]["model"],
             "epochs": epochs, "train_s": round(trained_s, 1)}
-    flat = data.x.reshape(data.n, -1)
+    flat = data.images().reshape(data.n, -1)
 
     warm_s = warm_up_umap()  # numba's code from the cache (or compiled): not part of the fit
     start = time.perf_counter()

@@ -88,7 +88,7 @@ def references(data: Dataset, per_class: tuple[int, ...], repeats: int, seed: in
     from threadpoolctl import threadpool_limits
 
     assert data.labels is not None
-    pixels = data.x.reshape(data.n, -1)
+    pixels = data.images().reshape(data.n, -1)
     test = data.test_indices
     components = min(50, pixels.shape[1])
     pca = PCA(components, random_state=seed).fit(pixels[data.train_indices]).transform(pixels)

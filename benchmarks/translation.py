@@ -106,7 +106,7 @@ def progan_epochs_within(data: Dataset, model_cfg: ModelConfig, train_cfg: Train
     probe = build_model(model_cfg, data.input_shape, seed=0).to(device)
     assert isinstance(probe, ProGAN)
     optimizers = probe.make_optimizers(train_cfg)
-    x = torch.from_numpy(data.x[data.train_indices[: train_cfg.batch_size]]).to(device)
+    x = torch.from_numpy(data.images(data.train_indices[: train_cfg.batch_size])).to(device)
     step_seconds = []
     for index, side in enumerate(probe.sides):
         probe.set_stage(side, 0.5 if index else 1.0)

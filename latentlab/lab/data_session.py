@@ -92,7 +92,8 @@ def prepare_data(dataset: Dataset) -> PreparedData:
     else:
         baseline = PCA(2).fit(x_flat[train])
         name = "PCA of pixels"
-    coords = baseline.transform(x_flat[map_indices])
+    # Every item mapped: the rows as they are (indexing would copy them all).
+    coords = baseline.transform(x_flat if len(map_indices) == dataset.n else x_flat[map_indices])
     ratio = float(np.sum(baseline.explained_variance_ratio_))
     # PCA's origin is the mean image; LSA is not centred, so its probe starts among the points.
     start = coords.mean(0) if dataset.kind == "text" else np.zeros(2)
