@@ -137,7 +137,8 @@ class LabFiles:
     # ------------------------------------------------------------------ labs
     def save_lab(self, path: str | Path) -> Path | None:
         """Dataset, model, map settings and probes, the few-labels settings, labels and results;
-        an unsaved model is saved beside the lab."""
+        a model not saved in the lab's folder (or below it) is saved beside the lab, as
+        ``<lab name>.safetensors``."""
         data, model = self._data, self._model
         if data.dataset is None or data.source is None:
             self._notes.say("Load a dataset first: a lab starts from one.")
@@ -145,8 +146,10 @@ class LabFiles:
         path = Path(path)
         checkpoints: list[str] = []
         if model.trained_model is not None:
-            unsaved = model.path is None or not model.path.is_file()
-            if unsaved and self.save_model(path.with_suffix(SUFFIX)) is None:
+            # The model travels with the lesson: one outside the lab's folder (an autosave in
+            # the user's data folder) is saved beside the lab, and stored relative to it.
+            if not _inside(model.path, path.absolute().parent) \
+                    and self.save_model(path.with_suffix(SUFFIX)) is None:
                 return None
             checkpoints.append(str(model.path))
         maps: dict = {"colour_by": self._colouring.colour_by}
@@ -365,3 +368,12 @@ class LabFiles:
                 self._maps.set_probe(map_id, np.asarray(xy, np.float32))
         self._maps.decode_now()
 
+
+def _inside(path: Path | None, folder: Path) -> bool:
+    """Whether ``path`` is an existing file in ``folder`` or below it."""
+    if path is None or not path.is_file():
+        return False
+    try:
+        return path.resolve().is_relative_to(folder.resolve())
+    except OSError:
+        return False
