@@ -1,7 +1,8 @@
 """Checkpoints and lab files: autosave, save, open.
 
-A model is saved whenever a training run ends (completed, stopped or failed on a NaN) and when
-the window closes mid-run, into the user data folder, so nothing trained is ever lost.
+A model is saved whenever a training run ends (completed, stopped or failed on a NaN: marked
+"-diverged") and when the window closes mid-run, into the user data folder; the last
+``autosaves.KEEP`` autosaves are kept there, and models saved by hand are never deleted.
 
 Opening reads the file in the background — a job on the files runner, with progress and cancel —
 so that no file (a slow disk, a huge file, a FIFO) holds up the lab's thread; the model is adopted
@@ -23,6 +24,7 @@ import numpy as np
 from psygnal import Signal
 
 from latentlab.core.data.source import DataSource, LoadProgress
+from latentlab.core.files import autosaves
 from latentlab.core.files.checkpoint import (
     SUFFIX,
     Checkpoint,
@@ -113,22 +115,30 @@ class LabFiles:
             self._notes.report_error("Could not save the model", str(exc))
             return None
         model.mark_saved(saved)
+        autosaves.forget(saved)  # saved by hand over an autosave: the user's now, never pruned
         self._notes.say(f"Saved the model to {saved}.")
         return saved
 
     def autosave_model(self) -> Path | None:
-        """Keep every trained model: a new file in the user data folder."""
+        """Keep every trained model: a new file in the user data folder, listed in its index of
+        autosaves (the last ``autosaves.KEEP`` are kept); a diverged run's is marked so."""
         dataset = self._data.dataset
         if self._model.trained_model is None or dataset is None:
             return None
-        stem = f"{dataset.name}-{self._model.model_cfg.family}-{time.strftime('%Y%m%d-%H%M%S')}"
+        diverged = "-diverged" if self._model.diverged else ""
+        stem = (f"{dataset.name}-{self._model.model_cfg.family}-"
+                f"{time.strftime('%Y%m%d-%H%M%S')}{diverged}")
         stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in stem)
         folder = user_data_folder("models")
         path, n = folder / f"{stem}{SUFFIX}", 1
         while path.exists():  # two runs within a second: never overwrite a kept model
             n += 1
             path = folder / f"{stem}-{n}{SUFFIX}"
-        return self.save_model(path)
+        saved = self.save_model(path)
+        if saved is not None:
+            autosaves.record(saved, bool(diverged))  # unrecorded, it is merely never pruned
+            autosaves.prune(folder)
+        return saved
 
     def _autosave_run(self) -> None:
         if self._model.unsaved:

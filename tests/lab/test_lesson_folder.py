@@ -67,3 +67,31 @@ def test_an_old_lab_with_absolute_paths_still_opens(tmp_path) -> None:
     assert fresh.files.open_lab(old)
     assert not said.errors, said.errors
     assert fresh.model.path == model
+
+
+def test_autosaves_are_bounded_and_a_diverged_run_is_marked(monkeypatch, tmp_path) -> None:
+    from latentlab.core.files import autosaves
+    from latentlab.core.models.autoencoder import Autoencoder
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))  # a user data folder of its own
+    folder = user_data_folder("models")
+    assert folder.is_relative_to(tmp_path)
+    hand = folder / "kept-by-hand.safetensors"
+    hand.write_bytes(b"mine")
+    for i in range(55):
+        old = folder / f"old-{i:02d}.safetensors"
+        old.write_bytes(b"x")
+        autosaves.record(old)
+
+    def diverging(self, x):
+        terms = original(self, x)
+        return {**terms, "loss": terms["loss"] * float("nan")}
+
+    original = Autoencoder.losses
+    monkeypatch.setattr(Autoencoder, "losses", diverging)
+    lab = trained_lab(DataSource.parse("digits"))
+    newest = autosaves.autosaves(folder)
+    assert len(newest) == autosaves.KEEP and newest[0].path == lab.model.path
+    assert newest[0].diverged and lab.model.path.stem.endswith("-diverged")
+    assert hand.read_bytes() == b"mine"
+    assert len(list(folder.glob("*.safetensors"))) == autosaves.KEEP + 1
