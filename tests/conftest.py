@@ -9,6 +9,8 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Models autosaved by the app's tests go to a throwaway data folder, never the user's.
 os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="latentlab-test-data-")
+# Recent files and last folders too.
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="latentlab-test-config-")
 
 import numpy as np
 import pytest

@@ -15,7 +15,6 @@ and probes. Headless, each step runs to its end inside the call that starts it.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -72,6 +71,8 @@ class LabFiles:
     #: (lab path, DatasetMissing): a lab's dataset moved. Ask the user where it is now, then
     #: call ``open_lab`` with the relocated lab.
     dataset_missing = Signal(object, object)
+    #: ("lab" or "model", path): a file the user opened or saved (for the recent files).
+    used = Signal(str, object)
 
     def __init__(self, data: DataSession, model: ModelSession, maps: Maps,
                  colouring: Colouring, generator: GeneratorCodes, semisup: Semisup,
@@ -100,8 +101,9 @@ class LabFiles:
                               data=describe_data(data.dataset, data.source),
                               epoch=model.epoch, metrics=dict(model.metrics))
 
-    def save_model(self, path: str | Path) -> Path | None:
-        """Save the current model; on failure say why (nothing is overwritten) and return None."""
+    def save_model(self, path: str | Path, by_hand: bool = True) -> Path | None:
+        """Save the current model; on failure say why (nothing is overwritten) and return None.
+        A model saved ``by_hand`` is the user's: never pruned, and among the recent files."""
         model = self._model
         if model.trained_model is None or self._data.dataset is None:
             self._notes.say("Train or open a model first: there is nothing to save.")
@@ -115,7 +117,9 @@ class LabFiles:
             self._notes.report_error("Could not save the model", str(exc))
             return None
         model.mark_saved(saved)
-        autosaves.forget(saved)  # saved by hand over an autosave: the user's now, never pruned
+        if by_hand:
+            autosaves.forget(saved)  # saved over an autosave: the user's now, never pruned
+            self.used.emit("model", saved)
         self._notes.say(f"Saved the model to {saved}.")
         return saved
 
@@ -125,18 +129,13 @@ class LabFiles:
         dataset = self._data.dataset
         if self._model.trained_model is None or dataset is None:
             return None
-        diverged = "-diverged" if self._model.diverged else ""
-        stem = (f"{dataset.name}-{self._model.model_cfg.family}-"
-                f"{time.strftime('%Y%m%d-%H%M%S')}{diverged}")
-        stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in stem)
+        diverged = self._model.diverged
         folder = user_data_folder("models")
-        path, n = folder / f"{stem}{SUFFIX}", 1
-        while path.exists():  # two runs within a second: never overwrite a kept model
-            n += 1
-            path = folder / f"{stem}-{n}{SUFFIX}"
-        saved = self.save_model(path)
+        path = autosaves.new_path(folder, f"{dataset.name}-{self._model.model_cfg.family}",
+                                  diverged)
+        saved = self.save_model(path, by_hand=False)
         if saved is not None:
-            autosaves.record(saved, bool(diverged))  # unrecorded, it is merely never pruned
+            autosaves.record(saved, diverged)  # unrecorded, it is merely never pruned
             autosaves.prune(folder)
         return saved
 
@@ -177,6 +176,7 @@ class LabFiles:
         except LabFileError as exc:
             self._notes.report_error("Could not save the lab", str(exc))
             return None
+        self.used.emit("lab", saved)
         self._notes.say(f"Saved the lab to {saved}.")
         return saved
 
@@ -198,7 +198,8 @@ class LabFiles:
             source = read.source
             if source is not None and current is not None and source.location == current.location:
                 source = None  # the dataset it records is the one it does not fit
-            self._adopt(path, read.checkpoint, source, load_recorded_source)
+            if self._adopt(path, read.checkpoint, source, load_recorded_source):
+                self.used.emit("model", path)
 
         return self._read(path, "model", read_checkpoint, done)
 
@@ -219,10 +220,11 @@ class LabFiles:
         """
         path = Path(path)
         if lab is not None:
+            self.used.emit("lab", path)
             return self._load_lab_dataset(lab)
         if not self._may_open(path):
             return False
-        return self._read(path, "lab", read_lab, self._load_lab_dataset)
+        return self._read(path, "lab", read_lab, lambda read: self.open_lab(path, read))
 
     def cancel_open(self) -> None:
         """Stop waiting for the file being read; everything stays as it was."""

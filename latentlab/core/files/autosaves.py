@@ -17,6 +17,7 @@ from pathlib import Path
 from latentlab.core.files.json_state import read_state, write_state
 
 INDEX_NAME = "autosaves.json"
+SUFFIX = ".safetensors"  # as checkpoints have (not imported: that would load torch)
 #: How many autosaves are kept, and how many bytes they may take together.
 KEEP = 50
 MAX_BYTES = 2 << 30
@@ -55,6 +56,18 @@ def autosaves(folder: Path) -> list[Autosave]:
         found.append(Autosave(path, saved if isinstance(saved, int | float) else stat.st_mtime,
                               entry.get("diverged") is True, stat.st_size))
     return sorted(found, key=lambda a: a.saved, reverse=True)
+
+
+def new_path(folder: Path, name: str, diverged: bool = False) -> Path:
+    """A path for a new autosave named ``name``, the time and, for a diverged run, "-diverged";
+    never an existing file's (two runs within a second)."""
+    stem = f"{name}-{time.strftime('%Y%m%d-%H%M%S')}{'-diverged' if diverged else ''}"
+    stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in stem)
+    path, n = folder / f"{stem}{SUFFIX}", 1
+    while path.exists():
+        n += 1
+        path = folder / f"{stem}-{n}{SUFFIX}"
+    return path
 
 
 def record(path: Path, diverged: bool = False) -> str:
