@@ -146,3 +146,12 @@ def test_recent_models_lists_the_autosaves_and_opens_one(qtbot, window, tmp_path
     qtbot.waitUntil(lambda: lab.model.path == autosaved and lab.files.opening is None,
                     timeout=10_000)
     assert not dialog.isVisible() and lab.model.epoch == 2
+
+
+def test_latentlab_open_loads_a_dataset_into_the_window(qtbot, window, tmp_path) -> None:
+    from latentlab.qt.app import open_file
+
+    npz = write_npz(window.lab.data.dataset, tmp_path / "class.npz")
+    wait_loaded(qtbot, window.lab, lambda: open_file(window, npz))
+    assert window.lab.data.source.location == str(npz)
+    assert window.lab.data.dataset.n == 300
