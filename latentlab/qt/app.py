@@ -22,6 +22,7 @@ from latentlab.core.files.labfile import LAB_SUFFIX
 from latentlab.core.files.userdirs import configure_numba_cache, user_cache_folder
 from latentlab.core.training.loop import warm_up
 from latentlab.qt.main_window import MainWindow
+from latentlab.qt.system_libs import missing_libraries_line
 
 
 def resource_text(name: str) -> str:
@@ -63,7 +64,12 @@ def open_file(window: MainWindow, path: Path) -> None:
 
 def run_gui(exit_after_show: bool = False, open_path: str | Path | None = None) -> int:
     """Run the app; ``open_path`` is a checkpoint, lab file or dataset to open (``latentlab
-    open PATH`` has already checked it)."""
+    open PATH`` has already checked it). Exits with 1, saying which system packages to
+    install, where Qt could not open a window for want of them."""
+    missing = missing_libraries_line()
+    if missing is not None:
+        sys.stderr.write(missing + "\n")
+        return 1
     cache = user_cache_folder()
     configure_numba_cache(cache)
     app = create_application()
