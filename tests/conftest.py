@@ -11,6 +11,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="latentlab-test-data-")
 # Image folders decoded by the tests are cached in a throwaway folder, never the user's.
 os.environ["LATENTLAB_IMAGE_CACHE"] = tempfile.mkdtemp(prefix="latentlab-test-images-")
+# Recent files and last folders too.
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="latentlab-test-config-")
 
 import numpy as np
 import pytest

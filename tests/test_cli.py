@@ -243,6 +243,29 @@ def test_open_checks_the_file_before_the_gui(capsys, monkeypatch, tmp_path: Path
     assert code == 1 and "no such file" in one_error_line(err)
 
 
+def test_open_takes_datasets_and_names_what_it_refuses(capsys, monkeypatch,
+                                                       tmp_path: Path) -> None:
+    calls: list[dict] = []
+    monkeypatch.setattr("latentlab.qt.app.run_gui", lambda **kw: calls.append(kw) or 0)
+    corpus = tmp_path / "corpus" / "games"
+    corpus.mkdir(parents=True)
+    (corpus / "chess.txt").write_text("a game of chess")
+    arrays = tmp_path / "arrays.npz"
+    np.savez(arrays, x=np.zeros((4, 8, 8), np.uint8))
+    for dataset in (corpus.parent, arrays):
+        assert run(capsys, "open", str(dataset))[0] == 0
+        assert calls[-1]["open_path"] == dataset
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (tmp_path / "notes.doc").write_text("not data")
+    for path, reason in ((empty, "the folder holds no IDX, image or .txt files"),
+                         (tmp_path / "notes.doc", "unsupported file type")):
+        code, _, err = run(capsys, "open", str(path))
+        line = one_error_line(err)
+        assert code == 1 and f"{path}: {reason}" in line and "a dataset" in line
+    assert len(calls) == 2
+
+
 @pytest.mark.slow
 def test_python_dash_m_latentlab_trains(tmp_path: Path) -> None:
     env = {**os.environ, "OMP_NUM_THREADS": "1"}

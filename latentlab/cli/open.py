@@ -1,16 +1,27 @@
-"""What ``latentlab open FILE`` does: check the checkpoint or lab file (or the folder ``train
---out`` wrote), then open the app on it."""
+"""What ``latentlab open PATH`` does: check the checkpoint, lab file (or the folder ``train
+--out`` wrote) or dataset, then open the app on it. Anything else is one line naming the path
+and the reason."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from latentlab.cli.common import CommandError, checkpoint_path
 
+EXPECTED = ("expected a .safetensors checkpoint, a .latentlab lab, or a dataset: a folder of "
+            "IDX files, images or .txt files, or a .npz/.npy/.csv/.tsv/IDX file")
+
+
+def _holds_checkpoints(folder: Path) -> bool:
+    return any(p.is_file() for p in folder.glob("*.safetensors"))
+
 
 def open_command(args: argparse.Namespace) -> int:
-    path = checkpoint_path(args.file)  # the folder train --out wrote opens its checkpoint
+    given = Path(args.file).expanduser()
+    # The folder train --out wrote opens its checkpoint; any other folder is a dataset.
+    path = checkpoint_path(args.file) if given.is_dir() and _holds_checkpoints(given) else given
     suffix = path.suffix.lower()
     if suffix == ".safetensors":
         from latentlab.core.files.checkpoint import CheckpointError, load_checkpoint
@@ -29,12 +40,12 @@ def open_command(args: argparse.Namespace) -> int:
         except LabFileError as exc:
             raise CommandError(str(exc)) from None
     else:
-        reason = "no such file" if not path.exists() else "unsupported file type"
-        raise CommandError(f"{path}: {reason} (expected a .safetensors checkpoint or a "
-                           ".latentlab lab file)")
+        from latentlab.core.data.sources import not_a_dataset
+
+        reason = not_a_dataset(path)  # the window loads it, and says what is wrong inside
+        if reason is not None:
+            raise CommandError(f"{path}: {reason} ({EXPECTED})")
     from latentlab.qt.app import run_gui
 
     return run_gui(exit_after_show=args.exit_after_show or args.open_exit_after_show,
                    open_path=path)
-
-

@@ -1,7 +1,8 @@
 """Checkpoints and lab files: autosave, save, open.
 
-A model is saved whenever a training run ends (completed, stopped or failed on a NaN) and when
-the window closes mid-run, into the user data folder, so nothing trained is ever lost.
+A model is saved whenever a training run ends (completed, stopped or failed on a NaN: marked
+"-diverged") and when the window closes mid-run, into the user data folder; the last
+``autosaves.KEEP`` autosaves are kept there, and models saved by hand are never deleted.
 
 Opening reads the file in the background — a job on the files runner, with progress and cancel —
 so that no file (a slow disk, a huge file, a FIFO) holds up the lab's thread; the model is adopted
@@ -14,7 +15,6 @@ and probes. Headless, each step runs to its end inside the call that starts it.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -23,6 +23,7 @@ import numpy as np
 from psygnal import Signal
 
 from latentlab.core.data.source import DataSource, LoadProgress
+from latentlab.core.files import autosaves
 from latentlab.core.files.checkpoint import (
     SUFFIX,
     Checkpoint,
@@ -70,6 +71,8 @@ class LabFiles:
     #: (lab path, DatasetMissing): a lab's dataset moved. Ask the user where it is now, then
     #: call ``open_lab`` with the relocated lab.
     dataset_missing = Signal(object, object)
+    #: ("lab" or "model", path): a file the user opened or saved (for the recent files).
+    used = Signal(str, object)
 
     def __init__(self, data: DataSession, model: ModelSession, maps: Maps,
                  colouring: Colouring, generator: GeneratorCodes, semisup: Semisup,
@@ -98,8 +101,9 @@ class LabFiles:
                               data=describe_data(data.dataset, data.source),
                               epoch=model.epoch, metrics=dict(model.metrics))
 
-    def save_model(self, path: str | Path) -> Path | None:
-        """Save the current model; on failure say why (nothing is overwritten) and return None."""
+    def save_model(self, path: str | Path, by_hand: bool = True) -> Path | None:
+        """Save the current model; on failure say why (nothing is overwritten) and return None.
+        A model saved ``by_hand`` is the user's: never pruned, and among the recent files."""
         model = self._model
         if model.trained_model is None or self._data.dataset is None:
             self._notes.say("Train or open a model first: there is nothing to save.")
@@ -113,22 +117,27 @@ class LabFiles:
             self._notes.report_error("Could not save the model", str(exc))
             return None
         model.mark_saved(saved)
+        if by_hand:
+            autosaves.forget(saved)  # saved over an autosave: the user's now, never pruned
+            self.used.emit("model", saved)
         self._notes.say(f"Saved the model to {saved}.")
         return saved
 
     def autosave_model(self) -> Path | None:
-        """Keep every trained model: a new file in the user data folder."""
+        """Keep every trained model: a new file in the user data folder, listed in its index of
+        autosaves (the last ``autosaves.KEEP`` are kept); a diverged run's is marked so."""
         dataset = self._data.dataset
         if self._model.trained_model is None or dataset is None:
             return None
-        stem = f"{dataset.name}-{self._model.model_cfg.family}-{time.strftime('%Y%m%d-%H%M%S')}"
-        stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in stem)
+        diverged = self._model.diverged
         folder = user_data_folder("models")
-        path, n = folder / f"{stem}{SUFFIX}", 1
-        while path.exists():  # two runs within a second: never overwrite a kept model
-            n += 1
-            path = folder / f"{stem}-{n}{SUFFIX}"
-        return self.save_model(path)
+        path = autosaves.new_path(folder, f"{dataset.name}-{self._model.model_cfg.family}",
+                                  diverged)
+        saved = self.save_model(path, by_hand=False)
+        if saved is not None:
+            autosaves.record(saved, diverged)  # unrecorded, it is merely never pruned
+            autosaves.prune(folder)
+        return saved
 
     def _autosave_run(self) -> None:
         if self._model.unsaved:
@@ -137,7 +146,8 @@ class LabFiles:
     # ------------------------------------------------------------------ labs
     def save_lab(self, path: str | Path) -> Path | None:
         """Dataset, model, map settings and probes, the few-labels settings, labels and results;
-        an unsaved model is saved beside the lab."""
+        a model not saved in the lab's folder (or below it) is saved beside the lab, as
+        ``<lab name>.safetensors``."""
         data, model = self._data, self._model
         if data.dataset is None or data.source is None:
             self._notes.say("Load a dataset first: a lab starts from one.")
@@ -145,8 +155,10 @@ class LabFiles:
         path = Path(path)
         checkpoints: list[str] = []
         if model.trained_model is not None:
-            unsaved = model.path is None or not model.path.is_file()
-            if unsaved and self.save_model(path.with_suffix(SUFFIX)) is None:
+            # The model travels with the lesson: one outside the lab's folder (an autosave in
+            # the user's data folder) is saved beside the lab, and stored relative to it.
+            if not _inside(model.path, path.absolute().parent) \
+                    and self.save_model(path.with_suffix(SUFFIX)) is None:
                 return None
             checkpoints.append(str(model.path))
         maps: dict = {"colour_by": self._colouring.colour_by}
@@ -164,6 +176,7 @@ class LabFiles:
         except LabFileError as exc:
             self._notes.report_error("Could not save the lab", str(exc))
             return None
+        self.used.emit("lab", saved)
         self._notes.say(f"Saved the lab to {saved}.")
         return saved
 
@@ -185,7 +198,8 @@ class LabFiles:
             source = read.source
             if source is not None and current is not None and source.location == current.location:
                 source = None  # the dataset it records is the one it does not fit
-            self._adopt(path, read.checkpoint, source, load_recorded_source)
+            if self._adopt(path, read.checkpoint, source, load_recorded_source):
+                self.used.emit("model", path)
 
         return self._read(path, "model", read_checkpoint, done)
 
@@ -206,10 +220,11 @@ class LabFiles:
         """
         path = Path(path)
         if lab is not None:
+            self.used.emit("lab", path)
             return self._load_lab_dataset(lab)
         if not self._may_open(path):
             return False
-        return self._read(path, "lab", read_lab, self._load_lab_dataset)
+        return self._read(path, "lab", read_lab, lambda read: self.open_lab(path, read))
 
     def cancel_open(self) -> None:
         """Stop waiting for the file being read; everything stays as it was."""
@@ -365,3 +380,12 @@ class LabFiles:
                 self._maps.set_probe(map_id, np.asarray(xy, np.float32))
         self._maps.decode_now()
 
+
+def _inside(path: Path | None, folder: Path) -> bool:
+    """Whether ``path`` is an existing file in ``folder`` or below it."""
+    if path is None or not path.is_file():
+        return False
+    try:
+        return path.resolve().is_relative_to(folder.resolve())
+    except OSError:
+        return False

@@ -17,9 +17,12 @@ from PySide6.QtWidgets import QApplication
 
 from latentlab.core.data import load_builtin
 from latentlab.core.data.source import DataSource
+from latentlab.core.files.checkpoint import SUFFIX
+from latentlab.core.files.labfile import LAB_SUFFIX
 from latentlab.core.files.userdirs import configure_numba_cache, user_cache_folder
 from latentlab.core.training.loop import warm_up
 from latentlab.qt.main_window import MainWindow
+from latentlab.qt.system_libs import missing_libraries_line
 
 
 def resource_text(name: str) -> str:
@@ -51,9 +54,22 @@ def install_excepthook(window: MainWindow) -> None:
     sys.excepthook = hook
 
 
+def open_file(window: MainWindow, path: Path) -> None:
+    """Open a checkpoint or a lab as File → Open does, anything else as a dataset."""
+    if path.suffix.lower() in (SUFFIX, LAB_SUFFIX):
+        window.workspace.file_actions.open_path(path)
+    else:
+        window.workspace.data_actions.load_path(path)
+
+
 def run_gui(exit_after_show: bool = False, open_path: str | Path | None = None) -> int:
-    """Run the app; ``open_path`` is a checkpoint or lab file to open (``latentlab open FILE``
-    has already checked that it reads)."""
+    """Run the app; ``open_path`` is a checkpoint, lab file or dataset to open (``latentlab
+    open PATH`` has already checked it). Exits with 1, saying which system packages to
+    install, where Qt could not open a window for want of them."""
+    missing = missing_libraries_line()
+    if missing is not None:
+        sys.stderr.write(missing + "\n")
+        return 1
     cache = user_cache_folder()
     configure_numba_cache(cache)
     app = create_application()
@@ -62,7 +78,7 @@ def run_gui(exit_after_show: bool = False, open_path: str | Path | None = None) 
     window.lab.data.set_dataset(load_builtin("digits"), source=DataSource.parse("digits"))
     window.show()
     if open_path is not None:
-        window.workspace.file_actions.open_path(Path(open_path))
+        open_file(window, Path(open_path))
     if cache.problem:  # say what cannot be done, and carry on
         sys.stderr.write(f"latentlab: {cache.problem}\n")
         window.statusBar().showMessage(f"Cache folder unusable: {cache.problem}.", 15_000)

@@ -21,6 +21,7 @@ from latentlab.core.data.source import DataSource
 from latentlab.core.files.safe_io import printable
 from latentlab.lab.data_session import LoadOutcome
 from latentlab.lab.latent_lab import LatentLab
+from latentlab.lab.recent import RecentFiles
 from latentlab.qt.actions import make_action
 from latentlab.qt.widgets.catalogue_dialog import CatalogueDialog
 from latentlab.qt.widgets.load_dialogs import ImageOptionsDialog, KeyChoiceDialog
@@ -36,11 +37,11 @@ FILE_FILTER = ("Datasets (*.npz *.npy *.csv *.tsv *-ubyte *-ubyte.gz);;"
 class DataActions(QObject):
     """Owned by the main window, which puts ``actions`` into its File menu."""
 
-    def __init__(self, lab: LatentLab, window: QWidget) -> None:
+    def __init__(self, lab: LatentLab, window: QWidget, recent: RecentFiles) -> None:
         super().__init__(window)
         self.lab = lab
         self.window = window
-        self.last_folder = str(Path.home())
+        self.recent = recent  # the dialogs start in the last folder a dataset was chosen in
         self.catalogue: CatalogueDialog | None = None
         self.open_file_action = make_action(
             self.window, "Open dataset file…", "Ctrl+O", self.open_file,
@@ -57,22 +58,22 @@ class DataActions(QObject):
     # ------------------------------------------------------------ choosing
     def open_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self.window, "Open a dataset file",
-                                              self.last_folder, FILE_FILTER)
+                                              self.recent.folder("datasets"), FILE_FILTER)
         if path:
+            self.recent.remember_folder("datasets", path)
             self.load_path(path)
 
     def open_folder(self) -> None:
         path = QFileDialog.getExistingDirectory(self.window, "Open a dataset folder",
-                                                self.last_folder)
+                                                self.recent.folder("datasets"))
         if path:
+            self.recent.remember_folder("datasets", path)
             self.load_path(path)
 
     def load_path(self, path: str | Path) -> None:
         """Load a file or folder; a folder of images first asks for the size and colour."""
         path = Path(path)
-        is_dir = path.is_dir()
-        self.last_folder = str(path if is_dir else path.parent)
-        images = holds_images(path, LOOK_BUDGET_S) if is_dir else False
+        images = holds_images(path, LOOK_BUDGET_S) if path.is_dir() else False
         if images:
             dialog = ImageOptionsDialog(path.name, self.window)
             dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

@@ -25,6 +25,7 @@ from latentlab.core.files.safe_io import printable
 from latentlab.lab.file_reads import PATH_CHARS, OpenCancelled, RecordedSource, checkpoint_family
 from latentlab.lab.jobs import JobCallbacks
 from latentlab.lab.latent_lab import LatentLab
+from latentlab.lab.recent import RecentFiles
 from latentlab.qt.actions import make_action
 from latentlab.qt.jobs import QtRunner
 
@@ -35,11 +36,11 @@ OPEN_FILTER = (f"Models and labs (*{SUFFIX} *{LAB_SUFFIX});;Models (*{SUFFIX});;
 class FileActions(QObject):
     """Owned by the main window, which puts ``actions`` into its File menu."""
 
-    def __init__(self, lab: LatentLab, window: QWidget) -> None:
+    def __init__(self, lab: LatentLab, window: QWidget, recent: RecentFiles) -> None:
         super().__init__(window)
         self.lab = lab
         self.window = window
-        self.last_folder = str(Path.home())
+        self.recent = recent  # where each dialog starts: the last folder of its kind
         self.open_action = make_action(
             self.window, "Open model or lab…", "Ctrl+L", self.choose_and_open,
             f"A checkpoint ({SUFFIX}) or a lab ({LAB_SUFFIX})")
@@ -59,15 +60,16 @@ class FileActions(QObject):
 
     def choose_and_open(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self.window, "Open a model or a lab",
-                                              self.last_folder, OPEN_FILTER)
+                                              self.recent.latest_folder("labs", "models"),
+                                              OPEN_FILTER)
         if path:
+            self.recent.remember_folder(_kind(Path(path)), path)
             self.open_path(Path(path))
 
     def open_path(self, path: Path) -> None:
         """Start opening a checkpoint or a lab; the lab reads it in the background. A
         checkpoint of a family in ``elsewhere`` is handed over instead, once its header says
         so (read in the background too)."""
-        self.last_folder = str(path.parent)
         # A newer choice replaces a header still being looked at (its answer is dropped).
         self._peek.cancel_and_wait()
         if path.suffix.lower() == LAB_SUFFIX:  # as `latentlab open` decides, any case
@@ -140,7 +142,7 @@ class FileActions(QObject):
                 self.lab.notes.say(f"The lab {name} was not opened.")
                 return
             parent = missing.path.parent
-            start = str(parent if parent.is_dir() else self.last_folder)
+            start = str(parent if parent.is_dir() else self.recent.folder("datasets"))
             if missing.path.suffix:  # it was a file (npz, csv, …)
                 found, _ = QFileDialog.getOpenFileName(
                     self.window, f"Where is {printable(missing.path.name)}?", start)
@@ -164,17 +166,23 @@ class FileActions(QObject):
     def save_model(self) -> None:
         name = self.lab.model.path.name if self.lab.model.path else f"model{SUFFIX}"
         path, _ = QFileDialog.getSaveFileName(self.window, "Save the model",
-                                              str(Path(self.last_folder) / name),
+                                              str(Path(self.recent.folder("models")) / name),
                                               f"Models (*{SUFFIX})")
         if path:
+            self.recent.remember_folder("models", path)
             self.lab.files.save_model(_with_suffix(path, SUFFIX))
 
     def save_lab(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self.window, "Save the lab",
-                                              str(Path(self.last_folder) / f"lesson{LAB_SUFFIX}"),
+        start = Path(self.recent.folder("labs")) / f"lesson{LAB_SUFFIX}"
+        path, _ = QFileDialog.getSaveFileName(self.window, "Save the lab", str(start),
                                               f"Labs (*{LAB_SUFFIX})")
         if path:
+            self.recent.remember_folder("labs", path)
             self.lab.files.save_lab(_with_suffix(path, LAB_SUFFIX))
+
+
+def _kind(path: Path) -> str:
+    return "labs" if path.suffix.lower() == LAB_SUFFIX else "models"
 
 
 def _with_suffix(path: str, suffix: str) -> Path:

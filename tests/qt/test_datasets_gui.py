@@ -439,15 +439,16 @@ def test_catalogue_downloads_once_then_loads_from_the_cache(qtbot, window, mirro
     assert "Cached on this computer" in dialog.details.text()
     assert dialog.load_button.text() == "Load" and dialog.entries.item(2).text() == "MNIST  ✓"
     assert dialog.status.text().startswith("Loaded MNIST")
+    assert not dialog.isVisible()  # loaded: its work is done
     mirror.log.clear()
+    dialog = open_catalogue(window, "mnist")
     with qtbot.waitSignal(lab.data.load_ended, timeout=LOAD_MS) as blocker:
         dialog.load_button.click()
     assert blocker.args[0].dataset.n == 50 and mirror.log == []  # never downloaded twice
-    dialog.select("digits")
+    dialog = open_catalogue(window, "digits")
     with qtbot.waitSignal(lab.data.load_ended, timeout=LOAD_MS):
         dialog.load_button.click()
-    assert lab.data.dataset.name == "digits" and mirror.log == []
-    dialog.close()
+    assert lab.data.dataset.name == "digits" and mirror.log == [] and not dialog.isVisible()
 
 
 def test_catalogue_download_can_be_cancelled(qtbot, window, mirror) -> None:
@@ -462,6 +463,7 @@ def test_catalogue_download_can_be_cancelled(qtbot, window, mirror) -> None:
         dialog.cancel_button.click()
     assert blocker.args[0].cancelled and lab.data.dataset.name == "tiny digits"
     assert dialog.status.text().startswith("Cancelled.") and dialog.load_button.isEnabled()
+    assert dialog.isVisible()  # not loaded: it stays, for another try
     assert list(Path(lab.data.catalogue_cache_dir, "mnist").glob("*.part"))  # kept to resume
     dialog.close()
 
@@ -492,7 +494,7 @@ def test_offline_says_so_and_offers_local_files(qtbot, window, tmp_path, monkeyp
     assert box.text() == ("You appear to be offline: Kuzushiji-MNIST needs a download. "
                           "Open local files instead?")
     assert "refused" in box.detailedText()
-    assert "You appear to be offline" in dialog.status.text()
+    assert "You appear to be offline" in dialog.status.text() and dialog.isVisible()
     folder_button = next(b for b in box.findChildren(QPushButton) if b.text() == "Open folder…")
     folder_button.click()
     QApplication.processEvents()

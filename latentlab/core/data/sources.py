@@ -172,3 +172,18 @@ def load_source(path_or_name: str | Path, **options: Any) -> Dataset:
         return _load_file(path, options)
     raise DatasetError(f"{text}: no such file or folder, nor a dataset name; supported: "
                        f"{_supported()}.")
+
+
+def not_a_dataset(path: str | Path) -> str | None:
+    """Why ``load_source`` would not even try the file or folder ``path``, or None when it
+    would (it may still find the contents wrong): cheap, for refusing before a window opens."""
+    path = Path(path).expanduser()
+    if not path.exists():
+        return "no such file or folder"
+    if path.is_dir():
+        return None if folder_kind(path) else "the folder holds no IDX, image or .txt files"
+    if path.suffix.lower() in (".npz", ".npy", ".csv", ".tsv"):
+        return None
+    if "idx" in path.name.lower() and has_idx_files(path.parent):
+        return None
+    return "unsupported file type"

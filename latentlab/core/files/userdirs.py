@@ -89,6 +89,12 @@ def user_data_folder(sub: str) -> Path:
     return _stand_in(sub, remove_at_exit=False)
 
 
+def user_config_file(name: str) -> Path:
+    """A file in the user's config folder (recent files, last folders). It may be unwritable:
+    the caller lives without what it would remember."""
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / name
+
+
 def configure_numba_cache(cache: CacheFolder) -> None:
     """Send numba's compiled-code cache to our cache folder unless the user chose one.
 

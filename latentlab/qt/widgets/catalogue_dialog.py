@@ -164,6 +164,7 @@ class CatalogueDialog(QDialog):
         label = outcome.source.label
         if outcome.dataset is not None:
             self.status.setText(f"Loaded {outcome.dataset.describe()}.")
+            self.close()  # its work is done; on failure it stays open, saying why
         elif outcome.cancelled:
             self.status.setText(f"Cancelled. What was downloaded of {label} is kept, and the "
                                 "next download resumes from there.")

@@ -23,10 +23,12 @@ from PySide6.QtWidgets import (
 from latentlab.lab.decoding import DECODE_ANYWHERE_HELP
 from latentlab.lab.latent_lab import LatentLab
 from latentlab.lab.map_state import LATENT, PIXELS, THIRD
+from latentlab.lab.recent import RecentFiles
 from latentlab.qt.actions import make_action
 from latentlab.qt.data_actions import DataActions
 from latentlab.qt.file_actions import FileActions
 from latentlab.qt.jobs import CallSoon, QtRunner
+from latentlab.qt.recent_menu import RecentMenu
 from latentlab.qt.tools_menu import ToolsMenu
 from latentlab.qt.widgets.dataset_panel import DatasetPanel
 from latentlab.qt.widgets.gan_panels import CodePanel, SampleGrid
@@ -119,8 +121,10 @@ class LatentMapsWorkspace(Workspace):
         # The dataset panel shares the left side with the model form, one tab each.
         self.dataset_panel = DatasetPanel(lab)
         self.dataset_dock = self._dock("Dataset", "datasetDock", self.dataset_panel)
-        self.data_actions = DataActions(lab, window)
-        self.file_actions = FileActions(lab, window)
+        self.recent = RecentFiles(lab.files, lab.data, lab.notes)
+        self.data_actions = DataActions(lab, window, self.recent)
+        self.file_actions = FileActions(lab, window, self.recent)
+        self.recent_menu = RecentMenu(self.recent, self.file_actions, self.data_actions, window)
         self.tools_menu = ToolsMenu(lab, window, self)  # Tools, File → Export, their docks
         window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.training_dock)
         window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dataset_dock)
@@ -133,6 +137,7 @@ class LatentMapsWorkspace(Workspace):
                       self.semisup_results_dock]
         self.menus = [self.tools_menu.menu]
         self.file_items = [*self.data_actions.actions, None, *self.file_actions.actions,
+                           self.recent_menu.menu, self.recent_menu.models_action,
                            self.tools_menu.export_menu]
         self.load_status = LoadStatus(lab)
         self.dataset_label = QLabel()
