@@ -24,6 +24,7 @@ from latentlab.core.data.text import top_words
 from latentlab.core.maps.methods import METHOD_NAMES
 from latentlab.lab.latent_lab import LatentLab
 from latentlab.lab.map_state import LATENT, PIXELS, THIRD
+from latentlab.qt.widgets.elided_label import ElidedLabel
 from latentlab.qt.widgets.image_tile import ImageTile
 from latentlab.qt.widgets.word_list import WordList
 
@@ -56,8 +57,9 @@ class ProbePanel(QWidget):
         }
         self.stacks: dict[str, QStackedWidget] = {}
         self.columns: dict[str, QWidget] = {}
-        self.captions = {PIXELS: QLabel(), LATENT: QLabel(), THIRD: QLabel()}
-        self.titles: dict[str, QLabel] = {}
+        # Titles and captions say how each map decodes; cut to fit, the whole in the tooltip.
+        self.captions = {PIXELS: ElidedLabel(), LATENT: ElidedLabel(), THIRD: ElidedLabel()}
+        self.titles: dict[str, ElidedLabel] = {}
         self.random_button = QPushButton("Random sample")
         self.random_button.setToolTip(
             "Decode a random code: from the prior N(0, I) for a VAE, from a Gaussian fitted to "
@@ -70,7 +72,7 @@ class ProbePanel(QWidget):
             column = QWidget()
             col = QVBoxLayout(column)
             col.setContentsMargins(0, 0, 0, 0)
-            title = QLabel(TITLES["image"][map_id])
+            title = ElidedLabel(TITLES["image"][map_id])
             title.setObjectName("panelTitle")
             self.titles[map_id] = title
             col.addWidget(title)
@@ -167,7 +169,7 @@ class ReconstructionStrip(QWidget):
         self.lab = lab
         self.grid = QGridLayout()
         self.grid.setSpacing(2)
-        self.title = QLabel("Held-out images and their reconstructions")
+        self.title = ElidedLabel("Held-out images and their reconstructions")
         self.title.setObjectName("panelTitle")
         # Text: each held-out document's top words, and those of its reconstruction.
         self.word_table = QLabel()
