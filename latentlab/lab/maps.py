@@ -286,8 +286,7 @@ class Maps:
         self._cancelled.discard(map_id)
         if probe is not None:
             self._pending_probes[map_id] = np.asarray(probe, np.float32)
-        title = None if state.fit is not None or state.built_in else f"{spec.label()}: computing…"
-        state.begin_projection(setup, title)
+        state.begin_projection(setup, f"{spec.label()}: computing…")
         state.report_progress(f"{METHOD_NAMES[spec.method]} of {len(x):,} items…")
 
         runner.start(lambda control: fit_job(spec, x, seed, codes, control), JobCallbacks(
