@@ -131,7 +131,11 @@ class LabFiles:
         return self.save_model(path)
 
     def _autosave_run(self) -> None:
-        if self._model.unsaved:
+        if self._model.unsaved and self._model.diverged:
+            # Not kept as if it were good: the user may still save its last good weights.
+            self._notes.say("The run diverged: its model was not saved automatically (File → "
+                            "Save model as… keeps its last good weights).")
+        elif self._model.unsaved:
             self.autosave_model()
 
     # ------------------------------------------------------------------ labs

@@ -176,6 +176,9 @@ class Maps:
         """A new model (or none): maps of the old codes go; the codes map starts afresh."""
         model = self._model
         self._clear_projections(codes_only=True)
+        for map_id in (m for m, s in self.states.items() if s.fit is not None):
+            self.states[map_id].set_image(None)  # it decoded through the old model's codes
+            self._mark_dirty(map_id)
         self._probe_follows_codes = True
         self.latent_map = None
         if model.live_model is not None:

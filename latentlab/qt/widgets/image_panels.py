@@ -6,6 +6,7 @@ For a text dataset both show words instead of images: the top words of a decoded
 from __future__ import annotations
 
 import html
+import math
 
 import numpy as np
 from PySide6.QtCore import Qt
@@ -37,6 +38,14 @@ TITLES = {
     "text": {PIXELS: "LSA: top words at the probe", LATENT: "Decoder: top words at the probe",
              THIRD: "Third map: top words"},
 }
+
+
+def coordinate(value: float) -> str:
+    """A probe's coordinate to two decimals; far out (a diverged model's codes) or NaN, short:
+    "+1.2e+19", "NaN", "+inf" rather than twenty digits."""
+    if math.isnan(value):
+        return "NaN"
+    return f"{value:+.2f}" if abs(value) < 1e4 else f"{value:+.2g}"
 
 
 class ProbePanel(QWidget):
@@ -143,7 +152,7 @@ class ProbePanel(QWidget):
 
     def _on_probe_moved(self, map_id: str) -> None:
         x, y = self.lab.maps[map_id].probe
-        text = f"at ({x:+.2f}, {y:+.2f})"
+        text = f"at ({coordinate(x)}, {coordinate(y)})"
         code = self.lab.generator.code
         if map_id == LATENT and self.lab.model.model_cfg.family == "infogan" and code is not None:
             text += f" · k={code.category}"

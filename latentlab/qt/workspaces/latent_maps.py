@@ -85,7 +85,8 @@ class LatentMapsWorkspace(Workspace):
         maps_layout = QVBoxLayout(maps_box)
         maps_layout.setContentsMargins(4, 4, 4, 0)
         maps_layout.addWidget(map_row, 1)
-        maps_layout.addWidget(ClassLegend(lab))
+        self.maps_legend = ClassLegend(lab)
+        maps_layout.addWidget(self.maps_legend)
 
         self.probe_panel = ProbePanel(lab)
         self.loss_plot = LossPlot(lab)
