@@ -141,7 +141,7 @@ class LabFiles:
 
     def _autosave_run(self) -> None:
         if self._model.unsaved:
-            self.autosave_model()
+            self.autosave_model()  # a diverged run's marked so, not kept as if it were good
 
     # ------------------------------------------------------------------ labs
     def save_lab(self, path: str | Path) -> Path | None:

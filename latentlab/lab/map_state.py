@@ -10,6 +10,7 @@ and kept up to date, meanwhile.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +52,19 @@ def empty_title(setup: MapSetup) -> str:
     return f"{setup.title}: press Apply"
 
 
+_STEPS = re.compile(r"(\d[\d,]*) of (\d[\d,]*)")
+
+
+def progress_steps(text: str) -> tuple[int, int] | None:
+    """(done, total) when a projection's progress text counts its steps ("iteration 250 of
+    750", "epoch 80 of 200"); None for a phase that does not (a neighbour search)."""
+    match = _STEPS.search(text)
+    if match is None:
+        return None
+    done, total = (int(g.replace(",", "")) for g in match.groups())
+    return (done, total) if 0 <= done <= total and total > 0 else None
+
+
 class MapState:
     changed = Signal()  # points or title
     probe_moved = Signal()
@@ -71,6 +85,8 @@ class MapState:
         #: A projection is being computed for ``setup``.
         self.projecting = False
         self.progress = ""
+        #: While projecting, the title to return to if the projection is cancelled or fails.
+        self._title_before = self.title
         #: A replaced built-in view, kept up to date until it returns.
         self.hidden_view: View | None = None
         self._index: PointIndex | None = None  # over ``coords``, built once when first needed
@@ -90,7 +106,9 @@ class MapState:
         self.coords = None if coords is None else np.asarray(coords, np.float32)
         self._index = index if coords is not None and index is not None and len(
             index) == len(self.coords) else None
-        if title is not None:
+        if title is not None and self.projecting:  # the new method's title stays meanwhile
+            self._title_before = title
+        elif title is not None:
             self.title = title
         self.changed.emit()
 
@@ -120,11 +138,12 @@ class MapState:
         self.image = image
         self.decoded.emit()
 
-    def begin_projection(self, setup: MapSetup, title: str | None = None) -> None:
-        self.setup, self.projecting = setup, True
-        if title is not None:
-            self.title = title
-            self.changed.emit()
+    def begin_projection(self, setup: MapSetup, title: str) -> None:
+        """``title`` names the projection being computed until it ends."""
+        if not self.projecting:
+            self._title_before = self.title
+        self.setup, self.projecting, self.title = setup, True, title
+        self.changed.emit()
         self.projection_changed.emit()
 
     def report_progress(self, text: str) -> None:
@@ -134,20 +153,22 @@ class MapState:
     def end_projection(self, fit: MapFit | None, index: PointIndex | None = None) -> None:
         """A projection ended: shown when ``fit`` is given (``index``: over its points), else
         the map stays as it was."""
-        self.projecting = False
+        was_projecting, self.projecting = self.projecting, False
         if fit is not None:
             if self.built_in and self.fit is None:
-                self.hidden_view = View(self.coords, self.title, self._index)
+                self.hidden_view = View(self.coords, self._title_before, self._index)
             self.fit = fit
             self.setup = fit.setup
             self.show(fit.projection.coords, fit.projection.method_label, index)
-        elif self.fit is not None:
-            self.setup = self.fit.setup
-        elif self.built_in:
-            self.setup = DEFAULT_SETUPS[self.id]
-        else:
-            self.title = empty_title(self.setup)
-            self.changed.emit()
+        else:  # the map stays as it was, and so does its title
+            if self.fit is not None:
+                self.setup = self.fit.setup
+            elif self.built_in:
+                self.setup = DEFAULT_SETUPS[self.id]
+            if was_projecting:
+                self.title = (self._title_before if self.fit is not None or self.built_in
+                              or self.coords is not None else empty_title(self.setup))
+                self.changed.emit()
         self.projection_changed.emit()
         self.report_progress("")
 

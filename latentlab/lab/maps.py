@@ -176,6 +176,9 @@ class Maps:
         """A new model (or none): maps of the old codes go; the codes map starts afresh."""
         model = self._model
         self._clear_projections(codes_only=True)
+        for map_id in (m for m, s in self.states.items() if s.fit is not None):
+            self.states[map_id].set_image(None)  # it decoded through the old model's codes
+            self._mark_dirty(map_id)
         self._probe_follows_codes = True
         self.latent_map = None
         if model.live_model is not None:
@@ -286,8 +289,7 @@ class Maps:
         self._cancelled.discard(map_id)
         if probe is not None:
             self._pending_probes[map_id] = np.asarray(probe, np.float32)
-        title = None if state.fit is not None or state.built_in else f"{spec.label()}: computing…"
-        state.begin_projection(setup, title)
+        state.begin_projection(setup, f"{spec.label()}: computing…")
         state.report_progress(f"{METHOD_NAMES[spec.method]} of {len(x):,} items…")
 
         runner.start(lambda control: fit_job(spec, x, seed, codes, control), JobCallbacks(

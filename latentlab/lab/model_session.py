@@ -76,6 +76,7 @@ class ModelSession:
     progress = Signal(object)  # StepProgress
     epoch_ended = Signal(object)  # EpochEnded
     finished = Signal(object)  # TrainingFinished: the run's last event
+    failed = Signal(object)  # TrainingFailed (the loss became NaN): the run's last event
     run_ended = Signal()  # the training thread has ended: the trained model is final
     weights_changed = Signal()  # new decoder weights in the live model
     codes_changed = Signal(int, float)  # new codes of the map items: global step, epoch
@@ -101,7 +102,7 @@ class ModelSession:
         self.metrics: dict[str, float] = {}
         #: A run's model not yet written to disk.
         self.unsaved = False
-        #: The run's loss became NaN (its model holds the weights from before that).
+        #: The run diverged (NaN): its model holds the last good weights, not a finished run.
         self.diverged = False
         #: From the start of a run until its thread has ended: the model is not final.
         self._in_run = False
@@ -236,6 +237,7 @@ class ModelSession:
             self.finished.emit(event)
         elif isinstance(event, TrainingFailed):
             self.diverged = True
+            self.failed.emit(event)
             self._notes.report_error("Training stopped", event.message)
 
     def apply_snapshot(self, snap: Snapshot) -> None:

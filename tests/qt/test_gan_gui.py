@@ -31,7 +31,7 @@ def test_infogan_code_panel_sliders_and_category_change_the_image(qtbot, window)
     # The category accuracy is drawn live in the loss plot, the latest value in its title.
     xs, ys = window.workspace.loss_plot.points[("score", "category_accuracy")]
     assert xs == [1.0, 2.0] and all(0.0 <= y <= 1.0 for y in ys)
-    assert "category accuracy" in window.workspace.loss_plot.plot.getPlotItem().titleLabel.text
+    assert "category accuracy" in window.workspace.loss_plot.score_label.text()
     panel = window.workspace.code_panel
     assert panel.isVisible() and panel.category.count() == 4 and len(panel.sliders) == 2
     assert window.workspace.outputs.currentWidget() is window.workspace.sample_grid

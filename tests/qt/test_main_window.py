@@ -258,6 +258,11 @@ def test_nan_during_training_reaches_the_user(qtbot, window) -> None:
     title, message, _ = blocker.args
     assert title == "Training stopped" and "became" in message and "learning rate" in message
     qtbot.waitUntil(lambda: not window.lab.model.training, timeout=10_000)
+    # The form says it failed and where; the diverged model is not autosaved as a good one.
+    label = window.workspace.training_panel.progress_label.text()
+    assert label.startswith("Failed after") and "at epoch" in label
+    qtbot.waitUntil(lambda: window.lab.model.path is not None, timeout=10_000)
+    assert window.lab.model.diverged and window.lab.model.path.stem.endswith("-diverged")
 
 
 def test_launch_command_opens_the_window() -> None:

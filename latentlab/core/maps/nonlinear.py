@@ -8,6 +8,7 @@ umap-learn and compiles once, for a background thread.
 
 from __future__ import annotations
 
+import re
 import sys
 import threading
 import time
@@ -29,7 +30,10 @@ class _EpochStream:
     def write(self, text: str) -> None:
         check_cancel(self.cancel)
         text = text.strip("\r\n ")
-        if text:
+        counted = re.search(r"(\d+)/(\d+)", text)  # tqdm's "… 80/200 [00:01]"
+        if counted:
+            self.say(f"UMAP: layout epoch {counted[1]} of {counted[2]}")
+        elif text:
             self.say(f"UMAP: layout epoch {text}")
 
     def flush(self) -> None:

@@ -196,6 +196,7 @@ class SampleGrid(QWidget):
         self.title = QLabel("Samples from a fixed noise batch")
         self.title.setObjectName("panelTitle")
         self.title.setWordWrap(True)  # a progressive GAN's stage must not widen the panel
+        self.title.setMinimumWidth(1)  # wrapped, it may be as narrow as the panel gets
         self.tile = ImageTile("Samples appear once training starts", min_side=80)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)

@@ -6,6 +6,7 @@ For a text dataset both show words instead of images: the top words of a decoded
 from __future__ import annotations
 
 import html
+import math
 
 import numpy as np
 from PySide6.QtCore import Qt
@@ -24,6 +25,7 @@ from latentlab.core.data.text import top_words
 from latentlab.core.maps.methods import METHOD_NAMES
 from latentlab.lab.latent_lab import LatentLab
 from latentlab.lab.map_state import LATENT, PIXELS, THIRD
+from latentlab.qt.widgets.elided_label import ElidedLabel
 from latentlab.qt.widgets.image_tile import ImageTile
 from latentlab.qt.widgets.word_list import WordList
 
@@ -36,6 +38,14 @@ TITLES = {
     "text": {PIXELS: "LSA: top words at the probe", LATENT: "Decoder: top words at the probe",
              THIRD: "Third map: top words"},
 }
+
+
+def coordinate(value: float) -> str:
+    """A probe's coordinate to two decimals; far out (a diverged model's codes) or NaN, short:
+    "+1.2e+19", "NaN", "+inf" rather than twenty digits."""
+    if math.isnan(value):
+        return "NaN"
+    return f"{value:+.2f}" if abs(value) < 1e4 else f"{value:+.2g}"
 
 
 class ProbePanel(QWidget):
@@ -56,8 +66,9 @@ class ProbePanel(QWidget):
         }
         self.stacks: dict[str, QStackedWidget] = {}
         self.columns: dict[str, QWidget] = {}
-        self.captions = {PIXELS: QLabel(), LATENT: QLabel(), THIRD: QLabel()}
-        self.titles: dict[str, QLabel] = {}
+        # Titles and captions say how each map decodes; cut to fit, the whole in the tooltip.
+        self.captions = {PIXELS: ElidedLabel(), LATENT: ElidedLabel(), THIRD: ElidedLabel()}
+        self.titles: dict[str, ElidedLabel] = {}
         self.random_button = QPushButton("Random sample")
         self.random_button.setToolTip(
             "Decode a random code: from the prior N(0, I) for a VAE, from a Gaussian fitted to "
@@ -70,7 +81,7 @@ class ProbePanel(QWidget):
             column = QWidget()
             col = QVBoxLayout(column)
             col.setContentsMargins(0, 0, 0, 0)
-            title = QLabel(TITLES["image"][map_id])
+            title = ElidedLabel(TITLES["image"][map_id])
             title.setObjectName("panelTitle")
             self.titles[map_id] = title
             col.addWidget(title)
@@ -141,7 +152,7 @@ class ProbePanel(QWidget):
 
     def _on_probe_moved(self, map_id: str) -> None:
         x, y = self.lab.maps[map_id].probe
-        text = f"at ({x:+.2f}, {y:+.2f})"
+        text = f"at ({coordinate(x)}, {coordinate(y)})"
         code = self.lab.generator.code
         if map_id == LATENT and self.lab.model.model_cfg.family == "infogan" and code is not None:
             text += f" · k={code.category}"
@@ -167,7 +178,7 @@ class ReconstructionStrip(QWidget):
         self.lab = lab
         self.grid = QGridLayout()
         self.grid.setSpacing(2)
-        self.title = QLabel("Held-out images and their reconstructions")
+        self.title = ElidedLabel("Held-out images and their reconstructions")
         self.title.setObjectName("panelTitle")
         # Text: each held-out document's top words, and those of its reconstruction.
         self.word_table = QLabel()

@@ -1,22 +1,31 @@
-"""The colour legend shared by all maps (they use the same colours): classes or categories."""
+"""The colour legend shared by all maps (they use the same colours): classes or categories. It
+wraps to more rows rather than widen the window, and says when colours repeat."""
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from latentlab.lab.latent_lab import LatentLab
-from latentlab.qt.widgets.palette import class_colour
+from latentlab.qt.widgets.flow_layout import FlowLayout
+from latentlab.qt.widgets.palette import class_colour, palette_colours
 
 
 class ClassLegend(QWidget):
     def __init__(self, lab: LatentLab, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.lab = lab
-        self.row = QHBoxLayout(self)
+        self.row = FlowLayout(self)
         self.row.setContentsMargins(4, 0, 4, 0)
-        self.row.setSpacing(10)
+        policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
         self.entries: list[QLabel] = []
+        #: Says that colours repeat, when the classes outnumber them.
+        self.repeat_note = QLabel()
+        self.repeat_note.setObjectName("caption")
         lab.data.changed.connect(self._rebuild)
         lab.colouring.changed.connect(self._rebuild)
 
@@ -26,16 +35,24 @@ class ClassLegend(QWidget):
             entry.hide()  # at once: deletion waits for the event loop's next full turn
             entry.deleteLater()
         self.entries = []
-        while self.row.count():
-            self.row.takeAt(0)
+        self.row.removeWidget(self.repeat_note)
+        self.repeat_note.hide()
         classes, names = self.lab.colouring.point_classes()
         if classes is None:
+            self.updateGeometry()
             return
+        palette = self.lab.colouring.palette
         counts = np.bincount(classes, minlength=len(names))
         for label, name in enumerate(names):
-            colour = class_colour(label, self.lab.colouring.palette).name()
-            entry = QLabel(f'<span style="color:{colour}; font-size:14pt">●</span> {name}')
+            colour = class_colour(label, palette).name()
+            entry = QLabel(f'<span style="color:{colour}; font-size:14pt">●</span> '
+                           f"{html.escape(name)}")
             entry.setToolTip(f"{name}: {counts[label]:,} points on the maps")
             self.row.addWidget(entry)
             self.entries.append(entry)
-        self.row.addStretch(1)
+        n_colours = len(palette_colours(palette))
+        if len(names) > n_colours:
+            self.repeat_note.setText(f"colours repeat after {n_colours} classes")
+            self.row.addWidget(self.repeat_note)
+            self.repeat_note.show()
+        self.updateGeometry()

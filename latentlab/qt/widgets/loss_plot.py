@@ -1,6 +1,7 @@
 """Live loss curves: train (running, per progress event) and held-out (per epoch), per loss term;
-held-out scores (an InfoGAN's category accuracy) as a dashed curve, the latest in the title;
-a progressive GAN's stages as dashed vertical lines labelled with the side it grew to."""
+held-out scores (an InfoGAN's category accuracy) as a dashed curve, the latest in a line above;
+a progressive GAN's stages as dashed vertical lines labelled with the side it grew to. The legend
+sits below the plot and wraps; a new model or dataset starts with an empty plot."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from latentlab.core.training.events import EpochEnded, StepProgress, TrainingStarted
 from latentlab.lab.latent_lab import LatentLab
 from latentlab.qt.throttle import Throttle
+from latentlab.qt.widgets.curve_legend import CurveLegend
+from latentlab.qt.widgets.elided_label import ElidedLabel
 
 REDRAW_MS = 1000  # a loss curve needs no more; each redraw also re-renders the axes
 
@@ -31,10 +34,19 @@ class LossPlot(QWidget):
         self.plot.setLabel("left", "loss per image")
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         self.plot.setMenuEnabled(False)
-        self.legend = self.plot.addLegend(offset=(-8, 8), labelTextSize="8pt")
+        # Room at the right for the last tick's label: the plot ends at the window's edge.
+        self.plot.getPlotItem().layout.setContentsMargins(0, 4, 12, 0)
+        # The latest held-out score, above the plot (a plot title would widen the plot).
+        self.score_label = ElidedLabel()
+        self.score_label.setObjectName("caption")
+        self.score_label.hide()
+        self.legend = CurveLegend()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.plot)
+        layout.setSpacing(0)
+        layout.addWidget(self.score_label)
+        layout.addWidget(self.plot, 1)
+        layout.addWidget(self.legend)
         self.curves: dict[tuple[str, str], pg.PlotDataItem] = {}
         self.points: dict[tuple[str, str], tuple[list[float], list[float]]] = {}
         self._changed: set[tuple[str, str]] = set()
@@ -45,33 +57,38 @@ class LossPlot(QWidget):
         lab.model.finished.connect(lambda _event: self._redraw.flush())
         self.stage_lines: list[pg.InfiniteLine] = []
         lab.model.stage_marked.connect(self._on_stage)
+        # Curves belong to the run that drew them: a new model (or dataset) clears them.
+        lab.model.changed.connect(self.clear)
 
-    def _on_started(self, event: TrainingStarted) -> None:
-        # A fixed epoch axis: the x axis need not be redrawn as the curves grow.
-        self.plot.setXRange(0, event.epochs, padding=0.02)
-        self.plot.enableAutoRange(x=False, y=True)
+    def clear(self) -> None:
         self.plot.clear()
-        self.plot.setTitle(None)
+        self.score_label.clear()
+        self.score_label.hide()
         self.legend.clear()
         self.stage_lines.clear()
         self.curves.clear()
         self.points.clear()
         self._changed.clear()
+        self.plot.enableAutoRange(x=True, y=True)
+
+    def _on_started(self, event: TrainingStarted) -> None:
+        self.clear()
+        # A fixed epoch axis: the x axis need not be redrawn as the curves grow.
+        self.plot.setXRange(0, event.epochs, padding=0.02)
+        self.plot.enableAutoRange(x=False, y=True)
         gan = "d_loss" in event.loss_terms
-        self.plot.setLabel("left", "loss per batch · D's outputs" if gan else "loss per image")
+        # Short: the plot may be low on a projector (D's outputs are named in the legend).
+        self.plot.setLabel("left", "loss / batch" if gan else "loss per image")
         # One colour per term; the running train mean as a line, held-out points as dots.
         for i, term in enumerate(event.loss_terms):
             colour = QColor(TERM_COLOURS[i % len(TERM_COLOURS)])
             name = TERM_NAMES.get(term, term)
-            self.curves[("train", term)] = self.plot.plot(
-                [], [], pen=pg.mkPen(colour, width=2), name=name)
+            self.curves[("train", term)] = self.plot.plot([], [], pen=pg.mkPen(colour, width=2))
+            self.legend.add(name, colour.name())
             self.curves[("test", term)] = self.plot.plot(
                 [], [], pen=None, symbol="o", symbolSize=6, symbolBrush=colour,
                 symbolPen=pg.mkPen("w"))
-        self.legend.addItem(pg.ScatterPlotItem(symbol="o", brush=QColor(120, 120, 120)),
-                            "held-out")
-        # Two columns keep a GAN's five terms from covering the curves.
-        self.legend.setColumnCount(2 if len(event.loss_terms) > 3 else 1)
+        self.legend.add("held-out", "#787878", "dot")
         for key in self.curves:
             self.points[key] = ([], [])
 
@@ -93,7 +110,7 @@ class LossPlot(QWidget):
 
     def _on_stage(self, epoch: float, resolution: int) -> None:
         """A progressive GAN grew to ``resolution`` at ``epoch``: its losses jump there. The
-        label sits low, clear of the legend at the top."""
+        label sits low, clear of the curves' start at the top."""
         line = pg.InfiniteLine(
             epoch, angle=90, pen=pg.mkPen("#777", width=1, style=Qt.PenStyle.DashLine),
             label=f"{resolution}×{resolution}",
@@ -111,9 +128,10 @@ class LossPlot(QWidget):
             if key not in self.curves:  # the first epoch that brings this score
                 self.curves[key] = self.plot.plot(
                     [], [], pen=pg.mkPen("#444", width=1.5, style=Qt.PenStyle.DashLine),
-                    symbol="s", symbolSize=5, symbolBrush="#444",
-                    name=SCORE_NAMES.get(name, name))
+                    symbol="s", symbolSize=5, symbolBrush="#444")
+                self.legend.add(SCORE_NAMES.get(name, name), "#444", "dashed")
                 self.points[key] = ([], [])
-            self.plot.setTitle(f"{SCORE_NAMES.get(name, name)} {value:.1%} "
-                               "(held-out, matched to the labels)", size="9pt")
+            self.score_label.setText(f"{SCORE_NAMES.get(name, name)} {value:.1%} "
+                                     "(held-out, matched to the labels)")
+            self.score_label.show()
         self._append("score", float(event.epoch), event.scores)

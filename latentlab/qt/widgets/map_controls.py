@@ -8,7 +8,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QHBoxLayout,
-    QLabel,
+    QProgressBar,
     QPushButton,
     QSizePolicy,
     QSlider,
@@ -21,8 +21,9 @@ from latentlab.core.maps.methods import DEFAULT_PARAMS, MENU_METHODS, METHOD_NAM
 from latentlab.core.maps.setup import MapSetup
 from latentlab.lab.decoding import DECODE_ANYWHERE_HELP
 from latentlab.lab.latent_lab import LatentLab
-from latentlab.lab.map_state import LATENT
+from latentlab.lab.map_state import LATENT, progress_steps
 from latentlab.lab.timeline import TIMELINE_EVERY
+from latentlab.qt.widgets.elided_label import ElidedLabel
 
 
 def _compact(widget: QWidget, tip: str) -> QWidget:
@@ -67,9 +68,15 @@ class ProjectionControls(QWidget):
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setToolTip("Stop the projection; the map stays as it was")
         self.cancel_button.clicked.connect(lambda: lab.maps.cancel_projection(map_id))
-        self.status = QLabel("")
+        # While computing: a bar (counting iterations or epochs where the phase does, busy
+        # where it does not) beside the phase; else how the probe decodes. Progress text
+        # changes often and may be long: it is cut to fit, never widens the window.
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(110)
+        self.progress.setTextVisible(False)
+        self.progress.hide()
+        self.status = ElidedLabel("")
         self.status.setObjectName("caption")
-        # Progress text changes often and may be long: it must never widen the window.
         self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         # Two short rows, so three maps fit side by side: what and how, then its parameters
         # with the progress (or how the probe decodes) beside them.
@@ -88,7 +95,8 @@ class ProjectionControls(QWidget):
         details_row.setSpacing(4)
         for widget in (self.neighbours, self.min_dist, self.perplexity):
             details_row.addWidget(widget)
-        details_row.addWidget(self.status, 1)
+        details_row.addWidget(self.progress, 1)
+        details_row.addWidget(self.status, 2)
         # One height whatever the method shows, so the map below never shifts.
         details.setFixedHeight(self.perplexity.sizeHint().height())
         outer.addWidget(details)
@@ -154,7 +162,13 @@ class ProjectionControls(QWidget):
 
     def _on_progress(self, text: str) -> None:
         self.status.setText(text or self.lab.maps.decode_status(self.map_id))
-        self.status.setToolTip(self.status.text())
+        self.progress.setVisible(self.map.projecting)
+        steps = progress_steps(text)
+        if steps is None:
+            self.progress.setRange(0, 0)  # busy: this phase does not count its steps
+        else:
+            self.progress.setRange(0, steps[1])
+            self.progress.setValue(steps[0])
 
 
 class TimelineBar(QWidget):
@@ -166,7 +180,7 @@ class TimelineBar(QWidget):
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setToolTip("Drag to replay how the codes map formed, frame by frame; release "
                                "to return to the live map")
-        self.label = QLabel("train a model")
+        self.label = ElidedLabel("train a model")
         self.label.setObjectName("caption")
         # Its text changes as the slider moves: it must never re-lay out the window.
         self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)

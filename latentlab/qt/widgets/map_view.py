@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QColor, QPainterPath, QPen
+from PySide6.QtGui import QColor, QPainterPath, QPen, QTextOption
 from PySide6.QtWidgets import QGraphicsPathItem, QLabel, QVBoxLayout, QWidget
 
 from latentlab.core.data.text import document_snippet
@@ -15,6 +15,7 @@ from latentlab.core.maps.methods import METHOD_NAMES
 from latentlab.lab.latent_lab import LatentLab
 from latentlab.lab.map_state import PIXELS
 from latentlab.qt.throttle import Throttle
+from latentlab.qt.widgets.elided_label import ElidedLabel
 from latentlab.qt.widgets.image_tile import ImageTile
 from latentlab.qt.widgets.palette import class_colour, palette_colours
 from latentlab.qt.widgets.point_layer import PointLayer
@@ -26,6 +27,7 @@ HOVER_SIDE_PX = 96
 SNIPPET_WIDTH_PX = 320
 REDRAW_MS = 250
 NOISE_RANGE = (-3.0, 3.0)
+PLACEHOLDER_WIDTH_PX = 210
 NO_ENCODER_TEXT = ("A GAN has no encoder: real images have no place in its noise space.\n"
                    "Drag the probe through this slice of it.")
 
@@ -92,7 +94,7 @@ class MapView(QWidget):
         self._redraw = Throttle(self._draw, REDRAW_MS, self)
 
         self.axis_names = axis_names
-        self.title = QLabel()
+        self.title = ElidedLabel()  # a long method and source name never widens the window
         self.title.setObjectName("mapTitle")
         self.view_box = SelectViewBox()
         self.plot = pg.PlotWidget(viewBox=self.view_box)
@@ -112,6 +114,10 @@ class MapView(QWidget):
                                    hoverPen=pg.mkPen(QColor(220, 40, 40), width=3))
         self.probe.setZValue(10)
         self.placeholder = pg.TextItem("", color=(110, 110, 110), anchor=(0.5, 0.5))
+        # Wrapped and centred: a narrow map (three side by side on a projector) shows it whole.
+        self.placeholder.setTextWidth(PLACEHOLDER_WIDTH_PX)
+        self.placeholder.textItem.document().setDefaultTextOption(
+            QTextOption(Qt.AlignmentFlag.AlignCenter))
         self.view_box.addItem(self.scatter)
         self.view_box.addItem(self.highlight, ignoreBounds=True)
         self.view_box.addItem(self.labelled, ignoreBounds=True)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from PySide6.QtGui import QColor
 
+#: Matplotlib's tab20, its ten dark shades first (tab10: ten classes look as they always did),
+#: then their light partners: twenty classes before a colour repeats.
 CLASS_COLOURS = (
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
     "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
-    "#393b79", "#ad494a", "#637939", "#8c6d31", "#7b4173",
+    "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5",
+    "#c49c94", "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5",
 )
 UNLABELLED = "#4a6fa5"
 #: Ordered quantities (reconstruction error bins): viridis, low to high.

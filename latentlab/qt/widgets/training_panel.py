@@ -40,9 +40,9 @@ from latentlab.core.models.conditional import labels_problem
 from latentlab.core.training.device import available_devices
 from latentlab.core.training.events import (
     StepProgress,
+    TrainingFailed,
     TrainingFinished,
     TrainingStarted,
-    format_duration,
 )
 from latentlab.core.training.recipes import recommended_settings
 from latentlab.lab.latent_lab import LatentLab
@@ -53,12 +53,12 @@ from latentlab.qt.widgets.gan_fields import (
     InfoCodeFields,
     ProganFields,
 )
-
-
-def _losses_text(losses: dict[str, float]) -> str:
-    if "d_loss" in losses:
-        return f"D {losses['d_loss']:.3g} · G {losses['g_loss']:.3g}"
-    return f"loss {losses['loss']:.3g}"
+from latentlab.qt.widgets.run_text import (
+    failed_text,
+    finished_text,
+    opened_text,
+    progress_text,
+)
 
 
 class TrainingPanel(QWidget):
@@ -145,6 +145,7 @@ class TrainingPanel(QWidget):
         self.progress_bar.setValue(0)
         self.progress_label = QLabel("Ready.")
         self.progress_label.setObjectName("caption")
+        self.progress_label.setWordWrap(True)  # the form scrolls; it never widens
         self.device_label = QLabel("")
         self.device_label.setObjectName("caption")
 
@@ -180,6 +181,7 @@ class TrainingPanel(QWidget):
         lab.model.started.connect(self._on_started)
         lab.model.progress.connect(self._on_progress)
         lab.model.finished.connect(self._on_finished)
+        lab.model.failed.connect(self._on_failed)
         self._on_status()
 
     # ------------------------------------------------------------------ form
@@ -204,11 +206,15 @@ class TrainingPanel(QWidget):
                 self.family.blockSignals(True)
                 self.family.setCurrentIndex(index)
                 self.family.blockSignals(False)
-                self.show_settings(session.model_cfg, session.train_cfg)
+                # The epochs it completed, not those its run planned (a stopped run's fewer).
+                t = session.train_cfg
+                self.show_settings(session.model_cfg, replace(t, epochs=session.epoch or t.epochs))
+                self.progress_label.setText(opened_text(session.epoch, t.epochs))
 
     def show_settings(self, m: ModelConfig, t: TrainConfig) -> None:
         """Fill the fields of the form's model type with ``m`` and ``t``."""
-        self.architecture.setCurrentIndex(self.architecture.findData(m.architecture))
+        arch = "mlp" if self._text_data() else m.architecture  # no convolutions over words
+        self.architecture.setCurrentIndex(self.architecture.findData(arch))
         self.hidden.setText(", ".join(str(h) for h in m.hidden))
         self.latent.setValue(m.latent_dim)
         self.epochs.setValue(t.epochs)
@@ -371,21 +377,15 @@ class TrainingPanel(QWidget):
     def _on_started(self, event: TrainingStarted) -> None:
         self.progress_bar.setRange(0, event.total_steps)
         self.progress_bar.setValue(0)
+        self.progress_label.setText("Starting…")  # the last run's end is no longer news
         self.device_label.setText(f"Device: {event.device}")
 
     def _on_progress(self, event: StepProgress) -> None:
         self.progress_bar.setValue(event.global_step)
-        self.progress_label.setText(
-            f"Epoch {event.epoch}/{event.total_steps // event.steps_per_epoch} · "
-            f"step {event.step}/{event.steps_per_epoch} · {_losses_text(event.losses)} · "
-            f"ETA {format_duration(event.eta_s)}"
-        )
+        self.progress_label.setText(progress_text(event))
 
     def _on_finished(self, event: TrainingFinished) -> None:
-        verb = "Finished" if event.reason in ("completed", "early_stopped") else "Stopped"
-        kept = (f" The held-out loss stopped improving: the weights of epoch "
-                f"{event.best_epoch} are kept." if event.best_epoch is not None else "")
-        self.progress_label.setText(
-            f"{verb}: {event.epochs_done} epoch(s), {event.global_step:,} steps in "
-            f"{format_duration(event.elapsed_s)}.{kept}"
-        )
+        self.progress_label.setText(finished_text(event))
+
+    def _on_failed(self, event: TrainingFailed) -> None:
+        self.progress_label.setText(failed_text(event))

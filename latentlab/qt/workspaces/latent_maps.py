@@ -4,7 +4,7 @@ reconstructions or samples, loss curves, the dataset and model docks, the tools,
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -12,9 +12,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
-    QScrollArea,
     QSplitter,
-    QStackedWidget,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -31,6 +29,7 @@ from latentlab.qt.jobs import CallSoon, QtRunner
 from latentlab.qt.recent_menu import RecentMenu
 from latentlab.qt.tools_menu import ToolsMenu
 from latentlab.qt.widgets.dataset_panel import DatasetPanel
+from latentlab.qt.widgets.form_scroll import FormScroll
 from latentlab.qt.widgets.gan_panels import CodePanel, SampleGrid
 from latentlab.qt.widgets.image_panels import ProbePanel, ReconstructionStrip
 from latentlab.qt.widgets.legend import ClassLegend
@@ -38,11 +37,13 @@ from latentlab.qt.widgets.load_status import LoadStatus
 from latentlab.qt.widgets.loss_plot import LossPlot
 from latentlab.qt.widgets.map_controls import ProjectionControls, TimelineBar
 from latentlab.qt.widgets.map_view import MapView
+from latentlab.qt.widgets.page_stack import PageStack
 from latentlab.qt.widgets.semisup_panel import SemisupPanel
 from latentlab.qt.widgets.semisup_results import SemisupResults
 from latentlab.qt.widgets.training_panel import TrainingPanel
 from latentlab.qt.workspace import Workspace
 
+DOCK_WIDTH = 310  # the left docks' width at first; the user may widen them
 TOOLS = (("pan", "Pan", "P", "Drag to pan, wheel to zoom"),
          ("box", "Box select", "B", "Drag a box to select points (Shift adds)"),
          ("lasso", "Lasso select", "L", "Draw around points to select them (Shift adds)"))
@@ -86,7 +87,8 @@ class LatentMapsWorkspace(Workspace):
         maps_layout = QVBoxLayout(maps_box)
         maps_layout.setContentsMargins(4, 4, 4, 0)
         maps_layout.addWidget(map_row, 1)
-        maps_layout.addWidget(ClassLegend(lab))
+        self.maps_legend = ClassLegend(lab)
+        maps_layout.addWidget(self.maps_legend)
 
         self.probe_panel = ProbePanel(lab)
         self.loss_plot = LossPlot(lab)
@@ -95,7 +97,7 @@ class LatentMapsWorkspace(Workspace):
         self.sample_grid = SampleGrid(lab)
         # Autoencoders show reconstructions; GANs, which cannot reconstruct, and conditional
         # models (to compare) show samples.
-        self.outputs = QStackedWidget()
+        self.outputs = PageStack()
         self.outputs.addWidget(self.recon_strip)
         self.outputs.addWidget(self.sample_grid)
         bottom = QSplitter(Qt.Orientation.Horizontal)
@@ -118,6 +120,9 @@ class LatentMapsWorkspace(Workspace):
         self.training_dock = self._dock("Model and training", "trainingDock",
                                         self.training_panel)
         self.training_dock.widget().setMinimumWidth(290)
+        # The docks' tabs would make them as wide as all four titles: the maps need the width.
+        QTimer.singleShot(0, lambda: window.resizeDocks([self.training_dock], [DOCK_WIDTH],
+                                                        Qt.Orientation.Horizontal))
         # The dataset panel shares the left side with the model form, one tab each.
         self.dataset_panel = DatasetPanel(lab)
         self.dataset_dock = self._dock("Dataset", "datasetDock", self.dataset_panel)
@@ -158,9 +163,8 @@ class LatentMapsWorkspace(Workspace):
         lab.semisup.results_changed.connect(self._on_semisup_results)
 
     def _dock(self, title: str, name: str, panel: QWidget) -> QDockWidget:
-        scroll = QScrollArea()
-        scroll.setWidget(panel)
-        scroll.setWidgetResizable(True)
+        # The forms scroll rather than widen: the maps get the width (1280 on a projector).
+        scroll = FormScroll(panel, DOCK_WIDTH)
         dock = QDockWidget(title, self.window)
         dock.setObjectName(name)
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
