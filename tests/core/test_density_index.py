@@ -14,6 +14,7 @@ from latentlab.core.maps.spatial import PointIndex
 def test_class_counts_match_a_count_point_by_point() -> None:
     rng = np.random.default_rng(0)
     gx, gy = rng.uniform(-2, 12, 3000), rng.uniform(-1, 9, 3000)  # some outside the grid
+    gx[:3], gy[3:6] = (np.nan, 1e30, -np.inf), (np.inf, -1e300, np.nan)  # never counted
     classes = rng.integers(0, 4, 3000)
     counts = class_counts(gx, gy, classes, 4, width=10, height=8)
     brute = np.zeros((8, 10, 4), np.int64)

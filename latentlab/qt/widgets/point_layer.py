@@ -44,7 +44,8 @@ class PointLayer(pg.GraphicsObject):
         self.ring = ring
         self.density_opacity = density_opacity
         self.pos = np.zeros((0, 2), np.float32)
-        self.classes = np.zeros(0, np.int32)
+        self.classes = np.zeros(0, np.intp)
+        self._n_used = 0
         self.colours: tuple[str, ...] = (UNLABELLED,)
         self._bounds = QRectF()
         self._data_bounds: tuple[tuple[float, float], tuple[float, float]] | None = None
@@ -78,13 +79,16 @@ class PointLayer(pg.GraphicsObject):
             self.pos = np.asarray(pos, np.float32).reshape(-1, 2)
         n = len(self.pos)
         if classes is None:
-            self.colours, self.classes = (UNLABELLED,), np.zeros(n, np.int32)
+            self.colours, self.classes = (UNLABELLED,), np.zeros(n, np.intp)
         else:
             self.colours = tuple(colours)
-            self.classes = np.asarray(classes, np.int32)
+            # intp, as the density's counts index with it: no conversion there.
+            self.classes = np.asarray(classes, np.intp)
             k = len(self.colours)
             if n and (self.classes.min() < 0 or self.classes.max() >= k):
                 self.classes = self.classes % k  # more classes than colours: they repeat
+        #: Colours in use (the density counts no class beyond them).
+        self._n_used = int(self.classes.max()) + 1 if n else 0
         self._all_ready = False
         if n:
             # Column by column: pos.min(0) on an N×2 array is ~20× slower.
@@ -92,6 +96,8 @@ class PointLayer(pg.GraphicsObject):
             xr, yr = (float(x.min()), float(x.max())), (float(y.min()), float(y.max()))
             self._data_bounds = (xr, yr)
             self._bounds = QRectF(xr[0], yr[0], xr[1] - xr[0], yr[1] - yr[0])
+            # min and max are NaN or infinite if any point is: else every point is finite.
+            self._finite = bool(np.isfinite([*xr, *yr]).all())
         else:
             self._data_bounds = None
             self._bounds = QRectF()
@@ -200,7 +206,10 @@ class PointLayer(pg.GraphicsObject):
         """Per-class counts in cells of half a dot, each spread over a dot's area, over the part
         of the view with points."""
         cell = max(2.0, self.size / 2)
-        region = transform.mapRect(self._bounds).intersected(view)
+        bounds = transform.mapRect(self._bounds)
+        region = bounds.intersected(view)
+        # A fitted map lies whole in the grid: no point needs testing.
+        all_inside = self._finite and view.contains(bounds)
         width = max(1, int(np.ceil(region.width() / cell)) + 1)
         height = max(1, int(np.ceil(region.height() / cell)) + 1)
         x, y = self.pos[:, 0], self.pos[:, 1]
@@ -210,8 +219,9 @@ class PointLayer(pg.GraphicsObject):
             gx += y * (transform.m21() / cell)
         if transform.m12():
             gy += x * (transform.m12() / cell)
-        rgb = np.array([QColor(name).getRgb()[:3] for name in self.colours], np.float32)
-        counts = class_counts(gx, gy, self.classes, len(self.colours), width, height)
+        used = self.colours[:self._n_used]
+        rgb = np.array([QColor(name).getRgb()[:3] for name in used], np.float32)
+        counts = class_counts(gx, gy, self.classes, len(used), width, height, all_inside)
         rgba = shade(spread(counts), rgb)
         if self.density_opacity != 1.0:  # premultiplied: every channel scales
             rgba = (rgba * self.density_opacity).astype(np.uint8)
