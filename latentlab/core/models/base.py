@@ -20,6 +20,15 @@ if TYPE_CHECKING:
 StepLosses = dict[str, torch.Tensor]
 
 
+def to_device(t: torch.Tensor, device: torch.device | str) -> torch.Tensor:
+    """A host tensor (noise from the CPU's generator: the same draws on every device) on
+    ``device`` without a host sync: a copy from pageable memory to a GPU waits for the copy
+    to finish, one from pinned memory is queued like a kernel."""
+    if torch.device(device).type != "cuda":
+        return t.to(device)
+    return t.pin_memory().to(device, non_blocking=True)
+
+
 def detached(terms: dict[str, torch.Tensor], names: Iterable[str]) -> StepLosses:
     """``terms``' entries ``names``, detached from the graph and left on the device."""
     return {name: terms[name].detach() for name in names}

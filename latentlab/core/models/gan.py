@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from latentlab.config import ModelConfig, TrainConfig
-from latentlab.core.models.base import LatentModel, StepLosses, detached
+from latentlab.core.models.base import LatentModel, StepLosses, detached, to_device
 from latentlab.core.models.gan_layers import Generator, build_discriminator, build_q_head
 from latentlab.core.models.gan_objectives import (
     INSTANCE_NOISE_STEPS,
@@ -89,7 +89,7 @@ class GAN(LatentModel):
     # ------------------------------------------------------------------ sampling
     def sample_noise(self, n: int, generator: torch.Generator | None = None,
                      device: torch.device | str = "cpu") -> torch.Tensor:
-        return torch.randn(n, self.cfg.noise_dim, generator=generator).to(device)
+        return to_device(torch.randn(n, self.cfg.noise_dim, generator=generator), device)
 
     def sample_inputs(self, n: int, generator: torch.Generator | None = None,
                       device: torch.device | str = "cpu") -> torch.Tensor:
@@ -279,7 +279,7 @@ class InfoGAN(GAN):
         noise = self.sample_noise(n, generator)
         category = torch.randint(self.cfg.n_categories, (n,), generator=generator)
         continuous = torch.rand(n, self.cfg.n_continuous, generator=generator) * 2 - 1
-        return noise.to(device), category.to(device), continuous.to(device)
+        return tuple(to_device(t, device) for t in (noise, category, continuous))
 
     def sample_inputs(self, n: int, generator: torch.Generator | None = None,
                       device: torch.device | str = "cpu") -> torch.Tensor:
