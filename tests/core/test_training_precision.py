@@ -37,10 +37,9 @@ def test_bf16_is_refused_where_the_device_has_no_bfloat16(monkeypatch) -> None:
 
 
 class AutocastSeen(Autoencoder):
-    """Records whether each training loss ran under bf16 autocast, and its backward did not."""
+    """Records whether each training loss ran under bf16 autocast."""
 
-    def __post_init__(self) -> None:
-        self.seen: list[bool] = []
+    seen: list[bool]
 
     def training_losses(self, x, lengths=None):
         self.seen.append(torch.is_autocast_enabled("cpu")
@@ -64,7 +63,7 @@ def test_bf16_trains_a_tiny_model_on_the_cpu(digits: Dataset, family: str) -> No
 def test_bf16_autocasts_the_losses_and_fp32_does_not(digits: Dataset) -> None:
     for precision, expected in (("bf16", True), ("fp32", False)):
         model = AutocastSeen(ModelConfig(hidden=(16,)), digits.input_shape)
-        model.__post_init__()
+        model.seen = []
         list(train(model, digits, TrainConfig(epochs=1, device="cpu", precision=precision)))
         assert model.seen and all(s == expected for s in model.seen)
         assert not torch.is_autocast_enabled("cpu")  # nothing leaks past the step
