@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from latentlab.config_base import ConfigError, JsonSettings, parse_int_list, too_large
 from latentlab.config_progan import progan_problems
-from latentlab.config_train import DEVICES, LR_SCHEDULES, TrainConfig
+from latentlab.config_train import DEVICES, LR_SCHEDULES, PRECISIONS, TrainConfig
 
 MODEL_FAMILIES = {"ae": "Autoencoder", "vae": "Variational autoencoder",
                   "umap_ae": "UMAP autoencoder", "gan": "GAN", "infogan": "InfoGAN",
@@ -365,6 +365,7 @@ __all__ = [
     "MODEL_FAMILIES",
     "NOT_IN_WINDOW",
     "PAIRED_TASKS",
+    "PRECISIONS",
     "TRANSLATOR_FAMILIES",
     "WINDOW_FAMILIES",
     "ConfigError",

@@ -9,6 +9,8 @@ from latentlab.config_base import JsonSettings, too_large
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
 LR_SCHEDULES = {"constant": "Constant", "cosine": "Cosine decay to zero"}
+#: Arithmetic of training steps: fp32, or bf16 autocast of forward passes and losses.
+PRECISIONS = {"fp32": "fp32 (full precision)", "bf16": "bf16 mixed precision"}
 
 # Upper bounds, as for the model settings: a typo or a hostile file is refused with a message.
 MAX_EPOCHS = 100_000
@@ -42,6 +44,9 @@ class TrainConfig(JsonSettings):
     #: Stop when the held-out loss has not improved for this many epochs and keep the best
     #: epoch's weights; 0 = train every epoch.
     early_stopping: int = 0
+    #: PRECISIONS: fp32, or bf16 mixed precision where the device computes in bfloat16
+    #: (checked when training starts, on the device it resolves to).
+    precision: str = "fp32"
 
     def validate(self) -> list[str]:
         problems: list[str] = []
@@ -77,7 +82,10 @@ class TrainConfig(JsonSettings):
         if self.early_stopping < 0:
             problems.append(f"Early stopping: patience in epochs, zero (off) or positive "
                             f"(got {self.early_stopping}).")
+        if self.precision not in PRECISIONS:
+            problems.append(f"Precision: must be one of {', '.join(PRECISIONS)} "
+                            f"(got {self.precision!r}).")
         return problems
 
 
-__all__ = ["DEVICES", "LR_SCHEDULES", "MAX_SEED", "TrainConfig"]
+__all__ = ["DEVICES", "LR_SCHEDULES", "MAX_SEED", "PRECISIONS", "TrainConfig"]

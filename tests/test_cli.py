@@ -50,6 +50,16 @@ def test_same_seed_trains_the_same_checkpoint(capsys, tmp_path: Path) -> None:
     assert all(np.array_equal(tensors[0][k], tensors[1][k]) for k in tensors[0])
 
 
+def test_precision_flag_trains_in_bf16_and_is_saved(capsys, tmp_path: Path) -> None:
+    code, out, err = run(capsys, "train", "--data", "digits", "--epochs", "1", *TINY,
+                         "--device", "cpu", "--precision", "bf16", "--out", str(tmp_path / "b"))
+    assert code == 0, err
+    assert load_checkpoint(Path(out.strip())).meta.train.precision == "bf16"
+    with pytest.raises(SystemExit) as exc:
+        main(["train", "--data", "digits", "--precision", "fp16", "--out", str(tmp_path / "c")])
+    assert exc.value.code == 2 and "--precision: invalid choice" in capsys.readouterr().err
+
+
 def test_text_data_trains_with_word_distributions(capsys, tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     words = {"space": "rocket orbit launch planet moon star", "food": "bread cheese soup apple"}

@@ -21,6 +21,7 @@ from latentlab.config import (
     LR_SCHEDULES,
     MODEL_FAMILIES,
     PAIRED_TASKS,
+    PRECISIONS,
     ModelConfig,
 )
 
@@ -175,6 +176,9 @@ def _add_train_parser(commands: Any) -> None:
                        help="seed of the weights, the batches and the noise: the same seed "
                             "trains the same model (0)")
     train.add_argument("--device", choices=DEVICES, help="auto: CUDA, then MPS, then CPU (auto)")
+    train.add_argument("--precision", choices=tuple(PRECISIONS),
+                       help="bf16: forward passes and losses in bfloat16 mixed precision, on a "
+                            "GPU with bfloat16 (Ampere or newer) or the CPU (fp32)")
     train.add_argument("--threads", type=int, dest="cpu_threads", metavar="N",
                        help="torch CPU threads (torch's default: one per core)")
     out = p.add_argument_group("output")

@@ -69,7 +69,8 @@ def _configs(args: argparse.Namespace, text_data: bool | None = None,
     train = {name: getattr(args, name) for name in ("epochs", "batch_size", "learning_rate",
                                                     "d_learning_rate", "seed", "device",
                                                     "cpu_threads", "lr_schedule",
-                                                    "weight_decay", "early_stopping")
+                                                    "weight_decay", "early_stopping",
+                                                    "precision")
              if getattr(args, name) is not None}
     model_cfg, train_cfg = replace(base_model, **model), replace(base_train, **train)
     problems += model_cfg.validate() + train_cfg.validate()

@@ -177,7 +177,7 @@ class ExplodingGAN(GAN):
         if self.steps >= 5:
             with torch.no_grad():
                 next(self.decoder.parameters()).fill_(float("nan"))
-            terms["g_loss"] = float("nan")
+            terms["g_loss"] = torch.tensor(float("nan"))
         return terms
 
 

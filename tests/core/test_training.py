@@ -124,25 +124,46 @@ class PoisonedAutoencoder(Autoencoder):
         return terms
 
 
-def test_nan_loss_stops_with_a_message_and_keeps_good_weights(digits: Dataset) -> None:
+def test_nan_loss_stops_with_a_message_and_keeps_good_weights(digits: Dataset,
+                                                               monkeypatch) -> None:
+    import latentlab.core.training.loop as training
+
+    monkeypatch.setattr(training, "GOOD_WEIGHTS_INTERVAL_S", 0.0)  # a copy at every read
     torch.manual_seed(0)
     model = PoisonedAutoencoder(ModelConfig(), digits.input_shape)
     cfg = TrainConfig(epochs=3, snapshot_interval_s=1e-9)
-    events = run(model, digits, cfg, progress_interval_s=0)
+    events = run(model, digits, cfg, progress_interval_s=0)  # losses read after every step
     failed = events[-1]
     assert isinstance(failed, TrainingFailed)
     assert "NaN" in failed.message and "epoch 1, step 12" in failed.message
+    # Step 12's NaN gradients reached the weights; they go back to step 11's checked copy.
     assert "kept the weights from step 11" in failed.message
     assert "lower learning rate" in failed.message
-    assert failed.global_step == 11  # the poisoned step was never applied
+    assert failed.global_step == 11  # the last step whose losses were finite
     assert all(torch.isfinite(p).all() for p in model.parameters())
-    assert isinstance(events[-2], Snapshot)
+    assert isinstance(events[-2], Snapshot) and events[-2].global_step == 11
+
+
+def test_nan_found_at_the_epoch_end_read_names_its_step_and_rolls_back(digits: Dataset) -> None:
+    torch.manual_seed(0)
+    model = PoisonedAutoencoder(ModelConfig(), digits.input_shape)
+    first = {k: v.clone() for k, v in model.state_dict().items()}
+    # No report or snapshot before the epoch's end: its read is the first to see step 12.
+    events = run(model, digits, TrainConfig(epochs=3, snapshot_interval_s=1e9),
+                 progress_interval_s=1e9)
+    failed = events[-1]
+    assert isinstance(failed, TrainingFailed) and failed.global_step == 11
+    assert "NaN at epoch 1, step 12" in failed.message
+    assert "kept the weights from step 0" in failed.message  # the only checked copy
+    assert not any(isinstance(e, (StepProgress, EpochEnded)) for e in events)
+    for name, value in model.state_dict().items():
+        assert torch.equal(value, first[name]), name
 
 
 def test_non_finite_weights_are_rolled_back(digits: Dataset, monkeypatch) -> None:
     import latentlab.core.training.loop as training
 
-    monkeypatch.setattr(training, "GOOD_WEIGHTS_INTERVAL_S", 0.0)  # keep a copy at every snapshot
+    monkeypatch.setattr(training, "GOOD_WEIGHTS_INTERVAL_S", 0.0)  # keep a copy at every read
     model = build_model(ModelConfig(hidden=(16,)), digits.input_shape, seed=0)
     control = TrainControl()
     events = []
@@ -153,9 +174,56 @@ def test_non_finite_weights_are_rolled_back(digits: Dataset, monkeypatch) -> Non
             with torch.no_grad():  # corrupt the live weights as an exploding update would
                 next(model.parameters()).fill_(float("inf"))
     assert isinstance(events[-1], TrainingFailed)
-    # Step 4's snapshot already saw the corruption, so step 3's weights are the last good ones.
-    assert "kept the weights from step 3" in events[-1].message
+    # Step 4's copy was taken at its read, before its report: step 5's loss is the bad one.
+    assert "step 5" in events[-1].message
+    assert "kept the weights from step 4" in events[-1].message
     assert all(torch.isfinite(p).all() for p in model.parameters())
+
+
+class HostReads(torch.Tensor):
+    """A loss term that counts how often its values are read on the host."""
+
+    reads = 0
+
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):
+        if getattr(func, "__name__", "") in {"item", "tolist", "numpy", "__float__", "__bool__"}:
+            HostReads.reads += 1
+        return super().__torch_function__(func, types, args, kwargs or {})
+
+
+class CountedAutoencoder(Autoencoder):
+    def train_step(self, x, optimizers, lengths=None):
+        terms = super().train_step(x, optimizers, lengths)
+        assert all(t.grad_fn is None and t.dim() == 0 for t in terms.values())
+        return {name: t.as_subclass(HostReads) for name, t in terms.items()}
+
+
+@pytest.mark.parametrize(("interval_s", "reads"), [(1e9, 2), (0.0, 46)])
+def test_losses_are_read_only_at_reports_snapshots_and_epoch_ends(
+        digits: Dataset, interval_s: float, reads: int) -> None:
+    HostReads.reads = 0
+    model = CountedAutoencoder(ModelConfig(hidden=(16,)), digits.input_shape)
+    events = run(model, digits, TrainConfig(epochs=2, snapshot_interval_s=1e9),
+                 progress_interval_s=interval_s)
+    assert isinstance(events[-1], TrainingFinished) and events[-1].global_step == 46
+    assert HostReads.reads == reads  # two epoch ends, or one read per step
+
+
+def test_reading_losses_rarely_changes_no_figure(digits: Dataset) -> None:
+    """Epoch means and weights are the same whether losses are read every step or per epoch."""
+    results = []
+    for interval_s in (0.0, 1e9):
+        model = build_model(ModelConfig(family="vae", hidden=(16,)), digits.input_shape, seed=2)
+        events = run(model, digits, TrainConfig(epochs=2, seed=2, snapshot_interval_s=1e9),
+                     progress_interval_s=interval_s)
+        epochs = [e.train for e in events if isinstance(e, EpochEnded)]
+        results.append((epochs, torch.cat([p.flatten() for p in model.parameters()])))
+    for every_step, per_epoch in zip(results[0][0], results[1][0], strict=True):
+        assert every_step.keys() == per_epoch.keys() == {"loss", "recon", "kl"}
+        for name in every_step:
+            assert every_step[name] == pytest.approx(per_epoch[name], rel=1e-12)
+    assert torch.equal(results[0][1], results[1][1])
 
 
 def test_linear_autoencoder_approaches_pca(digits: Dataset) -> None:

@@ -219,10 +219,13 @@ def test_training_from_the_form(qtbot, window) -> None:
     panel.hidden.setText("24")
     panel.latent.setValue(5)
     panel.epochs.setValue(2)
+    panel.device.setCurrentIndex(panel.device.findData("cpu"))
+    panel.precision.setCurrentIndex(panel.precision.findData("bf16"))  # the CPU computes bf16
     with qtbot.waitSignal(window.lab.model.finished, timeout=60_000):
         panel.train_button.click()
     qtbot.waitUntil(lambda: not window.lab.model.training)
     assert window.lab.model.model_cfg.latent_dim == 5 and window.lab.model.model_cfg.family == "vae"
+    assert window.lab.model.train_cfg.precision == "bf16"
     view = window.workspace.maps[LATENT]
     qtbot.waitUntil(lambda: "PCA of 5-D" in view.title.text(), timeout=3000)
     assert window.lab.maps[LATENT].coords.shape[1] == 2

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import math
+import contextlib
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -13,6 +14,24 @@ from latentlab.config import ModelConfig, TrainConfig
 
 if TYPE_CHECKING:
     from latentlab.core.data.dataset import Dataset
+
+#: A training step's loss terms: detached 0-d tensors on the training device. Reading them
+#: (``float``, ``.tolist()``) waits for the device, so the trainer reads many steps at once.
+StepLosses = dict[str, torch.Tensor]
+
+
+def to_device(t: torch.Tensor, device: torch.device | str) -> torch.Tensor:
+    """A host tensor (noise from the CPU's generator: the same draws on every device) on
+    ``device`` without a host sync: a copy from pageable memory to a GPU waits for the copy
+    to finish, one from pinned memory is queued like a kernel."""
+    if torch.device(device).type != "cuda":
+        return t.to(device)
+    return t.pin_memory().to(device, non_blocking=True)
+
+
+def detached(terms: dict[str, torch.Tensor], names: Iterable[str]) -> StepLosses:
+    """``terms``' entries ``names``, detached from the graph and left on the device."""
+    return {name: terms[name].detach() for name in names}
 
 
 class LatentModel(nn.Module):
@@ -41,6 +60,17 @@ class LatentModel(nn.Module):
         super().__init__()
         self.cfg = cfg
         self.input_shape = input_shape
+        #: (device type, dtype) of mixed precision in training steps; None: fp32.
+        self.mixed_precision: tuple[str, torch.dtype] | None = None
+
+    def autocast(self) -> contextlib.AbstractContextManager[object]:
+        """Where a training step computes its forward passes and losses: under autocast when
+        the trainer asked for mixed precision (``mixed_precision``), else plain fp32. Backward
+        passes and optimiser steps stay outside, as torch.autocast asks."""
+        if self.mixed_precision is None:
+            return contextlib.nullcontext()
+        device_type, dtype = self.mixed_precision
+        return torch.autocast(device_type, dtype=dtype)
 
     def losses(self, x: torch.Tensor,
                lengths: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
@@ -74,20 +104,17 @@ class LatentModel(nn.Module):
         return [torch.optim.Adam(self.parameters(), lr=cfg.learning_rate)]
 
     def train_step(self, x: torch.Tensor, optimizers: list[torch.optim.Optimizer],
-                   lengths: torch.Tensor | None = None) -> dict[str, float]:
-        """One optimisation step on a batch; returns the loss terms before the step.
-
-        A non-finite loss is returned without stepping, so the weights stay as they were.
-        """
-        terms = self.training_losses(x, lengths)
-        values = dict(zip(terms, torch.stack([t.detach() for t in terms.values()]).tolist(),
-                          strict=True))
-        if all(math.isfinite(v) for v in values.values()):
-            (optimizer,) = optimizers
-            optimizer.zero_grad(set_to_none=True)
-            terms["loss"].backward()
-            optimizer.step()
-        return values
+                   lengths: torch.Tensor | None = None) -> StepLosses:
+        """One optimisation step on a batch; returns the loss terms before the step, on the
+        device (no wait for it). The trainer checks them for NaN when it reads them and rolls
+        the weights back then (``core.training.loop``)."""
+        with self.autocast():
+            terms = self.training_losses(x, lengths)
+        (optimizer,) = optimizers
+        optimizer.zero_grad(set_to_none=True)
+        terms["loss"].backward()
+        optimizer.step()
+        return detached(terms, terms)
 
     def training_losses(self, x: torch.Tensor,
                         lengths: torch.Tensor | None = None) -> dict[str, torch.Tensor]:

@@ -16,6 +16,7 @@ from torch import nn
 
 from latentlab.config import ModelConfig
 from latentlab.core.data.dataset import Dataset
+from latentlab.core.models.base import to_device
 from latentlab.core.models.gan import GAN, category_grid_inputs
 
 
@@ -55,7 +56,7 @@ class ConditionalGAN(GAN):
         """Noise from the prior and classes drawn uniformly."""
         noise = self.sample_noise(n, generator)
         category = torch.randint(self.cfg.n_categories, (n,), generator=generator)
-        return self.generator_input(noise, category).to(device)
+        return to_device(self.generator_input(noise, category), device)
 
     def class_inputs(self, classes: torch.Tensor, generator: torch.Generator | None = None,
                      device: torch.device | str = "cpu") -> torch.Tensor:

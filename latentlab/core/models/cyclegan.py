@@ -28,7 +28,7 @@ from torch import nn
 from latentlab.config import ModelConfig, TrainConfig
 from latentlab.core.data.dataset import Dataset
 from latentlab.core.data.pixels import tensor_images
-from latentlab.core.models.base import LatentModel
+from latentlab.core.models.base import LatentModel, StepLosses, detached
 from latentlab.core.models.cyclegan_nets import ImageDiscriminator, ResnetGenerator
 from latentlab.core.models.gan import ADAM_BETAS, to_tanh_range
 from latentlab.core.models.gan_objectives import discriminator_loss, generator_loss
@@ -114,7 +114,9 @@ class CycleGAN(LatentModel):
     def prepare_training(self, x_train: torch.Tensor, side: torch.Tensor | None = None) -> None:
         if side is None:
             raise ValueError("CycleGAN trains on a dataset of two domains: none given.")
-        self._train_items = {d: x_train[side == d] for d in (DOMAIN_A, DOMAIN_B)}
+        # On the model's device even when the trainer keeps a large split in host memory.
+        device = next(self.parameters()).device
+        self._train_items = {d: x_train[side == d].to(device) for d in (DOMAIN_A, DOMAIN_B)}
 
     def split(self, x: torch.Tensor, domains: torch.Tensor | None
               ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -180,26 +182,28 @@ class CycleGAN(LatentModel):
         return {name: terms[name] for name in self.loss_terms}
 
     def train_step(self, x: torch.Tensor, optimizers: list[torch.optim.Optimizer],
-                   side: torch.Tensor | None = None) -> dict[str, float]:
+                   side: torch.Tensor | None = None) -> StepLosses:
         """One step of both generators, then one of both discriminators on real items and
-        fakes from the pools (the paper's order); returns the terms from before the steps."""
+        fakes from the pools (the paper's order); returns the terms from before the steps,
+        on the device."""
         d_opt, g_opt = optimizers
         real_a, real_b = self.split(x, side)
         self.discriminators.requires_grad_(False)  # G's step needs gradients through D only
         try:
-            terms, fake_b, fake_a = self._g_terms(real_a, real_b)
+            with self.autocast():
+                terms, fake_b, fake_a = self._g_terms(real_a, real_b)
             g_opt.zero_grad(set_to_none=True)
             terms["g_total"].backward()
             g_opt.step()
         finally:
             self.discriminators.requires_grad_(True)
-        terms["d_loss"] = self._d_loss(real_a, real_b, self.pools["a"].query(fake_a),
-                                       self.pools["b"].query(fake_b))
+        with self.autocast():
+            terms["d_loss"] = self._d_loss(real_a, real_b, self.pools["a"].query(fake_a),
+                                           self.pools["b"].query(fake_b))
         d_opt.zero_grad(set_to_none=True)
         (0.5 * terms["d_loss"]).backward()  # halved, as the paper does, to slow D
         d_opt.step()
-        values = torch.stack([terms[name].detach() for name in self.loss_terms]).tolist()
-        return dict(zip(self.loss_terms, values, strict=True))
+        return detached(terms, self.loss_terms)
 
     # ------------------------------------------------------------------ no codes
     def embed(self, x: torch.Tensor) -> torch.Tensor:

@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from latentlab.config import ModelConfig, TrainConfig
-from latentlab.core.models.base import LatentModel
+from latentlab.core.models.base import LatentModel, StepLosses, detached, to_device
 from latentlab.core.models.gan_layers import Generator, build_discriminator, build_q_head
 from latentlab.core.models.gan_objectives import (
     INSTANCE_NOISE_STEPS,
@@ -89,7 +89,7 @@ class GAN(LatentModel):
     # ------------------------------------------------------------------ sampling
     def sample_noise(self, n: int, generator: torch.Generator | None = None,
                      device: torch.device | str = "cpu") -> torch.Tensor:
-        return torch.randn(n, self.cfg.noise_dim, generator=generator).to(device)
+        return to_device(torch.randn(n, self.cfg.noise_dim, generator=generator), device)
 
     def sample_inputs(self, n: int, generator: torch.Generator | None = None,
                       device: torch.device | str = "cpu") -> torch.Tensor:
@@ -202,26 +202,26 @@ class GAN(LatentModel):
         return {name: terms[name] for name in self.loss_terms}
 
     def train_step(self, x: torch.Tensor, optimizers: list[torch.optim.Optimizer],
-                   labels: torch.Tensor | None = None) -> dict[str, float]:
+                   labels: torch.Tensor | None = None) -> StepLosses:
         """``d_steps`` discriminator updates, then one generator update, on one real batch
-        (with its class ``labels`` for a conditional GAN)."""
+        (with its class ``labels`` for a conditional GAN); the terms stay on the device."""
         d_opt, g_opt = optimizers
         real = to_tanh_range(x)
         for _ in range(self.cfg.d_steps):
-            d_terms = self._d_terms(real, training=True, labels=labels)
+            with self.autocast():
+                d_terms = self._d_terms(real, training=True, labels=labels)
             d_opt.zero_grad(set_to_none=True)
             d_terms["d_total"].backward()
             d_opt.step()
             self.d_steps_done += 1
         lookahead = (real, d_opt) if self.cfg.unrolled > 0 else None
-        g_terms = self._g_terms(len(x), x.device, training=True, lookahead=lookahead,
-                                labels=labels)
+        with self.autocast():
+            g_terms = self._g_terms(len(x), x.device, training=True, lookahead=lookahead,
+                                    labels=labels)
         g_opt.zero_grad(set_to_none=True)
         g_terms["g_total"].backward()
         g_opt.step()
-        terms = {**d_terms, **g_terms}
-        values = torch.stack([terms[name].detach() for name in self.loss_terms]).tolist()
-        return dict(zip(self.loss_terms, values, strict=True))
+        return detached({**d_terms, **g_terms}, self.loss_terms)
 
     def embed(self, x: torch.Tensor) -> torch.Tensor:
         raise TypeError("A GAN has no encoder: real inputs have no place in its noise space.")
@@ -279,7 +279,7 @@ class InfoGAN(GAN):
         noise = self.sample_noise(n, generator)
         category = torch.randint(self.cfg.n_categories, (n,), generator=generator)
         continuous = torch.rand(n, self.cfg.n_continuous, generator=generator) * 2 - 1
-        return noise.to(device), category.to(device), continuous.to(device)
+        return tuple(to_device(t, device) for t in (noise, category, continuous))
 
     def sample_inputs(self, n: int, generator: torch.Generator | None = None,
                       device: torch.device | str = "cpu") -> torch.Tensor:

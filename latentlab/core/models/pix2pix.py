@@ -23,7 +23,7 @@ import torch
 
 from latentlab.config import ModelConfig, TrainConfig, paired_task_problem
 from latentlab.core.data.dataset import Dataset
-from latentlab.core.models.base import LatentModel
+from latentlab.core.models.base import LatentModel, StepLosses, detached
 from latentlab.core.models.gan import ADAM_BETAS, to_tanh_range
 from latentlab.core.models.gan_objectives import discriminator_loss, generator_loss
 from latentlab.core.models.paired_tasks import USER_PAIRS, make_pair
@@ -106,31 +106,34 @@ class Pix2Pix(LatentModel):
         return {name: terms[name] for name in self.loss_terms}
 
     def train_step(self, x: torch.Tensor, optimizers: list[torch.optim.Optimizer],
-                   side: torch.Tensor | None = None) -> dict[str, float]:
+                   side: torch.Tensor | None = None) -> StepLosses:
         """One D step on the batch's pairs, then one G step against the updated D; returns
-        each net's terms from before its own step. ``side``: B images, as for ``losses``."""
+        each net's terms from before its own step, on the device. ``side``: B images, as for
+        ``losses``."""
         g_opt = optimizers[-1]
         inputs, target = self.pair(x, side)
-        fake = self.decoder(inputs)
+        with self.autocast():
+            fake = self.decoder(inputs)
         terms: Terms = {}
         if self.discriminator is not None:
             d_opt = optimizers[0]
-            terms["d_loss"] = self._d_loss(inputs, target, fake)
+            with self.autocast():
+                terms["d_loss"] = self._d_loss(inputs, target, fake)
             d_opt.zero_grad(set_to_none=True)
             (0.5 * terms["d_loss"]).backward()  # halved, as the paper does, to slow D
             d_opt.step()
             # G's step needs gradients through D, not D's own.
             self.discriminator.requires_grad_(False)
         try:
-            terms.update(self._g_terms(inputs, target, fake))
+            with self.autocast():
+                terms.update(self._g_terms(inputs, target, fake))
             g_opt.zero_grad(set_to_none=True)
             terms["g_total"].backward()
             g_opt.step()
         finally:
             if self.discriminator is not None:
                 self.discriminator.requires_grad_(True)
-        values = torch.stack([terms[name].detach() for name in self.loss_terms]).tolist()
-        return dict(zip(self.loss_terms, values, strict=True))
+        return detached(terms, self.loss_terms)
 
     def data_problem(self, data: Dataset) -> str | None:
         if data.kind == "text":

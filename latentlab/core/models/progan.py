@@ -15,6 +15,7 @@ from __future__ import annotations
 import torch
 
 from latentlab.config import ModelConfig
+from latentlab.core.models.base import StepLosses
 from latentlab.core.models.gan import GAN
 from latentlab.core.models.gan_layers import build_critic
 from latentlab.core.models.progan_nets import (
@@ -82,7 +83,7 @@ class ProGAN(GAN):
         return super().losses(self.blend_real(x), labels)
 
     def train_step(self, x: torch.Tensor, optimizers: list[torch.optim.Optimizer],
-                   labels: torch.Tensor | None = None) -> dict[str, float]:
+                   labels: torch.Tensor | None = None) -> StepLosses:
         if self.total_steps is not None:
             self.set_stage(*stage_at(self.steps_done, self.total_steps, self.sides))
         # Blending is linear with weights that sum to 1, so blending the [0, 1] images is

@@ -92,8 +92,9 @@ class UmapAutoencoder(Autoencoder):
         seed = int(torch.randint(0, 2**31 - 1, (1,)))  # follows the run's seed
         heads, tails, weights = fuzzy_graph(tensor_images(x_train).cpu().numpy(),
                                             self.cfg.umap_neighbors, seed)
-        device = x_train.device
-        self._x_train = x_train
+        # On the model's device even when the trainer keeps a large split in host memory.
+        device = next(self.parameters()).device
+        self._x_train = x_train.to(device)
         self._edges = (torch.from_numpy(heads.astype(np.int64)).to(device),
                        torch.from_numpy(tails.astype(np.int64)).to(device),
                        torch.from_numpy(weights).to(device))

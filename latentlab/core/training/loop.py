@@ -21,6 +21,7 @@ from latentlab.core.data.dataset import Dataset
 from latentlab.core.data.pixels import tensor_images
 from latentlab.core.evaluation.metrics import hungarian_accuracy
 from latentlab.core.models.base import LatentModel
+from latentlab.core.training.batches import TrainItems, fits_on_device
 from latentlab.core.training.device import describe_device, resolve_device
 from latentlab.core.training.events import (
     EpochEnded,
@@ -31,7 +32,9 @@ from latentlab.core.training.events import (
     TrainingFinished,
     TrainingStarted,
 )
+from latentlab.core.training.precision import mixed_precision
 from latentlab.core.training.schedule import EarlyStopping, LearningRate
+from latentlab.core.training.step_losses import BadStep, LossSums
 from latentlab.core.training.views import (
     EVAL_BATCH,
     LiveItems,
@@ -39,7 +42,6 @@ from latentlab.core.training.views import (
     decoder_state,
     infer_all,
     items_on,
-    pixels_on,
     snapshot_of,
 )
 
@@ -157,44 +159,12 @@ class SnapshotClock:
         self.last = done
 
 
-class LossSums:
-    """Running sums of the loss terms: over the epoch (weighted by batch size) for its means,
-    and since the last progress report for the running mean it shows."""
-
-    def __init__(self) -> None:
-        self.epoch: dict[str, float] = {}
-        self.window: dict[str, float] = {}
-        self.window_n = 0
-
-    def add(self, terms: dict[str, float], batch_size: int) -> None:
-        for name, value in terms.items():
-            self.epoch[name] = self.epoch.get(name, 0.0) + value * batch_size
-            self.window[name] = self.window.get(name, 0.0) + value
-        self.window_n += 1
-
-    def window_means(self) -> dict[str, float]:
-        means = {k: v / self.window_n for k, v in self.window.items()}
-        self.window, self.window_n = {}, 0
-        return means
-
-    def epoch_means(self, n_items: int) -> dict[str, float]:
-        means = {k: v / n_items for k, v in self.epoch.items()}
-        self.epoch = {}
-        return means
-
-
 def _snapshot(model: LatentModel, views: ViewInputs, step: int, epoch_float: float,
               with_views: bool) -> Snapshot:
     """Decoder weights always; codes, reconstructions, samples when the budget allows."""
     if not with_views:
         return Snapshot(step, epoch_float, decoder_state(model))
     return snapshot_of(model, views, step, epoch_float)
-
-
-def _nan_message(terms: dict[str, float], epoch: int, step: int, kept_step: int) -> str:
-    bad = "NaN" if any(math.isnan(v) for v in terms.values()) else "infinite"
-    return (f"The loss became {bad} at epoch {epoch}, step {step}. Training stopped and kept the "
-            f"weights from step {kept_step}. Try a lower learning rate.")
 
 
 def _all_finite(tensors: Iterable[torch.Tensor]) -> bool:
@@ -205,13 +175,12 @@ def _cpu_copy(model: torch.nn.Module) -> dict[str, torch.Tensor]:
     return {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
 
 
-def _side_input(model: LatentModel, data: Dataset, indices: np.ndarray,
-                device: torch.device) -> torch.Tensor | None:
+def _side_values(model: LatentModel, data: Dataset, indices: np.ndarray) -> np.ndarray | None:
     """The model's side input for these items (documents' lengths, class labels), or None."""
     values = model.side_input(data)
     if values is None or len(indices) == 0:
         return None
-    return torch.from_numpy(values[indices]).to(device)
+    return values[indices]
 
 
 @torch.no_grad()
@@ -225,6 +194,17 @@ def _category_scores(model: LatentModel, x: torch.Tensor | None,
     model.train()
     return {} if categories is None else {
         "category_accuracy": hungarian_accuracy(categories, labels)}
+
+
+def _train_items(model: LatentModel, data: Dataset,
+                 device: torch.device) -> tuple[TrainItems, TrainItems | None]:
+    """The train split and the model's side input for it, on ``device`` when they fit there
+    (``core.training.batches``)."""
+    x = data.x[data.train_indices]
+    side = _side_values(model, data, data.train_indices)
+    resident = fits_on_device(x.nbytes + (0 if side is None else side.nbytes), device)
+    return (TrainItems.of(x, device, resident),
+            None if side is None else TrainItems.of(side, device, resident))
 
 
 def _evenly_spaced(indices: np.ndarray, k: int) -> np.ndarray:
@@ -257,27 +237,28 @@ def train(
         raise ValueError(problem)
     control = control or TrainControl()
     device = resolve_device(cfg.device)
+    mixed = mixed_precision(cfg.precision, device)
     # The VAE's sampling noise, reproducible per run (and different on each rank).
     torch.manual_seed(cfg.seed if shard is None else shard.seed(cfg.seed))
     model.to(device).train()
-    # Resident on the device as stored (8-bit pixels stay uint8); each batch made float below.
-    x_train = pixels_on(data, data.train_indices, device)
-    if x_train is None or len(x_train) < 2:
+    if len(data.train_indices) < 2:
         # Batch statistics (and a GAN's game) need two items; one would fail mid-step.
-        held = 0 if x_train is None else len(x_train)
         raise ValueError(f"{data.name}: training needs at least 2 items in the train split "
-                         f"(it holds {held}).")
+                         f"(it holds {len(data.train_indices)}).")
+    x_train, side_train = _train_items(model, data, device)
     # A fixed subset keeps the per-epoch held-out pass cheap on big test splits.
     test_subset = _evenly_spaced(data.test_indices, cfg.eval_items)
     x_test = items_on(data, test_subset, device)
-    side_train = _side_input(model, data, data.train_indices, device)
-    side_test = _side_input(model, data, test_subset, device)
+    side_test = _side_values(model, data, test_subset)
+    side_test = None if side_test is None else torch.from_numpy(side_test).to(device)
     y_test = data.labels[test_subset] if data.labels is not None else None
     views = ViewInputs.of(model, data, live or LiveItems(), cfg.seed, device)
     shuffle = torch.Generator().manual_seed(cfg.seed)
-    model.prepare_training(x_train, side_train)
+    model.prepare_training(x_train.values, None if side_train is None else side_train.values)
+    model.mixed_precision = mixed
     optimizers = model.make_optimizers(cfg)
-    n_train = len(x_train) if shard is None else shard.num_samples(len(x_train))
+    n_items = len(x_train.values)
+    n_train = n_items if shard is None else shard.num_samples(n_items)
     if shard is not None:
         shard.attach(model, optimizers)
     steps_per_epoch = math.ceil(n_train / cfg.batch_size)
@@ -298,43 +279,61 @@ def train(
     # Under torchrun every rank holds the same weights and scores the same held-out items, so
     # every rank stops at the same epoch.
     early = EarlyStopping(cfg.early_stopping)
+    epoch_views: Snapshot | None = None  # the last epoch's map, while no step followed it
+
+    def failure(bad: BadStep, step: int) -> Iterator[Event]:
+        """Roll back to finite weights and say at which step the loss went bad."""
+        bad_step = step - bad.steps_after  # reads happen at every epoch's end: same epoch
+        bad_global = global_step - bad.steps_after
+        kept_step = last_good.restore(model, global_step)
+        yield snapshot(kept_step, epoch - 1 + bad_step / steps_per_epoch)
+        yield TrainingFailed(bad.message(epoch, bad_step, kept_step), bad_global - 1)
+
     for epoch in range(1, cfg.epochs + 1):
         if shard is None:
-            order = torch.randperm(n_train, generator=shuffle).to(device)
+            order = torch.randperm(n_train, generator=shuffle)
         else:
-            order = shard.epoch_order(epoch, len(x_train), cfg.seed).to(device)
+            order = shard.epoch_order(epoch, n_items, cfg.seed)
+        order = order.to(x_train.values.device)
         for step in range(1, steps_per_epoch + 1):
             paused_s += control.wait_while_paused()
             if control.stop_requested:
+                bad = losses.read()
+                if bad is not None:
+                    yield from failure(bad, step - 1)
+                    return
                 yield snapshot(global_step, epoch - 1 + (step - 1) / steps_per_epoch)
                 yield TrainingFinished("stopped", epoch - 1, global_step,
                                        time.perf_counter() - start - paused_s)
                 return
             rows = order[(step - 1) * cfg.batch_size : step * cfg.batch_size]
             learning_rate.at(global_step)
-            batch = tensor_images(x_train[rows])
+            batch = tensor_images(x_train.batch(rows))  # 8-bit pixels made float here
             terms = (model.train_step(batch, optimizers) if side_train is None
-                     else model.train_step(batch, optimizers, side_train[rows]))
-            if not all(math.isfinite(v) for v in terms.values()):
-                kept_step = last_good.restore(model, global_step)
-                yield snapshot(kept_step, epoch - 1 + step / steps_per_epoch)
-                yield TrainingFailed(_nan_message(terms, epoch, step, kept_step), global_step)
-                return
+                     else model.train_step(batch, optimizers, side_train.batch(rows)))
             global_step += 1
+            epoch_views = None
             losses.add(terms, len(rows))
             now = time.perf_counter()
-            if now - last_progress >= progress_interval_s or global_step == total_steps:
+            report = now - last_progress >= progress_interval_s or global_step == total_steps
+            snapshot_due = clock.due(now)
+            if report or snapshot_due or step == steps_per_epoch:
+                # The one wait for the device between these points: losses and NaN checks.
+                bad = losses.read()
+                if bad is not None:
+                    yield from failure(bad, step)
+                    return
+                last_good.renew(model, global_step, now)
+            if report:
                 elapsed = now - start - paused_s
                 eta = elapsed / global_step * (total_steps - global_step)
                 yield StepProgress(epoch, step, steps_per_epoch, global_step, total_steps,
                                    losses.window_means(), elapsed, eta)
                 last_progress = now
-            if clock.due(now):
+            if snapshot_due:
                 with_views = clock.with_views(now)
                 snap = snapshot(global_step, epoch - 1 + step / steps_per_epoch, with_views)
-                done = time.perf_counter()
-                clock.sent(now, done, with_views)
-                last_good.renew(model, global_step, done)
+                clock.sent(now, time.perf_counter(), with_views)
                 yield snap
 
         train_means = losses.epoch_means(n_train)
@@ -342,8 +341,12 @@ def train(
             train_means = shard.end_epoch(model, train_means)
         test_means = evaluate(model, x_test, side=side_test) if x_test is not None else {}
         if views.x_map is not None and model.has_encoder:
-            # Every epoch's map, for the GUI's timeline: the codes as the epoch ends.
-            yield snapshot(global_step, float(epoch))
+            # Every epoch's map, for the GUI's timeline: the codes as the epoch ends. It counts
+            # against the views' budget like any map (with short epochs, fewer maps between).
+            began = time.perf_counter()
+            epoch_views = snapshot(global_step, float(epoch))
+            clock.sent(began, time.perf_counter(), with_views=True)
+            yield epoch_views
         yield EpochEnded(epoch, train_means, test_means, _category_scores(model, x_test, y_test))
         if early.should_stop(model, epoch, test_means.get("loss")):
             # No better held-out loss for `patience` epochs: back to the best epoch's weights.
@@ -353,5 +356,6 @@ def train(
                                    time.perf_counter() - start - paused_s, early.best_epoch)
             return
 
-    yield snapshot(global_step, float(epoch))
+    # The last epoch's map already shows these weights: send it again rather than recompute.
+    yield epoch_views if epoch_views is not None else snapshot(global_step, float(epoch))
     yield TrainingFinished("completed", epoch, global_step, time.perf_counter() - start - paused_s)

@@ -67,16 +67,6 @@ def items_on(data: Dataset, indices: np.ndarray | None,
     return torch.from_numpy(data.images(indices)).to(device)
 
 
-def pixels_on(data: Dataset, indices: np.ndarray, device: torch.device | str
-              ) -> torch.Tensor | None:
-    """``data``'s items at ``indices`` on ``device`` as stored: 8-bit pixels stay uint8 (a
-    quarter of float32's memory), for ``tensor_images`` to convert batch by batch; None for no
-    items."""
-    if len(indices) == 0:
-        return None
-    return torch.from_numpy(np.ascontiguousarray(data.x[indices])).to(device)
-
-
 def decoder_state(model: LatentModel) -> dict[str, np.ndarray]:
     """A CPU copy of the decoder's weights that no later training step can touch."""
     state = model.decoder.state_dict()

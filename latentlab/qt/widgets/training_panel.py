@@ -30,6 +30,7 @@ from latentlab.config import (
     GAN_FAMILIES,
     GAN_LOSSES,
     LIKELIHOODS,
+    PRECISIONS,
     WINDOW_FAMILIES,
     ConfigError,
     ModelConfig,
@@ -102,6 +103,8 @@ class TrainingPanel(QWidget):
         self.device.addItem(f"Auto ({devices[0].upper()})", "auto")
         for kind in devices:
             self.device.addItem(kind.upper(), kind)
+        self.precision = combo(PRECISIONS, "fp32")  # like the device, a choice of the machine
+        self.precision.setToolTip("bf16: GPUs with bfloat16 (Ampere or newer) and the CPU")
 
         model_box = group("Model", [("Type", self.family), ("Architecture", self.architecture),
                                      ("Hidden sizes", self.hidden), ("Latent size", self.latent)])
@@ -117,7 +120,8 @@ class TrainingPanel(QWidget):
         self.progan = ProganFields(m, self._validate)
         train_box = group("Training", [("Epochs", self.epochs), ("Batch size", self.batch),
                                         ("Learning rate", self.learning_rate), ("Seed", self.seed),
-                                        ("Device", self.device)])
+                                        ("Device", self.device),
+                                        ("Precision", self.precision)])
 
         self.text_note = QLabel("Text: the decoder outputs a distribution over the vocabulary "
                                 "(softmax), trained with its cross-entropy against each "
@@ -161,7 +165,7 @@ class TrainingPanel(QWidget):
         layout.addStretch(1)
 
         for widget in (self.family, self.architecture, self.likelihood, self.device,
-                       self.gan_loss):
+                       self.precision, self.gan_loss):
             widget.currentIndexChanged.connect(self._validate)
         for widget in (self.hidden, self.learning_rate, self.d_learning_rate):
             widget.textChanged.connect(self._validate)
@@ -279,6 +283,7 @@ class TrainingPanel(QWidget):
             d_learning_rate=d_lr,
             seed=self.seed.value(),
             device=self.device.currentData(),
+            precision=self.precision.currentData(),
         )
         dataset = self.lab.data.dataset
         if model.family in CONDITIONAL_FAMILIES and dataset is not None:
