@@ -65,7 +65,7 @@ def bare_loop(data: Dataset, cfg: ModelConfig, train_cfg: TrainConfig,
     """Images per second of the model's own ``train_step`` with nothing around it."""
     model = build_model(cfg, data.input_shape, seed=train_cfg.seed).to(device).train()
     model.mixed_precision = mixed_precision(train_cfg.precision, device)
-    x = torch.from_numpy(data.x[data.train_indices]).to(device)
+    x = torch.from_numpy(data.images(data.train_indices)).to(device)
     optimizers = model.make_optimizers(train_cfg)
     shuffle = torch.Generator().manual_seed(train_cfg.seed)
     images = 0
