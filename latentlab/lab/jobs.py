@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from latentlab.core.training.loop import TrainControl
+from latentlab.core.training.control import TrainControl
 
 Callback = Callable[[Any], None]
 

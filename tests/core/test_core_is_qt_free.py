@@ -36,9 +36,11 @@ def test_cli_version_needs_no_qt() -> None:
 
 def test_sub_packages_import_nothing_heavy_eagerly() -> None:
     """A package's __init__ holds only a docstring: importing the events or the map vocabulary
-    does not load torch."""
+    does not load torch; nor do the data loaders and the data session (a million images load
+    and map without torch's memory)."""
     code = ("import sys, latentlab.core.training.events, latentlab.core.maps.methods, "
-            "latentlab.core.files, latentlab.core.evaluation\n"
+            "latentlab.core.files, latentlab.core.evaluation, latentlab.core.data, "
+            "latentlab.lab.data_session\n"
             "print('torch' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
-import torch
+if TYPE_CHECKING:
+    import torch
+# torch is imported where a device is asked for, not with this module: the data session
+# needs only the thread count, and a million images load without torch's half a gigabyte.
 
 
 def available_devices() -> list[str]:
     """Device kinds usable on this machine, best first (always ends with ``cpu``)."""
+    import torch
+
     found = []
     if torch.cuda.is_available():
         found.append("cuda")
@@ -21,6 +27,8 @@ def available_devices() -> list[str]:
 
 def resolve_device(preference: str = "auto") -> torch.device:
     """``auto`` picks the best available; an explicit kind that is missing is an error."""
+    import torch
+
     available = available_devices()
     if preference == "auto":
         return torch.device(available[0])
@@ -33,6 +41,8 @@ def resolve_device(preference: str = "auto") -> torch.device:
 
 
 def describe_device(device: torch.device) -> str:
+    import torch
+
     if device.type == "cuda":
         return f"CUDA · {torch.cuda.get_device_name(device)}"
     if device.type == "mps":

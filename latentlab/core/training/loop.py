@@ -7,10 +7,8 @@ only see events; stop and pause arrive through a TrainControl checked once per b
 from __future__ import annotations
 
 import math
-import threading
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -22,6 +20,7 @@ from latentlab.core.data.pixels import tensor_images
 from latentlab.core.evaluation.metrics import hungarian_accuracy
 from latentlab.core.models.base import LatentModel
 from latentlab.core.training.batches import TrainItems, fits_on_device
+from latentlab.core.training.control import TrainControl
 from latentlab.core.training.device import describe_device, resolve_device
 from latentlab.core.training.events import (
     EpochEnded,
@@ -51,43 +50,6 @@ if TYPE_CHECKING:
 #: How often a verified copy of all weights is kept for rolling back after a NaN (a copy and a
 #: finiteness check cost ~6 ms for a 1.2 M-parameter model: too much for every snapshot).
 GOOD_WEIGHTS_INTERVAL_S = 2.0
-
-
-@dataclass
-class TrainControl:
-    """Thread-safe stop/pause flags; the loop checks them between batches."""
-
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _running: threading.Event = field(default_factory=threading.Event)
-
-    def __post_init__(self) -> None:
-        self._running.set()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._running.set()  # a paused loop must wake up to notice the stop
-
-    def pause(self) -> None:
-        self._running.clear()
-
-    def resume(self) -> None:
-        self._running.set()
-
-    @property
-    def stop_requested(self) -> bool:
-        return self._stop.is_set()
-
-    @property
-    def paused(self) -> bool:
-        return not self._running.is_set()
-
-    def wait_while_paused(self) -> float:
-        """Block while paused; return the seconds spent waiting."""
-        if self._running.is_set():
-            return 0.0
-        start = time.perf_counter()
-        self._running.wait()
-        return time.perf_counter() - start
 
 
 @torch.no_grad()
