@@ -11,6 +11,7 @@ and kept up to date, meanwhile.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,8 @@ MAP_IDS = (PIXELS, LATENT, THIRD)
 DEFAULT_SETUPS = {PIXELS: MapSetup("inputs", "pca"), LATENT: MapSetup("codes", "codes"),
                   THIRD: MapSetup("inputs", "tsne")}
 BUILT_IN = (PIXELS, LATENT)
+#: Maps of this many points build their spatial index in the background when first hovered.
+BACKGROUND_INDEX_POINTS = 200_000
 
 
 @dataclass(frozen=True)
@@ -89,7 +92,10 @@ class MapState:
         self._title_before = self.title
         #: A replaced built-in view, kept up to date until it returns.
         self.hidden_view: View | None = None
-        self._index: PointIndex | None = None  # over ``coords``, built once when first needed
+        # The points' index and the coordinates it was built over (an index built in the
+        # background for points since replaced is never used).
+        self._index: tuple[np.ndarray, PointIndex] | None = None
+        self._building: np.ndarray | None = None  # the coordinates a background build is for
 
     @property
     def built_in(self) -> bool:
@@ -104,8 +110,8 @@ class MapState:
              index: PointIndex | None = None) -> None:
         """Show ``coords`` (N×2) under ``title``; ``index``: their spatial index, if built."""
         self.coords = None if coords is None else np.asarray(coords, np.float32)
-        self._index = index if coords is not None and index is not None and len(
-            index) == len(self.coords) else None
+        self._index = (self.coords, index) if self.coords is not None and index is not None and (
+            len(index) == len(self.coords)) else None
         if title is not None and self.projecting:  # the new method's title stays meanwhile
             self._title_before = title
         elif title is not None:
@@ -118,9 +124,37 @@ class MapState:
         the points change. None when there are no points."""
         if self.coords is None or len(self.coords) == 0:
             return None
-        if self._index is None:
-            self._index = PointIndex(self.coords)
-        return self._index
+        index = self._built_index()
+        if index is None:
+            index = PointIndex(self.coords)
+            self._index = (self.coords, index)
+        return index
+
+    def ready_index(self) -> PointIndex | None:
+        """The index if it is at hand. A big map's (``BACKGROUND_INDEX_POINTS`` or more: 0.6 s
+        at a million points) is built on a thread of its own meanwhile, so that a hover over
+        codes that change while a model trains never waits for one; None until it is ready."""
+        if self.coords is None or len(self.coords) == 0:
+            return None
+        index = self._built_index()
+        if index is not None or len(self.coords) < BACKGROUND_INDEX_POINTS:
+            return index if index is not None else self.index
+        coords = self.coords
+        if self._building is not coords:
+            self._building = coords
+            threading.Thread(target=self._build_index, args=(coords,), daemon=True,
+                             name="map index").start()
+        return None
+
+    def _build_index(self, coords: np.ndarray) -> None:
+        built = (coords, PointIndex(coords))
+        if self.coords is coords:  # else the points have changed: it would never be used
+            self._index = built
+
+    def _built_index(self) -> PointIndex | None:
+        """The index built over the current points, if any."""
+        return self._index[1] if self._index is not None and (
+            self._index[0] is self.coords) else None
 
     def show_built_in(self, view: View) -> None:
         """The built-in view's points: shown, or kept for its return while replaced."""
@@ -156,7 +190,7 @@ class MapState:
         was_projecting, self.projecting = self.projecting, False
         if fit is not None:
             if self.built_in and self.fit is None:
-                self.hidden_view = View(self.coords, self._title_before, self._index)
+                self.hidden_view = View(self.coords, self._title_before, self._built_index())
             self.fit = fit
             self.setup = fit.setup
             self.show(fit.projection.coords, fit.projection.method_label, index)

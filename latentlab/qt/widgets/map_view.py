@@ -10,7 +10,7 @@ from PySide6.QtGui import QColor, QPainterPath, QPen, QTextOption
 from PySide6.QtWidgets import QGraphicsPathItem, QLabel, QVBoxLayout, QWidget
 
 from latentlab.core.data.text import document_snippet
-from latentlab.core.maps.geometry import points_in_box
+from latentlab.core.maps.geometry import points_in_box, points_in_polygon
 from latentlab.core.maps.methods import METHOD_NAMES
 from latentlab.lab.latent_lab import LatentLab
 from latentlab.lab.map_state import PIXELS
@@ -263,13 +263,13 @@ class MapView(QWidget):
         coords = self.coords
         if coords is None:
             return
-        index = self.map.index
-        if index is None:
-            return
+        index = self.map.ready_index()  # None while a big map's is being built
         if len(polygon) == 4 and self.view_box.tool == "box":
             inside = points_in_box(coords, polygon[0], polygon[2])
-        else:
+        elif index is not None:
             inside = index.in_polygon(polygon)
+        else:
+            inside = points_in_polygon(coords, polygon)
         chosen = np.flatnonzero(inside)
         if additive:
             chosen = np.union1d(self.lab.selection.items, chosen)
@@ -277,7 +277,7 @@ class MapView(QWidget):
 
     def nearest_point(self, x: float, y: float) -> int | None:
         """The map point under (x, y) in data coordinates, within HOVER_RADIUS_PX on screen."""
-        index = self.map.index  # built once per map's points
+        index = self.map.ready_index()  # built once per map's points
         if index is None:
             return None
         candidates = index.nearest((x, y), 8)[0][0]
