@@ -168,14 +168,21 @@ class PointLayer(pg.GraphicsObject):
         n = len(self.pos)
         self._all.resize(n)
         fragments = self._all.ndarray()
-        np.multiply(self.classes, self._side, out=fragments[:, 2], casting="unsafe")  # left
         layout = (n, self._side, dpr)
-        if self._all_layout != layout:  # else the same rows still hold these from last time
+        # The same rows still hold the constant columns from last time unless the layout moved.
+        self._fill_sources(fragments, self.classes, dpr, constants=self._all_layout != layout)
+        self._all_layout = layout
+        self._all_ready = True
+
+    def _fill_sources(self, fragments: np.ndarray, classes: np.ndarray, dpr: float,
+                      constants: bool = True) -> None:
+        """The fragments' atlas cells for ``classes`` and (``constants``) what every point
+        shares: the cell's top and size, the scale, no rotation, full opacity."""
+        np.multiply(classes, self._side, out=fragments[:, 2], casting="unsafe")  # left
+        if constants:
             fragments[:, 3] = 0.0  # top
             fragments[:, 4:6] = self._side  # width, height
             fragments[:, 6:10] = (1 / dpr, 1 / dpr, 0.0, 1.0)  # scale x, y, rotation, opacity
-            self._all_layout = layout
-        self._all_ready = True
 
     @staticmethod
     def _to_device(transform: QTransform, pos: np.ndarray, out: np.ndarray) -> None:
@@ -212,13 +219,12 @@ class PointLayer(pg.GraphicsObject):
         all_inside = self._finite and view.contains(bounds)
         width = max(1, int(np.ceil(region.width() / cell)) + 1)
         height = max(1, int(np.ceil(region.height() / cell)) + 1)
-        x, y = self.pos[:, 0], self.pos[:, 1]
-        gx = x * (transform.m11() / cell) + (transform.dx() - region.left()) / cell
-        gy = y * (transform.m22() / cell) + (transform.dy() - region.top()) / cell
-        if transform.m21():  # the view is never rotated: these two usually cost nothing
-            gx += y * (transform.m21() / cell)
-        if transform.m12():
-            gy += x * (transform.m12() / cell)
+        # Positions in cells of the grid whose corner is the region's.
+        grid = (transform * QTransform.fromTranslate(-region.left(), -region.top())
+                * QTransform.fromScale(1 / cell, 1 / cell))
+        cells = np.empty((2, len(self.pos)), np.float32)
+        self._to_device(grid, self.pos, cells.T)
+        gx, gy = cells
         used = self.colours[:self._n_used]
         rgb = np.array([QColor(name).getRgb()[:3] for name in used], np.float32)
         counts = class_counts(gx, gy, self.classes, len(used), width, height, all_inside)
@@ -243,32 +249,25 @@ class PointLayer(pg.GraphicsObject):
         dpr = widget.devicePixelRatioF() if widget is not None else 1.0
         if self._atlas is None or self._atlas_key != (self.colours, dpr):
             self._render_atlas(dpr)
-        if len(self.pos) >= DENSITY_POINTS:
-            # Zoomed in on a big map: fragments for the points in view only (a million points'
-            # fragments would hold 80 MB to draw a few thousand).
-            self._paint_in_view(painter, transform, dpr)
+        assert self._atlas is not None
+        view = QRectF(painter.viewport()).adjusted(-self.size, -self.size, self.size, self.size)
+        if not view.contains(transform.mapRect(self._bounds)):
+            self._paint_in_view(painter, transform, view, dpr)
             return
+        # Everything is in view (a fitted map): draw all, with no per-point test or copy, from
+        # fragments whose constant columns are kept between paints.
         if not self._all_ready:
             self._fill_fragments(dpr)
-        assert self._atlas is not None
-        fragments = self._all.ndarray()
-        self._to_device(transform, self.pos, fragments[:, 0:2])
-        view = QRectF(painter.viewport()).adjusted(-self.size, -self.size, self.size, self.size)
+        self._to_device(transform, self.pos, self._all.ndarray()[:, 0:2])
         painter.resetTransform()
-        if view.contains(transform.mapRect(self._bounds)):
-            # Everything is in view (a fitted map): draw all, with no per-point test or copy.
-            painter.drawPixmapFragments(*self._all.drawargs(), self._atlas)
-            return
-        # Only points in view reach Qt, which misbehaves on huge coordinates; NaN is never in.
-        x, y = fragments[:, 0], fragments[:, 1]
-        inside = (x > view.left()) & (x < view.right()) & (y > view.top()) & (y < view.bottom())
-        self._visible.resize(int(np.count_nonzero(inside)))
-        self._visible.ndarray()[:] = fragments[inside]
-        painter.drawPixmapFragments(*self._visible.drawargs(), self._atlas)
+        painter.drawPixmapFragments(*self._all.drawargs(), self._atlas)
 
-    def _paint_in_view(self, painter: QPainter, transform: QTransform, dpr: float) -> None:
+    def _paint_in_view(self, painter: QPainter, transform: QTransform, view: QRectF,
+                       dpr: float) -> None:
+        """Zoomed in: fragments for the points in ``view`` only (a million points' would hold
+        80 MB to draw a few thousand). Only points in view reach Qt, which misbehaves on huge
+        coordinates; NaN is never in."""
         assert self._atlas is not None
-        view = QRectF(painter.viewport()).adjusted(-self.size, -self.size, self.size, self.size)
         device = np.empty((len(self.pos), 2), np.float64)
         self._to_device(transform, self.pos, device)
         x, y = device[:, 0], device[:, 1]
@@ -277,9 +276,6 @@ class PointLayer(pg.GraphicsObject):
         self._visible.resize(len(rows))
         fragments = self._visible.ndarray()
         fragments[:, 0], fragments[:, 1] = x[rows], y[rows]
-        fragments[:, 2] = self.classes[rows] * self._side  # left
-        fragments[:, 3] = 0.0  # top
-        fragments[:, 4:6] = self._side  # width, height
-        fragments[:, 6:10] = (1 / dpr, 1 / dpr, 0.0, 1.0)  # scale x, y, rotation, opacity
+        self._fill_sources(fragments, self.classes[rows], dpr)
         painter.resetTransform()
         painter.drawPixmapFragments(*self._visible.drawargs(), self._atlas)
