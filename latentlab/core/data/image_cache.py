@@ -86,9 +86,10 @@ def _crc32(path: Path) -> int:
     return crc
 
 
-def open_entry(entry: Path, n_files: int) -> CachedImages | None:
+def open_entry(entry: Path, n_files: int, verify: bool = True) -> CachedImages | None:
     """The entry at ``entry`` for a folder of ``n_files`` image files, or None when it is
-    missing; a damaged or inconsistent entry is removed (and None returned)."""
+    missing; a damaged or inconsistent entry is removed (and None returned). ``verify``: check
+    the pixels' CRC (not for an entry this process has just written and checksummed)."""
     if not entry.is_dir():
         return None
     try:
@@ -100,7 +101,7 @@ def open_entry(entry: Path, n_files: int) -> CachedImages | None:
                  and shape[0] + len(errors) == n_files
                  and all(0 <= i < n_files for i in errors)
                  and pixels_path.stat().st_size == int(np.prod(shape))
-                 and _crc32(pixels_path) == int(meta["crc32"]))
+                 and (not verify or _crc32(pixels_path) == int(meta["crc32"])))
         if valid:
             pixels = np.memmap(pixels_path, dtype=np.uint8, mode="r", shape=shape)
             with contextlib.suppress(OSError):  # the least recently opened go first

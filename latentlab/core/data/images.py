@@ -280,7 +280,7 @@ def _decode_into_cache(folder: Path, files: Sequence[Path], size: int, mode: str
         writer.discard()
         raise
     evict(root, keep=entry)
-    cached = open_entry(entry, len(files))
+    cached = open_entry(entry, len(files), verify=False)  # its CRC was taken as it was written
     if cached is None:
         raise DatasetError(f"{folder}: the decoded images could not be kept in the image "
                            f"cache ({root}).")
