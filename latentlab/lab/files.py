@@ -19,7 +19,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-import numpy as np
 from psygnal import Signal
 
 from latentlab.core.data.source import DataSource, LoadProgress
@@ -36,7 +35,6 @@ from latentlab.core.files.checkpoint import (
 from latentlab.core.files.labfile import DatasetMissing, Lab, LabFileError, save_lab
 from latentlab.core.files.safe_io import printable
 from latentlab.core.files.userdirs import user_data_folder
-from latentlab.core.maps.setup import MapSetup
 from latentlab.lab.colouring import Colouring
 from latentlab.lab.data_session import DataSession, LoadOutcome
 from latentlab.lab.file_reads import (
@@ -49,7 +47,7 @@ from latentlab.lab.file_reads import (
 )
 from latentlab.lab.generator import GeneratorCodes
 from latentlab.lab.jobs import JobCallbacks, JobControl, Runner
-from latentlab.lab.map_state import LATENT, MAP_IDS
+from latentlab.lab.lab_restore import restore_lab
 from latentlab.lab.maps import Maps
 from latentlab.lab.model_session import ModelSession
 from latentlab.lab.notifications import Notifications
@@ -73,6 +71,9 @@ class LabFiles:
     dataset_missing = Signal(object, object)
     #: ("lab" or "model", path): a file the user opened or saved (for the recent files).
     used = Signal(str, object)
+    #: (lab, ok): a lab opened or applied is in place (its maps may still be projecting), or
+    #: could not be (said why).
+    lab_done = Signal(object, bool)
 
     def __init__(self, data: DataSession, model: ModelSession, maps: Maps,
                  colouring: Colouring, generator: GeneratorCodes, semisup: Semisup,
@@ -148,19 +149,32 @@ class LabFiles:
         """Dataset, model, map settings and probes, the few-labels settings, labels and results;
         a model not saved in the lab's folder (or below it) is saved beside the lab, as
         ``<lab name>.safetensors``."""
-        data, model = self._data, self._model
-        if data.dataset is None or data.source is None:
+        if self._data.dataset is None or self._data.source is None:
             self._notes.say("Load a dataset first: a lab starts from one.")
             return None
         path = Path(path)
-        checkpoints: list[str] = []
-        if model.trained_model is not None:
+        model = self._model
+        if model.trained_model is not None and not _inside(model.path, path.absolute().parent) \
+                and self.save_model(path.with_suffix(SUFFIX)) is None:
             # The model travels with the lesson: one outside the lab's folder (an autosave in
             # the user's data folder) is saved beside the lab, and stored relative to it.
-            if not _inside(model.path, path.absolute().parent) \
-                    and self.save_model(path.with_suffix(SUFFIX)) is None:
-                return None
-            checkpoints.append(str(model.path))
+            return None
+        try:
+            saved = save_lab(path, self.current_lab())
+        except LabFileError as exc:
+            self._notes.report_error("Could not save the lab", str(exc))
+            return None
+        self.used.emit("lab", saved)
+        self._notes.say(f"Saved the lab to {saved}.")
+        return saved
+
+    def current_lab(self) -> Lab:
+        """What a lab file would hold now: the dataset, the model's file (if it has one), the
+        colours, generator code, maps' projections and probes, and the few-labels state."""
+        data, model = self._data, self._model
+        assert data.source is not None
+        checkpoints = [str(model.path)] if model.trained_model is not None and model.path \
+            else []
         maps: dict = {"colour_by": self._colouring.colour_by}
         code = self._generator.to_json()
         if code is not None:
@@ -169,16 +183,8 @@ class LabFiles:
         if setups:  # the projections the maps show, computed again when the lab opens
             maps["setups"] = setups
         maps["semisup"] = self._semisup.to_json()
-        lab = Lab(dataset=data.source, checkpoints=checkpoints, maps=maps,
-                  probes={m: [float(v) for v in s.probe] for m, s in self._maps.states.items()})
-        try:
-            saved = save_lab(path, lab)
-        except LabFileError as exc:
-            self._notes.report_error("Could not save the lab", str(exc))
-            return None
-        self.used.emit("lab", saved)
-        self._notes.say(f"Saved the lab to {saved}.")
-        return saved
+        return Lab(dataset=data.source, checkpoints=checkpoints, maps=maps,
+                   probes={m: [float(v) for v in s.probe] for m, s in self._maps.states.items()})
 
     # ------------------------------------------------------------ opening
     def open_model(self, path: str | Path, load_recorded_source: bool = False) -> bool:
@@ -266,8 +272,10 @@ class LabFiles:
 
         def errored(exc: BaseException, details: str) -> None:
             self._end_read()
-            self.restoring_lab = None  # a lab whose model cannot be read is restored no further
+            lab, self.restoring_lab = self.restoring_lab, None  # restored no further
             self._read_failed(path, what, exc, details)
+            if lab is not None:
+                self.lab_done.emit(lab, False)
 
         self._runner.start(job, JobCallbacks(yielded=self.open_progress.emit, returned=returned,
                                              errored=errored))
@@ -321,10 +329,23 @@ class LabFiles:
         self._notes.say(f"Opened {checkpoint.meta.describe()}.")
         return True
 
+    def apply_lab(self, lab: Lab) -> bool:
+        """Put a lab's set-up in place as opening it would, but keep the dataset when it is the
+        one loaded (its model is dropped, or the lab's opened); ``lab_done`` says when it is."""
+        if self._data.dataset is None or self._data.source != lab.dataset:
+            return self._load_lab_dataset(lab)
+        if not self._may_open(Path(lab.source)):
+            self.lab_done.emit(lab, False)
+            return False
+        self._model.reset()
+        self._continue_lab(lab)
+        return True
+
     def _load_lab_dataset(self, lab: Lab) -> bool:
         self.pending_lab = lab  # before the load: a load may end before ``load`` returns
         if not self._data.load(lab.dataset):
             self.pending_lab = None
+            self.lab_done.emit(lab, False)
             return False
         return True
 
@@ -336,8 +357,13 @@ class LabFiles:
                 self._adopt(offer.path, offer.checkpoint)
             return
         lab, self.pending_lab = self.pending_lab, None
-        if lab is None or outcome.dataset is None:
-            return
+        if lab is not None and outcome.dataset is None:
+            self.lab_done.emit(lab, False)
+        elif lab is not None:
+            self._continue_lab(lab)
+
+    def _continue_lab(self, lab: Lab) -> None:
+        """With the lab's dataset loaded: read its model, then restore its view."""
         if not lab.checkpoints:
             self._restore_lab(lab)
             return
@@ -347,38 +373,16 @@ class LabFiles:
             restoring, self.restoring_lab = self.restoring_lab, None
             if restoring is not None and self._adopt(path, read.checkpoint):
                 self._restore_lab(restoring)
+            elif restoring is not None:
+                self.lab_done.emit(restoring, False)
 
         self.restoring_lab = lab
         self._read(path, "model", read_checkpoint, done)
 
     def _restore_lab(self, lab: Lab) -> None:
-        """With the lab's dataset and model in place: its few-label results (which may colour
-        the maps), colours, generator code, maps and probes."""
-        self._semisup.restore(lab.maps.get("semisup"))
-        self._colouring.set_colour_by(str(lab.maps.get("colour_by", "label")))
-        code = lab.maps.get("generator_code")
-        if isinstance(code, dict) and self._generator.code is not None:
-            try:
-                self._generator.restore(code["noise"], code["category"], code["continuous"])
-            except (KeyError, TypeError, ValueError):
-                self._notes.say("The lab's generator code did not fit the model; ignored.")
-        setups = lab.maps.get("setups", {})
-        for map_id, data in setups.items() if isinstance(setups, dict) else ():
-            try:
-                setup = MapSetup.from_json(data)
-            except ValueError as exc:
-                self._notes.say(f"The lab's setup of map “{map_id}” was ignored: {exc}.")
-                continue
-            xy = lab.probes.get(map_id)
-            probe = np.asarray(xy, np.float32) if xy is not None and len(xy) == 2 else None
-            if map_id in MAP_IDS:
-                self._maps.project(map_id, setup, probe)  # the probe is placed once it is done
-        for map_id, xy in lab.probes.items():
-            if map_id not in MAP_IDS or len(xy) != 2 or self._maps[map_id].projecting:
-                continue
-            if map_id != LATENT or self._model.gan is None:  # a GAN's probe is its code's
-                self._maps.set_probe(map_id, np.asarray(xy, np.float32))
-        self._maps.decode_now()
+        restore_lab(lab, self._semisup, self._colouring, self._generator, self._maps,
+                    self._model, self._notes)
+        self.lab_done.emit(lab, True)
 
 
 def _inside(path: Path | None, folder: Path) -> bool:

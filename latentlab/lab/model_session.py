@@ -85,6 +85,8 @@ class ModelSession:
     samples_changed = Signal()
     growth_changed = Signal()  # a progressive GAN's stage (side or α) moved
     stage_marked = Signal(float, int)  # its side changed: at which epoch, to which side
+    #: (ModelConfig, TrainConfig): settings to show in the form (a lesson step's), not a model.
+    proposed = Signal(object, object)
 
     def __init__(self, data: DataSession, runner: Runner, notes: Notifications) -> None:
         self._data = data
@@ -165,6 +167,10 @@ class ModelSession:
         self.apply_snapshot(model_views(model, data.dataset,
                                         LiveItems(data.map_indices, data.strip_indices),
                                         meta.train.seed, meta.epoch))
+
+    def propose(self, model_cfg: ModelConfig, train_cfg: TrainConfig) -> None:
+        """Ask the form to show these settings (Train then trains them)."""
+        self.proposed.emit(model_cfg, train_cfg)
 
     def start_training(self, model_cfg: ModelConfig, train_cfg: TrainConfig) -> None:
         """Train a new model in the background; ConfigError lists settings that cannot work."""

@@ -145,30 +145,34 @@ def save_lab(path: str | Path, lab: Lab) -> Path:
 
 
 def _to_json(lab: Lab, folder: Path) -> dict[str, Any]:
+    return {"kind": LAB_KIND, "version": LAB_VERSION, **lab_to_json(lab, folder)}
+
+
+def lab_to_json(lab: Lab, folder: Path) -> dict[str, Any]:
+    """The lab's fields as JSON, paths inside ``folder`` relative to it (a lesson's steps hold
+    them too)."""
     if not isinstance(lab, Lab):
         raise LabFileError(f"expected a Lab, got {type(lab).__name__}")
     dataset = lab.dataset
     if not isinstance(dataset, DataSource):
         raise LabFileError(f"the dataset must be a DataSource, not {type(dataset).__name__}")
-    source = dataset.location if dataset.is_catalogue else _stored_path(dataset.location, folder)
+    source = dataset.location if dataset.is_catalogue else stored_path(dataset.location, folder)
     if not isinstance(lab.checkpoints, list | tuple):
         raise LabFileError("'checkpoints' must be a list of paths")
     for p in lab.checkpoints:
         if not isinstance(p, str | PurePath) or not str(p) or "\0" in str(p):
-            raise LabFileError(f"checkpoint paths must be non-empty strings (got {_short(p)})")
+            raise LabFileError(f"checkpoint paths must be non-empty strings (got {short_repr(p)})")
     return {
-        "kind": LAB_KIND,
-        "version": LAB_VERSION,
         # Where this machine caches downloads is no part of a lesson.
         "dataset": {"source": source, "options": dict(dataset.options)},
-        "checkpoints": [_stored_path(str(p), folder) for p in lab.checkpoints],
+        "checkpoints": [stored_path(str(p), folder) for p in lab.checkpoints],
         "maps": lab.maps,
         "probes": {k: list(v) if isinstance(v, list | tuple) else v
                    for k, v in lab.probes.items()} if isinstance(lab.probes, dict) else lab.probes,
     }
 
 
-def _stored_path(p: str, folder: Path) -> str:
+def stored_path(p: str, folder: Path) -> str:
     """Relative to ``folder`` (with "/") when ``p`` lies inside it, else absolute."""
     if "\0" in p:
         raise LabFileError(f"paths may not contain NUL characters ({p!r})")
@@ -198,7 +202,7 @@ def load_lab(path: str | Path) -> Lab:
     except ValueError as exc:
         raise LabFileError(str(exc), path) from None
     try:
-        d = json.loads(raw.decode("utf-8-sig"), parse_constant=_no_constants)
+        d = json.loads(raw.decode("utf-8-sig"), parse_constant=no_json_constants)
     except (ValueError, RecursionError) as exc:
         raise LabFileError(f"not a lab file (not valid JSON: {exc})", path) from None
     folder = Path(os.path.abspath(path.expanduser())).parent
@@ -227,7 +231,7 @@ def relocate_dataset(lab: Lab, new_source: str | Path) -> Lab:
     return replace(lab, dataset=replace(lab.dataset, location=source))
 
 
-def _no_constants(name: str) -> Any:
+def no_json_constants(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
@@ -237,10 +241,16 @@ def _parse(d: Any, folder: Path) -> Lab:
         raise LabFileError(f"not a latentlab lab file (no \"kind\": \"{LAB_KIND}\")")
     version = d.get("version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise LabFileError(f"its version is missing or invalid ({_short(version)})")
+        raise LabFileError(f"its version is missing or invalid ({short_repr(version)})")
     if version > LAB_VERSION:
         raise LabFileError(f"was written by a newer latentlab (lab format {version}; this one "
                            f"reads {LAB_VERSION}); update latentlab to open it")
+    return replace(lab_from_json(d, folder), version=version)
+
+
+def lab_from_json(d: dict[str, Any], folder: Path) -> Lab:
+    """A Lab from its fields' JSON (as ``lab_to_json`` writes them), every path made absolute
+    against ``folder``; LabFileError says what is wrong."""
     dataset = d.get("dataset")
     if not isinstance(dataset, dict):
         raise LabFileError("'dataset' must be an object with a 'source'")
@@ -248,7 +258,7 @@ def _parse(d: Any, folder: Path) -> Lab:
     if not isinstance(source, str) or not source or "\0" in source:
         raise LabFileError("'dataset.source' must be a path or a built-in dataset name")
     if not is_catalogue_name(source, folder):
-        source = _absolute(source, folder)
+        source = absolute_path(source, folder)
     options = dataset.get("options", {})
     if not isinstance(options, dict):
         raise LabFileError("'dataset.options' must be an object")
@@ -272,26 +282,25 @@ def _parse(d: Any, folder: Path) -> Lab:
         raise LabFileError("'probes' must map map names to [x, y] positions")
     for name, xy in probes.items():
         if not (isinstance(xy, list) and len(xy) == 2 and all(_finite(v) for v in xy)):
-            raise LabFileError(f"probe {_short(name)} must be [x, y], two finite numbers "
-                               f"(got {_short(xy)})")
+            raise LabFileError(f"probe {short_repr(name)} must be [x, y], two finite numbers "
+                               f"(got {short_repr(xy)})")
     try:
         data_source = DataSource.from_dict({**dataset, "source": source})
     except ValueError as exc:
         raise LabFileError(f"'dataset': {exc}") from None
     return Lab(
         dataset=data_source,
-        checkpoints=[_absolute(p, folder) for p in checkpoints],
+        checkpoints=[absolute_path(p, folder) for p in checkpoints],
         maps=maps,
         probes={name: [float(v) for v in xy] for name, xy in probes.items()},
-        version=version,
     )
 
 
-def _absolute(p: str, folder: Path) -> str:
+def absolute_path(p: str, folder: Path) -> str:
     return os.path.abspath(os.path.join(folder, os.path.expanduser(p)))
 
 
-def _short(v: Any, limit: int = 60) -> str:
+def short_repr(v: Any, limit: int = 60) -> str:
     text = repr(v)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -310,6 +319,8 @@ __all__ = [
     "Lab",
     "LabFileError",
     "dataset_options",
+    "lab_from_json",
+    "lab_to_json",
     "load_lab",
     "relocate_dataset",
     "save_lab",

@@ -181,6 +181,7 @@ class TrainingPanel(QWidget):
         self.stop_button.clicked.connect(lab.model.stop)
         lab.model.status_changed.connect(self._on_status)
         lab.model.changed.connect(self._on_model)
+        lab.model.proposed.connect(self.show_settings)
         lab.data.changed.connect(self._validate)
         lab.model.started.connect(self._on_started)
         lab.model.progress.connect(self._on_progress)
@@ -204,19 +205,18 @@ class TrainingPanel(QWidget):
     def _on_model(self) -> None:
         # An opened checkpoint or lab: the form shows the settings its model was trained with.
         session = self.lab.model
-        if session.path is not None and session.finished_model() is not None:
-            index = self.family.findData(session.model_cfg.family)
-            if index >= 0:  # choosing the type here would fill in its recipe instead
-                self.family.blockSignals(True)
-                self.family.setCurrentIndex(index)
-                self.family.blockSignals(False)
-                # The epochs it completed, not those its run planned (a stopped run's fewer).
-                t = session.train_cfg
-                self.show_settings(session.model_cfg, replace(t, epochs=session.epoch or t.epochs))
-                self.progress_label.setText(opened_text(session.epoch, t.epochs))
+        if session.path is not None and session.finished_model() is not None \
+                and self.family.findData(session.model_cfg.family) >= 0:
+            # The epochs it completed, not those its run planned (a stopped run's fewer).
+            t = session.train_cfg
+            self.show_settings(session.model_cfg, replace(t, epochs=session.epoch or t.epochs))
+            self.progress_label.setText(opened_text(session.epoch, t.epochs))
 
     def show_settings(self, m: ModelConfig, t: TrainConfig) -> None:
-        """Fill the fields of the form's model type with ``m`` and ``t``."""
+        """Show ``m``'s model type, and fill its fields with ``m`` and ``t``."""
+        self.family.blockSignals(True)  # choosing the type would fill in its recipe instead
+        self.family.setCurrentIndex(max(0, self.family.findData(m.family)))
+        self.family.blockSignals(False)
         arch = "mlp" if self._text_data() else m.architecture  # no convolutions over words
         self.architecture.setCurrentIndex(self.architecture.findData(arch))
         self.hidden.setText(", ".join(str(h) for h in m.hidden))
