@@ -1,6 +1,6 @@
-"""What ``latentlab open PATH`` does: check the checkpoint, lab file (or the folder ``train
---out`` wrote) or dataset, then open the app on it. Anything else is one line naming the path
-and the reason."""
+"""What ``latentlab open PATH`` does: check the checkpoint, lab file, lesson (or the folder
+``train --out`` wrote) or dataset, then open the app on it. Anything else is one line naming
+the path and the reason."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from pathlib import Path
 
 from latentlab.cli.common import CommandError, checkpoint_path
 
-EXPECTED = ("expected a .safetensors checkpoint, a .latentlab lab, or a dataset: a folder of "
-            "IDX files, images or .txt files, or a .npz/.npy/.csv/.tsv/IDX file")
+EXPECTED = ("expected a .safetensors checkpoint, a .latentlab lab, a .lesson.json lesson, or "
+            "a dataset: a folder of IDX files, images or .txt files, or a "
+            ".npz/.npy/.csv/.tsv/IDX file")
 
 
 def _holds_checkpoints(folder: Path) -> bool:
@@ -23,7 +24,14 @@ def open_command(args: argparse.Namespace) -> int:
     # The folder train --out wrote opens its checkpoint; any other folder is a dataset.
     path = checkpoint_path(args.file) if given.is_dir() and _holds_checkpoints(given) else given
     suffix = path.suffix.lower()
-    if suffix == ".safetensors":
+    if path.name.lower().endswith(".lesson.json"):
+        from latentlab.core.files.lessonfile import LessonFileError, load_lesson
+
+        try:
+            load_lesson(path)
+        except LessonFileError as exc:
+            raise CommandError(str(exc)) from None
+    elif suffix == ".safetensors":
         from latentlab.core.files.checkpoint import CheckpointError, load_checkpoint
 
         try:  # refused here as the window would, before it opens; each model goes to the

@@ -237,12 +237,14 @@ def build_parser() -> argparse.ArgumentParser:
                         help="open the window, print 'window shown' and quit (for start-up checks)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = commands.add_parser("open", help="open a checkpoint, a lab file or a dataset in the app",
+    p = commands.add_parser("open", help="open a checkpoint, a lab, a lesson or a dataset in "
+                                         "the app",
                             description="Check PATH (a .safetensors checkpoint, a .latentlab "
-                                        "lab, or a dataset file or folder) and open it in the "
-                                        "app.")
+                                        "lab, a .lesson.json lesson, or a dataset file or "
+                                        "folder) and open it in the app.")
     p.add_argument("file", metavar="PATH",
-                   help="a checkpoint, a lab, the folder train --out wrote, or a dataset: a "
+                   help="a checkpoint, a lab, a lesson, the folder train --out wrote, or a "
+                        "dataset: a "
                         "folder of IDX files, images or .txt files, or a .npz/.npy/.csv/.tsv/"
                         "IDX file")
     p.add_argument("--exit-after-show", dest="open_exit_after_show", action="store_true",

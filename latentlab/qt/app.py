@@ -19,6 +19,7 @@ from latentlab.core.data import load_builtin
 from latentlab.core.data.source import DataSource
 from latentlab.core.files.checkpoint import SUFFIX
 from latentlab.core.files.labfile import LAB_SUFFIX
+from latentlab.core.files.lessonfile import LESSON_SUFFIX
 from latentlab.core.files.userdirs import configure_numba_cache, user_cache_folder
 from latentlab.core.training.loop import warm_up
 from latentlab.qt.main_window import MainWindow
@@ -55,8 +56,10 @@ def install_excepthook(window: MainWindow) -> None:
 
 
 def open_file(window: MainWindow, path: Path) -> None:
-    """Open a checkpoint or a lab as File → Open does, anything else as a dataset."""
-    if path.suffix.lower() in (SUFFIX, LAB_SUFFIX):
+    """Open a lesson, a checkpoint or a lab as the File menu does, anything else as a dataset."""
+    if path.name.lower().endswith(LESSON_SUFFIX):
+        window.lesson_actions.open_path(path)
+    elif path.suffix.lower() in (SUFFIX, LAB_SUFFIX):
         window.workspace.file_actions.open_path(path)
     else:
         window.workspace.data_actions.load_path(path)
@@ -79,6 +82,8 @@ def run_gui(exit_after_show: bool = False, open_path: str | Path | None = None) 
     window.show()
     if open_path is not None:
         open_file(window, Path(open_path))
+    else:  # the first screen: what to do with it
+        window.start_card.show()
     if cache.problem:  # say what cannot be done, and carry on
         sys.stderr.write(f"latentlab: {cache.problem}\n")
         window.statusBar().showMessage(f"Cache folder unusable: {cache.problem}.", 15_000)

@@ -13,6 +13,8 @@ from PySide6.QtWidgets import QMainWindow, QMessageBox, QStackedWidget
 from latentlab import __version__
 from latentlab.core.files.safe_io import printable
 from latentlab.lab.latent_lab import LatentLab
+from latentlab.qt.lesson_actions import LessonActions
+from latentlab.qt.widgets.start_card import StartCard
 from latentlab.qt.workspace import Workspace
 from latentlab.qt.workspaces import WORKSPACES
 from latentlab.qt.workspaces.latent_maps import LatentMapsWorkspace
@@ -26,17 +28,29 @@ class MainWindow(QMainWindow):
         self.pages = QStackedWidget()
         self.setCentralWidget(self.pages)
         self.workspaces: list[Workspace] = [cls(self) for cls in WORKSPACES]
+        latent = next(w for w in self.workspaces if isinstance(w, LatentMapsWorkspace))
+        self.lesson_actions = LessonActions(self, self.workspaces, latent.recent,
+                                            self.show_workspace)
         for workspace in self.workspaces:
             self.pages.addWidget(workspace.central)
             for bar in workspace.toolbars:
                 self.addToolBar(bar)
             for widget in workspace.status_widgets:
                 self.statusBar().addPermanentWidget(widget)
-            workspace.notes.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
-            workspace.notes.error.connect(self.show_error)
-            workspace.notes.notice.connect(self.show_notice)
+        for notes in (*(w.notes for w in self.workspaces), self.lesson_actions.notes):
+            notes.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
+            notes.error.connect(self.show_error)
+            notes.notice.connect(self.show_notice)
         self._build_menus()
         self._route_checkpoints()
+        self.start_card = StartCard(self.pages, {
+            "lecture": self.lesson_actions.open_lecture, "vae": latent.quick_start,
+            "data": latent.data_actions.open_folder})
+        self.start_card.hide()  # the app's first screen shows it (``run_gui``)
+        for signal in (self.lesson_actions.lessons.lesson_changed, latent.lab.model.started,
+                       latent.lab.data.load_ended):
+            # The user has started something else.
+            signal.connect(lambda *_: self.start_card.hide())
         self.workspace = self.workspaces[0]
         self.show_workspace(self.workspace)
 
@@ -57,6 +71,8 @@ class MainWindow(QMainWindow):
                 else:
                     file_menu.addMenu(item)
             file_menu.addSeparator()
+        file_menu.addActions(self.lesson_actions.file_items)
+        file_menu.addSeparator()
         quit_action = QAction("Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
@@ -64,6 +80,7 @@ class MainWindow(QMainWindow):
         for workspace in self.workspaces:
             for menu in workspace.menus:
                 bar.addMenu(menu)
+        bar.addMenu(self.lesson_actions.menu)
         view_menu = bar.addMenu("&View")
         if len(self.workspaces) > 1:
             group = QActionGroup(self)
@@ -97,6 +114,8 @@ class MainWindow(QMainWindow):
         workspace.open_path(path)  # type: ignore[attr-defined]
 
     def show_workspace(self, workspace: Workspace) -> None:
+        if hasattr(self, "start_card") and not isinstance(workspace, LatentMapsWorkspace):
+            self.start_card.hide()  # it offers the latent maps' first steps
         for other in self.workspaces:
             other.set_active(other is workspace)
         self.workspace = workspace

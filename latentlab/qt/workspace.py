@@ -12,6 +12,8 @@ from __future__ import annotations
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QToolBar, QWidget
 
+from latentlab.core.files.lessonfile import Step
+from latentlab.lab.lesson_targets import StepTarget
 from latentlab.lab.notifications import Notifications
 
 
@@ -19,6 +21,7 @@ class Workspace:
     """What a workspace hands the window; subclasses build these in ``__init__``."""
 
     title = ""
+    lesson_name = ""  # how lesson steps name this workspace (lessonfile.WORKSPACES)
 
     def __init__(self, window: QMainWindow, notes: Notifications) -> None:
         self.window = window
@@ -42,6 +45,14 @@ class Workspace:
             widget.setVisible(active)
         for menu in self.menus:
             menu.menuAction().setVisible(active)
+
+    def step_targets(self) -> list[StepTarget]:
+        """What applies lesson steps to this workspace's lab (none: lessons skip it)."""
+        return []
+
+    def capture_step(self, title: str) -> Step | None:
+        """The set-up shown now, as a lesson step (None: nothing to capture)."""
+        return None
 
     def shutdown(self) -> None:
         """Stop background work and wait for it: the window is closing."""

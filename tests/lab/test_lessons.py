@@ -57,7 +57,8 @@ def test_the_builtin_lecture_is_in_order_and_every_step_runs(classroom, tmp_path
             assert lessons.status == READY, (path.name, index, errors)
             step = lesson.steps[index]
             if step.start.action == "train":
-                assert classroom.latent.model.epoch == 1 and classroom.latent.model.codes is not None
+                model = classroom.latent.model
+                assert model.epoch == 1 and model.codes is not None
             if step.start.action == "open" and step.workspace == "latent maps":
                 assert classroom.latent.model.path == Path(step.start.checkpoint)
             if step.lab is not None:

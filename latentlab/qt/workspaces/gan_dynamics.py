@@ -18,8 +18,10 @@ from PySide6.QtWidgets import (
     QToolBar,
 )
 
+from latentlab.core.files.lessonfile import GAN_DYNAMICS, Step
 from latentlab.lab.dirac_lab import DiracLab
 from latentlab.lab.gan2d import MAX_SPEED, RUNS, GanLab
+from latentlab.lab.lesson_targets import GanStepTarget, StepTarget, gan_step_from
 from latentlab.qt.jobs import QtRunner
 from latentlab.qt.widgets.dirac_view import DiracView
 from latentlab.qt.widgets.gan2d_charts import Gan2dLossPlot, Gan2dMetricsTable
@@ -39,6 +41,7 @@ LAYER_TITLES = (("heatmap", "Heatmap", "D's output over the plane: green real, p
 
 class GanDynamicsWorkspace(Workspace):
     title = "GAN dynamics"
+    lesson_name = GAN_DYNAMICS
 
     def __init__(self, window: QMainWindow) -> None:
         self.lab = lab = GanLab(runner=QtRunner("gan2d", window), frame_budget_s=FRAME_BUDGET_S)
@@ -163,6 +166,12 @@ class GanDynamicsWorkspace(Workspace):
     def _on_drawing(self) -> None:
         self.draw_action.setChecked(self.lab.drawing)
         self.draw_action.setText("Train on drawing" if self.lab.drawing else "Draw data")
+
+    def step_targets(self) -> list[StepTarget]:
+        return [GanStepTarget(self.lab)]
+
+    def capture_step(self, title: str) -> Step | None:
+        return gan_step_from(self.lab, title)
 
     def shutdown(self) -> None:
         self.lab.shutdown()

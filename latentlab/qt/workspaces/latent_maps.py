@@ -18,8 +18,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from latentlab.config import ConfigError
+from latentlab.core.files.lessonfile import LATENT_MAPS, Step
+from latentlab.core.training.recipes import recommended_settings
 from latentlab.lab.decoding import DECODE_ANYWHERE_HELP
 from latentlab.lab.latent_lab import LatentLab
+from latentlab.lab.lesson_targets import LatentStepTarget, StepTarget, latent_step_from
 from latentlab.lab.map_state import LATENT, PIXELS, THIRD
 from latentlab.lab.recent import RecentFiles
 from latentlab.qt.actions import make_action
@@ -56,6 +60,7 @@ def qt_lab(parent: QMainWindow) -> LatentLab:
 
 class LatentMapsWorkspace(Workspace):
     title = "Latent maps"
+    lesson_name = LATENT_MAPS
 
     def __init__(self, window: QMainWindow) -> None:
         self.lab = lab = qt_lab(window)
@@ -309,6 +314,29 @@ class LatentMapsWorkspace(Workspace):
     def _on_selection_changed(self) -> None:
         n = len(self.lab.selection.items)
         self.selection_label.setText(f"  {n:,} selected" if n else "")
+
+    def quick_start(self) -> None:
+        """Train the recommended VAE on the data shown, now (the form shows its settings)."""
+        dataset = self.lab.data.dataset
+        if dataset is None:
+            return
+        shape = dataset.input_shape if dataset.kind == "image" else None
+        model_cfg, train_cfg = recommended_settings("vae", dataset.kind, shape, 2)
+        self.lab.model.propose(model_cfg, train_cfg)
+        try:
+            self.lab.model.start_training(model_cfg, train_cfg)
+        except (ConfigError, RuntimeError) as exc:
+            self.lab.notes.report_error("Could not start training", str(exc))
+
+    def step_targets(self) -> list[StepTarget]:
+        return [LatentStepTarget(self.lab)]
+
+    def capture_step(self, title: str) -> Step | None:
+        try:
+            model_cfg, train_cfg = self.training_panel.configs()
+        except ConfigError:  # the form has a problem it shows: keep the model's settings
+            model_cfg, train_cfg = self.lab.model.model_cfg, self.lab.model.train_cfg
+        return latent_step_from(self.lab, model_cfg, train_cfg, title)
 
     def shutdown(self) -> None:
         self.lab.shutdown()

@@ -25,6 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from latentlab.core.files.lessonfile import TRANSLATION, Step, StepStart
+from latentlab.lab.lesson_targets import CheckpointStepTarget, StepTarget
 from latentlab.lab.translation import MAX_EPOCHS, TranslationLab
 from latentlab.lab.translation_data import DATASETS, FAMILIES, PAIRS, PAIRS_SIZE, TASK_LABELS
 from latentlab.qt.actions import make_action
@@ -44,6 +46,7 @@ PAIRS_FILE_TIP = ("A NumPy .npz holding two arrays A and B of one shape: one B i
 
 class TranslationWorkspace(Workspace):
     title = "Image translation"
+    lesson_name = TRANSLATION
     #: The model families whose checkpoints this workspace opens (the window sends them here).
     checkpoint_families = FAMILIES
 
@@ -197,6 +200,15 @@ class TranslationWorkspace(Workspace):
     def set_active(self, active: bool) -> None:
         super().set_active(active)
         self.escape.watch(active and self.lab.training)
+
+    def step_targets(self) -> list[StepTarget]:
+        return [CheckpointStepTarget(TRANSLATION, self.lab)]
+
+    def capture_step(self, title: str) -> Step | None:
+        if self.lab.path is None:  # only a saved model can be opened again
+            return None
+        return Step(title=title, workspace=self.lesson_name,
+                    start=StepStart("open", checkpoint=str(self.lab.path)))
 
     def shutdown(self) -> None:
         self.lab.shutdown()

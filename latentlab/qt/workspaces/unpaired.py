@@ -21,8 +21,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from latentlab.core.files.lessonfile import UNPAIRED, Step, StepStart
 from latentlab.lab.cycle_frames import FAMILIES, PAIRS
 from latentlab.lab.cycle_lab import MAX_EPOCHS, CycleLab
+from latentlab.lab.lesson_targets import CheckpointStepTarget, StepTarget
 from latentlab.qt.actions import make_action
 from latentlab.qt.jobs import QtRunner
 from latentlab.qt.widgets.cycle_views import (
@@ -43,6 +45,7 @@ IDENTITY_TIP = ("The identity term ‖G(b) − b‖ + ‖F(a) − a‖ at half t
 
 class UnpairedWorkspace(Workspace):
     title = "Unpaired translation"
+    lesson_name = UNPAIRED
     #: The model families whose checkpoints this workspace opens (the window sends them here).
     checkpoint_families = FAMILIES
 
@@ -164,6 +167,15 @@ class UnpairedWorkspace(Workspace):
         self.escape.watch(active and self.lab.training)
         if active and self.lab.data is None and not self.lab.loading:
             self.lab.load()  # the domains load the first time the workspace is shown
+
+    def step_targets(self) -> list[StepTarget]:
+        return [CheckpointStepTarget(UNPAIRED, self.lab)]
+
+    def capture_step(self, title: str) -> Step | None:
+        if self.lab.path is None:  # only a saved model can be opened again
+            return None
+        return Step(title=title, workspace=self.lesson_name,
+                    start=StepStart("open", checkpoint=str(self.lab.path)))
 
     def shutdown(self) -> None:
         self.lab.shutdown()

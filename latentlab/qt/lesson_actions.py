@@ -1,0 +1,151 @@
+"""Lessons in the window: the lesson model over every workspace's lab, its panel (a dock on the
+left, in front of the model form while a lesson is open), the Lesson menu (the built-in
+lecture, steps, authoring) and the File menu's lesson items. A step of another workspace shows
+that workspace."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QInputDialog, QMainWindow, QMenu
+
+from latentlab.core.files.lessonfile import LESSON_SUFFIX, load_lesson
+from latentlab.core.files.safe_io import printable
+from latentlab.lab.lessons import Lessons, builtin_lessons
+from latentlab.lab.notifications import Notifications
+from latentlab.lab.recent import RecentFiles
+from latentlab.qt.actions import make_action
+from latentlab.qt.widgets.form_scroll import FormScroll
+from latentlab.qt.widgets.lesson_panel import LessonPanel
+from latentlab.qt.workspace import Workspace
+
+LESSON_FILTER = f"Lessons (*{LESSON_SUFFIX});;All files (*)"
+PANEL_WIDTH = 310  # the left docks' width
+
+
+class LessonActions(QObject):
+    def __init__(self, window: QMainWindow, workspaces: list[Workspace], recent: RecentFiles,
+                 show_workspace: Callable[[Workspace], None]) -> None:
+        super().__init__(window)
+        self.window = window
+        self.recent = recent
+        self.workspaces = workspaces
+        self.notes = Notifications()
+        self.lessons = lessons = Lessons(self.notes)
+        for workspace in workspaces:
+            for target in workspace.step_targets():
+                lessons.add_target(target)
+        by_name = {w.lesson_name: w for w in workspaces}
+        lessons.workspace_requested.connect(lambda name: show_workspace(by_name[name]))
+        self._current: Callable[[], Workspace] = lambda: window.workspace
+
+        self.panel = LessonPanel(lessons)
+        self.dock = QDockWidget("Lesson", window)
+        self.dock.setObjectName("lessonDock")
+        self.dock.setWidget(FormScroll(self.panel, PANEL_WIDTH))
+        # A tab beside the model form: the maps keep their width on a 1280-pixel projector.
+        window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)
+        left = next((w.docks[0] for w in workspaces if w.docks), None)
+        if left is not None:
+            window.tabifyDockWidget(left, self.dock)
+            left.raise_()
+        self.dock.hide()  # until a lesson is open or being written
+        lessons.lesson_changed.connect(self._on_lesson)
+
+        self.open_action = make_action(window, "Open lesson…", "Ctrl+Alt+O", self.choose_and_open,
+                                       f"A lesson ({LESSON_SUFFIX}): steps to show in class")
+        self.save_action = make_action(window, "Save lesson as…", "", self.choose_and_save,
+                                       "The lesson's steps, its models copied beside it")
+        self.new_action = make_action(window, "New lesson", "", self.new_lesson,
+                                      "Start a lesson of your own: add steps from the view")
+        self.add_action = make_action(window, "Add step from current view", "Ctrl+Shift+A",
+                                      self.add_step,
+                                      "The dataset, model settings, maps and probes shown now")
+        self.next_action = make_action(window, "Next step", "Ctrl+PgDown", lessons.next,
+                                       "The lesson's next step")
+        self.previous_action = make_action(window, "Previous step", "Ctrl+PgUp",
+                                           lessons.previous, "The lesson's previous step")
+        self.reset_action = make_action(window, "Reset this step", "Ctrl+R", lessons.reset_step,
+                                        "Set the step up again from its start")
+        self.close_action = make_action(window, "Close lesson", "", self.close_lesson,
+                                        "Close the lesson; the view stays as it is")
+        self.menu = QMenu("Less&on", window)
+        lecture = self.menu.addMenu("Built-in lecture")
+        for path in builtin_lessons():
+            title = load_lesson(path).title
+            number = path.name.split("-", 1)[0].lstrip("0")
+            action = lecture.addAction(f"{number}. {title}")
+            action.triggered.connect(lambda _=False, p=path: lessons.open(p))
+        self.menu.addActions([self.previous_action, self.next_action, self.reset_action])
+        self.menu.addSeparator()
+        self.menu.addActions([self.new_action, self.add_action, self.open_action,
+                              self.save_action, self.close_action])
+        self.file_items = [self.open_action, self.save_action]
+        self._on_lesson()
+
+    def open_path(self, path: Path) -> bool:
+        return self.lessons.open(path)
+
+    def open_lecture(self) -> None:
+        """The built-in lecture's first lesson."""
+        self.lessons.open(builtin_lessons()[0])
+
+    def choose_and_open(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.window, "Open a lesson",
+                                              self.recent.folder("labs"), LESSON_FILTER)
+        if path:
+            self.recent.remember_folder("labs", path)
+            self.lessons.open(path)
+
+    def choose_and_save(self) -> None:
+        lessons = self.lessons
+        if lessons.lesson is None or not lessons.lesson.steps:
+            self.notes.say("Add a step first (Lesson → Add step from current view).")
+            return
+        start = str(lessons.path) if lessons.path and not _builtin(lessons.path) \
+            else self.recent.folder("labs")
+        path, _ = QFileDialog.getSaveFileName(self.window, "Save the lesson", start,
+                                              LESSON_FILTER)
+        if path:
+            if not path.endswith(LESSON_SUFFIX):
+                path = str(Path(path).with_suffix("")) + LESSON_SUFFIX
+            self.recent.remember_folder("labs", path)
+            lessons.save(path)
+
+    def new_lesson(self) -> None:
+        title, ok = QInputDialog.getText(self.window, "New lesson", "Title:", text="My lesson")
+        if ok:
+            self.lessons.new(title.strip() or "My lesson")
+
+    def add_step(self) -> None:
+        """The current workspace's set-up as a new step after the one shown."""
+        lessons = self.lessons
+        count = len(lessons.lesson.steps) if lessons.lesson else 0
+        step = self._current().capture_step(f"Step {count + 1}")
+        if step is None:
+            self.notes.say("Nothing to capture here yet: load a dataset first.")
+            return
+        lessons.add_step(step)
+        self.notes.say(f"Added “{printable(step.title)}”; edit its title and text in the "
+                       "Lesson panel.")
+
+    def close_lesson(self) -> None:
+        self.lessons.close()
+
+    def _on_lesson(self) -> None:
+        has = self.lessons.lesson is not None
+        if has and not self.dock.isVisible():
+            self.dock.show()
+            self.dock.raise_()
+        elif not has:
+            self.dock.hide()
+        for action in (self.save_action, self.close_action, self.next_action,
+                       self.previous_action, self.reset_action):
+            action.setEnabled(has)
+
+
+def _builtin(path: Path) -> bool:
+    """A built-in lesson is saved elsewhere (the package's folder may be read-only)."""
+    return any(path == p for p in builtin_lessons())
