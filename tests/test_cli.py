@@ -287,3 +287,19 @@ def test_python_dash_m_latentlab_trains(tmp_path: Path) -> None:
     assert Path(result.stdout.strip()) == (tmp_path / CHECKPOINT_NAME).resolve()
     assert "epoch 1/1: loss" in result.stderr
     load_checkpoint(tmp_path / CHECKPOINT_NAME)
+
+
+def test_open_checks_a_lesson_before_the_gui(capsys, monkeypatch, tmp_path: Path) -> None:
+    from latentlab.lab.lessons import builtin_lessons
+
+    calls: list[dict] = []
+    monkeypatch.setattr("latentlab.qt.app.run_gui", lambda **kw: calls.append(kw) or 0)
+    lesson = builtin_lessons()[0]
+    assert run(capsys, "open", str(lesson))[0] == 0 and calls[-1]["open_path"] == lesson
+    bad = tmp_path / "bad.lesson.json"
+    bad.write_text(json.dumps({"kind": "latentlab lesson", "version": 1, "title": "t",
+                               "steps": [{"title": "s", "setup": {"controls": ["nope"]}}]}))
+    code, _, err = run(capsys, "open", str(bad))
+    line = one_error_line(err)
+    assert code == 1 and str(bad) in line and "step 1" in line and "nope" in line
+    assert len(calls) == 1

@@ -73,6 +73,7 @@ CONTROLS: dict[str, str] = {
     "loss": "Loss curves",
     "toolbar": "Map tools and colours",
     "few labels": "Few-labels panel",
+    "metrics": "Metrics table",
 }
 #: The 2-D GAN lab's toy datasets' names are checked when applied; its runs here.
 GAN_RUNS = ("A", "B")
