@@ -64,6 +64,7 @@ MAX_LAYERS = 32
 MAX_CONV_CHANNELS = 4096
 MAX_CONV_STAGES = 8
 MAX_NOISE = 4096
+MAX_DCGAN_WIDTH = 4096
 MAX_CATEGORIES = 1000
 MAX_CONTINUOUS = 64
 MAX_D_STEPS = 100
@@ -104,6 +105,8 @@ class ModelConfig(JsonSettings):
     info_weight: float = 1.0
     #: InfoGAN's noise is scaled by this before G sees it, beside the codes (1: as drawn).
     noise_scale: float = 1.0
+    #: Width of a convolutional GAN's (DCGAN, InfoGAN) fully connected layer in G and D.
+    dcgan_width: int = 1024
     d_steps: int = 1
     #: R1 penalty γ on D's gradient at real images (Mescheder et al. 2018); 0 = off.
     r1: float = 0.0
@@ -146,6 +149,9 @@ class ModelConfig(JsonSettings):
             problems.append(f"Architecture: unknown value {self.architecture!r}.")
         # Bounds hold for every field, used or not: a checkpoint stores them all.
         problems += too_large("Noise size", self.noise_dim, MAX_NOISE)
+        problems += too_large("DCGAN width", self.dcgan_width, MAX_DCGAN_WIDTH)
+        if self.dcgan_width < 8:
+            problems.append(f"DCGAN width: at least 8 (got {self.dcgan_width}).")
         problems += too_large("Categories K", self.n_categories, MAX_CATEGORIES)
         problems += too_large("Continuous codes", self.n_continuous, MAX_CONTINUOUS)
         problems += too_large("D steps per G step", self.d_steps, MAX_D_STEPS)

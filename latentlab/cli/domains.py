@@ -30,7 +30,7 @@ def add_domain_options(parser: argparse.ArgumentParser) -> None:
 
 def domain_spec(args: argparse.Namespace) -> dict[str, Any] | None:
     """What the flags ask for as the second domain (None: no flag); UsageError for a mix."""
-    from latentlab.core.files.checkpoint import source_string
+    from latentlab.core.files.checkpoint_meta import source_string
 
     given = [flag for flag, value in (("--data-b", args.data_b), ("--derive-b", args.derive_b),
                                       ("--classes-a/-b", args.classes_a or args.classes_b))

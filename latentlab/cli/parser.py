@@ -96,6 +96,9 @@ def _add_train_parser(commands: Any) -> None:
                        help="GAN objective: non_saturating or saturating (cross-entropy), "
                             "least_squares, hinge or wgan_gp (λ = 10) (non_saturating)")
     model.add_argument("--noise-dim", type=int, metavar="N", help="GAN noise size (62)")
+    model.add_argument("--dcgan-width", type=int, metavar="N",
+                       help="DCGAN and InfoGAN (--arch conv): width of G's and D's fully "
+                            "connected layer (1024)")
     model.add_argument("--categories", type=int, dest="n_categories", metavar="K",
                        help="InfoGAN: classes of the categorical code (10); conditional GAN "
                             "or VAE: the data's classes (its labels' count)")
@@ -187,6 +190,9 @@ def _add_train_parser(commands: Any) -> None:
     out.add_argument("--force", action="store_true",
                      help=f"replace an existing {CHECKPOINT_NAME} in DIR")
     out.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
+    out.add_argument("--half", action="store_true",
+                     help="store the weights as 16-bit floats: half the file, for sharing "
+                          "(a lesson's models); loading widens them back")
     # Test and audit aid for distributed runs: rank 0 writes every rank's weights digest here.
     out.add_argument("--digest-file", help=argparse.SUPPRESS)
 

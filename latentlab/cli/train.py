@@ -47,7 +47,7 @@ def _configs(args: argparse.Namespace, text_data: bool | None = None,
                                                   input_shape, args.latent_dim or 2)
     model: dict[str, Any] = {}
     for name in ("architecture", "latent_dim", "likelihood", "beta", "gan_loss", "noise_dim",
-                 "n_categories", "n_continuous", "info_weight", "noise_scale",
+                 "dcgan_width", "n_categories", "n_continuous", "info_weight", "noise_scale",
                  "d_steps", "r1", "instance_noise",
                  "minibatch_features", "unrolled", "batch_norm", "input_dropout", "umap_weight",
                  "umap_neighbors", "umap_min_dist", "task", "l1_weight", "adversarial",
@@ -227,7 +227,7 @@ def _run_training(args: argparse.Namespace, options: dict[str, Any], out: Path, 
                           input_shape=data.input_shape, data=data_description,
                           epoch=finished.epochs_done, metrics=metrics)
     try:
-        path = save_checkpoint(out / CHECKPOINT_NAME, model, meta)
+        path = save_checkpoint(out / CHECKPOINT_NAME, model, meta, half=args.half)
     except CheckpointError as exc:
         raise CommandError(str(exc)) from None
     if stream is not None:

@@ -17,13 +17,13 @@ from typing import Any
 
 from psygnal import Signal
 
+from latentlab.core.files.lesson_save import save_lesson
 from latentlab.core.files.lessonfile import (
     LESSON_SUFFIX,
     Lesson,
     LessonFileError,
     Step,
     load_lesson,
-    save_lesson,
 )
 from latentlab.core.files.safe_io import printable
 from latentlab.lab.lesson_targets import StepTarget

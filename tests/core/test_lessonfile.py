@@ -11,6 +11,7 @@ import pytest
 from latentlab.config import ModelConfig, TrainConfig
 from latentlab.core.data.source import DataSource
 from latentlab.core.files.labfile import Lab
+from latentlab.core.files.lesson_save import save_lesson
 from latentlab.core.files.lessonfile import (
     LESSON_VERSION,
     Lesson,
@@ -18,7 +19,6 @@ from latentlab.core.files.lessonfile import (
     Step,
     StepStart,
     load_lesson,
-    save_lesson,
 )
 from latentlab.lab.lessons import builtin_lessons
 

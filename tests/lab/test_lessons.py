@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from latentlab.config import ModelConfig, TrainConfig
-from latentlab.core.files.lessonfile import Lesson, load_lesson, save_lesson
+from latentlab.core.files.lesson_save import save_lesson
+from latentlab.core.files.lessonfile import Lesson, load_lesson
 from latentlab.lab.classroom import Classroom
 from latentlab.lab.lesson_targets import latent_step_from
 from latentlab.lab.lessons import FAILED, READY, builtin_lessons

@@ -30,14 +30,13 @@ import torch
 
 from latentlab.config import ConfigError, ModelConfig
 from latentlab.core.data.dataset import Dataset
-from latentlab.core.data.source import DataSource
 from latentlab.core.files.atomic import describe_os_error, write_atomic_or_explain
 from latentlab.core.files.checkpoint_meta import (
     FORMAT_VERSION,
-    NORMALISATION,
     CheckpointError,
     CheckpointMeta,
     current_versions,
+    describe_data,
     family_noun,
     is_int,
     shape_words,
@@ -73,8 +72,11 @@ class Checkpoint:
 # --------------------------------------------------------------------------------- saving
 
 
-def save_checkpoint(path: str | Path, model: LatentModel, meta: CheckpointMeta) -> Path:
-    """Write ``model``'s weights and ``meta`` to one safetensors file, atomically.
+def save_checkpoint(path: str | Path, model: LatentModel, meta: CheckpointMeta,
+                    half: bool = False) -> Path:
+    """Write ``model``'s weights and ``meta`` to one safetensors file, atomically; ``half``
+    stores the floating-point weights in 16 bits (half the size, for sharing: loading widens
+    them back).
 
     ``meta`` must describe ``model`` (its settings and input shape); the running versions are
     stamped into it. The file appears complete or not at all: a failed save leaves no partial
@@ -101,7 +103,8 @@ def save_checkpoint(path: str | Path, model: LatentModel, meta: CheckpointMeta) 
         raise CheckpointError(f"the metadata cannot be written as JSON ({exc}); nothing was "
                               "written", path) from None
     # Contiguous CPU copies that share no memory, as safetensors requires.
-    tensors = {name: t.detach().to("cpu").contiguous().clone()
+    tensors = {name: t.detach().to("cpu", torch.float16 if half and t.is_floating_point()
+                                    else t.dtype).contiguous().clone()
                for name, t in model.state_dict().items()}
     payload = {**json.loads(text), "weights_sha256": weights_digest(tensors)}
     from safetensors.torch import save
@@ -150,7 +153,9 @@ def load_checkpoint(path: str | Path, *, families: Collection[str] | None = None
         why = refusal or "expected " + (" or ".join(map(family_noun, families)) or "nothing")
         raise CheckpointError(f"holds {family_noun(meta.model.family)}; {why}", path)
     expected = _expected_tensors(meta, path)
-    found = {name: (entry["dtype"], entry["shape"]) for name, entry in entries.items()}
+    # 16-bit floats stand for 32-bit ones (a checkpoint saved ``half``): loading widens them.
+    found = {name: ("F32" if entry["dtype"] == "F16" else entry["dtype"], entry["shape"])
+             for name, entry in entries.items()}
     if found != expected:
         raise CheckpointError(_mismatch(meta, expected, found), path)
     tensors = _load_tensors(_read_data(path, data_start), entries, path)
@@ -339,35 +344,6 @@ def _names(names: list[str], limit: int = 3) -> str:
 
 
 # ------------------------------------------------------------------------------ the data
-
-
-def describe_data(dataset: Dataset, source: DataSource | str | Path | None) -> dict[str, Any]:
-    """``CheckpointMeta.data`` for a model trained on ``dataset``, loaded from ``source``.
-
-    A catalogue name is kept as it is; a path is made absolute (``DataSource.parse`` decides
-    which a string is).
-    """
-    return {
-        "name": dataset.name,
-        "source": source_string(source),
-        "kind": dataset.kind,
-        "class_names": list(dataset.class_names),
-        "vocabulary": list(dataset.vocabulary) if dataset.vocabulary is not None else None,
-        "normalisation": NORMALISATION[dataset.kind],
-        "n_train": len(dataset.train_indices),
-        "n_test": len(dataset.test_indices),
-    }
-
-
-def source_string(source: DataSource | str | Path | None) -> str | None:
-    """A data source as a checkpoint records it: a catalogue name as it is, a path absolute."""
-    if source is None:
-        return None
-    if not isinstance(source, DataSource):
-        source = DataSource.parse(source)
-    if source.is_catalogue:
-        return source.location
-    return os.path.abspath(Path(source.location).expanduser())
 
 
 def check_matches(meta: CheckpointMeta, dataset: Dataset, path: str | Path | None = None) -> None:

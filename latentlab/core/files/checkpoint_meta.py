@@ -10,6 +10,7 @@ which says what is wrong.
 from __future__ import annotations
 
 import functools
+import os
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -21,6 +22,8 @@ import torch
 import latentlab
 from latentlab.config import ConfigError, ModelConfig, TrainConfig
 from latentlab.config_progan import effective_stages
+from latentlab.core.data.dataset import Dataset
+from latentlab.core.data.source import DataSource
 
 #: The version of the checkpoint layout (``latentlab.core.files.checkpoint``); a reader refuses
 #: files of a newer version.
@@ -296,9 +299,40 @@ def shape_words(shape: tuple[int, ...], data: Mapping[str, Any]) -> str:
     return f"{h}×{w} images" if c == 1 else f"{h}×{w}×{c} images"
 
 
+def describe_data(dataset: Dataset, source: DataSource | str | Path | None) -> dict[str, Any]:
+    """``CheckpointMeta.data`` for a model trained on ``dataset``, loaded from ``source``.
+
+    A catalogue name is kept as it is; a path is made absolute (``DataSource.parse`` decides
+    which a string is).
+    """
+    return {
+        "name": dataset.name,
+        "source": source_string(source),
+        "kind": dataset.kind,
+        "class_names": list(dataset.class_names),
+        "vocabulary": list(dataset.vocabulary) if dataset.vocabulary is not None else None,
+        "normalisation": NORMALISATION[dataset.kind],
+        "n_train": len(dataset.train_indices),
+        "n_test": len(dataset.test_indices),
+    }
+
+
+def source_string(source: DataSource | str | Path | None) -> str | None:
+    """A data source as a checkpoint records it: a catalogue name as it is, a path absolute."""
+    if source is None:
+        return None
+    if not isinstance(source, DataSource):
+        source = DataSource.parse(source)
+    if source.is_catalogue:
+        return source.location
+    return os.path.abspath(Path(source.location).expanduser())
+
+
 __all__ = [
     "FORMAT_VERSION",
     "CheckpointError",
     "CheckpointMeta",
     "current_versions",
+    "describe_data",
+    "source_string",
 ]

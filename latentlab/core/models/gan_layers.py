@@ -15,7 +15,6 @@ from torch import nn
 from latentlab.config import ModelConfig
 from latentlab.core.models.layers import mlp
 
-_DCGAN_FC = 1024
 _DCGAN_CHANNELS = (64, 128)
 _Q_HIDDEN = 128
 #: Kernel dimensions C of each minibatch discrimination feature (Salimans et al. use 5 to 50).
@@ -29,7 +28,7 @@ class Generator(nn.Module):
         super().__init__()
         self.input_shape = input_shape
         if cfg.architecture == "conv":
-            self.body: nn.Module = _DCGANGeneratorBody(input_shape, input_dim)
+            self.body: nn.Module = _DCGANGeneratorBody(input_shape, input_dim, cfg.dcgan_width)
         else:
             self.body = mlp([input_dim, *reversed(cfg.hidden), math.prod(input_shape)])
 
@@ -41,14 +40,14 @@ class Generator(nn.Module):
 
 
 class _DCGANGeneratorBody(nn.Module):
-    def __init__(self, input_shape: tuple[int, int, int], input_dim: int) -> None:
+    def __init__(self, input_shape: tuple[int, int, int], input_dim: int, width: int) -> None:
         super().__init__()
         channels, side = input_shape[0], input_shape[1]
         c1, c2 = _DCGAN_CHANNELS
         self.start_shape = (c2, side // 4, side // 4)
         self.fc = nn.Sequential(
-            nn.Linear(input_dim, _DCGAN_FC), nn.BatchNorm1d(_DCGAN_FC), nn.ReLU(),
-            nn.Linear(_DCGAN_FC, math.prod(self.start_shape)),
+            nn.Linear(input_dim, width), nn.BatchNorm1d(width), nn.ReLU(),
+            nn.Linear(width, math.prod(self.start_shape)),
             nn.BatchNorm1d(math.prod(self.start_shape)), nn.ReLU(),
         )
         self.deconv = nn.Sequential(
@@ -73,10 +72,10 @@ def build_discriminator(cfg: ModelConfig,
             nn.Conv2d(channels, c1, 4, stride=2, padding=1), nn.LeakyReLU(0.1),
             nn.Conv2d(c1, c2, 4, stride=2, padding=1), nn.BatchNorm2d(c2), nn.LeakyReLU(0.1),
             nn.Flatten(),
-            nn.Linear(c2 * (side // 4) ** 2, _DCGAN_FC), nn.BatchNorm1d(_DCGAN_FC),
+            nn.Linear(c2 * (side // 4) ** 2, cfg.dcgan_width), nn.BatchNorm1d(cfg.dcgan_width),
             nn.LeakyReLU(0.1),
         )
-        width = _DCGAN_FC
+        width = cfg.dcgan_width
     else:
         sizes = [math.prod(input_shape), *cfg.hidden]
         features = nn.Sequential(nn.Flatten(), mlp(sizes, _leaky), _leaky())
