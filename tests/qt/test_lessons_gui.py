@@ -105,3 +105,15 @@ def test_a_bad_lesson_is_refused_naming_it(qtbot, tmp_path: Path) -> None:
     assert str(bad) in errors[0] and "step 1" in errors[0] and "epochs" in errors[0]
     assert win.lesson_actions.lessons.lesson is None and not win.lesson_actions.dock.isVisible()
     win.close()
+
+
+def test_the_start_card_trains_a_vae_now(qtbot) -> None:
+    win = _digits_window(qtbot)
+    win.start_card.show()
+    lab = win.lab
+    with qtbot.waitSignal(lab.model.started, timeout=20_000):
+        qtbot.mouseClick(win.start_card.buttons["vae"], Qt.MouseButton.LeftButton)
+    assert not win.start_card.isVisible() and lab.model.model_cfg.family == "vae"
+    assert win.workspace.training_panel.family.currentData() == "vae"
+    lab.model.stop_and_wait()
+    win.close()
