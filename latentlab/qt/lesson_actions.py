@@ -11,7 +11,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QInputDialog, QMainWindow, QMenu
 
-from latentlab.core.files.lessonfile import LESSON_SUFFIX, load_lesson
+from latentlab.core.files.lessonfile import LESSON_SUFFIX, lesson_title
 from latentlab.core.files.safe_io import printable
 from latentlab.lab.lessons import Lessons, builtin_lessons
 from latentlab.lab.notifications import Notifications
@@ -74,7 +74,7 @@ class LessonActions(QObject):
         self.menu = QMenu("Less&on", window)
         lecture = self.menu.addMenu("Built-in lecture")
         for path in builtin_lessons():
-            title = load_lesson(path).title
+            title = lesson_title(path)
             number = path.name.split("-", 1)[0].lstrip("0")
             action = lecture.addAction(f"{number}. {title}")
             action.triggered.connect(lambda _=False, p=path: lessons.open(p))

@@ -143,6 +143,16 @@ def load_lesson(path: str | Path) -> Lesson:
         raise LessonFileError(exc.reason, path) from None
 
 
+def lesson_title(path: Path) -> str:
+    """A lesson's title without reading the rest (menus list lessons before one is opened:
+    the full check happens then); the file's name if it has none."""
+    try:
+        title = json.loads(path.read_text(encoding="utf-8")).get("title")
+    except (OSError, ValueError, AttributeError):
+        title = None
+    return title if isinstance(title, str) and title.strip() else path.name
+
+
 def lesson_from_json(d: Any, folder: Path) -> Lesson:
     if not isinstance(d, dict) or d.get("kind") != LESSON_KIND:
         raise LessonFileError(f"not a latentlab lesson (no \"kind\": \"{LESSON_KIND}\")")
@@ -313,5 +323,6 @@ __all__ = [
     "StepStart",
     "gan_configs",
     "lesson_from_json",
+    "lesson_title",
     "load_lesson",
 ]
