@@ -15,7 +15,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
-from latentlab.core.data import load_builtin
+from latentlab.core.data.builtin import MNIST_SAMPLE, load_builtin
 from latentlab.core.data.source import DataSource
 from latentlab.core.files.checkpoint import SUFFIX
 from latentlab.core.files.labfile import LAB_SUFFIX
@@ -75,7 +75,9 @@ def run_gui(exit_after_show: bool = False, open_path: str | Path | None = None) 
     app = create_application()
     window = MainWindow()
     install_excepthook(window)
-    window.lab.data.set_dataset(load_builtin("digits"), source=DataSource.parse("digits"))
+    # The embedded MNIST sample: real 28×28 digits, offline (scikit-learn's 8×8 digits stay a
+    # choice under Datasets…).
+    window.lab.data.set_dataset(load_builtin(MNIST_SAMPLE), source=DataSource.parse(MNIST_SAMPLE))
     window.show()
     if open_path is not None:
         open_file(window, Path(open_path))
