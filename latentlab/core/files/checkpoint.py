@@ -15,6 +15,7 @@ The metadata model and its checks (``CheckpointMeta``, ``CheckpointError``) live
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -24,9 +25,7 @@ import warnings
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, BinaryIO
-
-import torch
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from latentlab.config import ConfigError, ModelConfig
 from latentlab.core.data.dataset import Dataset
@@ -43,8 +42,11 @@ from latentlab.core.files.checkpoint_meta import (
     shape_words,
 )
 from latentlab.core.files.safe_io import memory_budget, open_regular, size_text
-from latentlab.core.models.base import LatentModel
-from latentlab.core.models.registry import MODEL_CLASSES, build_model
+
+if TYPE_CHECKING:  # torch and the models load when a checkpoint is read or written, not at import
+    import torch
+
+    from latentlab.core.models.base import LatentModel
 
 #: The safetensors metadata key whose value is the checkpoint's JSON.
 METADATA_KEY = "latentlab"
@@ -53,12 +55,22 @@ SUFFIX = ".safetensors"
 #: a few megabytes.
 MAX_HEADER_BYTES = 64 << 20
 
-_DTYPE_NAMES = {
-    torch.float64: "F64", torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16",
-    torch.int64: "I64", torch.int32: "I32", torch.int16: "I16", torch.int8: "I8",
-    torch.uint8: "U8", torch.bool: "BOOL",
-}
-_DTYPES = {name: dtype for dtype, name in _DTYPE_NAMES.items()}
+
+
+@functools.cache
+def _dtype_names() -> dict[torch.dtype, str]:
+    import torch
+
+    return {
+        torch.float64: "F64", torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16",
+        torch.int64: "I64", torch.int32: "I32", torch.int16: "I16", torch.int8: "I8",
+        torch.uint8: "U8", torch.bool: "BOOL",
+    }
+
+
+@functools.cache
+def _dtypes() -> dict[str, torch.dtype]:
+    return {name: dtype for dtype, name in _dtype_names().items()}
 
 
 @dataclass
@@ -80,6 +92,8 @@ def save_checkpoint(path: str | Path, model: LatentModel, meta: CheckpointMeta) 
     stamped into it. The file appears complete or not at all: a failed save leaves no partial
     file and any existing file at ``path`` untouched. Returns the absolute path written.
     """
+    from latentlab.core.models.base import LatentModel
+
     path = Path(path)
     if not isinstance(model, LatentModel):
         raise CheckpointError(f"cannot save a {type(model).__name__}: not a latentlab model", path)
@@ -115,10 +129,12 @@ def save_checkpoint(path: str | Path, model: LatentModel, meta: CheckpointMeta) 
 
 def weights_digest(tensors: Mapping[str, torch.Tensor]) -> str:
     """SHA-256 over every tensor's name, dtype, shape and bytes, in name order."""
+    import torch
+
     digest = hashlib.sha256()
     for name in sorted(tensors):
         t = tensors[name].detach().to("cpu").contiguous()
-        digest.update(f"{name}\0{_DTYPE_NAMES.get(t.dtype, str(t.dtype))}\0"
+        digest.update(f"{name}\0{_dtype_names().get(t.dtype, str(t.dtype))}\0"
                       f"{list(t.shape)}\0".encode())
         # The array itself, not a bytes copy: hashlib reads it without holding the GIL.
         digest.update(t.reshape(-1).view(torch.uint8).numpy())
@@ -144,6 +160,10 @@ def load_checkpoint(path: str | Path, *, families: Collection[str] | None = None
     weights that do not match it. The header is checked before the weights are read: a file
     whose header does not describe the model costs the reading of its header only.
     """
+    import torch
+
+    from latentlab.core.models.registry import build_model
+
     path = Path(path)
     meta, entries, payload, data_start = _read(path)
     if families is not None and meta.model.family not in families:
@@ -256,10 +276,12 @@ def _load_tensors(data: bytes, entries: dict[str, Any], path: Path
     Each is a view of the bytes (no copy) cloned by torch, which releases the GIL while it
     copies: a large checkpoint read on a worker thread never stalls the window's thread.
     """
+    import torch
+
     buffer = memoryview(data)
     tensors: dict[str, torch.Tensor] = {}
     for name, entry in entries.items():
-        dtype = _DTYPES.get(entry["dtype"])
+        dtype = _dtypes().get(entry["dtype"])
         offsets = entry["data_offsets"]
         if dtype is None:
             raise CheckpointError(f"tensor {name!r} has an unknown dtype {entry['dtype']!r}",
@@ -291,9 +313,13 @@ def _expected_tensors(meta: CheckpointMeta, path: Path) -> dict[str, tuple[str, 
 
 def _meta_shapes(cfg: ModelConfig, input_shape: tuple[int, int, int]
                  ) -> dict[str, tuple[str, list[int]]]:
+    import torch
+
+    from latentlab.core.models.registry import build_model
+
     with torch.device("meta"):
         model = build_model(cfg, input_shape)
-    return {name: (_DTYPE_NAMES.get(t.dtype, str(t.dtype)), list(t.shape))
+    return {name: (_dtype_names().get(t.dtype, str(t.dtype)), list(t.shape))
             for name, t in model.state_dict().items()}
 
 
@@ -301,6 +327,8 @@ def _mismatch(meta: CheckpointMeta, expected: dict[str, tuple[str, list[int]]],
               found: dict[str, tuple[str, list[int]]]) -> str:
     """Why the file's tensors do not fit the model: the family they do fit, if any, and the
     missing, unexpected and differently shaped tensors."""
+    from latentlab.core.models.registry import MODEL_CLASSES
+
     cfg = meta.model
     lead = (f"the weights do not match {family_noun(cfg.family)} with the settings in its "
             "metadata")

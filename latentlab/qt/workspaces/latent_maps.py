@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from latentlab.lab.decoding import DECODE_ANYWHERE_HELP
+from latentlab.lab.engine import Engine
 from latentlab.lab.latent_lab import LatentLab
 from latentlab.lab.map_state import LATENT, PIXELS, THIRD
 from latentlab.lab.recent import RecentFiles
@@ -49,16 +50,18 @@ TOOLS = (("pan", "Pan", "P", "Drag to pan, wheel to zoom"),
          ("lasso", "Lasso select", "L", "Draw around points to select them (Shift adds)"))
 
 
-def qt_lab(parent: QMainWindow) -> LatentLab:
-    """A lab whose jobs run on QThreads and whose decodes wait for the next event-loop pass."""
-    return LatentLab(runners=lambda name: QtRunner(name, parent), call_soon=CallSoon(parent))
+def qt_lab(parent: QMainWindow, engine: Engine | None = None) -> LatentLab:
+    """A lab whose jobs run on QThreads and whose decodes wait for the next event-loop pass;
+    ``engine`` says whether torch is loaded yet (the window's; ready when None)."""
+    return LatentLab(runners=lambda name: QtRunner(name, parent), call_soon=CallSoon(parent),
+                     engine=engine)
 
 
 class LatentMapsWorkspace(Workspace):
     title = "Latent maps"
 
     def __init__(self, window: QMainWindow) -> None:
-        self.lab = lab = qt_lab(window)
+        self.lab = lab = qt_lab(window, getattr(window, "engine", None))
         super().__init__(window, lab.notes)
         self.maps = {
             PIXELS: MapView(lab, PIXELS, ("PC 1", "PC 2")),
