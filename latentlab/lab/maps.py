@@ -90,8 +90,7 @@ class Maps:
         self._cancelled: set[str] = set()  # projections cancelled, whatever they still return
         self._dirty: set[str] = set()
         self._decode_scheduled = False
-        # The random samples' stream, made with the first sample (torch is loaded by then).
-        self._sample_rng: torch.Generator | None = None
+        self._sample_rng: torch.Generator | None = None  # made with the first sample
         self._umap_warmer: threading.Thread | None = None
         self.umap_warmed.connect(notes.say)
         data.changed.connect(self._on_dataset)
@@ -153,10 +152,8 @@ class Maps:
         if model.live_model is None or model.codes is None or self.latent_map is None:
             self._notes.say("Train a model first: random samples come from its code space.")
             return
-        if self._sample_rng is None:
-            import torch  # loaded with the model
-
-            self._sample_rng = torch.Generator().manual_seed(1234)
+        if self._sample_rng is None:  # torch is loaded: there is a model
+            self._sample_rng = __import__("torch").Generator().manual_seed(1234)
         z, source = model.random_code(self._sample_rng)
         latent = self.states[LATENT]
         if latent.replaced:

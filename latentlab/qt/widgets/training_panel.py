@@ -11,7 +11,6 @@ from dataclasses import replace
 
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
-    QComboBox,
     QDoubleSpinBox,
     QGroupBox,
     QHBoxLayout,
@@ -38,7 +37,6 @@ from latentlab.config import (
     parse_int_list,
 )
 from latentlab.core.models.form_values import labels_problem
-from latentlab.core.training.device import available_devices
 from latentlab.core.training.events import (
     StepProgress,
     TrainingFailed,
@@ -48,6 +46,7 @@ from latentlab.core.training.events import (
 from latentlab.core.training.recipes import recommended_settings
 from latentlab.lab.engine import LOADING_TEXT
 from latentlab.lab.latent_lab import LatentLab
+from latentlab.qt.widgets.device_combo import device_combo, list_devices
 from latentlab.qt.widgets.form_parts import combo, group
 from latentlab.qt.widgets.gan_fields import (
     GAN_LOSS_TIP,
@@ -99,8 +98,7 @@ class TrainingPanel(QWidget):
         self.recommended_button = QPushButton("Recommended")
         self.recommended_button.setToolTip(
             "Put back the settings recommended for this model type and this kind of data")
-        self.device = QComboBox()
-        self.device.addItem("Auto", "auto")  # the devices are listed once torch is loaded
+        self.device = device_combo()
         self.precision = combo(PRECISIONS, "fp32")  # like the device, a choice of the machine
         self.precision.setToolTip("bf16: GPUs with bfloat16 (Ampere or newer) and the CPU")
 
@@ -346,11 +344,7 @@ class TrainingPanel(QWidget):
         return ok
 
     def _on_engine(self) -> None:
-        if self.lab.engine.ready and self.device.count() == 1:
-            devices = available_devices()
-            self.device.setItemText(0, f"Auto ({devices[0].upper()})")
-            for kind in devices:
-                self.device.addItem(kind.upper(), kind)
+        list_devices(self.device) if self.lab.engine.ready else None
         self._validate()
 
     # -------------------------------------------------------------- controls
