@@ -103,9 +103,6 @@ def run_gui(exit_after_show: bool = False, open_path: str | Path | None = None) 
             open_file(window, Path(open_path))
 
     engine.changed.connect(engine_changed)
-    # Torch, the models and the other workspaces' modules load behind the shown window.
-    engine.load_in_background(CallSoon(window),
-                              extra_modules=[later.module for later in LATER])
     if exit_after_show:
         # Used by start-up benchmarks and smoke checks: report once the window is up, then quit.
         def report() -> None:
@@ -114,6 +111,11 @@ def run_gui(exit_after_show: bool = False, open_path: str | Path | None = None) 
             app.quit()
 
         QTimer.singleShot(0, report)
+    # Torch, the models and the other workspaces' modules load behind the shown window: from
+    # the event loop's first pass, after the window has painted (loading torch's libraries
+    # holds the GIL for long stretches).
+    QTimer.singleShot(0, lambda: engine.load_in_background(
+        CallSoon(window), extra_modules=[later.module for later in LATER]))
     status = app.exec()
     # Let an import of torch still under way end before the interpreter does.
     engine.wait(timeout=60)

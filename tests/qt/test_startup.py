@@ -15,6 +15,8 @@ from latentlab.qt.workspaces import FIRST, LATER
 # What run_gui does up to the shown window and its first map, in a fresh interpreter.
 UP_TO_SHOW = """
 import sys
+from latentlab.cli import build_parser
+build_parser().parse_args([])  # `latentlab` parses its command line first
 from latentlab.qt import app as gui
 from latentlab.core.data.builtin import MNIST_SAMPLE, load_builtin
 from latentlab.core.data.source import DataSource
