@@ -4,15 +4,17 @@ classifier's prediction or whether it is right, or one colour."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import torch
 from psygnal import Signal
 
-from latentlab.core.models import LatentModel
-from latentlab.core.training.views import encoder_labels
 from latentlab.lab.data_session import DataSession
 from latentlab.lab.model_session import ModelSession
 from latentlab.lab.semisup import Semisup
+
+if TYPE_CHECKING:  # torch loads with the first model, not with the window
+    from latentlab.core.models import LatentModel
 
 COLOUR_BY = ("label", "category", "cluster", "error", "predicted", "correct", "none")
 #: The few-label colourings' palettes (qt/widgets/palette.py): classes, or correct and wrong,
@@ -26,6 +28,8 @@ def item_errors(model: LatentModel, x: np.ndarray, labels: np.ndarray | None = N
                 batch: int = 2048) -> np.ndarray:
     """Per-item sum of squared errors between ``x`` and the model's reconstruction (of each
     item given its class, for a model that encodes with it)."""
+    import torch
+
     out = np.empty(len(x), np.float64)
     with torch.inference_mode():
         for i in range(0, len(x), batch):
@@ -84,6 +88,8 @@ class Colouring:
         data, model = self._data, self._model
         if colour_by == "error" and self.item_errors is None:
             assert data.dataset is not None and model.live_model is not None
+            from latentlab.core.training.views import encoder_labels
+
             self.item_errors = item_errors(
                 model.live_model, data.dataset.images(data.map_indices),
                 encoder_labels(model.live_model, data.dataset, data.map_indices))

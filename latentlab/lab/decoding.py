@@ -9,13 +9,11 @@ have none: the probe's code is interpolated from the codes of the nearest map po
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 from latentlab.core.maps import projection as proj
 from latentlab.core.maps.inverse import KNNInverse
 from latentlab.core.maps.linear import LatentMap
 from latentlab.core.maps.spatial import PointIndex
-from latentlab.core.models import ConditionalVAE
 from latentlab.core.training.device import training_cpu_threads
 from latentlab.lab.data_session import DataSession
 from latentlab.lab.generator import GeneratorCodes
@@ -79,6 +77,10 @@ class ProbeDecoder:
         model = self._model.live_model
         if model is None or self._model.gan is not None:
             return None
+        import torch  # loaded with the model: the window opens before torch
+
+        from latentlab.core.models import ConditionalVAE
+
         z = torch.from_numpy(np.asarray(code, np.float32).reshape(1, -1))
         with torch.inference_mode():
             if isinstance(model, ConditionalVAE):

@@ -8,15 +8,21 @@ For a conditional VAE it holds the class its decoder is given at every probe (``
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 from psygnal import Signal
 
 from latentlab.core.files.images import tile_images
-from latentlab.core.models import GAN, ConditionalVAE, InfoGAN
-from latentlab.core.models.generator_codes import CODE_RANGE, GeneratorCode, traversal_inputs
+from latentlab.core.models.form_values import CODE_RANGE
+from latentlab.lab.model_kinds import is_conditional_vae, is_infogan
 from latentlab.lab.model_session import ModelSession
+
+if TYPE_CHECKING:  # torch loads with the first model, not with the window
+    import torch
+
+    from latentlab.core.models import GAN
+    from latentlab.core.models.generator_codes import GeneratorCode
 
 
 class GeneratorCodes:
@@ -29,16 +35,27 @@ class GeneratorCodes:
         self.decode_class = 0
         #: Locked, only the codes change; unlocked, every change also draws new noise.
         self.lock_noise = True
-        self._rng = torch.Generator().manual_seed(1234)
+        self._generator: torch.Generator | None = None
         model.changed.connect(self._on_model_changed)
+
+    @property
+    def _rng(self) -> torch.Generator:
+        """The noise's random stream, made when a GAN first needs it (torch is loaded then)."""
+        if self._generator is None:
+            import torch
+
+            self._generator = torch.Generator().manual_seed(1234)
+        return self._generator
 
     def _on_model_changed(self) -> None:
         gan = self._model.gan
         self.decode_class = 0
         code = None
         if gan is not None:
+            from latentlab.core.models.generator_codes import GeneratorCode
+
             code = GeneratorCode.from_prior(gan, self._rng)
-            if isinstance(gan, InfoGAN):  # an InfoGAN's continuous codes start at 0
+            if is_infogan(gan):  # an InfoGAN's continuous codes start at 0
                 code = replace(code, continuous=np.zeros(gan.code_dim, np.float32))
         self._set(code)
 
@@ -58,7 +75,7 @@ class GeneratorCodes:
 
     def set_category(self, category: int) -> None:
         """A GAN's category or class; a conditional VAE's class for every probe."""
-        if isinstance(self._model.live_model, ConditionalVAE):
+        if is_conditional_vae(self._model.live_model):
             if category != self.decode_class:
                 self.decode_class = int(category)
                 self.changed.emit()
@@ -87,6 +104,8 @@ class GeneratorCodes:
     def sample_prior(self) -> None:
         gan = self._model.gan
         if gan is not None:
+            from latentlab.core.models.generator_codes import GeneratorCode
+
             self._set(GeneratorCode.from_prior(gan, self._rng))
 
     def set_lock_noise(self, locked: bool) -> None:
@@ -97,6 +116,8 @@ class GeneratorCodes:
         gan = self._model.gan
         if gan is None or self.code is None:
             raise ValueError("the model is not a GAN")
+        from latentlab.core.models.generator_codes import GeneratorCode
+
         code = GeneratorCode(np.asarray(noise, np.float32), int(category),  # type: ignore[arg-type]
                              np.asarray(continuous, np.float32))
         if code.noise.shape != self.code.noise.shape or (
@@ -115,14 +136,20 @@ class GeneratorCodes:
         gan = self._model.gan
         if gan is None or self.code is None:
             return None
+        import torch
+
         with torch.inference_mode():
             return gan.decode(self.code.inputs(gan))[0].numpy()
 
     def traversal_grid(self, code_index: int, columns: int) -> np.ndarray | None:
         """InfoGAN: categories × continuous code ``code_index`` swept over the slider range."""
         gan = self._model.gan
-        if not isinstance(gan, InfoGAN) or self.code is None:
+        if not is_infogan(gan) or self.code is None:
             return None
+        import torch
+
+        from latentlab.core.models.generator_codes import traversal_inputs
+
         values = np.linspace(*CODE_RANGE, columns, dtype=np.float32)
         inputs, rows, cols = traversal_inputs(gan, self.code, code_index, values)
         with torch.inference_mode():

@@ -15,6 +15,7 @@ Who writes what — each model is the only writer of its own fields:
 ``files``              checkpoints and lab files, and the file being opened
 ``tools``              neighbours, interpolation paths, the metrics table, exports
 ``notes``              errors, notices and messages for whatever displays them
+``engine``             whether torch is loaded (the window loads it after it shows)
 =====================  ==============================================================
 
 Headless (``LatentLab()``), jobs run to their end inside the call that starts them and decodes
@@ -28,6 +29,7 @@ from collections.abc import Callable
 
 from latentlab.lab.colouring import Colouring
 from latentlab.lab.data_session import DataSession
+from latentlab.lab.engine import Engine
 from latentlab.lab.files import LabFiles
 from latentlab.lab.generator import GeneratorCodes
 from latentlab.lab.jobs import InlineRunner, RunnerFactory
@@ -50,8 +52,11 @@ def _call_now(fn: Callable[[], None]) -> None:
 
 class LatentLab:
     def __init__(self, runners: RunnerFactory = _inline_runner,
-                 call_soon: Callable[[Callable[[], None]], None] = _call_now) -> None:
+                 call_soon: Callable[[Callable[[], None]], None] = _call_now,
+                 engine: Engine | None = None) -> None:
         self.notes = Notifications()
+        # Headless, torch is imported where it is first used: the engine is ready at once.
+        self.engine = engine if engine is not None else Engine()
         self.data = DataSession(runners("data"), self.notes)
         self.model = ModelSession(self.data, runners("training"), self.notes)
         self.generator = GeneratorCodes(self.model)

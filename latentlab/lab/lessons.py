@@ -115,8 +115,8 @@ class Lessons:
         self.step_changed.emit()
         target = self._targets.get(step.workspace)
         if target is None:
-            self._notes.say(f"This step belongs to the {step.workspace} workspace, which this "
-                            "window does not have.")
+            self._notes.say(f"This step needs the {step.workspace} workspace, which opens "
+                            "once PyTorch has loaded: reset the step in a moment.")
             self._set_status(FAILED)
             return
         self.workspace_requested.emit(step.workspace)

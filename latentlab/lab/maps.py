@@ -11,9 +11,9 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 from psygnal import Signal
 
 from latentlab.core.maps import projection as proj
@@ -22,7 +22,6 @@ from latentlab.core.maps.linear import LatentMap
 from latentlab.core.maps.methods import METHOD_NAMES
 from latentlab.core.maps.setup import MapSetup
 from latentlab.core.maps.spatial import PointIndex
-from latentlab.core.models import ConditionalVAE, InfoGAN
 from latentlab.lab.data_session import DataSession
 from latentlab.lab.decoding import ProbeDecoder, fit_job
 from latentlab.lab.generator import GeneratorCodes
@@ -37,9 +36,13 @@ from latentlab.lab.map_state import (
     MapState,
     View,
 )
+from latentlab.lab.model_kinds import is_conditional_vae, is_infogan
 from latentlab.lab.model_session import ModelSession
 from latentlab.lab.notifications import Notifications
 from latentlab.lab.timeline import Timeline
+
+if TYPE_CHECKING:
+    import torch
 
 CallSoon = Callable[[Callable[[], None]], None]
 
@@ -51,7 +54,7 @@ def _median(coords: np.ndarray) -> np.ndarray:
 def codes_title(model: ModelSession) -> str:
     """What the built-in codes map shows for the current model."""
     cfg, gan = model.model_cfg, model.gan
-    if isinstance(gan, InfoGAN):
+    if is_infogan(gan):
         return "InfoGAN · real images through Q: continuous codes" + (
             "" if gan.code_dim <= 2 else f" · PCA of {gan.code_dim}-D")
     if gan is not None:
@@ -87,7 +90,7 @@ class Maps:
         self._cancelled: set[str] = set()  # projections cancelled, whatever they still return
         self._dirty: set[str] = set()
         self._decode_scheduled = False
-        self._sample_rng = torch.Generator().manual_seed(1234)
+        self._sample_rng: torch.Generator | None = None  # made with the first sample
         self._umap_warmer: threading.Thread | None = None
         self.umap_warmed.connect(notes.say)
         data.changed.connect(self._on_dataset)
@@ -149,6 +152,8 @@ class Maps:
         if model.live_model is None or model.codes is None or self.latent_map is None:
             self._notes.say("Train a model first: random samples come from its code space.")
             return
+        if self._sample_rng is None:  # torch is loaded: there is a model
+            self._sample_rng = __import__("torch").Generator().manual_seed(1234)
         z, source = model.random_code(self._sample_rng)
         latent = self.states[LATENT]
         if latent.replaced:
@@ -184,7 +189,7 @@ class Maps:
         if model.live_model is not None:
             self.latent_map = LatentMap(model.gan.code_dim if model.gan is not None
                                         else model.model_cfg.latent_dim)
-        gan_without_encoder = model.gan is not None and not isinstance(model.gan, InfoGAN)
+        gan_without_encoder = model.gan is not None and not is_infogan(model.gan)
         empty = np.zeros((0, 2), np.float32) if gan_without_encoder else None
         self.states[LATENT].show_built_in(View(empty, codes_title(model)))
         self.states[LATENT].set_image(None)
@@ -230,7 +235,7 @@ class Maps:
     def _on_generator_code(self) -> None:
         """The generator code moved: the GAN map's probe is placed at it, and decodes it. A
         conditional VAE's class changed: every probe decodes again."""
-        if isinstance(self._model.live_model, ConditionalVAE):
+        if is_conditional_vae(self._model.live_model):
             for map_id in MAP_IDS:
                 self._mark_dirty(map_id)
             return

@@ -4,10 +4,12 @@ map on show, scored on the held-out split by the core's evaluation."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from latentlab.config import TRANSLATOR_FAMILIES
-from latentlab.core.models import LatentModel
+
+if TYPE_CHECKING:  # torch loads with the first model, not with the window
+    from latentlab.core.models import LatentModel
 
 FAMILY_NAMES = {"ae": "Autoencoder", "vae": "VAE", "umap_ae": "UMAP autoencoder", "gan": "GAN",
                 "infogan": "InfoGAN", "cgan": "Conditional GAN", "cvae": "Conditional VAE",

@@ -12,15 +12,13 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 from psygnal import Signal
 
 from latentlab.config import ConfigError, ModelConfig, TrainConfig
-from latentlab.core.files.checkpoint import Checkpoint
 from latentlab.core.files.images import tile_images
-from latentlab.core.models import GAN, ConditionalVAE, LatentModel, ProGAN, build_model
 from latentlab.core.training.device import training_cpu_threads
 from latentlab.core.training.events import (
     EpochEnded,
@@ -30,14 +28,19 @@ from latentlab.core.training.events import (
     TrainingFinished,
     TrainingStarted,
 )
-from latentlab.core.training.loop import LiveItems, train
-from latentlab.core.training.views import model_views
 from latentlab.lab.data_session import DataSession
 from latentlab.lab.jobs import JobCallbacks, JobControl, Runner
+from latentlab.lab.model_kinds import is_conditional_vae, is_gan, is_progan
 from latentlab.lab.notifications import Notifications
 
 #: Progress reaches the GUI 4×/s: enough for a smooth bar and ETA, cheap for the training thread.
 PROGRESS_INTERVAL_S = 0.25
+
+if TYPE_CHECKING:  # torch and the models load with the first model, not with the window
+    import torch
+
+    from latentlab.core.files.checkpoint import Checkpoint
+    from latentlab.core.models import GAN, LatentModel
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,7 @@ class Growth:
 
 
 def _growth_of(model: LatentModel | None) -> Growth | None:
-    return Growth(*model.growth) if isinstance(model, ProGAN) else None
+    return Growth(*model.growth) if is_progan(model) else None
 
 
 class ModelSession:
@@ -124,7 +127,7 @@ class ModelSession:
     @property
     def gan(self) -> GAN | None:
         """The live model when it is a GAN or InfoGAN."""
-        return self.live_model if isinstance(self.live_model, GAN) else None
+        return self.live_model if is_gan(self.live_model) else None
 
     @property
     def training(self) -> bool:
@@ -159,6 +162,9 @@ class ModelSession:
         """Show a loaded model as if it had just finished training on this dataset."""
         data = self._data
         assert data.dataset is not None
+        from latentlab.core.training.loop import LiveItems
+        from latentlab.core.training.views import model_views
+
         self.stop_and_wait()
         model = checkpoint.model.eval()
         meta = checkpoint.meta
@@ -182,6 +188,9 @@ class ModelSession:
             raise ConfigError(problems)
         if self.training:
             raise RuntimeError("Training is already running.")
+        from latentlab.core.models import build_model
+        from latentlab.core.training.loop import LiveItems, train
+
         model = build_model(model_cfg, dataset.input_shape, seed=train_cfg.seed,
                             batch_size=train_cfg.batch_size)
         self._in_run = True
@@ -250,6 +259,8 @@ class ModelSession:
         """New decoder weights and, when they came, codes, reconstructions and samples."""
         if self.live_model is None:
             return
+        import torch  # loaded with the model
+
         state = {k: torch.from_numpy(v) for k, v in snap.decoder_state.items()}
         self.live_model.decoder.load_state_dict(state)
         self._follow_growth(snap.epoch_float)
@@ -301,7 +312,9 @@ class ModelSession:
         """A code from the VAE's prior, or from a Gaussian fitted to an autoencoder's codes, and
         where it came from."""
         assert self.live_model is not None and self.codes is not None
-        if isinstance(self.live_model, ConditionalVAE):  # its prior's code, without a class
+        import torch
+
+        if is_conditional_vae(self.live_model):  # its prior's code, without a class
             return torch.randn(1, self.model_cfg.latent_dim, generator=rng), "the prior N(0, I)"
         z = self.live_model.prior_sample(1, rng)
         if z is not None:

@@ -8,22 +8,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 from psygnal import Signal
 
-from latentlab.core.models import GAN, ConditionalVAE, LatentModel
-from latentlab.core.training.views import encoder_labels
 from latentlab.lab.data_session import DataSession
 from latentlab.lab.jobs import JobCallbacks, RunnerFactory
 from latentlab.lab.map_state import LATENT, PIXELS
 from latentlab.lab.maps import Maps
 from latentlab.lab.metrics_table import MetricsRow, model_name, rows_from_evaluation
+from latentlab.lab.model_kinds import is_conditional_vae, is_gan
 from latentlab.lab.model_session import ModelSession
 from latentlab.lab.notifications import Notifications
 from latentlab.lab.selection import Selection
+
+if TYPE_CHECKING:  # torch loads with the first model, not with the window
+    from latentlab.core.models import LatentModel
 
 #: Neighbours selected by "nearest neighbours", the item itself included.
 NEIGHBOURS = 10
@@ -130,7 +131,7 @@ class Tools:
             return "Wait for training to end: the path needs the finished encoder."
         if model is None:
             return "Train or open an autoencoder or a VAE first."
-        if isinstance(model, GAN) or not model.has_encoder or not model.reconstructs:
+        if is_gan(model) or not model.has_encoder or not model.reconstructs:
             return ("GANs are not supported here: a path between real items needs an encoder "
                     "that gives them codes (an autoencoder or a VAE).")
         return None
@@ -143,7 +144,6 @@ class Tools:
         map_indices = self._data.map_indices
         return int(map_indices[items[0]]), int(map_indices[items[-1]])
 
-    @torch.no_grad()
     def interpolate(self, item_a: int, item_b: int, n_steps: int = 10) -> InterpolationPath | None:
         """Decode ``n_steps`` codes from item a's to item b's: the straight line, and for a
         Gaussian latent (VAE) the great circle too."""
@@ -158,19 +158,24 @@ class Tools:
         if not (0 <= item_a < dataset.n and 0 <= item_b < dataset.n):
             self._notes.say(f"Items are numbered 0 to {dataset.n - 1}.")
             return None
-        model.eval()
-        ends = np.array([item_a, item_b])
-        x = torch.from_numpy(dataset.images(ends))
-        labels = encoder_labels(model, dataset, ends)
-        if isinstance(model, ConditionalVAE) and labels is not None:
-            # Its decoder inputs, each code with its item's class.
-            y = torch.from_numpy(labels)
-            a, b = model.decoder_input(model.embed(x, y), y).cpu().numpy()
-        else:
-            a, b = model.embed(x).cpu().numpy()
-        methods = self.interpolation_methods()
-        rows = [model.decode(torch.from_numpy(path_codes(a, b, n_steps, m))).cpu().numpy()
-                for m in methods]
+        import torch  # loaded with the model
+
+        from latentlab.core.training.views import encoder_labels
+
+        with torch.no_grad():
+            model.eval()
+            ends = np.array([item_a, item_b])
+            x = torch.from_numpy(dataset.images(ends))
+            labels = encoder_labels(model, dataset, ends)
+            if is_conditional_vae(model) and labels is not None:
+                # Its decoder inputs, each code with its item's class.
+                y = torch.from_numpy(labels)
+                a, b = model.decoder_input(model.embed(x, y), y).cpu().numpy()
+            else:
+                a, b = model.embed(x).cpu().numpy()
+            methods = self.interpolation_methods()
+            rows = [model.decode(torch.from_numpy(path_codes(a, b, n_steps, m))).cpu().numpy()
+                    for m in methods]
         path = InterpolationPath((item_a, item_b), methods, np.stack(rows))
         self.path_ready.emit(path)
         return path

@@ -1,29 +1,32 @@
-"""QApplication set-up, the error dialog for unexpected exceptions, and the GUI's main()."""
+"""QApplication set-up, the error dialog for unexpected exceptions, and the GUI's main().
+
+Nothing on the way to the window imports torch: it shows the default dataset's PCA map (NumPy)
+first, then loads torch on a thread of its own (:class:`latentlab.lab.engine.Engine`)."""
 
 from __future__ import annotations
 
 import sys
-import threading
 import traceback
 from importlib import resources
 from pathlib import Path
 from types import TracebackType
 
 import pyqtgraph as pg
-import torch
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
-from latentlab.core.data import load_builtin
+from latentlab.core.data.builtin import MNIST_SAMPLE, load_builtin
 from latentlab.core.data.source import DataSource
 from latentlab.core.files.checkpoint import SUFFIX
 from latentlab.core.files.labfile import LAB_SUFFIX
 from latentlab.core.files.lessonfile import LESSON_SUFFIX
 from latentlab.core.files.userdirs import configure_numba_cache, user_cache_folder
-from latentlab.core.training.loop import warm_up
+from latentlab.lab.engine import Engine
+from latentlab.qt.jobs import CallSoon
 from latentlab.qt.main_window import MainWindow
 from latentlab.qt.system_libs import missing_libraries_line
+from latentlab.qt.workspaces import LATER
 
 
 def resource_text(name: str) -> str:
@@ -38,10 +41,18 @@ def create_application(argv: list[str] | None = None) -> QApplication:
         app.setWindowIcon(QIcon(str(icon)))
     app.setStyleSheet(resource_text("style.qss"))
     pg.setConfigOptions(background="w", foreground="k", antialias=True)
-    # The GUI thread only decodes single codes: one torch thread is fastest for that, and an idle
-    # pool of spinning workers would steal the core that training runs on.
-    torch.set_num_threads(1)
+    if "torch" in sys.modules:  # else the engine does it once torch is loaded
+        one_torch_thread()
     return app
+
+
+def one_torch_thread() -> None:
+    """The GUI thread only decodes single codes: one torch thread is fastest for that, and an
+    idle pool of spinning workers would steal the core that training runs on. (Torch's thread
+    count is the calling thread's: this must run on the GUI thread.)"""
+    import torch
+
+    torch.set_num_threads(1)
 
 
 def install_excepthook(window: MainWindow) -> None:
@@ -66,7 +77,7 @@ def open_file(window: MainWindow, path: Path) -> None:
 
 
 def run_gui(exit_after_show: bool = False, open_path: str | Path | None = None) -> int:
-    """Run the app; ``open_path`` is a checkpoint, lab file or dataset to open (``latentlab
+    """Run the app; ``open_path`` is a checkpoint, lab file, lesson or dataset to open (``latentlab
     open PATH`` has already checked it). Exits with 1, saying which system packages to
     install, where Qt could not open a window for want of them."""
     missing = missing_libraries_line()
@@ -76,18 +87,27 @@ def run_gui(exit_after_show: bool = False, open_path: str | Path | None = None) 
     cache = user_cache_folder()
     configure_numba_cache(cache)
     app = create_application()
-    window = MainWindow()
+    engine = Engine(ready=False)
+    window = MainWindow(engine)
     install_excepthook(window)
-    window.lab.data.set_dataset(load_builtin("digits"), source=DataSource.parse("digits"))
+    # The embedded MNIST sample: real 28×28 digits, offline (scikit-learn's 8×8 digits stay a
+    # choice under Datasets…).
+    window.lab.data.set_dataset(load_builtin(MNIST_SAMPLE), source=DataSource.parse(MNIST_SAMPLE))
     window.show()
-    if open_path is not None:
-        open_file(window, Path(open_path))
-    else:  # the first screen: what to do with it
+    if open_path is None:  # the first screen: what to do with it
         window.start_card.show()
     if cache.problem:  # say what cannot be done, and carry on
         sys.stderr.write(f"latentlab: {cache.problem}\n")
         window.statusBar().showMessage(f"Cache folder unusable: {cache.problem}.", 15_000)
-    threading.Thread(target=warm_up, name="latentlab-warm-up", daemon=True).start()
+
+    def engine_changed() -> None:
+        if not engine.ready:
+            return
+        one_torch_thread()
+        if open_path is not None:  # a model or a lab needs torch; a dataset waits with them
+            open_file(window, Path(open_path))
+
+    engine.changed.connect(engine_changed)
     if exit_after_show:
         # Used by start-up benchmarks and smoke checks: report once the window is up, then quit.
         def report() -> None:
@@ -96,4 +116,12 @@ def run_gui(exit_after_show: bool = False, open_path: str | Path | None = None) 
             app.quit()
 
         QTimer.singleShot(0, report)
-    return app.exec()
+    # Torch, the models and the other workspaces' modules load behind the shown window: from
+    # the event loop's first pass, after the window has painted (loading torch's libraries
+    # holds the GIL for long stretches).
+    QTimer.singleShot(0, lambda: engine.load_in_background(
+        CallSoon(window), extra_modules=[later.module for later in LATER]))
+    status = app.exec()
+    # Let an import of torch still under way end before the interpreter does.
+    engine.wait(timeout=60)
+    return status

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 from latentlab.core.files.checkpoint import SUFFIX
 from latentlab.core.files.labfile import LAB_SUFFIX, DatasetMissing, relocate_dataset
 from latentlab.core.files.safe_io import printable
+from latentlab.lab.engine import LOADING_TEXT
 from latentlab.lab.file_reads import PATH_CHARS, OpenCancelled, RecordedSource, checkpoint_family
 from latentlab.lab.jobs import JobCallbacks
 from latentlab.lab.latent_lab import LatentLab
@@ -57,6 +58,14 @@ class FileActions(QObject):
         window.installEventFilter(self)  # the window closing gives up a header being read
         lab.files.dataset_missing.connect(self._ask_where)
         lab.files.source_offered.connect(self._ask_to_load_source)
+        lab.engine.changed.connect(self._on_engine)
+        self._on_engine()
+
+    def _on_engine(self) -> None:
+        """Opening a model builds it with torch: it waits until torch has loaded."""
+        ready = self.lab.engine.ready
+        self.open_action.setEnabled(ready)
+        self.open_action.setToolTip("" if ready else LOADING_TEXT)
 
     def choose_and_open(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self.window, "Open a model or a lab",

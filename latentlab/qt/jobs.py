@@ -11,7 +11,6 @@ that can be delivered synchronously, so the runner is written here, once.
 
 from __future__ import annotations
 
-import torch
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, Signal, Slot
 
 from latentlab.lab.jobs import Job, JobCallbacks, JobControl, run_job
@@ -36,6 +35,10 @@ class _Worker(QObject):
         try:
             if self._cpu_threads:
                 # Leave a core to the GUI thread so dragging stays smooth while training on CPU.
+                # Only jobs that run torch ask for threads; torch is imported here, not with the
+                # window.
+                import torch
+
                 torch.set_num_threads(self._cpu_threads)
             self.outcome = run_job(self._job, self.control)
             self.ended.emit(self.number)

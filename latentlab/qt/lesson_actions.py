@@ -45,12 +45,7 @@ class LessonActions(QObject):
         self.dock = QDockWidget("Lesson", window)
         self.dock.setObjectName("lessonDock")
         self.dock.setWidget(FormScroll(self.panel, PANEL_WIDTH))
-        # A tab beside the model form: the maps keep their width on a 1280-pixel projector.
         window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)
-        left = next((w.docks[0] for w in workspaces if w.docks), None)
-        if left is not None:
-            window.tabifyDockWidget(left, self.dock)
-            left.raise_()
         self.dock.hide()  # until a lesson is open or being written
         lessons.lesson_changed.connect(self._on_lesson)
 
@@ -84,6 +79,17 @@ class LessonActions(QObject):
                               self.save_action, self.close_action])
         self.file_items = [self.open_action, self.save_action]
         self._on_lesson()
+
+    def add_workspace(self, workspace: Workspace) -> None:
+        """Steps of ``workspace`` can be shown from now on (workspaces built once torch has
+        loaded join later)."""
+        for target in workspace.step_targets():
+            self.lessons.add_target(target)
+        self._by_name[workspace.lesson_name] = workspace
+        if len(self._by_name) == 1 and workspace.docks:
+            # A tab beside the model form: the maps keep their width on a 1280-pixel projector.
+            self.window.tabifyDockWidget(workspace.docks[0], self.dock)
+            workspace.docks[0].raise_()
 
     def open_path(self, path: Path) -> bool:
         return self.lessons.open(path)

@@ -1,5 +1,8 @@
 """The main window: hosts the workspaces (one shown at a time), the menus they share, the status
-bar, and shows every workspace's errors and messages."""
+bar, and shows every workspace's errors and messages.
+
+It opens before torch is loaded: given an engine that is not ready, it builds the first workspace
+only and the others once the engine is (their View entries wait, disabled, until then)."""
 
 from __future__ import annotations
 
@@ -8,51 +11,120 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMessageBox, QStackedWidget
+from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox, QStackedWidget
 
 from latentlab import __version__
 from latentlab.core.files.safe_io import printable
+from latentlab.lab.engine import LOADING_TEXT, Engine
 from latentlab.lab.latent_lab import LatentLab
+from latentlab.lab.notifications import Notifications
 from latentlab.qt.lesson_actions import LessonActions
 from latentlab.qt.widgets.start_card import StartCard
 from latentlab.qt.workspace import Workspace
-from latentlab.qt.workspaces import WORKSPACES
+from latentlab.qt.workspaces import FIRST, LATER
 from latentlab.qt.workspaces.latent_maps import LatentMapsWorkspace
 
 
 class MainWindow(QMainWindow):
-    def __init__(self) -> None:
+    def __init__(self, engine: Engine | None = None) -> None:
         super().__init__()
+        #: Whether torch is loaded; scripts and tests pass none: ready, every workspace at once.
+        self.engine = engine if engine is not None else Engine()
         self.setWindowTitle("latentlab")
         self.resize(1440, 900)
         self.pages = QStackedWidget()
         self.setCentralWidget(self.pages)
-        self.workspaces: list[Workspace] = [cls(self) for cls in WORKSPACES]
-        latent = next(w for w in self.workspaces if isinstance(w, LatentMapsWorkspace))
-        self.lesson_actions = LessonActions(self, self.workspaces, latent.recent,
-                                            self.show_workspace)
-        for workspace in self.workspaces:
-            self.pages.addWidget(workspace.central)
-            for bar in workspace.toolbars:
-                self.addToolBar(bar)
-            for widget in workspace.status_widgets:
-                self.statusBar().addPermanentWidget(widget)
-        for notes in (*(w.notes for w in self.workspaces), self.lesson_actions.notes):
-            notes.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
-            notes.error.connect(self.show_error)
-            notes.notice.connect(self.show_notice)
+        self.file_menu = QMenu("&File", self)
+        self.view_menu = QMenu("&View", self)
+        self.help_menu = QMenu("&Help", self)
+        self.quit_action = QAction("Quit", self)
+        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        self.quit_action.triggered.connect(self.close)
+        self.about_action = QAction("About latentlab", self)
+        self.about_action.triggered.connect(self._show_about)
+        self.workspaces: list[Workspace] = []
+        self._switches: list[QAction] = []  # View → one per workspace, built or still waiting
+        latent = self._host(FIRST(self))
+        self.workspace = latent
+        # Lessons span the workspaces: the later ones join them when they are built.
+        self.lesson_actions = LessonActions(self, latent.recent, self.show_workspace)
+        self.lesson_actions.add_workspace(latent)
+        self._show_notes(self.lesson_actions.notes)
+        self._switch_group = QActionGroup(self)
+        for index, title in enumerate([FIRST.title, *(w.title for w in LATER)], start=1):
+            action = QAction(title, self, checkable=True)
+            action.setShortcut(QKeySequence(f"Ctrl+{index}"))
+            action.triggered.connect(lambda _=False, i=index - 1: self._switch_to(i))
+            self._switch_group.addAction(action)
+            self._switches.append(action)
+        if self.engine.ready:
+            self._build_later()
+        else:
+            for action in self._switches[1:]:
+                action.setEnabled(False)
+                action.setToolTip(LOADING_TEXT)
+            self.statusBar().showMessage(LOADING_TEXT)
+            self.engine.changed.connect(self._on_engine)
         self._build_menus()
-        self._route_checkpoints()
         self.start_card = StartCard(self.pages, {
             "lecture": self.lesson_actions.open_lecture, "vae": latent.quick_start,
             "data": latent.data_actions.open_folder})
         self.start_card.hide()  # the app's first screen shows it (``run_gui``)
+        self._gate_quick_start()
         for signal in (self.lesson_actions.lessons.lesson_changed, latent.lab.model.started,
                        latent.lab.data.load_ended):
             # The user has started something else.
             signal.connect(lambda *_: self.start_card.hide())
-        self.workspace = self.workspaces[0]
         self.show_workspace(self.workspace)
+
+    def _host(self, workspace: Workspace) -> Workspace:
+        """Give ``workspace`` its page, toolbars, status widgets and notifications."""
+        self.workspaces.append(workspace)
+        self.pages.addWidget(workspace.central)
+        for bar in workspace.toolbars:
+            self.addToolBar(bar)
+        for widget in workspace.status_widgets:
+            self.statusBar().addPermanentWidget(widget)
+        self._show_notes(workspace.notes)
+        return workspace
+
+    def _show_notes(self, notes: Notifications) -> None:
+        notes.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        notes.error.connect(self.show_error)
+        notes.notice.connect(self.show_notice)
+
+    def _build_later(self) -> None:
+        """The workspaces that need torch from the start: built once it is loaded."""
+        for later in LATER:
+            workspace = self._host(later.load()(self))
+            workspace.set_active(False)
+            self.lesson_actions.add_workspace(workspace)
+        for action in self._switches:
+            action.setEnabled(True)
+            action.setToolTip("")
+        self._route_checkpoints()
+
+    def _on_engine(self) -> None:
+        if self.engine.problem is not None:
+            self.statusBar().showMessage("PyTorch could not be loaded.")
+            message, _, details = self.engine.problem.partition("\n\n")
+            self.show_error("PyTorch could not be loaded", message, details)
+            return
+        self._build_later()
+        self._build_menus()
+        self._gate_quick_start()
+        self.show_workspace(self.workspace)
+        self.statusBar().showMessage("PyTorch loaded: ready to train.", 4000)
+
+    def _gate_quick_start(self) -> None:
+        """The Start card's *Train a VAE now* waits for torch, as Train does."""
+        button = self.start_card.buttons["vae"]
+        button.setEnabled(self.engine.ready)
+        button.setToolTip("" if self.engine.ready else LOADING_TEXT)
+
+    def _switch_to(self, index: int) -> None:
+        if index < len(self.workspaces):
+            self.show_workspace(self.workspaces[index])
 
     @property
     def lab(self) -> LatentLab:
@@ -60,8 +132,13 @@ class MainWindow(QMainWindow):
         return next(w for w in self.workspaces if isinstance(w, LatentMapsWorkspace)).lab
 
     def _build_menus(self) -> None:
+        """Fill the menu bar from the workspaces built so far (again when the others come)."""
         bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
+        bar.clear()
+        file_menu, view_menu, help_menu = self.file_menu, self.view_menu, self.help_menu
+        for menu in (file_menu, view_menu, help_menu):
+            menu.clear()
+        bar.addMenu(file_menu)
         for workspace in self.workspaces:
             for item in workspace.file_items:
                 if item is None:
@@ -73,32 +150,21 @@ class MainWindow(QMainWindow):
             file_menu.addSeparator()
         file_menu.addActions(self.lesson_actions.file_items)
         file_menu.addSeparator()
-        quit_action = QAction("Quit", self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-        file_menu.addAction(quit_action)
+        file_menu.addAction(self.quit_action)
         for workspace in self.workspaces:
             for menu in workspace.menus:
                 bar.addMenu(menu)
         bar.addMenu(self.lesson_actions.menu)
-        view_menu = bar.addMenu("&View")
-        if len(self.workspaces) > 1:
-            group = QActionGroup(self)
-            for index, workspace in enumerate(self.workspaces, start=1):
-                action = QAction(workspace.title, self, checkable=True)
-                action.setShortcut(QKeySequence(f"Ctrl+{index}"))
-                action.triggered.connect(lambda _=False, w=workspace: self.show_workspace(w))
-                group.addAction(action)
-                view_menu.addAction(action)
+        bar.addMenu(view_menu)
+        if len(self._switches) > 1:
+            view_menu.addActions(self._switches)
             view_menu.addSeparator()
         for workspace in self.workspaces:
             view_menu.addActions(workspace.view_actions)
-        help_menu = bar.addMenu("&Help")
+        bar.addMenu(help_menu)
         for workspace in self.workspaces:
             help_menu.addActions(workspace.help_actions)
-        about = QAction("About latentlab", self)
-        about.triggered.connect(self._show_about)
-        help_menu.addAction(about)
+        help_menu.addAction(self.about_action)
 
     def _route_checkpoints(self) -> None:
         """File → Open model (and ``latentlab open``) sends a checkpoint of a family another
@@ -120,6 +186,8 @@ class MainWindow(QMainWindow):
             other.set_active(other is workspace)
         self.workspace = workspace
         self.pages.setCurrentWidget(workspace.central)
+        if self._switches:
+            self._switches[self.workspaces.index(workspace)].setChecked(True)
 
     def show_error(self, title: str, message: str, details: str = "") -> None:
         """A readable, non-blocking error dialog; the technical details stay folded away."""

@@ -43,7 +43,12 @@ class RecentMenu(QObject):
             "Every training run's model, saved automatically: the last ones are kept")
         self.dialog: RecentModelsDialog | None = None
         recent.changed.connect(self.rebuild)
+        files.lab.engine.changed.connect(self._on_engine)
+        self._on_engine()
         self.rebuild()
+
+    def _on_engine(self) -> None:
+        self.models_action.setEnabled(self.files.lab.engine.ready)  # they open with torch
 
     def rebuild(self) -> None:
         self.menu.clear()
@@ -53,6 +58,8 @@ class RecentMenu(QObject):
             action.setStatusTip(printable(str(recent.path)))
             action.setToolTip(printable(str(recent.path)))
             action.triggered.connect(lambda _=False, r=recent: self.open(r))
+            # Models and labs are built with torch: they wait until it has loaded.
+            action.setEnabled(recent.kind == "dataset" or self.files.lab.engine.ready)
         if not files:
             self.menu.addAction("No recent files").setEnabled(False)
         self.menu.addSeparator()

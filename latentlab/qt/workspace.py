@@ -4,7 +4,7 @@ The window gives each workspace its place — a central page, docks on the left,
 and File actions — and shows one workspace at a time; it displays every workspace's
 notifications (errors as dialogs, messages in the status bar) and shuts them all down on close.
 A workspace never reaches into another: adding one is a new module and one line in
-:data:`latentlab.qt.workspaces.WORKSPACES`.
+:data:`latentlab.qt.workspaces.LATER`.
 """
 
 from __future__ import annotations

@@ -233,7 +233,7 @@ def test_training_from_the_form(qtbot, window) -> None:
 
 
 def test_worker_exception_becomes_a_readable_dialog(qtbot, window, monkeypatch) -> None:
-    import latentlab.lab.model_session as state_module
+    import latentlab.core.training.loop as state_module  # model_session imports train from it
 
     def broken(*_args, **_kwargs):
         raise MemoryError("the data does not fit")

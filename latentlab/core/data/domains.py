@@ -20,8 +20,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 
 from latentlab.core.data.builtin import MNIST_SAMPLE, load_builtin, load_digits
 from latentlab.core.data.dataset import Dataset, DatasetError
@@ -37,6 +35,9 @@ MNIST_BOX, MNIST_SIDE = 20, 28
 def _resized(x: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     if x.shape[2:] == size:
         return x
+    import torch  # not at import: the command line's options name these domains without it
+    import torch.nn.functional as F
+
     shrinking = size[0] < x.shape[2] or size[1] < x.shape[3]
     out = F.interpolate(torch.from_numpy(x), size=size, mode="bilinear", align_corners=False,
                         antialias=shrinking)
@@ -108,6 +109,9 @@ def derived_images(x: np.ndarray, kind: str, seed: int = 0) -> np.ndarray:
     if kind == "inverted":
         return np.ascontiguousarray(1.0 - x)
     if kind == "thick":
+        import torch
+        import torch.nn.functional as F
+
         t = torch.from_numpy(x)
         return np.ascontiguousarray(F.max_pool2d(t, 3, stride=1, padding=1).numpy())
     if kind == "coloured":

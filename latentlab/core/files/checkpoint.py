@@ -15,18 +15,13 @@ The metadata model and its checks (``CheckpointMeta``, ``CheckpointError``) live
 
 from __future__ import annotations
 
-import hashlib
 import json
-import math
 import os
 import struct
-import warnings
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, BinaryIO
-
-import torch
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from latentlab.config import ConfigError, ModelConfig
 from latentlab.core.data.dataset import Dataset
@@ -41,9 +36,12 @@ from latentlab.core.files.checkpoint_meta import (
     is_int,
     shape_words,
 )
+from latentlab.core.files.checkpoint_tensors import dtype_names, load_tensors, weights_digest
 from latentlab.core.files.safe_io import memory_budget, open_regular, size_text
-from latentlab.core.models.base import LatentModel
-from latentlab.core.models.registry import MODEL_CLASSES, build_model
+
+if TYPE_CHECKING:  # torch and the models load when a checkpoint is read or written, not at import
+
+    from latentlab.core.models.base import LatentModel
 
 #: The safetensors metadata key whose value is the checkpoint's JSON.
 METADATA_KEY = "latentlab"
@@ -52,12 +50,6 @@ SUFFIX = ".safetensors"
 #: a few megabytes.
 MAX_HEADER_BYTES = 64 << 20
 
-_DTYPE_NAMES = {
-    torch.float64: "F64", torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16",
-    torch.int64: "I64", torch.int32: "I32", torch.int16: "I16", torch.int8: "I8",
-    torch.uint8: "U8", torch.bool: "BOOL",
-}
-_DTYPES = {name: dtype for dtype, name in _DTYPE_NAMES.items()}
 
 
 @dataclass
@@ -82,6 +74,10 @@ def save_checkpoint(path: str | Path, model: LatentModel, meta: CheckpointMeta,
     stamped into it. The file appears complete or not at all: a failed save leaves no partial
     file and any existing file at ``path`` untouched. Returns the absolute path written.
     """
+    import torch
+
+    from latentlab.core.models.base import LatentModel
+
     path = Path(path)
     if not isinstance(model, LatentModel):
         raise CheckpointError(f"cannot save a {type(model).__name__}: not a latentlab model", path)
@@ -116,18 +112,6 @@ def save_checkpoint(path: str | Path, model: LatentModel, meta: CheckpointMeta,
         raise CheckpointError(str(exc), path) from None
 
 
-def weights_digest(tensors: Mapping[str, torch.Tensor]) -> str:
-    """SHA-256 over every tensor's name, dtype, shape and bytes, in name order."""
-    digest = hashlib.sha256()
-    for name in sorted(tensors):
-        t = tensors[name].detach().to("cpu").contiguous()
-        digest.update(f"{name}\0{_DTYPE_NAMES.get(t.dtype, str(t.dtype))}\0"
-                      f"{list(t.shape)}\0".encode())
-        # The array itself, not a bytes copy: hashlib reads it without holding the GIL.
-        digest.update(t.reshape(-1).view(torch.uint8).numpy())
-    return digest.hexdigest()
-
-
 # -------------------------------------------------------------------------------- loading
 
 
@@ -147,6 +131,10 @@ def load_checkpoint(path: str | Path, *, families: Collection[str] | None = None
     weights that do not match it. The header is checked before the weights are read: a file
     whose header does not describe the model costs the reading of its header only.
     """
+    import torch
+
+    from latentlab.core.models.registry import build_model
+
     path = Path(path)
     meta, entries, payload, data_start = _read(path)
     if families is not None and meta.model.family not in families:
@@ -158,7 +146,7 @@ def load_checkpoint(path: str | Path, *, families: Collection[str] | None = None
              for name, entry in entries.items()}
     if found != expected:
         raise CheckpointError(_mismatch(meta, expected, found), path)
-    tensors = _load_tensors(_read_data(path, data_start), entries, path)
+    tensors = load_tensors(_read_data(path, data_start), entries, path)
     digest = payload.get("weights_sha256")
     if digest is not None and digest != weights_digest(tensors):
         raise CheckpointError("the weights are corrupt (their SHA-256 differs from the one "
@@ -254,38 +242,6 @@ def _parse_header(raw: bytes, path: Path) -> dict[str, Any]:
     return header
 
 
-def _load_tensors(data: bytes, entries: dict[str, Any], path: Path
-                  ) -> dict[str, torch.Tensor]:
-    """The tensors the header's ``entries`` describe, copied out of the ``data`` after it.
-
-    Each is a view of the bytes (no copy) cloned by torch, which releases the GIL while it
-    copies: a large checkpoint read on a worker thread never stalls the window's thread.
-    """
-    buffer = memoryview(data)
-    tensors: dict[str, torch.Tensor] = {}
-    for name, entry in entries.items():
-        dtype = _DTYPES.get(entry["dtype"])
-        offsets = entry["data_offsets"]
-        if dtype is None:
-            raise CheckpointError(f"tensor {name!r} has an unknown dtype {entry['dtype']!r}",
-                                  path)
-        count = math.prod(entry["shape"])
-        size = count * dtype.itemsize
-        if not (len(offsets) == 2 and all(is_int(o) for o in offsets)
-                and 0 <= offsets[0] <= offsets[1] <= len(data)
-                and offsets[1] - offsets[0] == size):
-            raise CheckpointError(f"corrupt safetensors data (tensor {name!r} lies outside the "
-                                  "file or does not match its shape)", path)
-        if count == 0:
-            tensors[name] = torch.empty(entry["shape"], dtype=dtype)
-            continue
-        with warnings.catch_warnings():  # the view is read-only; it is cloned at once
-            warnings.simplefilter("ignore", UserWarning)
-            view = torch.frombuffer(buffer[offsets[0] : offsets[1]], dtype=dtype)
-        tensors[name] = view.reshape(entry["shape"]).clone()
-    return tensors
-
-
 def _expected_tensors(meta: CheckpointMeta, path: Path) -> dict[str, tuple[str, list[int]]]:
     """Names, dtypes and shapes of the weights the metadata's model has (built on no memory)."""
     try:
@@ -296,9 +252,13 @@ def _expected_tensors(meta: CheckpointMeta, path: Path) -> dict[str, tuple[str, 
 
 def _meta_shapes(cfg: ModelConfig, input_shape: tuple[int, int, int]
                  ) -> dict[str, tuple[str, list[int]]]:
+    import torch
+
+    from latentlab.core.models.registry import build_model
+
     with torch.device("meta"):
         model = build_model(cfg, input_shape)
-    return {name: (_DTYPE_NAMES.get(t.dtype, str(t.dtype)), list(t.shape))
+    return {name: (dtype_names().get(t.dtype, str(t.dtype)), list(t.shape))
             for name, t in model.state_dict().items()}
 
 
@@ -306,6 +266,8 @@ def _mismatch(meta: CheckpointMeta, expected: dict[str, tuple[str, list[int]]],
               found: dict[str, tuple[str, list[int]]]) -> str:
     """Why the file's tensors do not fit the model: the family they do fit, if any, and the
     missing, unexpected and differently shaped tensors."""
+    from latentlab.core.models.registry import MODEL_CLASSES
+
     cfg = meta.model
     lead = (f"the weights do not match {family_noun(cfg.family)} with the settings in its "
             "metadata")

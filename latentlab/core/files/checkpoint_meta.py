@@ -17,8 +17,6 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-import torch
-
 import latentlab
 from latentlab.config import ConfigError, ModelConfig, TrainConfig
 from latentlab.config_progan import effective_stages
@@ -57,6 +55,8 @@ class CheckpointError(ValueError):
 
 def current_versions() -> dict[str, Any]:
     """What writes a checkpoint now: latentlab's and torch's versions and the format version."""
+    import torch  # imported here: the window starts without torch
+
     return {"latentlab": latentlab.__version__, "torch": str(torch.__version__),
             "format": FORMAT_VERSION}
 

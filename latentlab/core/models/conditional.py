@@ -17,6 +17,7 @@ from torch import nn
 from latentlab.config import ModelConfig
 from latentlab.core.data.dataset import Dataset
 from latentlab.core.models.base import to_device
+from latentlab.core.models.form_values import labels_problem
 from latentlab.core.models.gan import GAN, category_grid_inputs
 
 
@@ -92,14 +93,3 @@ class ConditionalGAN(GAN):
         return labels_problem(data, self.cfg.n_categories, "cgan")
 
 
-def labels_problem(data: Dataset, n_classes: int, family: str) -> str | None:
-    """Why a conditional model (``family`` cgan or cvae) set for ``n_classes`` classes cannot
-    train on ``data``."""
-    model = "A conditional VAE" if family == "cvae" else "A conditional GAN"
-    if data.labels is None:
-        return (f"{data.name}: {model} generates the class it is asked for, so it trains on "
-                "labelled data, and this dataset has no labels.")
-    if len(data.class_names) != n_classes:
-        return (f"{data.name}: the data has {len(data.class_names)} classes and the model is "
-                f"set for {n_classes}: set its classes to {len(data.class_names)}.")
-    return None

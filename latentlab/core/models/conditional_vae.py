@@ -19,7 +19,7 @@ from torch import nn
 
 from latentlab.config import ModelConfig
 from latentlab.core.data.dataset import Dataset
-from latentlab.core.models.conditional import labels_problem
+from latentlab.core.models.form_values import labels_problem
 from latentlab.core.models.layers import ConvEncoder, build_decoder_body, mlp
 from latentlab.core.models.vae import VAE, kl_to_standard_normal, reconstruction_nll
 

@@ -16,9 +16,8 @@ from latentlab.core.gan2d.objectives import (
     d_output,
     g_loss,
 )
+from latentlab.core.models.form_values import WGAN_GP_WEIGHT
 
-#: WGAN-GP's penalty weight λ (Gulrajani et al. 2017).
-WGAN_GP_WEIGHT = 10.0
 #: Instance noise falls linearly from σ to 0 over this many discriminator steps.
 INSTANCE_NOISE_STEPS = 5_000
 

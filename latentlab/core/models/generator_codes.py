@@ -14,9 +14,6 @@ import torch
 
 from latentlab.core.models.gan import GAN, InfoGAN
 
-#: Sliders reach past the training range [−1, 1] to show how the codes extrapolate.
-CODE_RANGE = (-2.0, 2.0)
-
 
 @dataclass(frozen=True)
 class GeneratorCode:

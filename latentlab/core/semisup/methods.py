@@ -12,15 +12,16 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from latentlab.core.data.dataset import Dataset
-from latentlab.core.evaluation.model import model_codes
-from latentlab.core.models.base import LatentModel
 from latentlab.core.semisup import features as feat
 from latentlab.core.semisup.budget import SemisupError, check_seed, class_indices
-from latentlab.core.semisup.networks import Cancelled, train_network
+
+if TYPE_CHECKING:  # torch loads with a run, not with the settings' vocabulary
+    from latentlab.core.models.base import LatentModel
 
 #: Method key → title, in the order they are shown.
 METHODS: dict[str, str] = {
@@ -83,6 +84,8 @@ def test_rows(dataset: Dataset) -> np.ndarray:
 
 def all_codes(model: LatentModel, dataset: Dataset) -> np.ndarray:
     """The codes of every item (train and test), as float64: computed once per sweep."""
+    from latentlab.core.evaluation.model import model_codes
+
     check_model(model)
     codes, _ = model_codes(model, dataset)
     codes = np.asarray(codes, np.float64).reshape(dataset.n, -1)
@@ -117,6 +120,8 @@ def run_method(method: str, model: LatentModel, dataset: Dataset, labelled: np.n
         raise SemisupError("Labelled items: only train items of the dataset can be labelled.")
     if labels.min() < 0 or labels.max() >= k:
         raise SemisupError(f"Item labels: classes lie in 0…{k - 1}.")
+    from latentlab.core.semisup.networks import Cancelled, train_network
+
     start = time.perf_counter()
     try:
         if method in FEATURE_METHODS:

@@ -10,12 +10,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from latentlab.core.data.dataset import Dataset
-from latentlab.core.evaluation.model import linear_baseline
-from latentlab.core.models.base import LatentModel
 from latentlab.core.semisup import features as feat
 from latentlab.core.semisup.budget import (
     LabelBudget,
@@ -37,6 +36,9 @@ from latentlab.core.semisup.methods import (
 )
 from latentlab.core.semisup.results import REFERENCE_COMPONENTS, SweepResult, SweepSettings
 
+if TYPE_CHECKING:  # torch loads with a sweep, not with the package
+    from latentlab.core.models.base import LatentModel
+
 Progress = Callable[[int, int, str], None]
 
 
@@ -46,6 +48,8 @@ def reference_features(dataset: Dataset, seed: int = 0) -> tuple[np.ndarray, str
     flat = dataset.images().reshape(dataset.n, -1)
     train = flat[dataset.train_indices]
     k = max(1, min(REFERENCE_COMPONENTS, flat.shape[1], len(train) - 1))
+    from latentlab.core.evaluation.model import linear_baseline
+
     baseline, name = linear_baseline(dataset, k, seed)
     baseline.fit(train)
     return np.asarray(baseline.transform(flat), np.float64), f"{name}, {k} components"

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from latentlab.config import ConfigError, ModelConfig, parse_int_list
 from latentlab.config_progan import stages_text
-from latentlab.core.models.gan_objectives import WGAN_GP_WEIGHT
+from latentlab.core.models.form_values import WGAN_GP_WEIGHT
 
 GAN_LOSS_TIP = (
     "Non-saturating: minimise −log D(G(z)), the flipped-target heuristic with strong\n"

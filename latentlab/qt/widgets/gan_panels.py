@@ -19,9 +19,9 @@ from PySide6.QtWidgets import (
 )
 
 from latentlab.core.files.images import save_png
-from latentlab.core.models import ConditionalVAE, InfoGAN
-from latentlab.core.models.generator_codes import CODE_RANGE
+from latentlab.core.models.form_values import CODE_RANGE
 from latentlab.lab.latent_lab import LatentLab
+from latentlab.lab.model_kinds import is_conditional_vae, is_infogan
 from latentlab.qt.throttle import Throttle
 from latentlab.qt.widgets.image_tile import ImageTile
 
@@ -88,8 +88,8 @@ class CodePanel(QWidget):
         """Match the controls to the model: K categories and one slider per continuous code;
         a conditional VAE's class."""
         gan = self.lab.model.gan
-        cvae = self.lab.model.live_model if isinstance(self.lab.model.live_model,
-                                                       ConditionalVAE) else None
+        live = self.lab.model.live_model
+        cvae = live if is_conditional_vae(live) else None
         self.setVisible(gan is not None or cvae is not None)
         self.title.setText("Decoder's class" if cvae is not None else "Generator codes")
         self.new_noise.setVisible(cvae is None)
@@ -98,7 +98,7 @@ class CodePanel(QWidget):
         while self.form.rowCount() > 1:
             self.form.removeRow(1)
         self.sliders, self.values = [], []
-        info = isinstance(gan, InfoGAN)
+        info = is_infogan(gan)
         categorical = cvae is not None or (gan is not None and gan.has_category_input)
         self.category.setEnabled(categorical)
         self.traversal_button.setEnabled(info)
@@ -153,7 +153,7 @@ class CodePanel(QWidget):
 
     def _on_code_changed(self) -> None:
         generator = self.lab.generator
-        if isinstance(self.lab.model.live_model, ConditionalVAE) and self.category.count():
+        if is_conditional_vae(self.lab.model.live_model) and self.category.count():
             self._syncing = True
             self.category.setCurrentIndex(generator.decode_class)
             self._syncing = False
@@ -207,9 +207,9 @@ class SampleGrid(QWidget):
         lab.model.growth_changed.connect(self._retitle)
 
     def _retitle(self) -> None:
-        if isinstance(self.lab.model.gan, InfoGAN):
+        if is_infogan(self.lab.model.gan):
             title = "Fixed noise per column, one category per row"
-        elif isinstance(self.lab.model.live_model, ConditionalVAE):
+        elif is_conditional_vae(self.lab.model.live_model):
             title = "Fixed prior code per column, one class per row"
         elif self.lab.model.gan is not None and self.lab.model.gan.has_category_input:
             title = "Fixed noise per column, one class per row"
@@ -260,7 +260,7 @@ class TraversalDialog(QDialog):
         gan = self.lab.model.gan
         self.code.blockSignals(True)
         self.code.clear()
-        if isinstance(gan, InfoGAN):
+        if is_infogan(gan):
             self.code.addItems([f"c{_subscript(i + 1)}" for i in range(gan.cfg.n_continuous)])
         self.code.blockSignals(False)
         self._draw()

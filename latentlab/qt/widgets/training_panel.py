@@ -11,7 +11,6 @@ from dataclasses import replace
 
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
-    QComboBox,
     QDoubleSpinBox,
     QGroupBox,
     QHBoxLayout,
@@ -37,8 +36,7 @@ from latentlab.config import (
     TrainConfig,
     parse_int_list,
 )
-from latentlab.core.models.conditional import labels_problem
-from latentlab.core.training.device import available_devices
+from latentlab.core.models.form_values import labels_problem
 from latentlab.core.training.events import (
     StepProgress,
     TrainingFailed,
@@ -46,7 +44,9 @@ from latentlab.core.training.events import (
     TrainingStarted,
 )
 from latentlab.core.training.recipes import recommended_settings
+from latentlab.lab.engine import LOADING_TEXT
 from latentlab.lab.latent_lab import LatentLab
+from latentlab.qt.widgets.device_combo import device_combo, list_devices
 from latentlab.qt.widgets.form_parts import combo, group
 from latentlab.qt.widgets.gan_fields import (
     GAN_LOSS_TIP,
@@ -98,11 +98,7 @@ class TrainingPanel(QWidget):
         self.recommended_button = QPushButton("Recommended")
         self.recommended_button.setToolTip(
             "Put back the settings recommended for this model type and this kind of data")
-        self.device = QComboBox()
-        devices = available_devices()
-        self.device.addItem(f"Auto ({devices[0].upper()})", "auto")
-        for kind in devices:
-            self.device.addItem(kind.upper(), kind)
+        self.device = device_combo()
         self.precision = combo(PRECISIONS, "fp32")  # like the device, a choice of the machine
         self.precision.setToolTip("bf16: GPUs with bfloat16 (Ampere or newer) and the CPU")
 
@@ -134,7 +130,6 @@ class TrainingPanel(QWidget):
         self.train_button = QPushButton("Train")
         self.train_button.setObjectName("trainButton")
         self.train_button.setShortcut(QKeySequence("Ctrl+Return"))
-        self.train_button.setToolTip("Train a new model with these settings (Ctrl+Enter)")
         self.pause_button = QPushButton("Pause")
         self.pause_button.setShortcut(QKeySequence("Ctrl+P"))
         self.pause_button.setToolTip("Pause or resume training (Ctrl+P)")
@@ -187,6 +182,8 @@ class TrainingPanel(QWidget):
         lab.model.progress.connect(self._on_progress)
         lab.model.finished.connect(self._on_finished)
         lab.model.failed.connect(self._on_failed)
+        lab.engine.changed.connect(self._on_engine)
+        self._on_engine()
         self._on_status()
 
     # ------------------------------------------------------------------ form
@@ -340,8 +337,15 @@ class TrainingPanel(QWidget):
             self.problems.clear()
             self.problems.hide()
             ok = True
-        self.train_button.setEnabled(ok and self.lab.model.status.state == "idle")
+        ready = self.lab.engine.ready  # torch loads behind the window: Train waits for it
+        self.train_button.setEnabled(ok and ready and self.lab.model.status.state == "idle")
+        self.train_button.setToolTip("Train a new model with these settings (Ctrl+Enter)"
+                                     if ready else LOADING_TEXT)
         return ok
+
+    def _on_engine(self) -> None:
+        list_devices(self.device) if self.lab.engine.ready else None
+        self._validate()
 
     # -------------------------------------------------------------- controls
     def _on_train(self) -> None:

@@ -22,6 +22,7 @@ from latentlab.config import ConfigError
 from latentlab.core.files.lessonfile import LATENT_MAPS, Step
 from latentlab.core.training.recipes import recommended_settings
 from latentlab.lab.decoding import DECODE_ANYWHERE_HELP
+from latentlab.lab.engine import Engine
 from latentlab.lab.latent_lab import LatentLab
 from latentlab.lab.lesson_targets import LatentStepTarget, StepTarget, latent_step_from
 from latentlab.lab.map_state import LATENT, PIXELS, THIRD
@@ -53,9 +54,11 @@ TOOLS = (("pan", "Pan", "P", "Drag to pan, wheel to zoom"),
          ("lasso", "Lasso select", "L", "Draw around points to select them (Shift adds)"))
 
 
-def qt_lab(parent: QMainWindow) -> LatentLab:
-    """A lab whose jobs run on QThreads and whose decodes wait for the next event-loop pass."""
-    return LatentLab(runners=lambda name: QtRunner(name, parent), call_soon=CallSoon(parent))
+def qt_lab(parent: QMainWindow, engine: Engine | None = None) -> LatentLab:
+    """A lab whose jobs run on QThreads and whose decodes wait for the next event-loop pass;
+    ``engine`` says whether torch is loaded yet (the window's; ready when None)."""
+    return LatentLab(runners=lambda name: QtRunner(name, parent), call_soon=CallSoon(parent),
+                     engine=engine)
 
 
 class LatentMapsWorkspace(Workspace):
@@ -63,7 +66,7 @@ class LatentMapsWorkspace(Workspace):
     lesson_name = LATENT_MAPS
 
     def __init__(self, window: QMainWindow) -> None:
-        self.lab = lab = qt_lab(window)
+        self.lab = lab = qt_lab(window, getattr(window, "engine", None))
         super().__init__(window, lab.notes)
         self.maps = {
             PIXELS: MapView(lab, PIXELS, ("PC 1", "PC 2")),
