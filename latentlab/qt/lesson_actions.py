@@ -26,19 +26,15 @@ PANEL_WIDTH = 310  # the left docks' width
 
 
 class LessonActions(QObject):
-    def __init__(self, window: QMainWindow, workspaces: list[Workspace], recent: RecentFiles,
+    def __init__(self, window: QMainWindow, recent: RecentFiles,
                  show_workspace: Callable[[Workspace], None]) -> None:
         super().__init__(window)
         self.window = window
         self.recent = recent
-        self.workspaces = workspaces
         self.notes = Notifications()
         self.lessons = lessons = Lessons(self.notes)
-        for workspace in workspaces:
-            for target in workspace.step_targets():
-                lessons.add_target(target)
-        by_name = {w.lesson_name: w for w in workspaces}
-        lessons.workspace_requested.connect(lambda name: show_workspace(by_name[name]))
+        self._by_name: dict[str, Workspace] = {}
+        lessons.workspace_requested.connect(lambda name: show_workspace(self._by_name[name]))
         self._current: Callable[[], Workspace] = lambda: window.workspace
 
         self.panel = LessonPanel(lessons)
