@@ -81,7 +81,7 @@ def run_gui(exit_after_show: bool = False, open_path: str | Path | None = None) 
         open_file(window, Path(open_path))
     if cache.problem:  # say what cannot be done, and carry on
         sys.stderr.write(f"latentlab: {cache.problem}\n")
-        window.statusBar().showMessage(f"Cache folder unusable: {cache.problem}.", 15_000)
+        window.show_message(f"Cache folder unusable: {cache.problem}.", 15_000)
     threading.Thread(target=warm_up, name="latentlab-warm-up", daemon=True).start()
     if exit_after_show:
         # Used by start-up benchmarks and smoke checks: report once the window is up, then quit.

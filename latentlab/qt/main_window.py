@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QMainWindow, QMessageBox, QStackedWidget
 from latentlab import __version__
 from latentlab.core.files.safe_io import printable
 from latentlab.lab.latent_lab import LatentLab
+from latentlab.qt.presentation import PresentationController
 from latentlab.qt.workspace import Workspace
 from latentlab.qt.workspaces import WORKSPACES
 from latentlab.qt.workspaces.latent_maps import LatentMapsWorkspace
@@ -32,12 +33,14 @@ class MainWindow(QMainWindow):
                 self.addToolBar(bar)
             for widget in workspace.status_widgets:
                 self.statusBar().addPermanentWidget(widget)
-            workspace.notes.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
+            workspace.notes.message.connect(self.show_message)
             workspace.notes.error.connect(self.show_error)
             workspace.notes.notice.connect(self.show_notice)
+        self.workspace = self.workspaces[0]
+        #: Presentation mode: full screen, zoom, high contrast, a lesson's controls and keys.
+        self.presentation = PresentationController(self)
         self._build_menus()
         self._route_checkpoints()
-        self.workspace = self.workspaces[0]
         self.show_workspace(self.workspace)
 
     @property
@@ -76,6 +79,8 @@ class MainWindow(QMainWindow):
             view_menu.addSeparator()
         for workspace in self.workspaces:
             view_menu.addActions(workspace.view_actions)
+        view_menu.addSeparator()
+        view_menu.addActions(self.presentation.view_actions)
         help_menu = bar.addMenu("&Help")
         for workspace in self.workspaces:
             help_menu.addActions(workspace.help_actions)
@@ -97,13 +102,26 @@ class MainWindow(QMainWindow):
         workspace.open_path(path)  # type: ignore[attr-defined]
 
     def show_workspace(self, workspace: Workspace) -> None:
+        self.presentation.release_controls()  # the one leaving gets its controls back
         for other in self.workspaces:
             other.set_active(other is workspace)
         self.workspace = workspace
         self.pages.setCurrentWidget(workspace.central)
+        self.presentation.apply_controls()
+
+    def show_message(self, text: str, timeout_ms: int = 6000) -> None:
+        """One line in the status bar; while presenting (no status bar), in the banner."""
+        if self.presentation.presenting:
+            self.presentation.model.show_banner(text)
+        else:
+            self.statusBar().showMessage(text, timeout_ms)
 
     def show_error(self, title: str, message: str, details: str = "") -> None:
-        """A readable, non-blocking error dialog; the technical details stay folded away."""
+        """A readable, non-blocking error dialog; the technical details stay folded away.
+        While presenting nothing modal covers the audience's view: the banner says it."""
+        if self.presentation.presenting:
+            self.presentation.model.show_banner(f"{title}: {message}", error=True)
+            return
         box = QMessageBox(QMessageBox.Icon.Warning, title, printable(message, 4000, lines=True),
                           QMessageBox.StandardButton.Ok, self)
         box.setTextFormat(Qt.TextFormat.PlainText)  # a file's name or content is never markup
@@ -113,7 +131,11 @@ class MainWindow(QMainWindow):
         box.open()
 
     def show_notice(self, title: str, message: str, details: str = "") -> None:
-        """One non-blocking summary (e.g. files skipped), the list folded into its details."""
+        """One non-blocking summary (e.g. files skipped), the list folded into its details;
+        while presenting, a line in the banner."""
+        if self.presentation.presenting:
+            self.presentation.model.show_banner(f"{title}: {message}")
+            return
         box = QMessageBox(QMessageBox.Icon.Information, title, printable(message, 4000, lines=True),
                           QMessageBox.StandardButton.Ok, self)
         box.setObjectName("noticeBox")
@@ -137,6 +159,7 @@ class MainWindow(QMainWindow):
         )
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.presentation.shutdown()  # the application's font and colours as they were
         # Stop background work and wait: a QThread destroyed while running aborts the process.
         for workspace in self.workspaces:
             workspace.shutdown()
