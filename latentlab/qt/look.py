@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from weakref import WeakKeyDictionary
 
 import pyqtgraph as pg
-from PySide6.QtGui import QBrush, QColor, QFont, QPalette
+from PySide6.QtGui import QBrush, QColor, QFont, QPalette, QPen
 from PySide6.QtWidgets import QApplication, QWidget
 
 HC_BACKGROUND = "#000000"
@@ -106,6 +107,9 @@ def high_contrast_palette() -> QPalette:
 
 # ------------------------------------------------------------------------- plots
 _NORMAL_BACKGROUND = "latentlabNormalBackground"
+#: Each styled axis's pens and label style before any high contrast or zoom.
+_NORMAL_AXES: WeakKeyDictionary[pg.AxisItem, tuple[QPen, QPen, dict[str, str]]] = (
+    WeakKeyDictionary())
 
 
 def style_view(view: pg.GraphicsView, look: Look) -> None:
@@ -126,26 +130,22 @@ def style_view(view: pg.GraphicsView, look: Look) -> None:
 def style_axis(axis: pg.AxisItem, look: Look) -> None:
     font = look.font()
     axis.setTickFont(font)  # None: the view's font, as before
-    normal = getattr(axis, "_normal_colours", None)
+    normal = _NORMAL_AXES.get(axis)
+    if normal is None:  # what the axis had, to give back exactly
+        normal = _NORMAL_AXES[axis] = (axis.pen(), axis.textPen(), dict(axis.labelStyle))
+    pen, text_pen, style = normal
+    style = dict(style) or {"color": text_pen.color().name()}  # never empty: it replaces
     if look.high_contrast:
-        if normal is None:  # what the axis had, to give back exactly
-            axis._normal_colours = (axis._pen, axis._textPen, axis.labelStyle.get("color"))
         axis.setPen(pg.mkPen(HC_TEXT, width=look.line(1)))
         axis.setTextPen(HC_TEXT)
-        axis.labelStyle["color"] = HC_ACCENT
-    elif normal is not None:
-        axis._pen, axis._textPen, colour = normal
-        axis.labelStyle.pop("color", None)
-        if colour is not None:
-            axis.labelStyle["color"] = colour
-        del axis._normal_colours
-    if font is None:
-        axis.labelStyle.pop("font-size", None)
+        style["color"] = HC_ACCENT
     else:
-        axis.labelStyle["font-size"] = f"{font.pointSizeF():g}pt"
-    axis._updateLabel()
-    axis.picture = None  # the ticks are drawn (and their room measured) again
-    axis.update()
+        axis.setPen(pen)
+        axis.setTextPen(text_pen)
+    if font is not None:
+        style["font-size"] = f"{font.pointSizeF():g}pt"
+    # The same title in the new style (its room is measured again, as the ticks' on paint).
+    axis.setLabel(axis.labelText, axis.labelUnits, axis.labelUnitPrefix, **style)
 
 
 def style_plots(widget: QWidget, look: Look) -> None:

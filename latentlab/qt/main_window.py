@@ -8,7 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMessageBox, QStackedWidget
+from PySide6.QtWidgets import QMainWindow, QMessageBox, QSizePolicy, QStackedWidget
 
 from latentlab import __version__
 from latentlab.core.files.safe_io import printable
@@ -36,6 +36,7 @@ class MainWindow(QMainWindow):
             workspace.notes.message.connect(self.show_message)
             workspace.notes.error.connect(self.show_error)
             workspace.notes.notice.connect(self.show_notice)
+        self._page_policies = {w.central: w.central.sizePolicy() for w in self.workspaces}
         self.workspace = self.workspaces[0]
         #: Presentation mode: full screen, zoom, high contrast, a lesson's controls and keys.
         self.presentation = PresentationController(self)
@@ -107,6 +108,12 @@ class MainWindow(QMainWindow):
             other.set_active(other is workspace)
         self.workspace = workspace
         self.pages.setCurrentWidget(workspace.central)
+        # Only the page shown sets the window's minimum size: a hidden workspace's, zoomed for
+        # a projector, would otherwise widen the window past the screen.
+        for other in self.workspaces:
+            other.central.setSizePolicy(self._page_policies[other.central] if other is workspace
+                                        else QSizePolicy(QSizePolicy.Policy.Ignored,
+                                                         QSizePolicy.Policy.Ignored))
         self.presentation.apply_controls()
 
     def show_message(self, text: str, timeout_ms: int = 6000) -> None:

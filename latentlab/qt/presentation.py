@@ -196,9 +196,11 @@ class PresentationController(QObject):
         window = self.window
         width = window.width()
         if self.banner.isVisible():
-            self.banner.setFixedWidth(max(200, width - 2 * MARGIN))
+            # Over the top of the central area: the toolbar stays usable.
+            left = window.centralWidget().geometry().left()
+            self.banner.setFixedWidth(max(200, width - left - 2 * MARGIN))
             self.banner.adjustSize()
-            self.banner.move(MARGIN, MARGIN)
+            self.banner.move(left + MARGIN, window.centralWidget().geometry().top() + MARGIN)
             self.banner.raise_()
         if self.bar.isVisible():
             self.bar.adjustSize()

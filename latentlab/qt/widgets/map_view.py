@@ -86,6 +86,17 @@ class SelectViewBox(pg.ViewBox):
             self._trace = []
 
 
+class Probe(pg.TargetItem):
+    """The crosshair one drags to decode; presentation mode sizes it."""
+
+    def set_size(self, size: float) -> None:
+        """The crosshair's size in pixels."""
+        self.prepareGeometryChange()
+        self.scale = size  # TargetItem keeps its size here
+        self._shape = None  # its outline is made again at the new size
+        self.update()
+
+
 class MapView(QWidget):
     """Observes one map's state (points, title, probe), the selection, the colours and the
     tool; a probe drag and a selection call the lab's methods."""
@@ -120,9 +131,9 @@ class MapView(QWidget):
         self.labelled = pg.ScatterPlotItem(pxMode=True, size=LABELLED_RING, brush=None)
         self.labelled.setZValue(4)
         self._ring_pens: dict[int, object] = {}
-        self.probe = pg.TargetItem(size=PROBE, movable=True,
-                                   pen=pg.mkPen(QColor(0, 0, 0), width=PROBE_PEN),
-                                   hoverPen=pg.mkPen(QColor(220, 40, 40), width=PROBE_PEN))
+        self.probe = Probe(size=PROBE, movable=True,
+                           pen=pg.mkPen(QColor(0, 0, 0), width=PROBE_PEN),
+                           hoverPen=pg.mkPen(QColor(220, 40, 40), width=PROBE_PEN))
         self.probe.setZValue(10)
         self.placeholder = pg.TextItem("", color=PLACEHOLDER, anchor=(0.5, 0.5))
         # Wrapped and centred: a narrow map (three side by side on a projector) shows it whole.
@@ -270,10 +281,7 @@ class MapView(QWidget):
         probe = self.probe
         probe.setPen(pg.mkPen(look.colour(QColor(0, 0, 0), HC_ACCENT), width=look.line(PROBE_PEN)))
         probe.setHoverPen(pg.mkPen(QColor(220, 40, 40), width=look.line(PROBE_PEN)))
-        probe.prepareGeometryChange()
-        probe.scale = look.size(PROBE)  # TargetItem's size, in pixels
-        probe._shape = None  # its outline is made again at the new size
-        probe.update()
+        probe.set_size(look.size(PROBE))
         self.placeholder.setColor(look.colour(QColor(*PLACEHOLDER), HC_TEXT))
         font = look.font()
         self.placeholder.setFont(font if font is not None else self._placeholder_font)
