@@ -98,7 +98,7 @@ def run_gui(exit_after_show: bool = False, open_path: str | Path | None = None) 
         window.start_card.show()
     if cache.problem:  # say what cannot be done, and carry on
         sys.stderr.write(f"latentlab: {cache.problem}\n")
-        window.statusBar().showMessage(f"Cache folder unusable: {cache.problem}.", 15_000)
+        window.show_message(f"Cache folder unusable: {cache.problem}.", 15_000)
 
     def engine_changed() -> None:
         if not engine.ready:

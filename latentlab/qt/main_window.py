@@ -11,7 +11,14 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox, QStackedWidget
+from PySide6.QtWidgets import (
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QSizePolicy,
+    QStackedWidget,
+    QWidget,
+)
 
 from latentlab import __version__
 from latentlab.core.files.safe_io import printable
@@ -19,6 +26,7 @@ from latentlab.lab.engine import LOADING_TEXT, Engine
 from latentlab.lab.latent_lab import LatentLab
 from latentlab.lab.notifications import Notifications
 from latentlab.qt.lesson_actions import LessonActions
+from latentlab.qt.presentation import PresentationController
 from latentlab.qt.widgets.start_card import StartCard
 from latentlab.qt.workspace import Workspace
 from latentlab.qt.workspaces import FIRST, LATER
@@ -44,12 +52,16 @@ class MainWindow(QMainWindow):
         self.about_action.triggered.connect(self._show_about)
         self.workspaces: list[Workspace] = []
         self._switches: list[QAction] = []  # View → one per workspace, built or still waiting
+        self._page_policies: dict[QWidget, QSizePolicy] = {}
         latent = self._host(FIRST(self))
         self.workspace = latent
+        #: Presentation mode: full screen, zoom, high contrast, a lesson's controls and keys.
+        self.presentation = PresentationController(self)
         # Lessons span the workspaces: the later ones join them when they are built.
         self.lesson_actions = LessonActions(self, latent.recent, self.show_workspace)
         self.lesson_actions.add_workspace(latent)
         self._show_notes(self.lesson_actions.notes)
+        self.presentation.set_lessons(self.lesson_actions.lessons)
         self._switch_group = QActionGroup(self)
         for index, title in enumerate([FIRST.title, *(w.title for w in LATER)], start=1):
             action = QAction(title, self, checkable=True)
@@ -81,6 +93,7 @@ class MainWindow(QMainWindow):
         """Give ``workspace`` its page, toolbars, status widgets and notifications."""
         self.workspaces.append(workspace)
         self.pages.addWidget(workspace.central)
+        self._page_policies[workspace.central] = workspace.central.sizePolicy()
         for bar in workspace.toolbars:
             self.addToolBar(bar)
         for widget in workspace.status_widgets:
@@ -89,7 +102,7 @@ class MainWindow(QMainWindow):
         return workspace
 
     def _show_notes(self, notes: Notifications) -> None:
-        notes.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        notes.message.connect(self.show_message)
         notes.error.connect(self.show_error)
         notes.notice.connect(self.show_notice)
 
@@ -98,6 +111,9 @@ class MainWindow(QMainWindow):
         for later in LATER:
             workspace = self._host(later.load()(self))
             workspace.set_active(False)
+            look = self.presentation.model  # zoomed or in high contrast already: so are they
+            workspace.set_zoom(look.zoom)
+            workspace.set_high_contrast(look.high_contrast)
             self.lesson_actions.add_workspace(workspace)
         for action in self._switches:
             action.setEnabled(True)
@@ -106,7 +122,7 @@ class MainWindow(QMainWindow):
 
     def _on_engine(self) -> None:
         if self.engine.problem is not None:
-            self.statusBar().showMessage("PyTorch could not be loaded.")
+            self.show_message("PyTorch could not be loaded.", 0)
             message, _, details = self.engine.problem.partition("\n\n")
             self.show_error("PyTorch could not be loaded", message, details)
             return
@@ -114,7 +130,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._gate_quick_start()
         self.show_workspace(self.workspace)
-        self.statusBar().showMessage("PyTorch loaded: ready to train.", 4000)
+        self.show_message("PyTorch loaded: ready to train.", 4000)
 
     def _gate_quick_start(self) -> None:
         """The Start card's *Train a VAE now* waits for torch, as Train does."""
@@ -161,6 +177,8 @@ class MainWindow(QMainWindow):
             view_menu.addSeparator()
         for workspace in self.workspaces:
             view_menu.addActions(workspace.view_actions)
+        view_menu.addSeparator()
+        view_menu.addActions(self.presentation.view_actions)
         bar.addMenu(help_menu)
         for workspace in self.workspaces:
             help_menu.addActions(workspace.help_actions)
@@ -182,15 +200,34 @@ class MainWindow(QMainWindow):
     def show_workspace(self, workspace: Workspace) -> None:
         if hasattr(self, "start_card") and not isinstance(workspace, LatentMapsWorkspace):
             self.start_card.hide()  # it offers the latent maps' first steps
+        self.presentation.release_controls()  # the one leaving gets its controls back
         for other in self.workspaces:
             other.set_active(other is workspace)
         self.workspace = workspace
         self.pages.setCurrentWidget(workspace.central)
         if self._switches:
             self._switches[self.workspaces.index(workspace)].setChecked(True)
+        # Only the page shown sets the window's minimum size: a hidden workspace's, zoomed for
+        # a projector, would otherwise widen the window past the screen.
+        for other in self.workspaces:
+            other.central.setSizePolicy(self._page_policies[other.central] if other is workspace
+                                        else QSizePolicy(QSizePolicy.Policy.Ignored,
+                                                         QSizePolicy.Policy.Ignored))
+        self.presentation.apply_controls()
+
+    def show_message(self, text: str, timeout_ms: int = 6000) -> None:
+        """One line in the status bar; while presenting (no status bar), in the banner."""
+        if self.presentation.presenting:
+            self.presentation.model.show_banner(text)
+        else:
+            self.statusBar().showMessage(text, timeout_ms)
 
     def show_error(self, title: str, message: str, details: str = "") -> None:
-        """A readable, non-blocking error dialog; the technical details stay folded away."""
+        """A readable, non-blocking error dialog; the technical details stay folded away.
+        While presenting nothing modal covers the audience's view: the banner says it."""
+        if self.presentation.presenting:
+            self.presentation.model.show_banner(f"{title}: {message}", error=True)
+            return
         box = QMessageBox(QMessageBox.Icon.Warning, title, printable(message, 4000, lines=True),
                           QMessageBox.StandardButton.Ok, self)
         box.setTextFormat(Qt.TextFormat.PlainText)  # a file's name or content is never markup
@@ -200,7 +237,11 @@ class MainWindow(QMainWindow):
         box.open()
 
     def show_notice(self, title: str, message: str, details: str = "") -> None:
-        """One non-blocking summary (e.g. files skipped), the list folded into its details."""
+        """One non-blocking summary (e.g. files skipped), the list folded into its details;
+        while presenting, a line in the banner."""
+        if self.presentation.presenting:
+            self.presentation.model.show_banner(f"{title}: {message}")
+            return
         box = QMessageBox(QMessageBox.Icon.Information, title, printable(message, 4000, lines=True),
                           QMessageBox.StandardButton.Ok, self)
         box.setObjectName("noticeBox")
@@ -224,6 +265,7 @@ class MainWindow(QMainWindow):
         )
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.presentation.shutdown()  # the application's font and colours as they were
         # Stop background work and wait: a QThread destroyed while running aborts the process.
         for workspace in self.workspaces:
             workspace.shutdown()

@@ -18,9 +18,12 @@ from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMenu, QWid
 from latentlab.lab.latent_lab import LatentLab
 from latentlab.lab.tools import NEIGHBOURS
 from latentlab.qt.actions import make_action
+from latentlab.qt.widgets.form_scroll import FormScroll
 from latentlab.qt.widgets.tools_gallery import SelectionGallery
 from latentlab.qt.widgets.tools_interpolation import InterpolationDialog
 from latentlab.qt.widgets.tools_metrics import MetricsPanel
+
+GALLERY_WIDTH = 310  # as the forms it shares the left side with
 
 
 class ToolsMenu(QObject):
@@ -89,8 +92,11 @@ class ToolsMenu(QObject):
     def _dock(self, title: str, name: str, widget: QWidget) -> QDockWidget:
         dock = QDockWidget(title, self.window)
         dock.setObjectName(name)
-        dock.setWidget(widget)
-        area = (Qt.DockWidgetArea.LeftDockWidgetArea if name == "selectionDock"
+        left = name == "selectionDock"
+        # Beside the forms, it scrolls rather than widen the window (its buttons grow with the
+        # presentation's zoom).
+        dock.setWidget(FormScroll(widget, GALLERY_WIDTH) if left else widget)
+        area = (Qt.DockWidgetArea.LeftDockWidgetArea if left
                 else Qt.DockWidgetArea.BottomDockWidgetArea)
         self.window.addDockWidget(area, dock)
         return dock

@@ -9,12 +9,15 @@ A workspace never reaches into another: adding one is a new module and one line 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QToolBar, QWidget
 
 from latentlab.core.files.lessonfile import Step
 from latentlab.lab.lesson_targets import StepTarget
 from latentlab.lab.notifications import Notifications
+from latentlab.qt.look import Look, style_plots
 
 
 class Workspace:
@@ -35,6 +38,7 @@ class Workspace:
         self.status_widgets: list[QWidget] = []  # permanent widgets in the status bar
         self.view_actions: list[QAction] = []  # in the View menu
         self._shown: list[QWidget] = []
+        self.look = Look()  # the window's zoom and theme (presentation mode)
 
     def set_active(self, active: bool) -> None:
         """Show or hide what belongs to this workspace outside its central page; docks and
@@ -53,6 +57,26 @@ class Workspace:
     def capture_step(self, title: str) -> Step | None:
         """The set-up shown now, as a lesson step (None: nothing to capture)."""
         return None
+
+    def set_zoom(self, zoom: float) -> None:
+        """Draw every text, marker and line ``zoom`` times as large (1.0: as designed)."""
+        self.look = replace(self.look, zoom=zoom)
+        self.restyle()
+
+    def set_high_contrast(self, on: bool) -> None:
+        self.look = replace(self.look, high_contrast=on)
+        self.restyle()
+
+    def restyle(self) -> None:
+        """Hand ``self.look`` to the widgets. Here: every plot's axes and background (the
+        application's font and palette reach the other widgets); a workspace whose widgets
+        draw markers or lines of their own adds theirs."""
+        for widget in (self.central, *self.docks):
+            style_plots(widget, self.look)
+
+    def show_controls(self, controls: tuple[str, ...] | None) -> None:
+        """Presentation mode: show only ``controls`` (ids of ``lessonfile.CONTROLS``); None
+        brings back everything as it was. A workspace without such controls shows whole."""
 
     def shutdown(self) -> None:
         """Stop background work and wait for it: the window is closing."""

@@ -9,14 +9,18 @@ import numpy as np
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from latentlab.lab.latent_lab import LatentLab
+from latentlab.qt.look import Look
 from latentlab.qt.widgets.flow_layout import FlowLayout
 from latentlab.qt.widgets.palette import class_colour, palette_colours
+
+DOT_POINTS = 14  # a class's dot, at zoom 1.0
 
 
 class ClassLegend(QWidget):
     def __init__(self, lab: LatentLab, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.lab = lab
+        self.look = Look()  # the window's zoom
         self.row = FlowLayout(self)
         self.row.setContentsMargins(4, 0, 4, 0)
         policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
@@ -28,6 +32,13 @@ class ClassLegend(QWidget):
         self.repeat_note.setObjectName("caption")
         lab.data.changed.connect(self._rebuild)
         lab.colouring.changed.connect(self._rebuild)
+
+    def set_look(self, look: Look) -> None:
+        """The dots at ``look``'s zoom (the names follow the application's font)."""
+        if look.zoom != self.look.zoom:
+            self.look = look
+            self._rebuild()
+        self.look = look
 
     def _rebuild(self) -> None:
         for entry in self.entries:
@@ -45,7 +56,8 @@ class ClassLegend(QWidget):
         counts = np.bincount(classes, minlength=len(names))
         for label, name in enumerate(names):
             colour = class_colour(label, palette).name()
-            entry = QLabel(f'<span style="color:{colour}; font-size:14pt">●</span> '
+            dot = f"{self.look.points(DOT_POINTS):g}pt"
+            entry = QLabel(f'<span style="color:{colour}; font-size:{dot}">●</span> '
                            f"{html.escape(name)}")
             entry.setToolTip(f"{name}: {counts[label]:,} points on the maps")
             self.row.addWidget(entry)

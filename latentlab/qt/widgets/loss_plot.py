@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from latentlab.core.training.events import EpochEnded, StepProgress, TrainingStarted
 from latentlab.lab.latent_lab import LatentLab
+from latentlab.qt.look import Look
 from latentlab.qt.throttle import Throttle
 from latentlab.qt.widgets.curve_legend import CurveLegend
 from latentlab.qt.widgets.elided_label import ElidedLabel
@@ -24,11 +25,14 @@ TERM_NAMES = {"loss": "total", "recon": "reconstruction", "kl": "KL", "d_loss": 
               "umap": "UMAP"}
 SCORE_NAMES = {"category_accuracy": "category accuracy"}
 TERM_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e")
+#: At zoom 1.0: the train curves' width, the held-out dots' size, the scores' line and squares.
+LINE, DOT, SCORE_LINE, SCORE_DOT = 2, 6, 1.5, 5
 
 
 class LossPlot(QWidget):
     def __init__(self, lab: LatentLab, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.look = Look()  # the window's zoom and theme
         self.plot = pg.PlotWidget()
         self.plot.setLabel("bottom", "epoch")
         self.plot.setLabel("left", "loss per image")
@@ -48,6 +52,7 @@ class LossPlot(QWidget):
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.legend)
         self.curves: dict[tuple[str, str], pg.PlotDataItem] = {}
+        self._colours: dict[tuple[str, str], QColor] = {}
         self.points: dict[tuple[str, str], tuple[list[float], list[float]]] = {}
         self._changed: set[tuple[str, str]] = set()
         self._redraw = Throttle(self._draw, REDRAW_MS, self)
@@ -67,6 +72,7 @@ class LossPlot(QWidget):
         self.legend.clear()
         self.stage_lines.clear()
         self.curves.clear()
+        self._colours.clear()
         self.points.clear()
         self._changed.clear()
         self.plot.enableAutoRange(x=True, y=True)
@@ -83,11 +89,12 @@ class LossPlot(QWidget):
         for i, term in enumerate(event.loss_terms):
             colour = QColor(TERM_COLOURS[i % len(TERM_COLOURS)])
             name = TERM_NAMES.get(term, term)
-            self.curves[("train", term)] = self.plot.plot([], [], pen=pg.mkPen(colour, width=2))
+            self.curves[("train", term)] = self.plot.plot([], [])
             self.legend.add(name, colour.name())
             self.curves[("test", term)] = self.plot.plot(
-                [], [], pen=None, symbol="o", symbolSize=6, symbolBrush=colour,
-                symbolPen=pg.mkPen("w"))
+                [], [], pen=None, symbol="o", symbolBrush=colour, symbolPen=pg.mkPen("w"))
+            self._size_curve(("train", term), colour)
+            self._size_curve(("test", term), colour)
         self.legend.add("held-out", "#787878", "dot")
         for key in self.curves:
             self.points[key] = ([], [])
@@ -108,11 +115,33 @@ class LossPlot(QWidget):
             self.curves[key].setData(*self.points[key], skipFiniteCheck=True)
         self._changed.clear()
 
+    def _size_curve(self, key: tuple[str, str], colour: QColor) -> None:
+        """A curve's line and symbols at the look's zoom (thicker in high contrast)."""
+        curve, look = self.curves[key], self.look
+        self._colours[key] = colour
+        if key[0] == "train":
+            curve.setPen(pg.mkPen(colour, width=look.line(LINE)))
+        elif key[0] == "test":
+            curve.setSymbolSize(look.size(DOT))
+        else:
+            curve.setPen(pg.mkPen(colour, width=look.line(SCORE_LINE),
+                                  style=Qt.PenStyle.DashLine))
+            curve.setSymbolSize(look.size(SCORE_DOT))
+
+    def set_look(self, look: Look) -> None:
+        """Lines, dots and stage lines at ``look``'s zoom; the axes are the workspace's."""
+        self.look = look
+        for key, colour in self._colours.items():
+            self._size_curve(key, colour)
+        for line in self.stage_lines:
+            line.setPen(pg.mkPen("#777", width=look.line(1), style=Qt.PenStyle.DashLine))
+
     def _on_stage(self, epoch: float, resolution: int) -> None:
         """A progressive GAN grew to ``resolution`` at ``epoch``: its losses jump there. The
         label sits low, clear of the curves' start at the top."""
         line = pg.InfiniteLine(
-            epoch, angle=90, pen=pg.mkPen("#777", width=1, style=Qt.PenStyle.DashLine),
+            epoch, angle=90,
+            pen=pg.mkPen("#777", width=self.look.line(1), style=Qt.PenStyle.DashLine),
             label=f"{resolution}×{resolution}",
             labelOpts={"position": 0.04, "color": "#555", "anchors": [(0, 1), (0, 1)]})
         self.plot.addItem(line)
@@ -126,9 +155,8 @@ class LossPlot(QWidget):
         for name, value in event.scores.items():
             key = ("score", name)
             if key not in self.curves:  # the first epoch that brings this score
-                self.curves[key] = self.plot.plot(
-                    [], [], pen=pg.mkPen("#444", width=1.5, style=Qt.PenStyle.DashLine),
-                    symbol="s", symbolSize=5, symbolBrush="#444")
+                self.curves[key] = self.plot.plot([], [], symbol="s", symbolBrush="#444")
+                self._size_curve(key, QColor("#444"))
                 self.legend.add(SCORE_NAMES.get(name, name), "#444", "dashed")
                 self.points[key] = ([], [])
             self.score_label.setText(f"{SCORE_NAMES.get(name, name)} {value:.1%} "

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QColor, QPainterPath, QPen, QTextOption
+from PySide6.QtGui import QColor, QFont, QPainterPath, QPen, QTextOption
 from PySide6.QtWidgets import QGraphicsPathItem, QLabel, QVBoxLayout, QWidget
 
 from latentlab.core.data.text import document_snippet
@@ -14,6 +14,7 @@ from latentlab.core.maps.geometry import points_in_box, points_in_polygon
 from latentlab.core.maps.methods import METHOD_NAMES
 from latentlab.lab.latent_lab import LatentLab
 from latentlab.lab.map_state import PIXELS
+from latentlab.qt.look import HC_ACCENT, HC_TEXT, Look
 from latentlab.qt.throttle import Throttle
 from latentlab.qt.widgets.elided_label import ElidedLabel
 from latentlab.qt.widgets.image_tile import ImageTile
@@ -22,6 +23,11 @@ from latentlab.qt.widgets.point_layer import PointLayer
 
 HOVER_RADIUS_PX = 8
 SELECTED = "#0a0a0a"  # the ring around a selected point
+#: Sizes in pixels at zoom 1.0: the dots, the rings of selected and hand-labelled points, the
+#: probe and its pen, the hand-labelled rings' pen.
+DOT, SELECTED_RING, LABELLED_RING, PROBE, PROBE_PEN, RING_PEN = 6, 9, 13, 22, 3, 2.2
+PLACEHOLDER = (110, 110, 110)
+OUTLINE = "#c8141414"  # a box or lasso being drawn (ARGB)
 HOVER_SIDE_PX = 96
 #: Text datasets: the hover shows a document's first lines, this wide.
 SNIPPET_WIDTH_PX = 320
@@ -41,14 +47,17 @@ class SelectViewBox(pg.ViewBox):
         super().__init__()
         self.tool = "pan"
         self._outline = QGraphicsPathItem()
-        pen = QPen(QColor(20, 20, 20, 200), 0)
-        pen.setStyle(Qt.PenStyle.DashLine)
-        self._outline.setPen(pen)
+        self.set_outline_colour(QColor(OUTLINE))
         self._outline.setBrush(QColor(70, 130, 220, 40))
         self._outline.setZValue(1e9)
         self._outline.hide()
         self.addItem(self._outline, ignoreBounds=True)
         self._trace: list[QPointF] = []
+
+    def set_outline_colour(self, colour: QColor) -> None:
+        pen = QPen(colour, 0)
+        pen.setStyle(Qt.PenStyle.DashLine)
+        self._outline.setPen(pen)
 
     def mouseDragEvent(self, ev, axis=None) -> None:
         if self.tool == "pan" or ev.button() != Qt.MouseButton.LeftButton:
@@ -77,6 +86,17 @@ class SelectViewBox(pg.ViewBox):
             self._trace = []
 
 
+class Probe(pg.TargetItem):
+    """The crosshair one drags to decode; presentation mode sizes it."""
+
+    def set_size(self, size: float) -> None:
+        """The crosshair's size in pixels."""
+        self.prepareGeometryChange()
+        self.scale = size  # TargetItem keeps its size here
+        self._shape = None  # its outline is made again at the new size
+        self.update()
+
+
 class MapView(QWidget):
     """Observes one map's state (points, title, probe), the selection, the colours and the
     tool; a probe drag and a selection call the lab's methods."""
@@ -103,19 +123,22 @@ class MapView(QWidget):
             self.plot.getAxis(side).enableAutoSIPrefix(False)  # codes are numbers, not units
         # No grid: grid lines belong to the axis items, so every probe move would repaint them.
         self.plot.setMenuEnabled(False)
-        self.scatter = PointLayer(size=6)
-        self.highlight = PointLayer(size=9, ring=True, density_opacity=0.45)
+        self.look = Look()  # the window's zoom and theme
+        self.scatter = PointLayer(size=DOT)
+        self.highlight = PointLayer(size=SELECTED_RING, ring=True, density_opacity=0.45)
         self.highlight.setZValue(5)
         # Items labelled by hand: a ring in their label's colour, around the point.
-        self.labelled = pg.ScatterPlotItem(pxMode=True, size=13, brush=None)
+        self.labelled = pg.ScatterPlotItem(pxMode=True, size=LABELLED_RING, brush=None)
         self.labelled.setZValue(4)
         self._ring_pens: dict[int, object] = {}
-        self.probe = pg.TargetItem(size=22, movable=True, pen=pg.mkPen(QColor(0, 0, 0), width=3),
-                                   hoverPen=pg.mkPen(QColor(220, 40, 40), width=3))
+        self.probe = Probe(size=PROBE, movable=True,
+                           pen=pg.mkPen(QColor(0, 0, 0), width=PROBE_PEN),
+                           hoverPen=pg.mkPen(QColor(220, 40, 40), width=PROBE_PEN))
         self.probe.setZValue(10)
-        self.placeholder = pg.TextItem("", color=(110, 110, 110), anchor=(0.5, 0.5))
+        self.placeholder = pg.TextItem("", color=PLACEHOLDER, anchor=(0.5, 0.5))
         # Wrapped and centred: a narrow map (three side by side on a projector) shows it whole.
         self.placeholder.setTextWidth(PLACEHOLDER_WIDTH_PX)
+        self._placeholder_font = QFont(self.placeholder.textItem.font())  # zoom 1.0's
         self.placeholder.textItem.document().setDefaultTextOption(
             QTextOption(Qt.AlignmentFlag.AlignCenter))
         self.view_box.addItem(self.scatter)
@@ -229,7 +252,8 @@ class MapView(QWidget):
             self.highlight.clear()
             return
         items = self.lab.selection.items
-        self.highlight.set_points(coords[items], np.zeros(len(items), np.int32), (SELECTED,))
+        ring = HC_TEXT if self.look.high_contrast else SELECTED  # seen on either background
+        self.highlight.set_points(coords[items], np.zeros(len(items), np.int32), (ring,))
 
     def _on_labels_changed(self) -> None:
         coords = self.coords
@@ -242,8 +266,30 @@ class MapView(QWidget):
 
     def _ring_pen(self, label: int):
         if label not in self._ring_pens:
-            self._ring_pens[label] = pg.mkPen(class_colour(label), width=2.2)
+            self._ring_pens[label] = pg.mkPen(class_colour(label), width=self.look.line(RING_PEN))
         return self._ring_pens[label]
+
+    def set_look(self, look: Look) -> None:
+        """Dots, rings, the probe, the placeholder and the hover picture at ``look``'s zoom
+        and in its theme (the plot's axes and background are the workspace's to style)."""
+        self.look = look
+        self.scatter.set_size(look.size(DOT))
+        self.highlight.set_size(look.size(SELECTED_RING))
+        self.labelled.setSize(look.size(LABELLED_RING))
+        self._ring_pens.clear()
+        self._on_labels_changed()
+        probe = self.probe
+        probe.setPen(pg.mkPen(look.colour(QColor(0, 0, 0), HC_ACCENT), width=look.line(PROBE_PEN)))
+        probe.setHoverPen(pg.mkPen(QColor(220, 40, 40), width=look.line(PROBE_PEN)))
+        probe.set_size(look.size(PROBE))
+        self.placeholder.setColor(look.colour(QColor(*PLACEHOLDER), HC_TEXT))
+        font = look.font()
+        self.placeholder.setFont(font if font is not None else self._placeholder_font)
+        self.placeholder.setTextWidth(look.size(PLACEHOLDER_WIDTH_PX))
+        side = round(look.size(HOVER_SIDE_PX))
+        self.hover_tile.setFixedSize(side, side)
+        self.view_box.set_outline_colour(look.colour(OUTLINE, HC_TEXT))
+        self._on_selection_changed()
 
     def _on_probe_moved(self) -> None:
         # The item echoes the move back through sigPositionChanged; the lab ignores a probe

@@ -107,6 +107,15 @@ class PointLayer(pg.GraphicsObject):
     def clear(self) -> None:
         self.set_points(np.zeros((0, 2)), None, (UNLABELLED,))
 
+    def set_size(self, size: float) -> None:
+        """The dots' diameter in pixels (presentation mode zooms them)."""
+        if size == self.size:
+            return
+        self.prepareGeometryChange()  # the bounds pad by a dot
+        self.size = size
+        self._atlas = None  # drawn again at the new size on the next paint
+        self.update()
+
     def fragment_bytes(self) -> int:
         """Memory held for painting dots (none until dots are painted)."""
         return int(self._all.ndarray().nbytes + self._visible.ndarray().nbytes)

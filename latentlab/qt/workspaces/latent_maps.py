@@ -32,6 +32,7 @@ from latentlab.qt.data_actions import DataActions
 from latentlab.qt.file_actions import FileActions
 from latentlab.qt.jobs import CallSoon, QtRunner
 from latentlab.qt.recent_menu import RecentMenu
+from latentlab.qt.shown_controls import ShownControls
 from latentlab.qt.tools_menu import ToolsMenu
 from latentlab.qt.widgets.dataset_panel import DatasetPanel
 from latentlab.qt.widgets.form_scroll import FormScroll
@@ -160,6 +161,16 @@ class LatentMapsWorkspace(Workspace):
         decode_help.triggered.connect(
             lambda: QMessageBox.information(window, "Decoding anywhere", DECODE_ANYWHERE_HELP))
         self.help_actions = [decode_help]
+        # Presentation mode's controls (lessonfile.CONTROLS) and the widgets they stand for.
+        self.shown_controls = ShownControls({
+            "dataset": [self.dataset_dock], "model": [self.training_dock],
+            "map:pixels": [self.map_boxes[PIXELS]], "map:latent": [self.map_boxes[LATENT]],
+            "map:third": [self.map_boxes[THIRD]], "map controls": [*self.map_controls.values()],
+            "timeline": [self.timeline], "legend": [self.maps_legend],
+            "probe": [self.probe_panel], "codes": [self.code_panel], "outputs": [self.outputs],
+            "loss": [self.loss_plot], "toolbar": self.toolbars,
+            "few labels": [self.semisup_dock, self.semisup_results_dock],
+        }, others=[self.tools_menu.gallery_dock, self.tools_menu.metrics_dock], parent=window)
         lab.data.changed.connect(self._on_dataset_changed)
         lab.selection.changed.connect(self._on_selection_changed)
         lab.maps[THIRD].projection_changed.connect(self._on_third_projection_changed)
@@ -340,6 +351,16 @@ class LatentMapsWorkspace(Workspace):
         except ConfigError:  # the form has a problem it shows: keep the model's settings
             model_cfg, train_cfg = self.lab.model.model_cfg, self.lab.model.train_cfg
         return latent_step_from(self.lab, model_cfg, train_cfg, title)
+
+    def restyle(self) -> None:
+        super().restyle()  # the plots' axes and backgrounds
+        for view in self.maps.values():
+            view.set_look(self.look)
+        self.loss_plot.set_look(self.look)
+        self.maps_legend.set_look(self.look)
+
+    def show_controls(self, controls: tuple[str, ...] | None) -> None:
+        self.shown_controls.show(controls)
 
     def shutdown(self) -> None:
         self.lab.shutdown()
