@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from latentlab.config import ConfigError, ModelConfig, TrainConfig
@@ -186,6 +187,14 @@ def latent_step_from(lab: LatentLab, model_cfg: ModelConfig | None,
     start = StepStart("open", checkpoint=str(path)) if path is not None else StepStart()
     return Step(title=title, lab=replace(setup, checkpoints=[]), model=model_cfg,
                 train=train_cfg, start=start)
+
+
+def checkpoint_step_from(workspace: str, path: Path | None, title: str) -> Step | None:
+    """A translation workspace's model as a step that opens it (None: not saved, so it could
+    not be opened again)."""
+    if path is None:
+        return None
+    return Step(title=title, workspace=workspace, start=StepStart("open", checkpoint=str(path)))
 
 
 def gan_step_from(lab: GanLab, title: str) -> Step:

@@ -12,34 +12,26 @@ if TYPE_CHECKING:
     from latentlab.core.models import GAN, ConditionalVAE, InfoGAN, ProGAN
 
 
+def _is(model: object, name: str) -> bool:
+    if model is None:  # no model: nothing to import
+        return False
+    import latentlab.core.models as models
+
+    return isinstance(model, getattr(models, name))
+
+
 def is_gan(model: object) -> TypeGuard[GAN]:
     """A GAN, InfoGAN, conditional or progressive GAN (anything with a generator code)."""
-    if model is None:
-        return False
-    from latentlab.core.models import GAN
-
-    return isinstance(model, GAN)
+    return _is(model, "GAN")
 
 
 def is_infogan(model: object) -> TypeGuard[InfoGAN]:
-    if model is None:
-        return False
-    from latentlab.core.models import InfoGAN
-
-    return isinstance(model, InfoGAN)
+    return _is(model, "InfoGAN")
 
 
 def is_conditional_vae(model: object) -> TypeGuard[ConditionalVAE]:
-    if model is None:
-        return False
-    from latentlab.core.models import ConditionalVAE
-
-    return isinstance(model, ConditionalVAE)
+    return _is(model, "ConditionalVAE")
 
 
 def is_progan(model: object) -> TypeGuard[ProGAN]:
-    if model is None:
-        return False
-    from latentlab.core.models import ProGAN
-
-    return isinstance(model, ProGAN)
+    return _is(model, "ProGAN")

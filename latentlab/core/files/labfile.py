@@ -198,13 +198,9 @@ def load_lab(path: str | Path) -> Lab:
     """
     path = Path(path)
     try:
-        raw = read_bytes_or_explain(path, "a lab", MAX_LAB_BYTES)
+        d = read_json(path, "a lab", MAX_LAB_BYTES)
     except ValueError as exc:
         raise LabFileError(str(exc), path) from None
-    try:
-        d = json.loads(raw.decode("utf-8-sig"), parse_constant=no_json_constants)
-    except (ValueError, RecursionError) as exc:
-        raise LabFileError(f"not a lab file (not valid JSON: {exc})", path) from None
     folder = Path(os.path.abspath(path.expanduser())).parent
     try:
         lab = _parse(d, folder)
@@ -229,6 +225,16 @@ def relocate_dataset(lab: Lab, new_source: str | Path) -> Lab:
         if not os.path.exists(source):
             raise DatasetMissing(Path(source), lab)
     return replace(lab, dataset=replace(lab.dataset, location=source))
+
+
+def read_json(path: Path, what: str, limit: int) -> Any:
+    """The JSON in a file of ``what`` ("a lab", "a lesson"), at most ``limit`` bytes;
+    ValueError says why not."""
+    raw = read_bytes_or_explain(path, what, limit)
+    try:
+        return json.loads(raw.decode("utf-8-sig"), parse_constant=no_json_constants)
+    except (ValueError, RecursionError) as exc:
+        raise ValueError(f"not {what} file (not valid JSON: {exc})") from None
 
 
 def no_json_constants(name: str) -> Any:

@@ -31,13 +31,12 @@ from pathlib import Path
 from typing import Any
 
 from latentlab.config import ConfigError, ModelConfig, TrainConfig
-from latentlab.core.files.atomic import read_bytes_or_explain
 from latentlab.core.files.labfile import (
     Lab,
     LabFileError,
     absolute_path,
     lab_from_json,
-    no_json_constants,
+    read_json,
     short_repr,
 )
 
@@ -130,13 +129,9 @@ def load_lesson(path: str | Path) -> Lesson:
     datasets are not opened here: applying a step reports a missing one."""
     path = Path(path)
     try:
-        raw = read_bytes_or_explain(path, "a lesson", MAX_LESSON_BYTES)
+        d = read_json(path, "a lesson", MAX_LESSON_BYTES)
     except ValueError as exc:
         raise LessonFileError(str(exc), path) from None
-    try:
-        d = json.loads(raw.decode("utf-8-sig"), parse_constant=no_json_constants)
-    except (ValueError, RecursionError) as exc:
-        raise LessonFileError(f"not a lesson file (not valid JSON: {exc})", path) from None
     try:
         return lesson_from_json(d, Path(os.path.abspath(path.expanduser())).parent)
     except LessonFileError as exc:

@@ -25,8 +25,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from latentlab.core.files.lessonfile import TRANSLATION, Step, StepStart
-from latentlab.lab.lesson_targets import CheckpointStepTarget, StepTarget
+from latentlab.core.files.lessonfile import TRANSLATION, Step
+from latentlab.lab.lesson_targets import (
+    CheckpointStepTarget,
+    StepTarget,
+    checkpoint_step_from,
+)
 from latentlab.lab.translation import MAX_EPOCHS, TranslationLab
 from latentlab.lab.translation_data import DATASETS, FAMILIES, PAIRS, PAIRS_SIZE, TASK_LABELS
 from latentlab.qt.actions import make_action
@@ -205,10 +209,7 @@ class TranslationWorkspace(Workspace):
         return [CheckpointStepTarget(TRANSLATION, self.lab)]
 
     def capture_step(self, title: str) -> Step | None:
-        if self.lab.path is None:  # only a saved model can be opened again
-            return None
-        return Step(title=title, workspace=self.lesson_name,
-                    start=StepStart("open", checkpoint=str(self.lab.path)))
+        return checkpoint_step_from(self.lesson_name, self.lab.path, title)
 
     def shutdown(self) -> None:
         self.lab.shutdown()

@@ -21,10 +21,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from latentlab.core.files.lessonfile import UNPAIRED, Step, StepStart
+from latentlab.core.files.lessonfile import UNPAIRED, Step
 from latentlab.lab.cycle_frames import FAMILIES, PAIRS
 from latentlab.lab.cycle_lab import MAX_EPOCHS, CycleLab
-from latentlab.lab.lesson_targets import CheckpointStepTarget, StepTarget
+from latentlab.lab.lesson_targets import (
+    CheckpointStepTarget,
+    StepTarget,
+    checkpoint_step_from,
+)
 from latentlab.qt.actions import make_action
 from latentlab.qt.jobs import QtRunner
 from latentlab.qt.widgets.cycle_views import (
@@ -172,10 +176,7 @@ class UnpairedWorkspace(Workspace):
         return [CheckpointStepTarget(UNPAIRED, self.lab)]
 
     def capture_step(self, title: str) -> Step | None:
-        if self.lab.path is None:  # only a saved model can be opened again
-            return None
-        return Step(title=title, workspace=self.lesson_name,
-                    start=StepStart("open", checkpoint=str(self.lab.path)))
+        return checkpoint_step_from(self.lesson_name, self.lab.path, title)
 
     def shutdown(self) -> None:
         self.lab.shutdown()
