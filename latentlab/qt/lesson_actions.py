@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QInputDialog, QMainWindow, QMenu
 
 from latentlab.core.files.lessonfile import LESSON_SUFFIX, lesson_title
@@ -40,7 +40,10 @@ class LessonActions(QObject):
         self.panel = LessonPanel(lessons)
         self.dock = QDockWidget("Lesson", window)
         self.dock.setObjectName("lessonDock")
-        self.dock.setWidget(FormScroll(self.panel, PANEL_WIDTH))
+        self._width = PANEL_WIDTH
+        self.scroll = FormScroll(self.panel, PANEL_WIDTH)
+        window.installEventFilter(self)
+        self.dock.setWidget(self.scroll)
         window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)
         self.dock.hide()  # until a lesson is open or being written
         lessons.lesson_changed.connect(self._on_lesson)
@@ -86,6 +89,21 @@ class LessonActions(QObject):
             # A tab beside the model form: the maps keep their width on a 1280-pixel projector.
             self.window.tabifyDockWidget(workspace.docks[0], self.dock)
             workspace.docks[0].raise_()
+
+    def set_zoom(self, zoom: float) -> None:
+        """The panel widens with the zoom: the step's text stays readable on a projector."""
+        self._width = round(PANEL_WIDTH * zoom)
+        self.scroll.set_width(self._width)
+        self._fit_dock()
+
+    def _fit_dock(self) -> None:
+        self.window.resizeDocks([self.dock], [self._width], Qt.Orientation.Horizontal)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # Going full screen (or any resize) shares the width out again: the panel keeps its own.
+        if event.type() == QEvent.Type.Resize and self._width != PANEL_WIDTH:
+            QTimer.singleShot(0, self._fit_dock)
+        return False
 
     def open_path(self, path: Path) -> bool:
         return self.lessons.open(path)

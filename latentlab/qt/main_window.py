@@ -62,6 +62,7 @@ class MainWindow(QMainWindow):
         self.lesson_actions.add_workspace(latent)
         self._show_notes(self.lesson_actions.notes)
         self.presentation.set_lessons(self.lesson_actions.lessons)
+        self.presentation.model.zoom_changed.connect(self.lesson_actions.set_zoom)
         self._switch_group = QActionGroup(self)
         for index, title in enumerate([FIRST.title, *(w.title for w in LATER)], start=1):
             action = QAction(title, self, checkable=True)

@@ -192,22 +192,24 @@ class PresentationController(QObject):
         self._place()
 
     def _place(self) -> None:
-        """The banner across the top, the lesson's bar centred at the bottom."""
+        """The lesson's bar centred at the bottom, the banner just above it: the maps' titles
+        and the step's text stay in view."""
         window = self.window
         width = window.width()
-        if self.banner.isVisible():
-            # Over the top of the central area: the toolbar stays usable.
-            left = window.centralWidget().geometry().left()
-            self.banner.setFixedWidth(max(200, width - left - 2 * MARGIN))
-            self.banner.adjustSize()
-            self.banner.move(left + MARGIN, window.centralWidget().geometry().top() + MARGIN)
-            self.banner.raise_()
+        bottom = window.height() - MARGIN
         if self.bar.isVisible():
             self.bar.adjustSize()
             bar_width = min(self.bar.sizeHint().width(), width - 2 * MARGIN)
             self.bar.resize(bar_width, self.bar.sizeHint().height())
-            self.bar.move((width - bar_width) // 2, window.height() - self.bar.height() - MARGIN)
+            self.bar.move((width - bar_width) // 2, bottom - self.bar.height())
             self.bar.raise_()
+            bottom -= self.bar.height() + MARGIN // 2
+        if self.banner.isVisible():
+            left = window.centralWidget().geometry().left()
+            self.banner.setFixedWidth(max(200, width - left - 2 * MARGIN))
+            self.banner.adjustSize()
+            self.banner.move(left + MARGIN, bottom - self.banner.height())
+            self.banner.raise_()
 
     # ------------------------------------------------------------------- keys
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:

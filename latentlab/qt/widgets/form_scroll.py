@@ -14,6 +14,11 @@ class FormScroll(QScrollArea):
         self.setWidget(form)
         self.setWidgetResizable(True)
 
+    def set_width(self, width: int) -> None:
+        """Ask for ``width`` from now on (presentation mode's zoom widens the lesson's text)."""
+        self._width = width
+        self.updateGeometry()
+
     def sizeHint(self) -> QSize:
         hint = super().sizeHint()
         return QSize(min(hint.width(), self._width), hint.height())

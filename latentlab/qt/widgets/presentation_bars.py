@@ -14,7 +14,7 @@ from latentlab.lab.lessons import FAILED, PREPARING, Lessons
 from latentlab.lab.presentation import Presentation
 
 #: A message (not an error) goes by itself after this long.
-MESSAGE_MS = 10_000
+MESSAGE_MS = 6_000
 BAR_STYLE = """
 QFrame#presentationBar, QFrame#banner { background: rgba(20, 20, 20, 225);
     border: 1px solid #e0e0e0; border-radius: 6px; }
@@ -28,7 +28,7 @@ QFrame#presentationBar QPushButton:disabled { color: #8a8a8a; border-color: #5a5
 
 
 class BannerBar(QFrame):
-    """The presentation's banner: one line, a dismiss button; messages hide after 10 s, errors
+    """The presentation's banner: one line, a dismiss button; messages hide after 6 s, errors
     stay until dismissed."""
 
     def __init__(self, model: Presentation, parent: QWidget) -> None:
