@@ -212,9 +212,12 @@ class DataSession:
             self._runner.cancel()
             self._notes.say(f"Cancelling the load of {self.loading_source.label}…")
 
-    def shutdown(self) -> None:
+    def stop_load(self) -> None:
+        """Stop a load and wait for it; nothing it sends arrives any more."""
         self._runner.cancel_and_wait()
-        self.loading_source = None
+        if self.loading_source is not None:
+            self.loading_source = None
+            self.loading_changed.emit()
 
     def _on_loaded(self, result: tuple[Dataset, PreparedData]) -> None:
         source, self.loading_source = self.loading_source, None

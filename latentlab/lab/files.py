@@ -237,9 +237,13 @@ class LabFiles:
         if self.opening is not None:
             self._runner.cancel()
 
-    def shutdown(self) -> None:
+    def abandon(self) -> None:
+        """Stop reading and forget what waited for it (the window closes, a lesson moves on)."""
         self._runner.cancel_and_wait()
-        self.opening = self.pending_lab = self.restoring_lab = self.pending_model = None
+        was_opening, self.opening = self.opening, None
+        self.pending_lab = self.restoring_lab = self.pending_model = None
+        if was_opening is not None:
+            self.opening_changed.emit()
 
     def _may_open(self, path: Path) -> bool:
         # One read at a time: a second is refused, not queued, so that a file chosen later never

@@ -84,7 +84,7 @@ class LatentLab:
         for them."""
         self.model.stop_and_wait()
         self.semisup.shutdown()
-        self.files.shutdown()
-        self.data.shutdown()
+        self.files.abandon()
+        self.data.stop_load()
         self.maps.shutdown()
         self.tools.shutdown()

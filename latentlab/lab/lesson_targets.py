@@ -61,7 +61,10 @@ class LatentStepTarget:
     def apply(self, step: Step, done: Done) -> None:
         self._pending = self._training = self._waiting_maps = None
         lab = self.lab
+        # The step before gives way: its training, its load, the model it was opening.
         lab.model.stop_and_wait()
+        lab.data.stop_load()
+        lab.files.abandon()
         source = step.lab.dataset if step.lab is not None else lab.data.source
         if source is None:
             lab.notes.say("This step needs a dataset: load one first.")

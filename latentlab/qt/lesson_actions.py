@@ -34,7 +34,8 @@ class LessonActions(QObject):
         self.notes = Notifications()
         self.lessons = lessons = Lessons(self.notes)
         self._by_name: dict[str, Workspace] = {}
-        lessons.workspace_requested.connect(lambda name: show_workspace(self._by_name[name]))
+        self._show_workspace = show_workspace
+        lessons.workspace_requested.connect(self._on_workspace_requested)
         self._current: Callable[[], Workspace] = lambda: window.workspace
 
         self.panel = LessonPanel(lessons)
@@ -89,6 +90,11 @@ class LessonActions(QObject):
             # A tab beside the model form: the maps keep their width on a 1280-pixel projector.
             self.window.tabifyDockWidget(workspace.docks[0], self.dock)
             workspace.docks[0].raise_()
+
+    def _on_workspace_requested(self, name: str) -> None:
+        self._show_workspace(self._by_name[name])
+        if self._width != PANEL_WIDTH:  # its docks come back beside the panel: keep its width
+            QTimer.singleShot(0, self._fit_dock)
 
     def set_zoom(self, zoom: float) -> None:
         """The panel widens with the zoom: the step's text stays readable on a projector."""

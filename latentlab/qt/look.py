@@ -77,7 +77,9 @@ def scaled_style_sheet(style: str, zoom: float) -> str:
 #: palette alone would not override.
 HIGH_CONTRAST_STYLE = f"""
 QLabel#caption {{ color: {HC_ACCENT}; }}
-QLabel#mapTitle, QLabel#panelTitle {{ color: {HC_ACCENT}; }}
+QLabel#mapTitle, QLabel#panelTitle, QLabel#stepTitle {{ color: {HC_ACCENT}; }}
+QLabel#tryThis {{ color: {HC_TEXT}; }}
+QFrame#startCard {{ background: {HC_BACKGROUND}; border: 1px solid {HC_TEXT}; }}
 QLabel#hoverCaption {{ background: {HC_BACKGROUND}; color: {HC_TEXT};
                       border: 1px solid {HC_TEXT}; }}
 QLabel#problems {{ color: {HC_ACCENT}; background: #400000; border: 1px solid {HC_ACCENT}; }}

@@ -117,3 +117,16 @@ def test_the_start_card_trains_a_vae_now(qtbot) -> None:
     assert win.workspace.training_panel.family.currentData() == "vae"
     lab.model.stop_and_wait()
     win.close()
+
+
+def test_a_gan_dynamics_step_presents_its_planes_alone(qtbot) -> None:
+    win = _digits_window(qtbot)
+    gan = next(w for w in win.workspaces if w.lesson_name == "gan dynamics")
+    win.show_workspace(gan)
+    settings = gan.shown_controls.others[0]
+    assert settings.isVisible()
+    gan.show_controls(())  # a step of this workspace with a list of controls
+    assert not settings.isVisible()
+    gan.show_controls(None)
+    assert settings.isVisible()
+    win.close()

@@ -15,8 +15,9 @@ puts the app in and what happens when it starts::
 ``setup.lab`` holds a lab's fields (:mod:`latentlab.core.files.labfile`: dataset, maps, probes);
 ``model``/``train`` the settings the form shows (and a ``train`` start uses); ``settings`` a
 workspace's own (the 2-D GAN lab's runs); ``controls`` what presentation mode shows (absent:
-everything). ``start.action`` is ``none``, ``train`` (``epochs`` live), ``open`` (``checkpoint``,
-shipped beside the lesson) or ``play`` (``frames`` of the 2-D GAN lab). Paths inside the
+everything; another workspace shows its central page alone for any list). ``start.action`` is
+``none``, ``train`` (``epochs`` live), ``open`` (``checkpoint``, shipped beside the lesson) or
+``play`` (``frames`` of the 2-D GAN lab). Paths inside the
 lesson's folder are stored relative to it, so the folder can be moved as a whole; saving
 (``lesson_save``) copies a checkpoint from elsewhere into ``<lesson name> models/`` beside it.
 Every problem is a ``LessonFileError`` naming the file and the reason (and the step).

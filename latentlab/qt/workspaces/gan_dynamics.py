@@ -23,6 +23,7 @@ from latentlab.lab.dirac_lab import DiracLab
 from latentlab.lab.gan2d import MAX_SPEED, RUNS, GanLab
 from latentlab.lab.lesson_targets import GanStepTarget, StepTarget, gan_step_from
 from latentlab.qt.jobs import QtRunner
+from latentlab.qt.shown_controls import ShownControls
 from latentlab.qt.widgets.dirac_view import DiracView
 from latentlab.qt.widgets.gan2d_charts import Gan2dLossPlot, Gan2dMetricsTable
 from latentlab.qt.widgets.gan2d_plane import Gan2dPlane
@@ -85,6 +86,8 @@ class GanDynamicsWorkspace(Workspace):
         central.setSizes([320, 1100])
         central.setStretchFactor(1, 1)
         self.central = central
+        # Presenting a lesson's step, whose settings are in place: the planes get the room.
+        self.shown_controls = ShownControls({}, [scroll], window)
         self._build_toolbar()
         lab.runs_changed.connect(self._on_runs)
         lab.playing_changed.connect(self._on_playing)
@@ -166,6 +169,9 @@ class GanDynamicsWorkspace(Workspace):
     def _on_drawing(self) -> None:
         self.draw_action.setChecked(self.lab.drawing)
         self.draw_action.setText("Train on drawing" if self.lab.drawing else "Draw data")
+
+    def show_controls(self, controls: tuple[str, ...] | None) -> None:
+        self.shown_controls.show(controls)
 
     def step_targets(self) -> list[StepTarget]:
         return [GanStepTarget(self.lab)]
