@@ -64,6 +64,8 @@ class LessonActions(QObject):
                                            lessons.previous, "The lesson's previous step")
         self.reset_action = make_action(window, "Reset this step", "Ctrl+R", lessons.reset_step,
                                         "Set the step up again from its start")
+        self.rename_action = make_action(window, "Rename lesson…", "", self.rename_lesson,
+                                         "The lesson's title, as its panel and file show it")
         self.close_action = make_action(window, "Close lesson", "", self.close_lesson,
                                         "Close the lesson; the view stays as it is")
         self.menu = QMenu("Less&on", window)
@@ -75,8 +77,8 @@ class LessonActions(QObject):
             action.triggered.connect(lambda _=False, p=path: lessons.open(p))
         self.menu.addActions([self.previous_action, self.next_action, self.reset_action])
         self.menu.addSeparator()
-        self.menu.addActions([self.new_action, self.add_action, self.open_action,
-                              self.save_action, self.close_action])
+        self.menu.addActions([self.new_action, self.add_action, self.rename_action,
+                              self.open_action, self.save_action, self.close_action])
         self.file_items = [self.open_action, self.save_action]
         self._on_lesson()
 
@@ -157,6 +159,14 @@ class LessonActions(QObject):
         self.notes.say(f"Added “{printable(step.title)}”; edit its title and text in the "
                        "Lesson panel.")
 
+    def rename_lesson(self) -> None:
+        lesson = self.lessons.lesson
+        if lesson is None:
+            return
+        title, ok = QInputDialog.getText(self.window, "Rename lesson", "Title:", text=lesson.title)
+        if ok:
+            self.lessons.set_title(title)
+
     def close_lesson(self) -> None:
         self.lessons.close()
 
@@ -167,7 +177,7 @@ class LessonActions(QObject):
             self.dock.raise_()
         elif not has:
             self.dock.hide()
-        for action in (self.save_action, self.close_action, self.next_action,
+        for action in (self.save_action, self.close_action, self.rename_action, self.next_action,
                        self.previous_action, self.reset_action):
             action.setEnabled(has)
 

@@ -33,6 +33,10 @@ def test_a_lesson_authored_in_the_app_is_saved_moved_and_opened(qtbot, tmp_path:
                         lambda *a, **k: ("Autoencoders", True))
     actions.new_action.trigger()
     assert actions.dock.isVisible() and panel.lesson_title.text() == "Autoencoders"
+    monkeypatch.setattr("latentlab.qt.lesson_actions.QInputDialog.getText",
+                        lambda *a, **k: ("Autoencoders, in class", True))
+    actions.rename_action.trigger()
+    assert lessons.lesson.title == panel.lesson_title.text() == "Autoencoders, in class"
     actions.add_action.trigger()  # the digits, no model: a set-up only step
     # Train a model, then capture a step that opens it.
     form = win.workspace.training_panel
