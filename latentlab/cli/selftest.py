@@ -1,8 +1,9 @@
 """``latentlab self-test``: prove an installation works, end to end, in a few seconds.
 
 Imports everything, trains one short epoch on the embedded digits, decodes, projects (PCA and
-UMAP, which exercises numba's compiled-code cache), opens the main window offscreen, and prints
-one verdict line. The packaged app's smoke test relies on it.
+UMAP, which exercises numba's compiled-code cache), opens the main window offscreen, reads the
+built-in lecture and its models' headers, and prints one verdict line. The packaged app's smoke
+test relies on it.
 """
 
 from __future__ import annotations
@@ -75,6 +76,20 @@ def _open_window() -> str:
     return f"main window {picture.width()}×{picture.height()}"
 
 
+def _read_lecture() -> str:
+    from latentlab.core.files.checkpoint import read_meta
+    from latentlab.core.files.lessonfile import load_lesson
+    from latentlab.lab.lessons import builtin_lessons
+
+    lessons = [load_lesson(path) for path in builtin_lessons()]
+    shipped = {c for lesson in lessons for step in lesson.steps for c in step.checkpoints()}
+    for checkpoint in shipped:
+        read_meta(checkpoint)  # there, and a checkpoint
+    if not lessons:
+        raise RuntimeError("the built-in lecture is missing")
+    return f"{len(lessons)} built-in lessons"
+
+
 def run_self_test(out: Callable[[str], None] = print) -> int:
     from latentlab import __version__
     from latentlab.core.files.userdirs import configure_numba_cache, user_cache_folder
@@ -89,6 +104,7 @@ def run_self_test(out: Callable[[str], None] = print) -> int:
         ("train and decode", _train_and_decode),
         ("project", _project),
         ("open the window", _open_window),
+        ("read the lecture", _read_lecture),
     ]
     for name, step in steps:
         try:
