@@ -336,7 +336,7 @@ class LabFiles:
     def apply_lab(self, lab: Lab) -> bool:
         """Put a lab's set-up in place as opening it would, but keep the dataset when it is the
         one loaded (its model is dropped, or the lab's opened); ``lab_done`` says when it is."""
-        if self._data.dataset is None or self._data.source != lab.dataset:
+        if self._data.dataset is None or not lab.dataset.same_data(self._data.source):
             return self._load_lab_dataset(lab)
         if not self._may_open(Path(lab.source)):
             self.lab_done.emit(lab, False)

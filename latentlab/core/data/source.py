@@ -60,6 +60,11 @@ class DataSource:
         # A read-only copy: the value cannot change under whoever holds it.
         object.__setattr__(self, "options", MappingProxyType(dict(self.options)))
 
+    def same_data(self, other: DataSource | None) -> bool:
+        """Whether ``other`` loads the same data (where downloads are cached is no part of it)."""
+        return other is not None and (self.location, dict(self.options)) == (
+            other.location, dict(other.options))
+
     def __hash__(self) -> int:
         return hash((self.location, tuple(sorted(self.options.items())), self.cache_dir))
 
