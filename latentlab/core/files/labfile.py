@@ -241,16 +241,26 @@ def no_json_constants(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
-def _parse(d: Any, folder: Path) -> Lab:
-    """A Lab from the file's JSON, with every path made absolute against ``folder``."""
-    if not isinstance(d, dict) or d.get("kind") != LAB_KIND:
-        raise LabFileError(f"not a latentlab lab file (no \"kind\": \"{LAB_KIND}\")")
+def file_version(d: Any, kind: str, noun: str, latest: int) -> int:
+    """The format version of a latentlab file's JSON ``d`` of ``kind`` ("a lab": ``noun`` "lab");
+    ValueError says why it cannot be read."""
+    if not isinstance(d, dict) or d.get("kind") != kind:
+        raise ValueError(f"not a latentlab {noun} file (no \"kind\": \"{kind}\")")
     version = d.get("version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise LabFileError(f"its version is missing or invalid ({short_repr(version)})")
-    if version > LAB_VERSION:
-        raise LabFileError(f"was written by a newer latentlab (lab format {version}; this one "
-                           f"reads {LAB_VERSION}); update latentlab to open it")
+        raise ValueError(f"its version is missing or invalid ({short_repr(version)})")
+    if version > latest:
+        raise ValueError(f"was written by a newer latentlab ({noun} format {version}; this one "
+                         f"reads {latest}); update latentlab to open it")
+    return version
+
+
+def _parse(d: Any, folder: Path) -> Lab:
+    """A Lab from the file's JSON, with every path made absolute against ``folder``."""
+    try:
+        version = file_version(d, LAB_KIND, "lab", LAB_VERSION)
+    except ValueError as exc:
+        raise LabFileError(str(exc)) from None
     return replace(lab_from_json(d, folder), version=version)
 
 

@@ -36,6 +36,7 @@ from latentlab.core.files.labfile import (
     Lab,
     LabFileError,
     absolute_path,
+    file_version,
     lab_from_json,
     read_json,
     short_repr,
@@ -150,14 +151,10 @@ def lesson_title(path: Path) -> str:
 
 
 def lesson_from_json(d: Any, folder: Path) -> Lesson:
-    if not isinstance(d, dict) or d.get("kind") != LESSON_KIND:
-        raise LessonFileError(f"not a latentlab lesson (no \"kind\": \"{LESSON_KIND}\")")
-    version = d.get("version")
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise LessonFileError(f"its version is missing or invalid ({short_repr(version)})")
-    if version > LESSON_VERSION:
-        raise LessonFileError(f"was written by a newer latentlab (lesson format {version}; this "
-                              f"one reads {LESSON_VERSION}); update latentlab to open it")
+    try:
+        version = file_version(d, LESSON_KIND, "lesson", LESSON_VERSION)
+    except ValueError as exc:
+        raise LessonFileError(str(exc)) from None
     title = _text(d, "title", MAX_TITLE_CHARS, required=True)
     steps = d.get("steps")
     if not isinstance(steps, list) or not steps:
