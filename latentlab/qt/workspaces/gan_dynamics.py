@@ -58,6 +58,7 @@ class GanDynamicsWorkspace(Workspace):
         charts.addWidget(self.loss_plot)
         charts.addWidget(self.metrics)
         charts.setSizes([700, 360])
+        self.charts = charts
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(planes)
         right.addWidget(charts)
@@ -169,6 +170,13 @@ class GanDynamicsWorkspace(Workspace):
     def _on_drawing(self) -> None:
         self.draw_action.setChecked(self.lab.drawing)
         self.draw_action.setText("Train on drawing" if self.lab.drawing else "Draw data")
+
+    def restyle(self) -> None:
+        super().restyle()
+        # Zoomed text needs a wider table: its share of the row grows with the zoom.
+        total = sum(self.charts.sizes()) or 1060
+        share = min(0.6, 0.34 * self.look.zoom)
+        self.charts.setSizes([round(total * (1 - share)), round(total * share)])
 
     def show_controls(self, controls: tuple[str, ...] | None) -> None:
         self.shown_controls.show(controls)
