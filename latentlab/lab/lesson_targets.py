@@ -52,11 +52,11 @@ class LatentStepTarget:
         self.lab = lab
         self._pending: tuple[Lab, Step, Done] | None = None
         self._training: Done | None = None
+        self._waiting_maps: Done | None = None
         lab.files.lab_done.connect(self._on_lab_done)
         lab.model.run_ended.connect(self._on_run_ended)
         for state in lab.maps.states.values():
             state.projection_changed.connect(self._check_maps)
-        self._waiting_maps: Done | None = None
 
     def apply(self, step: Step, done: Done) -> None:
         self._pending = self._training = self._waiting_maps = None

@@ -120,8 +120,7 @@ class Lessons:
             self._set_status(FAILED)
             return
         self.workspace_requested.emit(step.workspace)
-        self._generation += 1
-        generation = self._generation
+        generation = self._generation  # ``_stop`` began a new one
         self._set_status(PREPARING)
 
         def done(ok: bool) -> None:
@@ -209,12 +208,12 @@ class Lessons:
 
     def set_title(self, title: str) -> None:
         if self.lesson is not None and title.strip():
-            self.lesson = replace(self.lesson, title=title.strip())
-            self.modified = True
-            self.lesson_changed.emit()
+            self._edit(title=title.strip())
 
-    def _edit(self, steps: list[Step]) -> None:
+    def _edit(self, steps: list[Step] | None = None, **changes: Any) -> None:
         assert self.lesson is not None
-        self.lesson = replace(self.lesson, steps=tuple(steps))
+        if steps is not None:
+            changes["steps"] = tuple(steps)
+        self.lesson = replace(self.lesson, **changes)
         self.modified = True
         self.lesson_changed.emit()

@@ -36,7 +36,6 @@ class LessonActions(QObject):
         self._by_name: dict[str, Workspace] = {}
         self._show_workspace = show_workspace
         lessons.workspace_requested.connect(self._on_workspace_requested)
-        self._current: Callable[[], Workspace] = lambda: window.workspace
 
         self.panel = LessonPanel(lessons)
         self.dock = QDockWidget("Lesson", window)
@@ -66,21 +65,26 @@ class LessonActions(QObject):
                                         "Set the step up again from its start")
         self.rename_action = make_action(window, "Rename lesson…", "", self.rename_lesson,
                                          "The lesson's title, as its panel and file show it")
-        self.close_action = make_action(window, "Close lesson", "", self.close_lesson,
+        self.close_action = make_action(window, "Close lesson", "", lessons.close,
                                         "Close the lesson; the view stays as it is")
         self.menu = QMenu("Less&on", window)
-        lecture = self.menu.addMenu("Built-in lecture")
-        for path in builtin_lessons():
-            title = lesson_title(path)
-            number = path.name.split("-", 1)[0].lstrip("0")
-            action = lecture.addAction(f"{number}. {title}")
-            action.triggered.connect(lambda _=False, p=path: lessons.open(p))
+        self.lecture_menu = self.menu.addMenu("Built-in lecture")
+        # Listed when first shown: reading the lessons' titles is no part of start-up.
+        self.lecture_menu.aboutToShow.connect(self._list_lecture)
         self.menu.addActions([self.previous_action, self.next_action, self.reset_action])
         self.menu.addSeparator()
         self.menu.addActions([self.new_action, self.add_action, self.rename_action,
                               self.open_action, self.save_action, self.close_action])
         self.file_items = [self.open_action, self.save_action]
         self._on_lesson()
+
+    def _list_lecture(self) -> None:
+        if self.lecture_menu.actions():
+            return
+        for path in builtin_lessons():
+            number = path.name.split("-", 1)[0].lstrip("0")
+            action = self.lecture_menu.addAction(f"{number}. {lesson_title(path)}")
+            action.triggered.connect(lambda _=False, p=path: self.lessons.open(p))
 
     def add_workspace(self, workspace: Workspace) -> None:
         """Steps of ``workspace`` can be shown from now on (workspaces built once torch has
@@ -151,7 +155,8 @@ class LessonActions(QObject):
         """The current workspace's set-up as a new step after the one shown."""
         lessons = self.lessons
         count = len(lessons.lesson.steps) if lessons.lesson else 0
-        step = self._current().capture_step(f"Step {count + 1}")
+        workspace: Workspace = self.window.workspace  # type: ignore[attr-defined]
+        step = workspace.capture_step(f"Step {count + 1}")
         if step is None:
             self.notes.say("Nothing to capture here yet: load a dataset first.")
             return
@@ -167,9 +172,6 @@ class LessonActions(QObject):
         if ok:
             self.lessons.set_title(title)
 
-    def close_lesson(self) -> None:
-        self.lessons.close()
-
     def _on_lesson(self) -> None:
         has = self.lessons.lesson is not None
         if has and not self.dock.isVisible():
@@ -184,4 +186,4 @@ class LessonActions(QObject):
 
 def _builtin(path: Path) -> bool:
     """A built-in lesson is saved elsewhere (the package's folder may be read-only)."""
-    return any(path == p for p in builtin_lessons())
+    return path in builtin_lessons()

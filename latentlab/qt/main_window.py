@@ -113,8 +113,10 @@ class MainWindow(QMainWindow):
             workspace = self._host(later.load()(self))
             workspace.set_active(False)
             look = self.presentation.model  # zoomed or in high contrast already: so are they
-            workspace.set_zoom(look.zoom)
-            workspace.set_high_contrast(look.high_contrast)
+            if look.zoom != 1.0:
+                workspace.set_zoom(look.zoom)
+            if look.high_contrast:
+                workspace.set_high_contrast(True)
             self.lesson_actions.add_workspace(workspace)
         for action in self._switches:
             action.setEnabled(True)
@@ -199,15 +201,14 @@ class MainWindow(QMainWindow):
         workspace.open_path(path)  # type: ignore[attr-defined]
 
     def show_workspace(self, workspace: Workspace) -> None:
-        if hasattr(self, "start_card") and not isinstance(workspace, LatentMapsWorkspace):
+        if not isinstance(workspace, LatentMapsWorkspace):
             self.start_card.hide()  # it offers the latent maps' first steps
         self.presentation.release_controls()  # the one leaving gets its controls back
         for other in self.workspaces:
             other.set_active(other is workspace)
         self.workspace = workspace
         self.pages.setCurrentWidget(workspace.central)
-        if self._switches:
-            self._switches[self.workspaces.index(workspace)].setChecked(True)
+        self._switches[self.workspaces.index(workspace)].setChecked(True)
         # Only the page shown sets the window's minimum size: a hidden workspace's, zoomed for
         # a projector, would otherwise widen the window past the screen.
         for other in self.workspaces:
